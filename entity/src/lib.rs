@@ -1,0 +1,4 @@
+//! SeaORM entities for downtime's tables: plain data, no behaviour.
+
+pub mod maintenance_audit;
+pub mod maintenance_state;

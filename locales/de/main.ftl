@@ -1,0 +1,40 @@
+# The language's own name, shown in the language switcher.
+language-name = Deutsch
+
+## The maintenance page
+
+page-title = Wartungsarbeiten
+page-heading = Wir sind bald wieder da
+page-intro = Diese Website ist wegen planmäßiger Wartungsarbeiten vorübergehend nicht erreichbar. Vielen Dank für Ihre Geduld.
+page-intro-read-only = Diese Website befindet sich während der Wartung im Nur-Lese-Modus: Sie können sie weiterhin aufrufen, Änderungen sind jedoch vorerst ausgesetzt.
+page-message-label = Nachricht des Teams
+# $end is a date and time, already formatted.
+page-expected-end = Voraussichtlich wieder verfügbar: { $end }
+page-countdown-label = Verbleibende Zeit
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = Bitte versuchen Sie es später noch einmal. Voraussichtliche Wartezeit: { $duration }.
+page-retry-link = Jetzt erneut versuchen
+page-auto-reload = Diese Seite prüft regelmäßig den Status und leitet Sie automatisch zurück, sobald die Website wieder verfügbar ist.
+page-back = Die Wartung ist abgeschlossen. Sie werden weitergeleitet…
+page-language-label = Sprache
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] { $count } Minute
+   *[other] { $count } Minuten
+}
+duration-hours = { $count ->
+    [one] { $count } Stunde
+   *[other] { $count } Stunden
+}
+duration-days = { $count ->
+    [one] { $count } Tag
+   *[other] { $count } Tage
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = Dienst wegen Wartungsarbeiten nicht verfügbar
+problem-detail = Der Dienst ist wegen Wartungsarbeiten nicht verfügbar. Bitte versuchen Sie es später erneut.
+problem-detail-read-only = Der Dienst befindet sich während der Wartung im Nur-Lese-Modus, Änderungen werden daher vorerst abgelehnt. Bitte versuchen Sie es später erneut.

@@ -1,0 +1,40 @@
+# The language's own name, shown in the language switcher.
+language-name = Español
+
+## The maintenance page
+
+page-title = En mantenimiento
+page-heading = Volveremos pronto
+page-intro = Este sitio está fuera de servicio por un mantenimiento programado. Gracias por su paciencia.
+page-intro-read-only = Este sitio está en modo de solo lectura durante el mantenimiento: puede navegar por él, pero los cambios están en pausa por ahora.
+page-message-label = Un mensaje del equipo
+# $end is a date and time, already formatted.
+page-expected-end = Regreso previsto: { $end }
+page-countdown-label = Tiempo restante
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = Vuelva a intentarlo dentro de { $duration }.
+page-retry-link = Reintentar ahora
+page-auto-reload = Esta página comprueba el estado con regularidad y volverá automáticamente al sitio en cuanto esté disponible de nuevo.
+page-back = El mantenimiento ha finalizado. Volviendo al sitio…
+page-language-label = Idioma
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] { $count } minuto
+   *[other] { $count } minutos
+}
+duration-hours = { $count ->
+    [one] { $count } hora
+   *[other] { $count } horas
+}
+duration-days = { $count ->
+    [one] { $count } día
+   *[other] { $count } días
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = Servicio no disponible por mantenimiento
+problem-detail = El servicio no está disponible por mantenimiento. Vuelva a intentarlo más tarde.
+problem-detail-read-only = El servicio está en modo de solo lectura durante el mantenimiento, por lo que los cambios se rechazan por ahora. Vuelva a intentarlo más tarde.

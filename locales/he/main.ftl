@@ -1,0 +1,43 @@
+# The language's own name, shown in the language switcher.
+language-name = עברית
+
+## The maintenance page
+
+page-title = האתר בתחזוקה
+page-heading = נחזור בקרוב
+page-intro = האתר מושבת לצורך תחזוקה מתוכננת. תודה על הסבלנות.
+page-intro-read-only = האתר נמצא במצב קריאה בלבד במהלך התחזוקה: אפשר לגלוש בו, אך ביצוע שינויים מושהה כרגע.
+page-message-label = הודעה מהצוות
+# $end is a date and time, already formatted.
+page-expected-end = מועד החזרה המשוער: { $end }
+page-countdown-label = הזמן שנותר
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = נא לנסות שוב בעוד { $duration }.
+page-retry-link = לנסות שוב עכשיו
+page-auto-reload = הדף בודק את המצב באופן קבוע ויחזיר אותך לאתר ברגע שיהיה זמין שוב.
+page-back = התחזוקה הסתיימה. מחזירים אותך לאתר…
+page-language-label = שפה
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] דקה אחת
+    [two] שתי דקות
+   *[other] { $count } דקות
+}
+duration-hours = { $count ->
+    [one] שעה אחת
+    [two] שעתיים
+   *[other] { $count } שעות
+}
+duration-days = { $count ->
+    [one] יום אחד
+    [two] יומיים
+   *[other] { $count } ימים
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = השירות אינו זמין עקב תחזוקה
+problem-detail = השירות מושבת לצורך תחזוקה. נא לנסות שוב מאוחר יותר.
+problem-detail-read-only = השירות נמצא במצב קריאה בלבד במהלך התחזוקה, ולכן שינויים נדחים כרגע. נא לנסות שוב מאוחר יותר.

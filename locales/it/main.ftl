@@ -1,0 +1,40 @@
+# The language's own name, shown in the language switcher.
+language-name = Italiano
+
+## The maintenance page
+
+page-title = Sito in manutenzione
+page-heading = Torneremo presto
+page-intro = Questo sito è temporaneamente non disponibile per una manutenzione programmata. Grazie per la pazienza.
+page-intro-read-only = Durante la manutenzione questo sito è in modalità di sola lettura: puoi navigare, ma per ora le modifiche sono sospese.
+page-message-label = Un messaggio dal team
+# $end is a date and time, already formatted.
+page-expected-end = Ritorno previsto: { $end }
+page-countdown-label = Tempo rimanente
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = Riprova tra { $duration }.
+page-retry-link = Riprova ora
+page-auto-reload = Questa pagina controlla regolarmente lo stato e ti riporterà al sito non appena sarà di nuovo disponibile.
+page-back = La manutenzione è terminata. Ritorno al sito in corso…
+page-language-label = Lingua
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] { $count } minuto
+   *[other] { $count } minuti
+}
+duration-hours = { $count ->
+    [one] { $count } ora
+   *[other] { $count } ore
+}
+duration-days = { $count ->
+    [one] { $count } giorno
+   *[other] { $count } giorni
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = Servizio non disponibile per manutenzione
+problem-detail = Il servizio non è disponibile per manutenzione. Riprova più tardi.
+problem-detail-read-only = Durante la manutenzione il servizio è in sola lettura, quindi per ora le modifiche vengono rifiutate. Riprova più tardi.

@@ -1,0 +1,37 @@
+# The language's own name, shown in the language switcher.
+language-name = 日本語
+
+## The maintenance page
+
+page-title = メンテナンス中
+page-heading = まもなく再開します
+page-intro = ただいま計画メンテナンスのため、サイトを停止しております。今しばらくお待ちください。
+page-intro-read-only = メンテナンス中のため、サイトは読み取り専用モードになっています。閲覧はできますが、変更は現在受け付けておりません。
+page-message-label = チームからのお知らせ
+# $end is a date and time, already formatted.
+page-expected-end = 再開予定：{ $end }
+page-countdown-label = 残り時間
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = { $duration }後にもう一度お試しください。
+page-retry-link = 今すぐ再試行
+page-auto-reload = このページは定期的に状態を確認し、サイトが利用可能になり次第、自動的に元のページへ戻ります。
+page-back = メンテナンスが終了しました。元のページに戻ります…
+page-language-label = 言語
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+   *[other] { $count }分
+}
+duration-hours = { $count ->
+   *[other] { $count }時間
+}
+duration-days = { $count ->
+   *[other] { $count }日
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = メンテナンスのためサービスを利用できません
+problem-detail = メンテナンスのため、サービスを停止しています。しばらくしてからもう一度お試しください。
+problem-detail-read-only = メンテナンス中はサービスが読み取り専用となるため、現在変更は受け付けていません。しばらくしてからもう一度お試しください。

@@ -1,0 +1,40 @@
+# The language's own name, shown in the language switcher.
+language-name = Nederlands
+
+## The maintenance page
+
+page-title = Website in onderhoud
+page-heading = We zijn zo weer terug
+page-intro = Deze website is tijdelijk niet beschikbaar vanwege gepland onderhoud. Bedankt voor je geduld.
+page-intro-read-only = Deze website is tijdens het onderhoud alleen-lezen: je kunt rondkijken, maar wijzigingen zijn voorlopig gepauzeerd.
+page-message-label = Een bericht van het team
+# $end is a date and time, already formatted.
+page-expected-end = Naar verwachting weer beschikbaar: { $end }
+page-countdown-label = Resterende tijd
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = Probeer het over { $duration } opnieuw.
+page-retry-link = Nu opnieuw proberen
+page-auto-reload = Deze pagina controleert regelmatig de status en brengt je terug zodra de website weer beschikbaar is.
+page-back = Het onderhoud is voltooid. Je wordt teruggestuurd…
+page-language-label = Taal
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] { $count } minuut
+   *[other] { $count } minuten
+}
+duration-hours = { $count ->
+    [one] { $count } uur
+   *[other] { $count } uur
+}
+duration-days = { $count ->
+    [one] { $count } dag
+   *[other] { $count } dagen
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = Dienst niet beschikbaar vanwege onderhoud
+problem-detail = De dienst is niet beschikbaar vanwege onderhoud. Probeer het later opnieuw.
+problem-detail-read-only = De dienst is tijdens het onderhoud alleen-lezen, dus wijzigingen worden voorlopig geweigerd. Probeer het later opnieuw.

@@ -1,0 +1,46 @@
+# The language's own name, shown in the language switcher.
+language-name = Русский
+
+## The maintenance page
+
+page-title = Технические работы
+page-heading = Скоро вернёмся
+page-intro = На сайте проводятся плановые технические работы. Спасибо за терпение.
+page-intro-read-only = На время технических работ сайт доступен только для чтения: вы можете просматривать страницы, но внесение изменений временно приостановлено.
+page-message-label = Сообщение от команды
+# $end is a date and time, already formatted.
+page-expected-end = Ожидаемое время завершения: { $end }
+page-countdown-label = Оставшееся время
+# $duration is a duration such as "5 minutes" (see the duration-* messages).
+page-retry-hint = Пожалуйста, повторите попытку позже. Примерное время ожидания: { $duration }.
+page-retry-link = Повторить сейчас
+page-auto-reload = Эта страница регулярно проверяет состояние сайта и автоматически вернёт вас на него, как только он снова станет доступен.
+page-back = Технические работы завершены. Возвращаем вас на сайт…
+page-language-label = Язык
+
+## Durations, used inside other messages
+
+duration-minutes = { $count ->
+    [one] { $count } минута
+    [few] { $count } минуты
+    [many] { $count } минут
+   *[other] { $count } минуты
+}
+duration-hours = { $count ->
+    [one] { $count } час
+    [few] { $count } часа
+    [many] { $count } часов
+   *[other] { $count } часа
+}
+duration-days = { $count ->
+    [one] { $count } день
+    [few] { $count } дня
+    [many] { $count } дней
+   *[other] { $count } дня
+}
+
+## The JSON problem document sent to API clients
+
+problem-title = Сервис недоступен из-за технических работ
+problem-detail = Сервис временно недоступен из-за технических работ. Повторите попытку позже.
+problem-detail-read-only = На время технических работ сервис доступен только для чтения, поэтому изменения пока не принимаются. Повторите попытку позже.

@@ -1,0 +1,19 @@
+//! SeaORM migrations for downtime; [`Migrator`] runs them in order, at start or with `downtime migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_maintenance_state;
+mod m20261124_000002_create_maintenance_audit;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_maintenance_state::Migration),
+            Box::new(m20261124_000002_create_maintenance_audit::Migration),
+        ]
+    }
+}

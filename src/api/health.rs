@@ -1,0 +1,31 @@
+//! `/healthz` (the process is up) and `/readyz` (the database answers).
+
+use poem::web::{Data, Json};
+use poem::{handler, http::StatusCode};
+use serde_json::{Value, json};
+
+use crate::state::Store;
+
+/// Always 200 while the process serves requests.
+#[handler]
+pub fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// 200 when the database answers, else 503; the error is logged, never sent.
+#[handler]
+pub async fn readyz(store: Data<&Store>) -> (StatusCode, Json<Value>) {
+    match store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": "ok" })),
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+        }
+    }
+}

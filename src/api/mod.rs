@@ -1,0 +1,4 @@
+//! HTTP surfaces other than pages: health checks and the public status.
+
+pub mod health;
+pub mod status;

@@ -1,0 +1,377 @@
+//! The command line: `downtime serve|on|off|status|history|migrate`.
+//!
+//! Exit codes: 0 done; 1 the database failed (unreachable, corrupt, refused); 2 bad usage
+//! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, ServeConfig};
+use crate::startup::{Application, open_store};
+use crate::state::{
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings,
+    StoreError,
+};
+
+/// Maintenance mode for Poem web applications: the server, and the switch.
+#[derive(Debug, Parser)]
+#[command(name = "downtime", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site behind the gate (the default command).
+    Serve(ServeConfig),
+    /// Switch maintenance on, now or for a window.
+    On(OnArgs),
+    /// Switch maintenance off.
+    Off {
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Show the current state.
+    Status {
+        /// Print JSON (stable field names) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the latest changes, newest first.
+    History {
+        /// How many entries.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+}
+
+#[derive(Debug, Args)]
+struct OnArgs {
+    /// The message visitors see (plain text).
+    #[arg(long)]
+    message: Option<String>,
+    /// How long the window lasts from now or from --from (`45m`, `2h 30m`).
+    #[arg(long = "for", value_name = "DURATION", value_parser = window_length, conflicts_with = "until")]
+    for_: Option<Duration>,
+    /// When the window ends (RFC 3339, `2026-12-01T02:00:00Z`).
+    #[arg(long, value_name = "TIME", value_parser = timestamp)]
+    until: Option<DateTime<Utc>>,
+    /// When the window starts, if not now (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = timestamp)]
+    from: Option<DateTime<Utc>>,
+    /// Let visitors read; refuse only writes.
+    #[arg(long)]
+    read_only: bool,
+    /// `Retry-After` while no end time is known (`5m`).
+    #[arg(long, value_name = "DURATION", value_parser = retry_after)]
+    retry_after: Option<u32>,
+    /// Why, for the audit log.
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+/// A usage error found after parsing: printed on one line, exit code 2.
+#[derive(Debug)]
+struct Usage(String);
+
+/// Parses the command line; on a usage error prints one line and exits with code 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
+            eprintln!("{line} (see downtime --help)");
+            std::process::exit(2);
+        }
+    }
+}
+
+impl Cli {
+    /// Whether this runs the server (which logs more than the short commands).
+    pub fn is_serve(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve(_)))
+    }
+
+    /// Runs the command.
+    pub async fn run(self) -> ExitCode {
+        match self.dispatch().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
+                if let Some(StoreError::Invalid(invalid)) = error.downcast_ref::<StoreError>() {
+                    eprintln!("error: {invalid}");
+                    return ExitCode::from(2);
+                }
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    async fn dispatch(self) -> anyhow::Result<()> {
+        let url = self.database.database_url;
+        let command = match self.command {
+            None => Command::Serve(ServeConfig::from_env()?),
+            Some(command) => command,
+        };
+        match command {
+            Command::Serve(config) => {
+                let app = Application::build(&config, &url).await?;
+                println!("downtime listening on http://{}", app.local_addr());
+                let _ = std::io::stdout().flush();
+                tracing::info!(addr = %app.local_addr(), "listening");
+                app.run_until_stopped().await?;
+            }
+            Command::Migrate => {
+                open_store(&url).await?;
+                println!("database is up to date");
+            }
+            Command::On(args) => {
+                let settings = args.settings(Utc::now().trunc_subsecs(0))?;
+                let store = open_store(&url).await?;
+                let change = Change::by(actor()).because(args.reason);
+                let state = store.apply(settings, &change).await?;
+                println!("{}", summary(&state, Utc::now()));
+            }
+            Command::Off { reason } => {
+                let store = open_store(&url).await?;
+                let change = Change::by(actor()).because(reason);
+                let state = store.apply(Settings::off(), &change).await?;
+                println!("{}", summary(&state, Utc::now()));
+            }
+            Command::Status { json } => {
+                let state = open_store(&url).await?.current().await?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&StatusJson::new(&state, Utc::now()))?
+                    );
+                } else {
+                    print!("{}", describe(&state, Utc::now()));
+                }
+            }
+            Command::History { limit, json } => {
+                let entries = open_store(&url).await?.history(limit).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&entries)?);
+                } else if entries.is_empty() {
+                    println!("no changes yet");
+                } else {
+                    for entry in &entries {
+                        println!("{}", history_line(entry));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ServeConfig {
+    /// The serve settings from the environment alone (plain `downtime`, no subcommand).
+    fn from_env() -> anyhow::Result<Self> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: ServeConfig,
+        }
+        Only::try_parse_from(["downtime"])
+            .map(|only| only.config)
+            .map_err(|e| anyhow::Error::new(Usage(first_line(&e.render().to_string()))))
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+impl OnArgs {
+    fn settings(&self, now: DateTime<Utc>) -> anyhow::Result<Settings> {
+        let starts_at = self.from;
+        let ends_at = match (self.for_, self.until) {
+            (Some(length), _) => {
+                let length =
+                    chrono::Duration::from_std(length).map_err(|e| Usage(e.to_string()))?;
+                Some(starts_at.unwrap_or(now) + length)
+            }
+            (None, until) => until,
+        };
+        if let Some(end) = ends_at
+            && end <= now
+        {
+            return Err(Usage(format!("--until {} is in the past", rfc3339(end))).into());
+        }
+        let settings = Settings {
+            enabled: true,
+            mode: if self.read_only {
+                Mode::ReadOnly
+            } else {
+                Mode::Full
+            },
+            message: self.message.clone().filter(|m| !m.trim().is_empty()),
+            starts_at,
+            ends_at,
+            retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
+        };
+        settings.validate().map_err(|e| Usage(e.to_string()))?;
+        Ok(settings)
+    }
+}
+
+fn window_length(value: &str) -> Result<Duration, String> {
+    let length = humantime::parse_duration(value).map_err(|e| format!("{e} (try 45m or 2h)"))?;
+    if length < Duration::from_secs(1) || length > Duration::from_secs(366 * 24 * 3600) {
+        return Err("must be between 1s and a year".into());
+    }
+    Ok(length)
+}
+
+fn retry_after(value: &str) -> Result<u32, String> {
+    let secs = humantime::parse_duration(value)
+        .map_err(|e| format!("{e} (try 5m)"))?
+        .as_secs();
+    u32::try_from(secs)
+        .ok()
+        .filter(|s| (1..=crate::state::MAX_RETRY_AFTER_SECS).contains(s))
+        .ok_or_else(|| "must be between 1s and 7 days".into())
+}
+
+fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e} (expected RFC 3339, such as 2026-12-01T02:00:00Z)"))
+}
+
+/// `cli:<login name>`, for the audit log.
+fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn phase_word(state: &MaintenanceState, now: DateTime<Utc>) -> String {
+    match state.phase(now) {
+        Phase::Off => "OFF".into(),
+        Phase::Active => format!("ON ({})", state.mode),
+        Phase::Scheduled => format!("SCHEDULED ({})", state.mode),
+        Phase::Ended => "ENDED (the window is over)".into(),
+    }
+}
+
+/// One line after `on` or `off`.
+fn summary(state: &MaintenanceState, now: DateTime<Utc>) -> String {
+    let mut line = format!("maintenance {}", phase_word(state, now));
+    if let Some(start) = state.starts_at.filter(|s| *s > now) {
+        line.push_str(&format!(" from {}", rfc3339(start)));
+    }
+    if let Some(end) = state.ends_at {
+        line.push_str(&format!(" until {}", rfc3339(end)));
+    }
+    line.push_str(&format!(", version {}", state.version));
+    line
+}
+
+/// The text of `downtime status`.
+fn describe(state: &MaintenanceState, now: DateTime<Utc>) -> String {
+    let mut out = format!("maintenance: {}\n", phase_word(state, now));
+    if let Some(message) = &state.message {
+        out.push_str(&format!("message:     {message}\n"));
+    }
+    if let Some(start) = state.starts_at {
+        out.push_str(&format!("starts:      {}\n", rfc3339(start)));
+    }
+    if let Some(end) = state.ends_at {
+        out.push_str(&format!("ends:        {}\n", rfc3339(end)));
+    }
+    if state.enabled {
+        out.push_str(&format!("retry after: {}s\n", state.retry_after_secs));
+    }
+    out.push_str(&format!(
+        "version:     {} (by {} at {})\n",
+        state.version,
+        state.updated_by,
+        rfc3339(state.updated_at)
+    ));
+    out
+}
+
+fn history_line(entry: &AuditEntry) -> String {
+    let after: Option<MaintenanceState> = serde_json::from_value(entry.after.clone()).ok();
+    let what = after.map_or_else(
+        || "?".to_owned(),
+        |s| {
+            if s.enabled {
+                format!("on ({})", s.mode)
+            } else {
+                "off".to_owned()
+            }
+        },
+    );
+    let mut line = format!(
+        "v{:<4} {}  {:<10} {}",
+        entry.version,
+        rfc3339(entry.at),
+        what,
+        entry.actor
+    );
+    if let Some(reason) = &entry.reason {
+        line.push_str(&format!("  \"{reason}\""));
+    }
+    line
+}
+
+/// `downtime status --json`: stable names for scripts.
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    active: bool,
+    phase: Phase,
+    #[serde(flatten)]
+    state: &'a MaintenanceState,
+}
+
+impl<'a> StatusJson<'a> {
+    fn new(state: &'a MaintenanceState, now: DateTime<Utc>) -> Self {
+        let phase = state.phase(now);
+        StatusJson {
+            active: phase == Phase::Active,
+            phase,
+            state,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Typed settings, from flags and environment variables (each flag names its variable).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::gate::Rules;
+
+/// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
+
+/// Where the state lives; shared by every command.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// `on` or `off`, as `MAINTENANCE_MODE` spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    /// Switch maintenance on.
+    On,
+    /// Switch maintenance off.
+    Off,
+}
+
+/// How `downtime serve` runs.
+#[derive(Args, Clone, Debug)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "DOWNTIME_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Switch maintenance on or off at start (applied and audited like any change, actor
+    /// `environment`); left as stored when unset.
+    #[arg(long, env = "MAINTENANCE_MODE", value_enum, ignore_case = true)]
+    pub maintenance_mode: Option<Toggle>,
+
+    /// Serve the maintenance page at the requested URL instead of redirecting to `/maintenance`.
+    #[arg(long, env = "DOWNTIME_SERVE_IN_PLACE")]
+    pub serve_in_place: bool,
+
+    /// Extra path prefixes that stay open during maintenance, comma-separated (`/status,/blog`).
+    #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = open_path)]
+    pub open_paths: Vec<String>,
+
+    /// The page's language when the visitor's cannot be served.
+    #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
+    pub default_language: String,
+
+    /// How often to look for changes made by the CLI or other replicas (`500ms`, `1s`).
+    #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "500ms", value_parser = poll_interval)]
+    pub poll_interval: Duration,
+}
+
+impl ServeConfig {
+    /// The gate's rules from these settings.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            open_paths: self.open_paths.clone(),
+            serve_in_place: self.serve_in_place,
+            ..Rules::default()
+        }
+    }
+}
+
+fn open_path(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.starts_with('/') && value.len() > 1 && !value.contains(['?', '#', '\\']) {
+        Ok(value.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{value:?} is not a path prefix such as /status"))
+    }
+}
+
+fn poll_interval(value: &str) -> Result<Duration, String> {
+    let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if (Duration::from_millis(50)..=Duration::from_secs(60)).contains(&every) {
+        Ok(every)
+    } else {
+        Err("must be between 50ms and 60s".into())
+    }
+}
+
+/// A database URL fit for messages: the password, if any, is replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            format!("{scheme}://{masked}@{host}{}", &rest[authority_end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/site"),
+            "postgres://app:***@db:5432/site"
+        );
+        assert_eq!(redact("postgres://app@db/site"), "postgres://app@db/site");
+        assert_eq!(
+            redact("sqlite://downtime.db?mode=rwc"),
+            "sqlite://downtime.db?mode=rwc"
+        );
+        assert_eq!(
+            redact("postgres://a:b@c@host/db"),
+            "postgres://a:***@host/db"
+        );
+    }
+
+    #[test]
+    fn open_paths_must_be_prefixes() {
+        assert_eq!(open_path("/status/"), Ok("/status".into()));
+        assert!(open_path("status").is_err());
+        assert!(open_path("/").is_err());
+        assert!(open_path("/a?b").is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! The gate's decision: a pure function of the request's facts, the state and the clock.
+
+use chrono::{DateTime, Utc};
+
+use super::path::is_under;
+use crate::state::{MaintenanceState, Mode, Phase};
+
+/// Paths that stay open during maintenance whatever the configuration says: health checks, the
+/// control API and public status, its documentation, login, and static assets.
+pub const ALWAYS_OPEN: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/api/maintenance",
+    "/api/status",
+    "/api/docs",
+    "/api/openapi.json",
+    "/auth",
+    "/static",
+    "/favicon.ico",
+    "/robots.txt",
+];
+
+/// The gate's configuration.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// Where the maintenance page lives (`/maintenance`).
+    pub page_path: String,
+    /// Extra open path prefixes, on top of [`ALWAYS_OPEN`].
+    pub open_paths: Vec<String>,
+    /// Serve the page at the requested URL instead of redirecting browsers to `page_path`.
+    pub serve_in_place: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            page_path: "/maintenance".into(),
+            open_paths: Vec::new(),
+            serve_in_place: false,
+        }
+    }
+}
+
+impl Rules {
+    fn is_open(&self, path: &str) -> bool {
+        ALWAYS_OPEN
+            .iter()
+            .copied()
+            .chain(self.open_paths.iter().map(String::as_str))
+            .any(|prefix| is_under(path, prefix))
+    }
+}
+
+/// What the gate knows about a request before deciding.
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    /// The normalised path.
+    pub path: &'a str,
+    /// GET, HEAD or OPTIONS.
+    pub safe_method: bool,
+    /// A browser that wants a page, not a JSON client.
+    pub wants_html: bool,
+}
+
+/// How a gated request is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gated {
+    /// Redirect the browser to the maintenance page, remembering where it was going.
+    Redirect,
+    /// Serve the maintenance page (503) at the requested URL.
+    Page,
+    /// A 503 problem document.
+    Json,
+}
+
+/// The decision for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Let the request through.
+    Pass,
+    /// Maintenance is over and this is the maintenance page: send the visitor back.
+    LeavePage,
+    /// This is the maintenance page during maintenance: 503 with the page.
+    ShowPage,
+    /// Gate the request, unless it comes from a superuser (the only question left).
+    Gate(Gated),
+}
+
+/// Decides what happens to a request, following the rules in order: inactive passes (but the
+/// page sends visitors home), the page itself, open paths, read-only reads, then the gate.
+pub fn decide(
+    facts: &Facts<'_>,
+    state: &MaintenanceState,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> Outcome {
+    let on_page = is_under(facts.path, &rules.page_path);
+    if state.phase(now) != Phase::Active {
+        return if on_page {
+            Outcome::LeavePage
+        } else {
+            Outcome::Pass
+        };
+    }
+    if on_page {
+        return Outcome::ShowPage;
+    }
+    if rules.is_open(facts.path) || (state.mode == Mode::ReadOnly && facts.safe_method) {
+        return Outcome::Pass;
+    }
+    Outcome::Gate(if !facts.wants_html {
+        Gated::Json
+    } else if rules.serve_in_place {
+        Gated::Page
+    } else {
+        Gated::Redirect
+    })
+}
+
+/// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise the
+/// `Accept` header decides by q-value, HTML winning ties (`*/*`, or no header at all).
+pub fn wants_html(path: &str, accept: Option<&str>) -> bool {
+    if is_under(path, "/api") {
+        return false;
+    }
+    let Some(accept) = accept else { return true };
+    let (mut html, mut json) = (-1.0_f32, -1.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .filter(|q| (0.0..=1.0).contains(q))
+            .unwrap_or(1.0);
+        let (is_html, is_json) = media_kind(media);
+        if is_html {
+            html = html.max(q);
+        }
+        if is_json {
+            json = json.max(q);
+        }
+    }
+    html > 0.0 && html >= json
+}
+
+fn media_kind(media: &str) -> (bool, bool) {
+    let eq = |a: &str| media.eq_ignore_ascii_case(a);
+    if eq("*/*") {
+        (true, true)
+    } else if eq("text/html") || eq("application/xhtml+xml") || eq("text/*") {
+        (true, false)
+    } else if eq("application/json") || eq("application/problem+json") || eq("application/*") {
+        (false, true)
+    } else {
+        let lower_suffix =
+            media.len() >= 5 && media[media.len() - 5..].eq_ignore_ascii_case("+json");
+        (false, lower_suffix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH + TimeDelta::days(20_000)
+    }
+
+    fn on(mode: Mode) -> MaintenanceState {
+        MaintenanceState {
+            enabled: true,
+            mode,
+            ..MaintenanceState::initial()
+        }
+    }
+
+    fn off() -> MaintenanceState {
+        MaintenanceState::initial()
+    }
+
+    fn facts(path: &str, safe_method: bool, wants_html: bool) -> Facts<'_> {
+        Facts {
+            path,
+            safe_method,
+            wants_html,
+        }
+    }
+
+    #[test]
+    fn decisions_follow_the_rules_in_order() {
+        use Gated::*;
+        use Outcome::*;
+        let rules = Rules::default();
+        let in_place = Rules {
+            serve_in_place: true,
+            ..Rules::default()
+        };
+        let extra_open = Rules {
+            open_paths: vec!["/status-page".into()],
+            ..Rules::default()
+        };
+        let full = on(Mode::Full);
+        let read_only = on(Mode::ReadOnly);
+        let scheduled = MaintenanceState {
+            starts_at: Some(now() + TimeDelta::minutes(5)),
+            ..on(Mode::Full)
+        };
+        let ended = MaintenanceState {
+            ends_at: Some(now() - TimeDelta::minutes(5)),
+            ..on(Mode::Full)
+        };
+        #[rustfmt::skip]
+        let table: &[(&MaintenanceState, &Rules, Facts<'_>, Outcome)] = &[
+            // Off, scheduled or ended: everything passes, the page sends visitors back.
+            (&off(), &rules, facts("/", true, true), Pass),
+            (&off(), &rules, facts("/contact", false, true), Pass),
+            (&off(), &rules, facts("/maintenance", true, true), LeavePage),
+            (&off(), &rules, facts("/maintenance/", true, true), LeavePage),
+            (&scheduled, &rules, facts("/", true, true), Pass),
+            (&ended, &rules, facts("/", true, true), Pass),
+            (&ended, &rules, facts("/maintenance", true, true), LeavePage),
+            // On: the page itself.
+            (&full, &rules, facts("/maintenance", true, true), ShowPage),
+            (&full, &rules, facts("/maintenance", true, false), ShowPage),
+            // On: open paths pass, in every method.
+            (&full, &rules, facts("/healthz", true, false), Pass),
+            (&full, &rules, facts("/readyz", true, false), Pass),
+            (&full, &rules, facts("/api/maintenance", false, false), Pass),
+            (&full, &rules, facts("/api/status", true, false), Pass),
+            (&full, &rules, facts("/auth/callback", true, true), Pass),
+            (&full, &rules, facts("/static/app.css", true, true), Pass),
+            (&full, &rules, facts("/healthzx", true, true), Gate(Redirect)),
+            (&full, &rules, facts("/status-page", true, true), Gate(Redirect)),
+            (&full, &extra_open, facts("/status-page/x", true, true), Pass),
+            // On, full: browsers are redirected (or served in place), JSON clients get JSON.
+            (&full, &rules, facts("/", true, true), Gate(Redirect)),
+            (&full, &rules, facts("/contact", false, true), Gate(Redirect)),
+            (&full, &in_place, facts("/", true, true), Gate(Page)),
+            (&full, &rules, facts("/api/demo/items", true, false), Gate(Json)),
+            (&full, &in_place, facts("/api/demo/items", true, false), Gate(Json)),
+            // On, read-only: reads pass, writes are gated.
+            (&read_only, &rules, facts("/", true, true), Pass),
+            (&read_only, &rules, facts("/api/demo/items", true, false), Pass),
+            (&read_only, &rules, facts("/contact", false, true), Gate(Redirect)),
+            (&read_only, &rules, facts("/api/demo/items", false, false), Gate(Json)),
+        ];
+        for (state, rules, facts, expected) in table {
+            assert_eq!(
+                decide(facts, state, now(), rules),
+                *expected,
+                "{facts:?} mode={} serve_in_place={}",
+                state.mode,
+                rules.serve_in_place
+            );
+        }
+    }
+
+    #[test]
+    fn html_or_json_follows_accept_and_the_api_prefix() {
+        let cases = [
+            ("/", None, true),
+            ("/", Some("*/*"), true),
+            (
+                "/",
+                Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+                true,
+            ),
+            ("/", Some("application/json"), false),
+            ("/", Some("application/problem+json"), false),
+            ("/", Some("application/vnd.api+json"), false),
+            ("/", Some("application/json, text/html;q=0.5"), false),
+            ("/", Some("text/html;q=0.5, application/json;q=0.4"), true),
+            ("/", Some("TEXT/HTML"), true),
+            ("/", Some("text/html;q=0"), false),
+            ("/", Some("image/png"), false),
+            ("/", Some(";;;,,q=,"), false),
+            ("/", Some("text/html;q=abc"), true),
+            ("/api/demo/items", Some("text/html"), false),
+            ("/api", None, false),
+        ];
+        for (path, accept, expected) in cases {
+            assert_eq!(wants_html(path, accept), expected, "{path} {accept:?}");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The gate: a Poem middleware that closes a site to visitors during maintenance.
+//!
+//! [`decision::decide`] holds every rule as a pure function; [`Gate`] only gathers the facts of
+//! a request, asks [`Superusers`] the one question left, and turns the outcome into a response.
+
+pub mod decision;
+pub mod path;
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::Utc;
+use percent_encoding::{
+    AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
+};
+use poem::http::header::{self, HeaderName};
+use poem::http::uri::PathAndQuery;
+use poem::http::{HeaderValue, Method, StatusCode, Uri};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use crate::state::Live;
+use crate::web::locale::LANG_COOKIE;
+use crate::web::page::Pages;
+pub use decision::{Gated, Outcome, Rules};
+
+/// Answers the gate's one question about the person behind a request.
+///
+/// The login module implements it; the gate asks only when a request would otherwise be gated,
+/// so an implementation may do real work (decrypt a cookie, verify a token).
+pub trait Superusers: Send + Sync + 'static {
+    /// Whether `req` comes from a superuser, who is never gated.
+    fn is_superuser(&self, req: &Request) -> impl Future<Output = bool> + Send;
+}
+
+/// Nobody is a superuser: the answer until a login is configured.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Nobody;
+
+impl Superusers for Nobody {
+    async fn is_superuser(&self, _req: &Request) -> bool {
+        false
+    }
+}
+
+/// The maintenance gate. Wrap a site's routes with it: `Route::new()….with(gate)`.
+///
+/// # Errors
+/// The gate answers gated requests itself (503 page or problem document, or a redirect to the
+/// page) and passes the inner endpoint's errors through unchanged.
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use downtime::gate::{Gate, Rules};
+/// use downtime::state::{Live, MaintenanceState};
+/// use downtime::web::{locale::Languages, page::Pages};
+/// use poem::{EndpointExt, Route, get, handler, http::StatusCode, test::TestClient};
+///
+/// #[handler]
+/// fn home() -> &'static str { "home" }
+///
+/// # tokio_test();
+/// # #[tokio::main(flavor = "current_thread")] async fn tokio_test() {
+/// let live = Live::new(MaintenanceState { enabled: true, ..MaintenanceState::initial() });
+/// let pages = Arc::new(Pages::new(Arc::new(Languages::load("en-US").unwrap())).unwrap());
+/// let app = Route::new().at("/", get(home)).with(Gate::new(live, pages, Rules::default()));
+/// let resp = TestClient::new(app).get("/").header("accept", "application/json").send().await;
+/// resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+/// resp.assert_content_type("application/problem+json");
+/// # }
+/// ```
+pub struct Gate<S = Nobody> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for Gate<S> {
+    fn clone(&self) -> Self {
+        Gate {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+struct Shared<S> {
+    live: Live,
+    pages: Arc<Pages>,
+    rules: Rules,
+    superusers: S,
+}
+
+impl Gate<Nobody> {
+    /// A gate reading `live`, answering with `pages`, following `rules`; nobody is a superuser.
+    pub fn new(live: Live, pages: Arc<Pages>, rules: Rules) -> Self {
+        Gate {
+            shared: Arc::new(Shared {
+                live,
+                pages,
+                rules,
+                superusers: Nobody,
+            }),
+        }
+    }
+}
+
+impl<S: Superusers> Gate<S> {
+    /// The same gate, asking `superusers` who may pass.
+    pub fn with_superusers<T: Superusers>(self, superusers: T) -> Gate<T> {
+        let shared = &self.shared;
+        Gate {
+            shared: Arc::new(Shared {
+                live: shared.live.clone(),
+                pages: Arc::clone(&shared.pages),
+                rules: shared.rules.clone(),
+                superusers,
+            }),
+        }
+    }
+}
+
+impl<E: Endpoint, S: Superusers> Middleware<E> for Gate<S> {
+    type Output = GateEndpoint<E, S>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        GateEndpoint {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The endpoint [`Gate`] wraps around a site.
+pub struct GateEndpoint<E, S = Nobody> {
+    inner: E,
+    shared: Arc<Shared<S>>,
+}
+
+impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        // The inner router must see the very path the rules judged, or `/x/../healthz` could be
+        // judged open and routed to `/x`.
+        if let Cow::Owned(normal) = path::normalize(req.uri().path()) {
+            match with_path(req.uri(), &normal) {
+                Some(uri) => *req.uri_mut() = uri,
+                None => return Ok(StatusCode::BAD_REQUEST.into_response()),
+            }
+        }
+        let shared = &*self.shared;
+        let state = shared.live.load();
+        let path = req.uri().path();
+        let accept = header_str(&req, header::ACCEPT);
+        let facts = decision::Facts {
+            path,
+            safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
+            wants_html: decision::wants_html(path, accept),
+        };
+        let outcome = decision::decide(&facts, &state, Utc::now(), &shared.rules);
+        let kind = match outcome {
+            Outcome::Pass => return self.inner.call(req).await.map(IntoResponse::into_response),
+            Outcome::LeavePage => return Ok(leave_page(&req)),
+            Outcome::ShowPage => Gated::Page,
+            Outcome::Gate(kind) => {
+                if shared.superusers.is_superuser(&req).await {
+                    return self.inner.call(req).await.map(IntoResponse::into_response);
+                }
+                kind
+            }
+        };
+        tracing::info!(
+            target: "downtime::gate",
+            method = %req.method(),
+            path = req.uri().path(),
+            client = %req.remote_addr(),
+            answer = match kind { Gated::Redirect => "redirect", Gated::Page => "page", Gated::Json => "json" },
+            "request gated"
+        );
+        let rendition = shared.pages.for_state(&state);
+        let mut resp = if kind == Gated::Redirect {
+            redirect(&req, &to_page(&shared.rules.page_path, &req))
+        } else {
+            let choice = shared.pages.languages().negotiate(
+                query_param(&req, "lang").as_deref(),
+                cookie(&req, LANG_COOKIE),
+                header_str(&req, header::ACCEPT_LANGUAGE),
+            );
+            let language = shared.pages.languages().get(choice.index);
+            let rendered = shared.pages.rendered(&rendition, choice.index);
+            let mut resp = if kind == Gated::Page {
+                Response::builder()
+                    .status(StatusCode::SERVICE_UNAVAILABLE)
+                    .content_type("text/html; charset=utf-8")
+                    .header(header::CONTENT_SECURITY_POLICY, shared.pages.csp().clone())
+                    .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
+                    .body(rendered.html.clone())
+            } else {
+                Response::builder()
+                    .status(StatusCode::SERVICE_UNAVAILABLE)
+                    .content_type("application/problem+json")
+                    .body(rendered.problem.clone())
+            };
+            let headers = resp.headers_mut();
+            if let Ok(tag) = HeaderValue::try_from(language.tag.as_str()) {
+                headers.insert(header::CONTENT_LANGUAGE, tag);
+            }
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+            );
+            if choice.remember
+                && let Ok(cookie) = HeaderValue::try_from(format!(
+                    "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                    language.tag
+                ))
+            {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            resp
+        };
+        let headers = resp.headers_mut();
+        headers.insert(header::RETRY_AFTER, rendition.retry_after().clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        Ok(resp)
+    }
+}
+
+/// Characters escaped in a `next` query value: everything but unreserved characters and `/`.
+const NEXT_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Characters escaped again in a decoded `next` before it goes into `Location`.
+const LOCATION: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// `/maintenance?next=<where the visitor was going>`.
+fn to_page(page_path: &str, req: &Request) -> String {
+    let target = req.uri().path_and_query().map_or("/", PathAndQuery::as_str);
+    format!(
+        "{page_path}?next={}",
+        utf8_percent_encode(target, NEXT_VALUE)
+    )
+}
+
+/// Sends a visitor from the page back to where they were going (a local path only), or home.
+fn leave_page(req: &Request) -> Response {
+    match query_param(req, "next").filter(|next| is_local_path(next)) {
+        Some(next) => redirect(req, &utf8_percent_encode(&next, LOCATION).to_string()),
+        None => redirect(req, "/"),
+    }
+}
+
+/// 302 for reads, 303 for writes (the browser then GETs the target), never cached.
+fn redirect(req: &Request, location: &str) -> Response {
+    let status = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        StatusCode::FOUND
+    } else {
+        StatusCode::SEE_OTHER
+    };
+    match HeaderValue::try_from(location) {
+        Ok(location) => Response::builder()
+            .status(status)
+            .header(header::LOCATION, location)
+            .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+            .finish(),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+/// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
+fn with_path(uri: &Uri, path: &str) -> Option<Uri> {
+    let path_and_query = match uri.query() {
+        Some(query) => PathAndQuery::try_from(format!("{path}?{query}")),
+        None => PathAndQuery::try_from(path),
+    }
+    .ok()?;
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(path_and_query);
+    Uri::from_parts(parts).ok()
+}
+
+fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The first value of `name` in the query string, percent- and `+`-decoded; `None` when absent
+/// or not UTF-8.
+fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
+    let query = req.uri().query()?;
+    let raw = query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then_some(value)
+    })?;
+    if raw.contains('+') {
+        let spaced = raw.replace('+', " ");
+        return percent_decode_str(&spaced)
+            .decode_utf8()
+            .ok()
+            .map(|v| Cow::Owned(v.into_owned()));
+    }
+    percent_decode_str(raw).decode_utf8().ok()
+}
+
+fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_accepted_as_next() {
+        for ok in ["/", "/contact", "/a?b=c", "/caf\u{e9}"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\nb",
+            "/\t/x",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+}

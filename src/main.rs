@@ -1,0 +1,10 @@
+//! The `downtime` binary: the server and the switch.
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = downtime::cli::parse();
+    downtime::telemetry::init(cli.is_serve());
+    cli.run().await
+}

@@ -1,0 +1,236 @@
+//! The state in the database: one row, guarded by its version, and an append-only audit log.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound as _, Utc};
+use entity::{maintenance_audit as audit, maintenance_state as row};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    prelude::*,
+};
+use serde::Serialize;
+
+use super::{Change, InvalidSettings, MaintenanceState, Mode, Settings};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database did not answer or refused the query.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] DbErr),
+    /// The stored version is not the one the writer expected (a stale `If-Match`).
+    #[error("the state changed meanwhile (now at version {current})")]
+    Conflict {
+        /// The version now stored.
+        current: i64,
+    },
+    /// The new settings break a rule.
+    #[error(transparent)]
+    Invalid(#[from] InvalidSettings),
+    /// A stored value cannot be read back (edited by hand, or a newer schema).
+    #[error("stored state is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// One audit-log row: who changed what, when and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Insertion order; higher is newer.
+    pub id: i64,
+    /// The version this change produced.
+    pub version: i64,
+    /// Who made the change.
+    pub actor: String,
+    /// Why, if they said.
+    pub reason: Option<String>,
+    /// When it was committed.
+    pub at: DateTime<Utc>,
+    /// The state before.
+    pub before: serde_json::Value,
+    /// The state after.
+    pub after: serde_json::Value,
+}
+
+/// The database behind the state. Cheap to clone: it shares one connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`) without touching the schema.
+    ///
+    /// # Errors
+    /// The database is unreachable or the URL is not understood.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await?;
+        Ok(Store { db })
+    }
+
+    /// Runs the pending migrations; safe to run on every start.
+    ///
+    /// # Errors
+    /// A migration failed (unreachable or corrupt database).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// It does not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// The current version alone: the cheap query replicas poll.
+    ///
+    /// # Errors
+    /// The database is unavailable, or the row is missing.
+    pub async fn version(&self) -> Result<i64, StoreError> {
+        row::Entity::find_by_id(row::SINGLETON_ID)
+            .select_only()
+            .column(row::Column::Version)
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await?
+            .ok_or_else(missing_row)
+    }
+
+    /// The whole current state.
+    ///
+    /// # Errors
+    /// The database is unavailable, or the row is missing or unreadable.
+    pub async fn current(&self) -> Result<MaintenanceState, StoreError> {
+        read_state(&self.db).await
+    }
+
+    /// Replaces the settings, bumps the version and appends an audit row, in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for settings that break a rule, [`StoreError::Conflict`] when
+    /// `change.expected_version` is stale, [`StoreError::Unavailable`] when the database fails
+    /// (nothing is written then).
+    pub async fn apply(
+        &self,
+        settings: Settings,
+        change: &Change,
+    ) -> Result<MaintenanceState, StoreError> {
+        settings.validate()?;
+        let txn = self.db.begin().await?;
+        // Writing first takes the write lock at once (SQLite) or locks the row (PostgreSQL), so
+        // concurrent writers queue here instead of failing later when they upgrade a read.
+        row::Entity::update_many()
+            .col_expr(row::Column::Version, Expr::col(row::Column::Version))
+            .filter(row::Column::Id.eq(row::SINGLETON_ID))
+            .exec(&txn)
+            .await?;
+        let before = read_state(&txn).await?;
+        if let Some(expected) = change.expected_version
+            && expected != before.version
+        {
+            return Err(StoreError::Conflict {
+                current: before.version,
+            });
+        }
+        let after = MaintenanceState::from_settings(
+            settings,
+            before.version + 1,
+            change.actor.clone(),
+            // Whole microseconds: what PostgreSQL keeps, so a reloaded state equals this one.
+            Utc::now().trunc_subsecs(6),
+        );
+        let retry_after = i32::try_from(after.retry_after_secs)
+            .map_err(|_| StoreError::Invalid(InvalidSettings::RetryAfterOutOfRange))?;
+        row::ActiveModel {
+            id: Set(row::SINGLETON_ID),
+            enabled: Set(after.enabled),
+            mode: Set(after.mode.as_str().to_owned()),
+            message: Set(after.message.clone()),
+            starts_at: Set(after.starts_at),
+            ends_at: Set(after.ends_at),
+            retry_after_secs: Set(retry_after),
+            version: Set(after.version),
+            updated_by: Set(after.updated_by.clone()),
+            updated_at: Set(after.updated_at),
+        }
+        .update(&txn)
+        .await?;
+        audit::ActiveModel {
+            version: Set(after.version),
+            actor: Set(change.actor.clone()),
+            reason: Set(change.reason.clone()),
+            at: Set(after.updated_at),
+            before: Set(to_json(&before)?),
+            after: Set(to_json(&after)?),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// The newest `limit` audit entries, newest first.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn history(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = audit::Entity::find()
+            .order_by_desc(audit::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                version: r.version,
+                actor: r.actor,
+                reason: r.reason,
+                at: r.at,
+                before: r.before,
+                after: r.after,
+            })
+            .collect())
+    }
+}
+
+async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, StoreError> {
+    let model = row::Entity::find_by_id(row::SINGLETON_ID)
+        .one(db)
+        .await?
+        .ok_or_else(missing_row)?;
+    let mode: Mode = model.mode.parse().map_err(StoreError::Corrupt)?;
+    let retry_after_secs = u32::try_from(model.retry_after_secs).map_err(|_| {
+        StoreError::Corrupt(format!("retry_after_secs = {}", model.retry_after_secs))
+    })?;
+    Ok(MaintenanceState {
+        enabled: model.enabled,
+        mode,
+        message: model.message,
+        starts_at: model.starts_at,
+        ends_at: model.ends_at,
+        retry_after_secs,
+        version: model.version,
+        updated_by: model.updated_by,
+        updated_at: model.updated_at,
+    })
+}
+
+fn missing_row() -> StoreError {
+    StoreError::Corrupt("the maintenance_state row is missing; run `downtime migrate`".into())
+}
+
+fn to_json(state: &MaintenanceState) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(state).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -1,0 +1,104 @@
+//! A small demo site to put behind the gate: pages, a form that POSTs, and a JSON route.
+
+use std::sync::Arc;
+
+use poem::web::{Data, Form, Html, Json};
+use poem::{Endpoint, EndpointExt, Route, get, handler, http::StatusCode};
+use serde::{Deserialize, Serialize};
+
+/// The demo site's routes.
+///
+/// # Errors
+/// The templates do not compile.
+pub fn routes() -> anyhow::Result<impl Endpoint> {
+    let mut tera = tera::Tera::new();
+    tera.add_raw_templates([
+        (
+            "layout.html",
+            include_str!("../../templates/layout.html.tera"),
+        ),
+        ("home.html", include_str!("../../templates/home.html.tera")),
+        (
+            "about.html",
+            include_str!("../../templates/about.html.tera"),
+        ),
+        (
+            "contact.html",
+            include_str!("../../templates/contact.html.tera"),
+        ),
+        (
+            "thanks.html",
+            include_str!("../../templates/thanks.html.tera"),
+        ),
+    ])?;
+    Ok(Route::new()
+        .at("/", get(home))
+        .at("/about", get(about))
+        .at("/contact", get(contact).post(send_message))
+        .at("/api/demo/items", get(items).post(add_item))
+        .data(Arc::new(tera)))
+}
+
+type Templates = Arc<tera::Tera>;
+
+fn page(tera: &tera::Tera, name: &str, ctx: &tera::Context) -> poem::Result<Html<String>> {
+    tera.render(name, ctx).map(Html).map_err(|error| {
+        tracing::error!(%error, template = name, "cannot render a demo page");
+        poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+    })
+}
+
+#[handler]
+fn home(tera: Data<&Templates>) -> poem::Result<Html<String>> {
+    page(&tera, "home.html", &tera::Context::new())
+}
+
+#[handler]
+fn about(tera: Data<&Templates>) -> poem::Result<Html<String>> {
+    page(&tera, "about.html", &tera::Context::new())
+}
+
+#[handler]
+fn contact(tera: Data<&Templates>) -> poem::Result<Html<String>> {
+    page(&tera, "contact.html", &tera::Context::new())
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    name: String,
+    #[expect(dead_code, reason = "a demo: the message is accepted and dropped")]
+    message: String,
+}
+
+#[handler]
+fn send_message(
+    tera: Data<&Templates>,
+    Form(form): Form<ContactForm>,
+) -> poem::Result<Html<String>> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("name", &form.name);
+    page(&tera, "thanks.html", &ctx)
+}
+
+/// A demo item.
+#[derive(Serialize, Deserialize)]
+struct Item {
+    name: String,
+}
+
+#[handler]
+fn items() -> Json<Vec<Item>> {
+    Json(vec![
+        Item {
+            name: "teapot".into(),
+        },
+        Item {
+            name: "umbrella".into(),
+        },
+    ])
+}
+
+#[handler]
+fn add_item(Json(item): Json<Item>) -> (StatusCode, Json<Item>) {
+    (StatusCode::CREATED, Json(item))
+}

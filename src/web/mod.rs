@@ -1,0 +1,5 @@
+//! Pages: language negotiation, the localized maintenance page, and the demo site.
+
+pub mod demo;
+pub mod locale;
+pub mod page;

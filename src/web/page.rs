@@ -1,0 +1,280 @@
+//! The maintenance page and the JSON problem document, rendered once per (language, state
+//! version) and then served from memory.
+
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use chrono::SecondsFormat;
+use fluent_templates::{FluentLoader, Loader};
+use poem::http::HeaderValue;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::locale::{LOCALES, Languages};
+use crate::state::{MaintenanceState, Mode};
+
+const TEMPLATE: &str = "maintenance.html";
+const STYLE: &str = include_str!("../../templates/maintenance.css");
+const SCRIPT: &str = include_str!("../../templates/maintenance.js");
+/// The public status the page polls.
+pub const STATUS_URL: &str = "/api/status";
+/// A stable identifier of the problem type in JSON answers (RFC 9457 `type`).
+pub const PROBLEM_TYPE: &str = "urn:downtime:problem:maintenance";
+const POLL_SECS: u32 = 15;
+const REFRESH_SECS: u32 = 30;
+
+/// What a gated request is answered with, in one language.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// The HTML page.
+    pub html: Bytes,
+    /// The `application/problem+json` body.
+    pub problem: Bytes,
+}
+
+/// Everything rendered for one state version.
+#[derive(Debug)]
+pub struct Rendition {
+    version: i64,
+    state: MaintenanceState,
+    retry_after: HeaderValue,
+    by_language: Vec<OnceLock<Rendered>>,
+}
+
+impl Rendition {
+    /// `Retry-After`: an HTTP-date when the end is known, else seconds.
+    pub fn retry_after(&self) -> &HeaderValue {
+        &self.retry_after
+    }
+}
+
+/// The renderer and its cache.
+pub struct Pages {
+    tera: tera::Tera,
+    languages: Arc<Languages>,
+    csp: HeaderValue,
+    current: ArcSwap<Rendition>,
+}
+
+impl std::fmt::Debug for Pages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("csp", &self.csp)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pages {
+    /// Compiles the template for `languages`.
+    ///
+    /// # Errors
+    /// The template does not compile.
+    pub fn new(languages: Arc<Languages>) -> anyhow::Result<Self> {
+        let mut tera = tera::Tera::new();
+        tera.register_function("fluent", FluentLoader::new(&*LOCALES));
+        tera.add_raw_template(
+            TEMPLATE,
+            include_str!("../../templates/maintenance.html.tera"),
+        )?;
+        let csp = format!(
+            "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src 'self' data:; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            sha256_source(STYLE),
+            sha256_source(SCRIPT)
+        );
+        let initial = Rendition::new(&MaintenanceState::initial(), languages.all().len());
+        Ok(Pages {
+            tera,
+            languages,
+            csp: HeaderValue::try_from(csp)?,
+            current: ArcSwap::from_pointee(initial),
+        })
+    }
+
+    /// The languages pages are rendered in.
+    pub fn languages(&self) -> &Languages {
+        &self.languages
+    }
+
+    /// The page's `Content-Security-Policy`: nothing but its own inline style and script.
+    pub fn csp(&self) -> &HeaderValue {
+        &self.csp
+    }
+
+    /// The rendition for `state`, replacing the cached one when the version moved.
+    pub fn for_state(&self, state: &MaintenanceState) -> Arc<Rendition> {
+        let current = self.current.load_full();
+        if current.version == state.version {
+            return current;
+        }
+        let fresh = Arc::new(Rendition::new(state, self.languages.all().len()));
+        self.current.store(Arc::clone(&fresh));
+        fresh
+    }
+
+    /// The page and problem document of `rendition` in language `index`, rendered on first use.
+    pub fn rendered<'r>(&self, rendition: &'r Rendition, index: usize) -> &'r Rendered {
+        let index = index.min(rendition.by_language.len().saturating_sub(1));
+        rendition.by_language[index].get_or_init(|| self.render(&rendition.state, index))
+    }
+
+    fn render(&self, state: &MaintenanceState, index: usize) -> Rendered {
+        let language = self.languages.get(index);
+        let html = match self.render_html(state, index) {
+            Ok(html) => html,
+            Err(error) => {
+                tracing::error!(target: "downtime::page", %error, lang = %language.tag, "cannot render the maintenance page");
+                FALLBACK_HTML.to_owned()
+            }
+        };
+        let problem = self.problem(state, index);
+        Rendered {
+            html: Bytes::from(html),
+            problem: Bytes::from(problem),
+        }
+    }
+
+    fn render_html(&self, state: &MaintenanceState, index: usize) -> tera::TeraResult<String> {
+        let language = self.languages.get(index);
+        let ends_at_iso = state
+            .ends_at
+            .map(|end| end.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        let end_html = state.ends_at.map_or_else(String::new, |end| {
+            format!(
+                "<time datetime=\"{ends_at_iso}\">{}</time>",
+                end.format("%Y-%m-%d %H:%M UTC")
+            )
+        });
+        let (duration_key, duration_count) = duration_parts(state.retry_after_secs);
+        let languages: Vec<LanguageLink<'_>> = self
+            .languages
+            .all()
+            .iter()
+            .map(|l| LanguageLink {
+                tag: &l.tag,
+                name: &l.name,
+            })
+            .collect();
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", &language.tag);
+        ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
+        ctx.insert("style", STYLE);
+        ctx.insert("script", SCRIPT);
+        ctx.insert("status_url", STATUS_URL);
+        ctx.insert("poll_secs", &POLL_SECS);
+        ctx.insert("refresh_secs", &REFRESH_SECS);
+        ctx.insert("read_only", &(state.mode == Mode::ReadOnly));
+        ctx.insert("message", state.message.as_deref().unwrap_or_default());
+        ctx.insert("ends_at_iso", &ends_at_iso);
+        ctx.insert("end_html", &end_html);
+        ctx.insert("duration_key", duration_key);
+        ctx.insert("duration_count", &duration_count);
+        ctx.insert("languages", &languages);
+        self.tera.render(TEMPLATE, &ctx)
+    }
+
+    fn problem(&self, state: &MaintenanceState, index: usize) -> Vec<u8> {
+        let lang = &self.languages.get(index).id;
+        let detail_key = match state.mode {
+            Mode::Full => "problem-detail",
+            Mode::ReadOnly => "problem-detail-read-only",
+        };
+        let doc = Problem {
+            kind: PROBLEM_TYPE,
+            title: LOCALES.lookup(lang, "problem-title"),
+            status: 503,
+            detail: LOCALES.lookup(lang, detail_key),
+            code: "maintenance",
+            mode: state.mode,
+            message: state.message.as_deref(),
+            ends_at: state.ends_at,
+            retry_after: state.ends_at.is_none().then_some(state.retry_after_secs),
+        };
+        serde_json::to_vec(&doc).unwrap_or_else(|_| FALLBACK_PROBLEM.as_bytes().to_vec())
+    }
+}
+
+impl Rendition {
+    fn new(state: &MaintenanceState, languages: usize) -> Self {
+        let retry_after = match state.ends_at {
+            Some(end) => HeaderValue::try_from(httpdate::fmt_http_date(SystemTime::from(end))),
+            None => Ok(HeaderValue::from(state.retry_after_secs)),
+        };
+        Rendition {
+            version: state.version,
+            state: state.clone(),
+            retry_after: retry_after.unwrap_or_else(|_| HeaderValue::from_static("300")),
+            by_language: (0..languages).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LanguageLink<'a> {
+    tag: &'a str,
+    name: &'a str,
+}
+
+/// An RFC 9457 problem document with the maintenance window's details as extension members.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: String,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    mode: Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u32>,
+}
+
+const FALLBACK_HTML: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+<title>Down for maintenance</title><h1>Down for maintenance</h1><p>Please try again later.</p></html>";
+const FALLBACK_PROBLEM: &str = "{\"type\":\"urn:downtime:problem:maintenance\",\
+\"title\":\"Service unavailable for maintenance\",\"status\":503,\"code\":\"maintenance\"}";
+
+/// The Fluent message and count for a human duration: minutes under two hours, hours under two
+/// days, days beyond.
+fn duration_parts(secs: u32) -> (&'static str, u32) {
+    let minutes = secs.div_ceil(60).max(1);
+    if minutes < 120 {
+        ("duration-minutes", minutes)
+    } else if minutes < 48 * 60 {
+        ("duration-hours", (minutes + 30) / 60)
+    } else {
+        ("duration-days", (minutes + 720) / 1440)
+    }
+}
+
+fn sha256_source(source: &str) -> String {
+    format!(
+        "sha256-{}",
+        BASE64.encode(Sha256::digest(source.as_bytes()))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration_parts(1), ("duration-minutes", 1));
+        assert_eq!(duration_parts(300), ("duration-minutes", 5));
+        assert_eq!(duration_parts(301), ("duration-minutes", 6));
+        assert_eq!(duration_parts(119 * 60), ("duration-minutes", 119));
+        assert_eq!(duration_parts(120 * 60), ("duration-hours", 2));
+        assert_eq!(duration_parts(47 * 3600), ("duration-hours", 47));
+        assert_eq!(duration_parts(7 * 24 * 3600), ("duration-days", 7));
+    }
+}
