@@ -124,7 +124,14 @@ impl Cli {
                     eprintln!("error: {invalid}");
                     return ExitCode::from(2);
                 }
-                eprintln!("error: {error:#}");
+                // The outermost context says what failed, the root cause why; the layers between
+                // repeat one another.
+                let cause = error.root_cause().to_string();
+                if cause == error.to_string() {
+                    eprintln!("error: {error}");
+                } else {
+                    eprintln!("error: {error}: {cause}");
+                }
                 ExitCode::FAILURE
             }
         }

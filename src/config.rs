@@ -56,6 +56,20 @@ pub struct ServeConfig {
     pub poll_interval: Duration,
 }
 
+impl Default for ServeConfig {
+    /// The same values as the flags' defaults.
+    fn default() -> Self {
+        ServeConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            maintenance_mode: None,
+            serve_in_place: false,
+            open_paths: Vec::new(),
+            default_language: "en-US".into(),
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
 impl ServeConfig {
     /// The gate's rules from these settings.
     pub fn rules(&self) -> Rules {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{CatchPanic, Tracing};
-use poem::{Endpoint, EndpointExt, Route, Server, get};
+use poem::{Endpoint, EndpointExt, Response, Route, Server, get};
 
 use crate::api::{health, status};
 use crate::config::{ServeConfig, Toggle, redact};
@@ -76,7 +76,7 @@ pub fn routes<S: Superusers>(
     config: &ServeConfig,
     service: &StateService,
     superusers: S,
-) -> anyhow::Result<impl Endpoint + use<S>> {
+) -> anyhow::Result<impl Endpoint<Output = Response> + use<S>> {
     let languages = Arc::new(Languages::load(&config.default_language)?);
     let pages = Arc::new(Pages::new(languages)?);
     let gate = Gate::new(service.live().clone(), pages, config.rules()).with_superusers(superusers);

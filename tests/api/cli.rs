@@ -1,0 +1,214 @@
+//! The command line, run as a real process against a real database.
+
+use std::process::Output;
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::helpers::{databases, sqlite};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_downtime");
+
+pub async fn downtime(url: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("USER", "ada")
+        .env_remove("MAINTENANCE_MODE")
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("run downtime")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn status_json(url: &str) -> Value {
+    let out = downtime(url, &["status", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("status JSON")
+}
+
+#[tokio::test]
+async fn on_status_off_and_history_work_together() {
+    for db in databases().await {
+        let url = db.url.as_str();
+        let status = status_json(url).await;
+        assert_eq!(status["active"], false);
+        assert_eq!(status["version"], 1);
+
+        let on = downtime(
+            url,
+            &[
+                "on",
+                "--message",
+                "Upgrading the database",
+                "--for",
+                "45m",
+                "--reason",
+                "release 7",
+            ],
+        )
+        .await;
+        assert_eq!(on.status.code(), Some(0), "{}", stderr(&on));
+        assert!(
+            stdout(&on).starts_with("maintenance ON (full) until "),
+            "{}",
+            stdout(&on)
+        );
+
+        let status = status_json(url).await;
+        assert_eq!(status["active"], true);
+        assert_eq!(status["phase"], "active");
+        assert_eq!(status["mode"], "full");
+        assert_eq!(status["message"], "Upgrading the database");
+        assert_eq!(status["version"], 2);
+        assert_eq!(status["updated_by"], "cli:ada");
+        let ends: chrono::DateTime<chrono::Utc> = status["ends_at"]
+            .as_str()
+            .expect("ends_at")
+            .parse()
+            .expect("date");
+        let minutes = (ends - chrono::Utc::now()).num_minutes();
+        assert!((43..=45).contains(&minutes), "{minutes}");
+
+        let text = stdout(&downtime(url, &["status"]).await);
+        assert!(text.contains("maintenance: ON (full)"), "{text}");
+        assert!(text.contains("message:     Upgrading the database"));
+
+        let off = downtime(url, &["off", "--reason", "done"]).await;
+        assert_eq!(off.status.code(), Some(0));
+        assert_eq!(stdout(&off).trim(), "maintenance OFF, version 3");
+
+        let history = downtime(url, &["history", "--json"]).await;
+        let entries: Value = serde_json::from_slice(&history.stdout).expect("history JSON");
+        let entries = entries.as_array().expect("array");
+        assert_eq!(entries.len(), 2, "{}", db.kind);
+        assert_eq!(entries[0]["version"], 3);
+        assert_eq!(entries[0]["reason"], "done");
+        assert_eq!(entries[1]["actor"], "cli:ada");
+        assert_eq!(entries[1]["reason"], "release 7");
+        assert_eq!(entries[1]["after"]["message"], "Upgrading the database");
+
+        let lines = stdout(&downtime(url, &["history", "--limit", "1"]).await);
+        assert_eq!(lines.lines().count(), 1);
+        assert!(
+            lines.contains("off") && lines.contains("\"done\""),
+            "{lines}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn read_only_until_and_retry_after_are_stored() {
+    let db = sqlite();
+    let out = downtime(
+        &db.url,
+        &[
+            "on",
+            "--read-only",
+            "--until",
+            "2099-12-01T02:00:00Z",
+            "--from",
+            "2099-11-30T22:00:00+00:00",
+            "--retry-after",
+            "10m",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let status = status_json(&db.url).await;
+    assert_eq!(status["mode"], "read_only");
+    assert_eq!(status["phase"], "scheduled");
+    assert_eq!(status["active"], false);
+    assert_eq!(status["starts_at"], "2099-11-30T22:00:00Z");
+    assert_eq!(status["ends_at"], "2099-12-01T02:00:00Z");
+    assert_eq!(status["retry_after_secs"], 600);
+}
+
+#[tokio::test]
+async fn bad_usage_prints_one_line_exits_2_and_writes_nothing() {
+    let db = sqlite();
+    let cases: &[&[&str]] = &[
+        &["on", "--bogus"],
+        &["on", "--for", "abc"],
+        &["on", "--for", "0s"],
+        &["on", "--until", "tomorrow"],
+        &["on", "--until", "2020-01-01T00:00:00Z"],
+        &["on", "--for", "1h", "--until", "2099-01-01T00:00:00Z"],
+        &["on", "--retry-after", "30d"],
+        &[
+            "on",
+            "--from",
+            "2099-01-02T00:00:00Z",
+            "--until",
+            "2099-01-01T00:00:00Z",
+        ],
+        &["on", "--message", &"x".repeat(2001)],
+        &["history", "--limit", "0"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let out = downtime(&db.url, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    let status = status_json(&db.url).await;
+    assert_eq!(status["version"], 1);
+    let history = downtime(&db.url, &["history"]).await;
+    assert_eq!(stdout(&history).trim(), "no changes yet");
+}
+
+#[tokio::test]
+async fn an_unreachable_or_corrupt_database_is_a_clear_error() {
+    let out = downtime("postgres://nobody:s3cret@127.0.0.1:1/none", &["status"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: cannot open the database postgres://nobody:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"));
+    assert!(!err.contains("panicked"));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("corrupt.db");
+    std::fs::write(&file, vec![0x42; 8192]).expect("write");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    for args in [&["status"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
+        let out = downtime(&url, args).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.starts_with("error: cannot "), "{err}");
+        assert!(err.contains("file is not a database"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"));
+    }
+
+    let missing_dir = format!(
+        "sqlite://{}/no/such/dir/x.db?mode=rwc",
+        dir.path().display()
+    );
+    let out = downtime(&missing_dir, &["status"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: cannot open the database"));
+}
+
+#[tokio::test]
+async fn migrate_creates_the_schema_and_is_idempotent() {
+    let db = sqlite();
+    for _ in 0..2 {
+        let out = downtime(&db.url, &["migrate"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "database is up to date");
+    }
+    assert_eq!(status_json(&db.url).await["version"], 1);
+}

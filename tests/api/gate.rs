@@ -1,0 +1,460 @@
+//! The gate's rules, observed over HTTP.
+
+use chrono::{TimeDelta, Utc};
+use downtime::config::ServeConfig;
+use downtime::gate::Superusers;
+use downtime::state::{Mode, Settings};
+use poem::Request;
+use poem::http::StatusCode;
+
+use crate::helpers::{databases, header, json, spawn_app, spawn_app_with, sqlite, text};
+
+#[tokio::test]
+async fn every_route_passes_while_maintenance_is_off() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+
+        let home = app.browse("/").await;
+        home.assert_status_is_ok();
+        assert!(
+            text(home).await.contains("Welcome to the demo shop"),
+            "{}",
+            db.kind
+        );
+        app.browse("/about").await.assert_status_is_ok();
+        let sent = app
+            .client
+            .post("/contact")
+            .content_type("application/x-www-form-urlencoded")
+            .body("name=Ada&message=hello")
+            .send()
+            .await;
+        sent.assert_status_is_ok();
+        assert!(text(sent).await.contains("Thank you, Ada"));
+        let items = app.client.get("/api/demo/items").send().await;
+        items.assert_status_is_ok();
+        assert_eq!(json(items).await[0]["name"], "teapot");
+    }
+}
+
+#[tokio::test]
+async fn the_page_sends_visitors_back_while_maintenance_is_off() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    let cases = [
+        ("/maintenance", "/"),
+        ("/maintenance/", "/"),
+        ("/maintenance?next=/about", "/about"),
+        ("/maintenance?next=%2Fabout%3Fx%3D1", "/about?x=1"),
+        ("/maintenance?next=//evil.example", "/"),
+        ("/maintenance?next=%2F%2Fevil.example", "/"),
+        ("/maintenance?next=/%5Cevil.example", "/"),
+        ("/maintenance?next=https://evil.example/", "/"),
+        ("/maintenance?next=javascript:alert(1)", "/"),
+        ("/maintenance?next=/a%0d%0aSet-Cookie:x=1", "/"),
+        ("/maintenance?next=/caf%C3%A9", "/caf%C3%A9"),
+        ("/maintenance?next=%ff", "/"),
+    ];
+    for (path, location) in cases {
+        let resp = app.browse(path).await;
+        resp.assert_status(StatusCode::FOUND);
+        assert_eq!(header(&resp, "location"), Some(location), "{path}");
+        assert_eq!(header(&resp, "cache-control"), Some("no-store"));
+    }
+}
+
+#[tokio::test]
+async fn browsers_are_redirected_to_the_page_remembering_where_they_were_going() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        app.on().await;
+
+        let resp = app.browse("/about?x=1&y=%C3%A9").await;
+        resp.assert_status(StatusCode::FOUND);
+        assert_eq!(
+            header(&resp, "location"),
+            Some("/maintenance?next=/about%3Fx%3D1%26y%3D%25C3%25A9")
+        );
+        assert_eq!(header(&resp, "cache-control"), Some("no-store"));
+        assert_eq!(header(&resp, "retry-after"), Some("300"));
+
+        // The page, then, sends the visitor exactly there once maintenance is over.
+        app.service
+            .apply(Settings::off(), downtime::state::Change::by("test"))
+            .await
+            .expect("off");
+        let back = app
+            .browse("/maintenance?next=/about%3Fx%3D1%26y%3D%25C3%25A9")
+            .await;
+        assert_eq!(
+            header(&back, "location"),
+            Some("/about?x=1&y=%C3%A9"),
+            "{}",
+            db.kind
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_gated_form_post_is_redirected_with_303() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+
+    let resp = app
+        .client
+        .post("/contact")
+        .header("accept", "text/html")
+        .content_type("application/x-www-form-urlencoded")
+        .body("name=Ada&message=hi")
+        .send()
+        .await;
+    resp.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        header(&resp, "location"),
+        Some("/maintenance?next=/contact")
+    );
+}
+
+#[tokio::test]
+async fn the_page_answers_503_with_retry_after_in_seconds_and_no_store() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        app.switch_on(Settings {
+            message: Some("Upgrading <script>alert(1)</script> the database".into()),
+            retry_after_secs: 900,
+            ..Settings::off()
+        })
+        .await;
+
+        let resp = app.browse("/maintenance").await;
+        resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        resp.assert_content_type("text/html; charset=utf-8");
+        assert_eq!(header(&resp, "retry-after"), Some("900"));
+        assert_eq!(header(&resp, "cache-control"), Some("no-store"));
+        let body = text(resp).await;
+        assert!(
+            body.contains("Upgrading &lt;script&gt;alert(1)&lt;&#x2F;script&gt; the database")
+                || body.contains("Upgrading &lt;script&gt;alert(1)&lt;/script&gt; the database"),
+            "{body}"
+        );
+        assert!(!body.contains("<script>alert(1)"));
+        assert!(body.contains("15 minutes"), "{}", db.kind);
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_an_http_date_when_the_end_is_known() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    let end = (Utc::now() + TimeDelta::minutes(45)).with_nanosecond_zero();
+    app.switch_on(Settings {
+        ends_at: Some(end),
+        ..Settings::off()
+    })
+    .await;
+
+    let resp = app.browse("/maintenance").await;
+    resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    let expected = httpdate::fmt_http_date(end.into());
+    assert_eq!(header(&resp, "retry-after"), Some(expected.as_str()));
+    let problem = app.client.get("/api/demo/items").send().await;
+    assert_eq!(header(&problem, "retry-after"), Some(expected.as_str()));
+}
+
+trait NanosecondZero {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl NanosecondZero for chrono::DateTime<Utc> {
+    fn with_nanosecond_zero(self) -> Self {
+        chrono::SubsecRound::trunc_subsecs(self, 0)
+    }
+}
+
+#[tokio::test]
+async fn the_page_can_be_served_in_place_instead_of_redirecting() {
+    let db = sqlite();
+    let config = ServeConfig {
+        serve_in_place: true,
+        ..ServeConfig::default()
+    };
+    let app = spawn_app_with(&db, config, downtime::gate::Nobody).await;
+    app.on().await;
+
+    let resp = app.browse("/about").await;
+    resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    resp.assert_content_type("text/html; charset=utf-8");
+    assert_eq!(header(&resp, "retry-after"), Some("300"));
+    assert_eq!(header(&resp, "cache-control"), Some("no-store"));
+    assert!(text(resp).await.contains("<h1>We’ll be back soon</h1>"));
+}
+
+#[tokio::test]
+async fn json_clients_get_a_problem_document_never_a_redirect() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        app.switch_on(Settings {
+            message: Some("Back at 3".into()),
+            ..Settings::off()
+        })
+        .await;
+
+        for (path, accept) in [
+            ("/api/demo/items", None),
+            ("/api/demo/items", Some("text/html")),
+            ("/", Some("application/json")),
+            ("/about", Some("application/problem+json")),
+        ] {
+            let mut req = app.client.get(path);
+            if let Some(accept) = accept {
+                req = req.header("accept", accept);
+            }
+            let resp = req.send().await;
+            resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+            resp.assert_content_type("application/problem+json");
+            assert_eq!(header(&resp, "retry-after"), Some("300"));
+            assert_eq!(header(&resp, "cache-control"), Some("no-store"));
+            assert!(header(&resp, "location").is_none());
+            let body = json(resp).await;
+            assert_eq!(body["status"], 503, "{path} {accept:?}");
+            assert_eq!(body["type"], "urn:downtime:problem:maintenance");
+            assert_eq!(body["code"], "maintenance");
+            assert_eq!(body["title"], "Service unavailable for maintenance");
+            assert_eq!(body["message"], "Back at 3");
+            assert_eq!(body["retry_after"], 300);
+        }
+        let post = app
+            .client
+            .post("/api/demo/items")
+            .body_json(&serde_json::json!({ "name": "kettle" }))
+            .send()
+            .await;
+        post.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        post.assert_content_type("application/problem+json");
+    }
+}
+
+#[tokio::test]
+async fn health_status_auth_and_static_paths_stay_open() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+
+    app.client
+        .get("/healthz")
+        .send()
+        .await
+        .assert_status_is_ok();
+    app.client.get("/readyz").send().await.assert_status_is_ok();
+    let status = app.client.get("/api/status").send().await;
+    status.assert_status_is_ok();
+    let body = json(status).await;
+    assert_eq!(body["active"], true);
+    assert_eq!(body["mode"], "full");
+    // Reserved prefixes pass through to the router (nothing mounted there yet: 404, not 503).
+    for path in [
+        "/auth/login",
+        "/static/app.css",
+        "/api/maintenance",
+        "/favicon.ico",
+    ] {
+        app.browse(path).await.assert_status(StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn no_spelling_of_a_gated_path_slips_through() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+
+    for path in [
+        "//about",
+        "/about/",
+        "/./about",
+        "/healthz/../about",
+        "/static/%2e%2e/about",
+        "/%61bout",
+        "/api%2Fstatus",
+        "/HEALTHZ",
+        "/healthzz",
+    ] {
+        let resp = app.browse(path).await;
+        resp.assert_status(StatusCode::FOUND);
+        assert!(
+            header(&resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
+            "{path}"
+        );
+    }
+    // And an open path stays open however it is spelled, reaching the route it was judged as.
+    for path in [
+        "/about/../healthz",
+        "//healthz",
+        "/%68ealthz",
+        "/x/%2E%2E/healthz",
+    ] {
+        app.client.get(path).send().await.assert_status_is_ok();
+    }
+}
+
+#[tokio::test]
+async fn read_only_mode_lets_reads_through_and_gates_writes() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        app.switch_on(Settings {
+            mode: Mode::ReadOnly,
+            ..Settings::off()
+        })
+        .await;
+
+        app.browse("/").await.assert_status_is_ok();
+        app.client
+            .get("/api/demo/items")
+            .send()
+            .await
+            .assert_status_is_ok();
+        app.client.head("/about").send().await.assert_status_is_ok();
+        let form = app
+            .client
+            .post("/contact")
+            .header("accept", "text/html")
+            .content_type("application/x-www-form-urlencoded")
+            .body("name=Ada&message=hi")
+            .send()
+            .await;
+        form.assert_status(StatusCode::SEE_OTHER);
+        let api = app
+            .client
+            .put("/api/demo/items")
+            .body_json(&serde_json::json!({ "name": "kettle" }))
+            .send()
+            .await;
+        api.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let body = json(api).await;
+        assert_eq!(body["mode"], "read_only", "{}", db.kind);
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("read-only"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn scheduled_and_ended_windows_do_not_gate() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.switch_on(Settings {
+        starts_at: Some(Utc::now() + TimeDelta::hours(1)),
+        ..Settings::off()
+    })
+    .await;
+    app.browse("/").await.assert_status_is_ok();
+
+    app.switch_on(Settings {
+        starts_at: Some(Utc::now() - TimeDelta::hours(2)),
+        ends_at: Some(Utc::now() - TimeDelta::hours(1)),
+        ..Settings::off()
+    })
+    .await;
+    app.browse("/").await.assert_status_is_ok();
+    let page = app.browse("/maintenance").await;
+    page.assert_status(StatusCode::FOUND);
+
+    app.switch_on(Settings {
+        starts_at: Some(Utc::now() - TimeDelta::minutes(1)),
+        ends_at: Some(Utc::now() + TimeDelta::hours(1)),
+        ..Settings::off()
+    })
+    .await;
+    app.browse("/").await.assert_status(StatusCode::FOUND);
+}
+
+/// Stands in for the login module: the request says who it is.
+struct HeaderSuperuser;
+
+impl Superusers for HeaderSuperuser {
+    async fn is_superuser(&self, req: &Request) -> bool {
+        req.headers().get("x-test-superuser").is_some()
+    }
+}
+
+#[tokio::test]
+async fn superusers_pass_everywhere_and_nobody_else_does() {
+    let db = sqlite();
+    let app = spawn_app_with(&db, ServeConfig::default(), HeaderSuperuser).await;
+    app.on().await;
+
+    for path in ["/", "/about", "/api/demo/items"] {
+        let resp = app
+            .client
+            .get(path)
+            .header("x-test-superuser", "1")
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+    }
+    app.client
+        .post("/contact")
+        .header("x-test-superuser", "1")
+        .content_type("application/x-www-form-urlencoded")
+        .body("name=Ada&message=hi")
+        .send()
+        .await
+        .assert_status_is_ok();
+    app.browse("/").await.assert_status(StatusCode::FOUND);
+
+    // The real app has no superusers yet: the same header changes nothing.
+    let plain = spawn_app(&db).await;
+    let resp = plain
+        .client
+        .get("/")
+        .header("x-test-superuser", "1")
+        .send()
+        .await;
+    resp.assert_status(StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn hostile_headers_and_paths_never_break_the_server() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+    let long = format!("/{}", "a/".repeat(4000));
+    let many_languages = "en,".repeat(500);
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        ("/".into(), ";;;,,,q=", "", ""),
+        (
+            "/maintenance".into(),
+            "text/html;q=NaN",
+            "xx-ZZ-!!, *;q=abc, ;q=1",
+            "downtime_lang=../../etc",
+        ),
+        (
+            "/maintenance?lang=%ff%fe".into(),
+            "*/*",
+            "de;q=2.5",
+            "=; ;downtime_lang",
+        ),
+        ("/maintenance?lang=".into(), "", &many_languages, ""),
+        (long, "text/html", "", ""),
+        ("/%".into(), "text/html", "", ""),
+        ("/%zz/..%2f..".into(), "text/html", "", ""),
+    ];
+    for (path, accept, language, cookie) in &cases {
+        let resp = app
+            .client
+            .get(path)
+            .header("accept", *accept)
+            .header("accept-language", *language)
+            .header("cookie", *cookie)
+            .send()
+            .await;
+        let status = resp.0.status();
+        assert!(
+            status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::FOUND,
+            "{path}: {status}"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests over HTTP against real databases, compiled as one binary.
+
+mod cli;
+mod gate;
+mod helpers;
+mod server;
+mod state;

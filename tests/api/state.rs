@@ -1,0 +1,204 @@
+//! The stored state: versions, the audit log, concurrency, `MAINTENANCE_MODE`, and following changes.
+
+use std::time::Duration;
+
+use downtime::config::Toggle;
+use downtime::startup::{apply_environment, open_store};
+use downtime::state::{
+    Change, InvalidSettings, Live, Mode, Settings, StateService, StoreError, spawn_poller,
+};
+
+use crate::helpers::{databases, eventually};
+
+#[tokio::test]
+async fn a_change_stores_the_state_and_one_audit_row() {
+    for db in databases().await {
+        let store = open_store(&db.url).await.expect("store");
+        let initial = store.current().await.expect("state");
+        assert_eq!(initial.version, 1);
+        assert!(!initial.enabled);
+        assert!(store.history(10).await.expect("history").is_empty());
+
+        let settings = Settings {
+            enabled: true,
+            mode: Mode::ReadOnly,
+            message: Some("Upgrading".into()),
+            ..Settings::off()
+        };
+        let change = Change::by("cli:ada").because(Some("migration 42".into()));
+        let after = store.apply(settings.clone(), &change).await.expect("apply");
+
+        assert_eq!(after.version, 2);
+        assert_eq!(after.updated_by, "cli:ada");
+        assert_eq!(store.current().await.expect("state"), after, "{}", db.kind);
+        let history = store.history(10).await.expect("history");
+        assert_eq!(history.len(), 1);
+        let row = &history[0];
+        assert_eq!(row.version, 2);
+        assert_eq!(row.actor, "cli:ada");
+        assert_eq!(row.reason.as_deref(), Some("migration 42"));
+        assert_eq!(row.before["enabled"], false);
+        assert_eq!(row.before["version"], 1);
+        assert_eq!(row.after["enabled"], true);
+        assert_eq!(row.after["mode"], "read_only");
+        assert_eq!(row.after["message"], "Upgrading");
+        assert_eq!(row.at, after.updated_at);
+    }
+}
+
+#[tokio::test]
+async fn a_stale_version_or_invalid_settings_write_nothing() {
+    for db in databases().await {
+        let store = open_store(&db.url).await.expect("store");
+        let mut stale = Change::by("test");
+        stale.expected_version = Some(7);
+        let err = store
+            .apply(Settings::off(), &stale)
+            .await
+            .expect_err("stale");
+        assert!(
+            matches!(err, StoreError::Conflict { current: 1 }),
+            "{err:?}"
+        );
+
+        let long = Settings {
+            message: Some("x".repeat(2001)),
+            ..Settings::off()
+        };
+        let err = store
+            .apply(long, &Change::by("test"))
+            .await
+            .expect_err("too long");
+        assert!(matches!(
+            err,
+            StoreError::Invalid(InvalidSettings::MessageTooLong(2001))
+        ));
+
+        assert_eq!(
+            store.current().await.expect("state").version,
+            1,
+            "{}",
+            db.kind
+        );
+        assert!(store.history(10).await.expect("history").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_from_two_connections_lose_no_update() {
+    for db in databases().await {
+        let a = open_store(&db.url).await.expect("store a");
+        let b = open_store(&db.url).await.expect("store b");
+        let writes = (0..10).map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                let settings = Settings {
+                    enabled: i % 3 == 0,
+                    ..Settings::off()
+                };
+                store
+                    .apply(settings, &Change::by(format!("writer{i}")))
+                    .await
+            })
+        });
+        for write in writes.collect::<Vec<_>>() {
+            write.await.expect("join").expect("apply");
+        }
+        assert_eq!(a.current().await.expect("state").version, 11, "{}", db.kind);
+        let history = a.history(100).await.expect("history");
+        let mut versions: Vec<i64> = history.iter().map(|e| e.version).collect();
+        versions.sort_unstable();
+        assert_eq!(versions, (2..=11).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test]
+async fn maintenance_mode_at_start_is_applied_and_audited_once() {
+    for db in databases().await {
+        let store = open_store(&db.url).await.expect("store");
+        let service = StateService::new(
+            store.clone(),
+            Live::new(store.current().await.expect("state")),
+        );
+
+        apply_environment(&service, Some(Toggle::On))
+            .await
+            .expect("on");
+        assert!(
+            service.live().load().enabled,
+            "the live state follows at once"
+        );
+        let state = store.current().await.expect("state");
+        assert!(state.enabled);
+        assert_eq!(state.updated_by, "environment");
+        let history = store.history(10).await.expect("history");
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].actor, "environment");
+        assert_eq!(history[0].reason.as_deref(), Some("MAINTENANCE_MODE=on"));
+
+        // A restart with the same setting changes nothing; unset changes nothing either.
+        apply_environment(&service, Some(Toggle::On))
+            .await
+            .expect("on again");
+        apply_environment(&service, None).await.expect("unset");
+        assert_eq!(
+            store.history(10).await.expect("history").len(),
+            1,
+            "{}",
+            db.kind
+        );
+
+        apply_environment(&service, Some(Toggle::Off))
+            .await
+            .expect("off");
+        assert!(!store.current().await.expect("state").enabled);
+        let history = store.history(10).await.expect("history");
+        assert_eq!(history[0].reason.as_deref(), Some("MAINTENANCE_MODE=off"));
+    }
+}
+
+#[tokio::test]
+async fn the_live_state_follows_a_change_made_elsewhere_within_a_second() {
+    for db in databases().await {
+        let server_store = open_store(&db.url).await.expect("store");
+        let live = Live::new(server_store.current().await.expect("state"));
+        let poller = spawn_poller(server_store, live.clone(), Duration::from_millis(100));
+
+        let other_process = open_store(&db.url).await.expect("second store");
+        other_process
+            .apply(
+                Settings {
+                    enabled: true,
+                    ..Settings::off()
+                },
+                &Change::by("elsewhere"),
+            )
+            .await
+            .expect("apply");
+
+        let seen = eventually(Duration::from_secs(1), || async { live.load().enabled }).await;
+        assert!(seen, "{}: the change did not arrive within 1 s", db.kind);
+        assert_eq!(live.load().updated_by, "elsewhere");
+        poller.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_slow_poll_never_undoes_a_newer_state() {
+    let db = crate::helpers::sqlite();
+    let store = open_store(&db.url).await.expect("store");
+    let old = store.current().await.expect("state");
+    let new = store
+        .apply(
+            Settings {
+                enabled: true,
+                ..Settings::off()
+            },
+            &Change::by("test"),
+        )
+        .await
+        .expect("apply");
+    let live = Live::new(new.clone());
+    assert!(!live.publish(old));
+    assert_eq!(live.load().version, new.version);
+}
