@@ -268,6 +268,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_page_is_rendered_once_per_language_and_version() {
+        let languages = Arc::new(Languages::load("en-US").expect("languages"));
+        let pages = Pages::new(languages).expect("pages");
+        let v2 = MaintenanceState {
+            version: 2,
+            enabled: true,
+            ..MaintenanceState::initial()
+        };
+        let rendition = pages.for_state(&v2);
+        assert!(Arc::ptr_eq(&rendition, &pages.for_state(&v2)));
+        let first = pages.rendered(&rendition, 0).html.as_ptr();
+        assert_eq!(
+            pages.rendered(&pages.for_state(&v2), 0).html.as_ptr(),
+            first
+        );
+
+        let v3 = MaintenanceState { version: 3, ..v2 };
+        let next = pages.for_state(&v3);
+        assert!(!Arc::ptr_eq(&rendition, &next));
+        assert_eq!(next.version, 3);
+    }
+
+    #[test]
     fn durations_pick_a_readable_unit() {
         assert_eq!(duration_parts(1), ("duration-minutes", 1));
         assert_eq!(duration_parts(300), ("duration-minutes", 5));

@@ -3,5 +3,6 @@
 mod cli;
 mod gate;
 mod helpers;
+mod page;
 mod server;
 mod state;
