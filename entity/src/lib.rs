@@ -2,3 +2,5 @@
 
 pub mod maintenance_audit;
 pub mod maintenance_state;
+pub mod server_secret;
+pub mod superuser;

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_maintenance_state;
 mod m20261124_000002_create_maintenance_audit;
+mod m20261124_000003_create_auth_tables;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_maintenance_state::Migration),
             Box::new(m20261124_000002_create_maintenance_audit::Migration),
+            Box::new(m20261124_000003_create_auth_tables::Migration),
         ]
     }
 }

@@ -278,7 +278,7 @@ async fn a_hostile_message_is_shown_as_text() {
     assert!(!body.contains("<img"));
     assert!(!body.contains("<script>alert"));
     assert!(
-        body.contains("<p>&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &lt;/main&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>"),
+        body.contains("<p dir=\"auto\">&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &lt;/main&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>"),
         "{body}"
     );
 
