@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::superusers::{self, Kind};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::startup::{Application, open_store};
 use crate::state::{
@@ -31,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the site behind the gate (the default command).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Switch maintenance on, now or for a window.
     On(OnArgs),
     /// Switch maintenance off.
@@ -55,8 +56,75 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage the superusers recorded in the database.
+    #[command(subcommand)]
+    Superuser(SuperuserCommand),
     /// Create or update the database schema, then exit.
     Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+enum SuperuserCommand {
+    /// Record a superuser.
+    Add(SuperuserArgs),
+    /// Remove a recorded superuser.
+    Remove(SuperuserArgs),
+    /// List the recorded superusers (configured ones are not listed).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["email", "subject", "client"])))]
+struct SuperuserArgs {
+    /// A verified e-mail address.
+    #[arg(long, value_parser = email)]
+    email: Option<String>,
+    /// A subject (`sub`) at the issuer given with --issuer.
+    #[arg(long, requires = "issuer")]
+    subject: Option<String>,
+    /// The issuer of --subject.
+    #[arg(long, requires = "subject")]
+    issuer: Option<String>,
+    /// An OAuth client id (client-credentials tokens from scripts).
+    #[arg(long)]
+    client: Option<String>,
+}
+
+impl SuperuserArgs {
+    fn rule(&self) -> (Kind, Option<&str>, &str) {
+        match (&self.email, &self.subject, &self.client) {
+            (Some(email), _, _) => (Kind::Email, None, email),
+            (_, Some(subject), _) => (Kind::Subject, self.issuer.as_deref(), subject),
+            (_, _, Some(client)) => (Kind::Client, None, client),
+            _ => (Kind::Client, None, ""),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.rule() {
+            (Kind::Email, _, v) => format!("e-mail {v}"),
+            (Kind::Subject, issuer, v) => format!("subject {v} at {}", issuer.unwrap_or_default()),
+            (Kind::Client, _, v) => format!("client {v}"),
+        }
+    }
+}
+
+fn email(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    match value.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !value.contains(char::is_whitespace) =>
+        {
+            Ok(value.to_owned())
+        }
+        _ => Err(format!("{value:?} is not an e-mail address")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -94,12 +162,10 @@ pub fn parse() -> Cli {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            let rendered = e.render().to_string();
-            let line = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments");
-            eprintln!("{line} (see downtime --help)");
+            eprintln!(
+                "error: {} (see downtime --help)",
+                first_paragraph(&e.render().to_string())
+            );
             std::process::exit(2);
         }
     }
@@ -140,7 +206,7 @@ impl Cli {
     async fn dispatch(self) -> anyhow::Result<()> {
         let url = self.database.database_url;
         let command = match self.command {
-            None => Command::Serve(ServeConfig::from_env()?),
+            None => Command::Serve(Box::new(ServeConfig::from_env()?)),
             Some(command) => command,
         };
         match command {
@@ -150,6 +216,51 @@ impl Cli {
                 let _ = std::io::stdout().flush();
                 tracing::info!(addr = %app.local_addr(), "listening");
                 app.run_until_stopped().await?;
+            }
+            Command::Superuser(command) => {
+                let store = open_store(&url).await?;
+                let db = store.db();
+                match command {
+                    SuperuserCommand::Add(args) => {
+                        let (kind, issuer, value) = args.rule();
+                        if superusers::add(db, kind, issuer, value, &actor()).await? {
+                            println!("added superuser: {}", args.describe());
+                        } else {
+                            println!("already a superuser: {}", args.describe());
+                        }
+                    }
+                    SuperuserCommand::Remove(args) => {
+                        let (kind, issuer, value) = args.rule();
+                        if superusers::remove(db, kind, issuer, value).await? {
+                            println!("removed superuser: {}", args.describe());
+                        } else {
+                            return Err(
+                                Usage(format!("no such superuser: {}", args.describe())).into()
+                            );
+                        }
+                    }
+                    SuperuserCommand::List { json } => {
+                        let entries = superusers::list(db).await?;
+                        if json {
+                            println!("{}", serde_json::to_string_pretty(&entries)?);
+                        } else if entries.is_empty() {
+                            println!("no superusers recorded");
+                        } else {
+                            for e in &entries {
+                                let who = match e.kind.as_str() {
+                                    "subject" => format!("{} at {}", e.value, e.issuer),
+                                    _ => e.value.clone(),
+                                };
+                                println!(
+                                    "{:<8} {who}  (added by {} at {})",
+                                    e.kind,
+                                    e.added_by,
+                                    rfc3339(e.added_at)
+                                );
+                            }
+                        }
+                    }
+                }
             }
             Command::Migrate => {
                 open_store(&url).await?;
@@ -206,13 +317,19 @@ impl ServeConfig {
         }
         Only::try_parse_from(["downtime"])
             .map(|only| only.config)
-            .map_err(|e| anyhow::Error::new(Usage(first_line(&e.render().to_string()))))
+            .map_err(|e| anyhow::Error::new(Usage(first_paragraph(&e.render().to_string()))))
     }
 }
 
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default();
-    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+/// clap's message up to its first blank line, on one line, without the `error: ` prefix.
+fn first_paragraph(text: &str) -> String {
+    let joined = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    joined.strip_prefix("error: ").unwrap_or(&joined).to_owned()
 }
 
 impl std::fmt::Display for Usage {

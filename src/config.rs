@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::auth::AuthConfig;
 use crate::gate::Rules;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
@@ -54,6 +55,10 @@ pub struct ServeConfig {
     /// How often to look for changes made by the CLI or other replicas (`500ms`, `1s`).
     #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "500ms", value_parser = poll_interval)]
     pub poll_interval: Duration,
+
+    /// Login and superusers.
+    #[command(flatten)]
+    pub auth: AuthConfig,
 }
 
 impl Default for ServeConfig {
@@ -66,6 +71,12 @@ impl Default for ServeConfig {
             open_paths: Vec::new(),
             default_language: "en-US".into(),
             poll_interval: Duration::from_millis(500),
+            auth: AuthConfig {
+                oidc_scopes: "openid email profile".into(),
+                groups_claim: "groups".into(),
+                session_ttl: Duration::from_secs(8 * 3600),
+                ..AuthConfig::default()
+            },
         }
     }
 }

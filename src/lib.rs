@@ -5,6 +5,7 @@
 //! in a database (SQLite or PostgreSQL) followed live by every process, and a CLI to flip it.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod gate;

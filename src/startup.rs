@@ -9,9 +9,13 @@ use anyhow::Context as _;
 use chrono::Utc;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{CatchPanic, Tracing};
+use poem::web::cookie::CookieKey;
 use poem::{Endpoint, EndpointExt, Response, Route, Server, get};
+use secrecy::SecretString;
 
 use crate::api::{health, status};
+use crate::auth::routes as auth_routes;
+use crate::auth::{Auth, dev_idp, dev_idp::DevIdp, dev_idp_allowed, session};
 use crate::config::{ServeConfig, Toggle, redact};
 use crate::gate::{Gate, Superusers};
 use crate::state::{Change, Live, Settings, StateService, Store, spawn_poller};
@@ -66,28 +70,99 @@ pub async fn apply_environment(
     Ok(())
 }
 
+/// Login, sessions and the development provider, as configured.
+pub struct AuthSetup {
+    /// Who is who.
+    pub auth: Auth,
+    /// The session cookie's key.
+    pub session_key: CookieKey,
+    /// Whether the cookie is `Secure` (the site is behind HTTPS).
+    pub secure_cookies: bool,
+    /// The development provider, with `--dev-idp`.
+    pub dev_idp: Option<DevIdp>,
+}
+
+/// Sets up authentication for a site reachable at `base_url`. With `--dev-idp` the built-in
+/// provider is configured as the issuer, its seeded admin and script client as superusers.
+///
+/// # Errors
+/// Inconsistent settings, or the database fails.
+pub async fn auth_setup(
+    config: &ServeConfig,
+    store: &Store,
+    base_url: &str,
+) -> anyhow::Result<AuthSetup> {
+    let mut auth_config = config.auth.clone();
+    let dev_idp = if auth_config.dev_idp {
+        let idp = DevIdp::new(base_url)?;
+        tracing::warn!(
+            target: "downtime::auth",
+            issuer = idp.issuer(),
+            "THE DEVELOPMENT IDENTITY PROVIDER IS ON: anyone who can reach this server can log in as a superuser. Never use --dev-idp in production."
+        );
+        auth_config.oidc_issuer = Some(idp.issuer().to_owned());
+        auth_config.oidc_client_id = Some(dev_idp::WEB_CLIENT_ID.to_owned());
+        auth_config.oidc_client_secret =
+            Some(SecretString::from(idp.web_client_secret().to_owned()));
+        auth_config.oidc_audience = Some(dev_idp::AUDIENCE.to_owned());
+        auth_config
+            .superuser_emails
+            .push(dev_idp::ADMIN.email.to_owned());
+        auth_config
+            .superuser_clients
+            .push(dev_idp::SCRIPT_CLIENT.0.to_owned());
+        Some(idp)
+    } else {
+        None
+    };
+    let auth = Auth::build(&auth_config, store.db(), base_url, config.poll_interval).await?;
+    let key = session::cookie_key(auth_config.secret_key.as_ref(), store.db()).await?;
+    let secure = base_url.starts_with("https://");
+    Ok(AuthSetup {
+        session_key: key,
+        secure_cookies: secure,
+        auth,
+        dev_idp,
+    })
+}
+
 /// The site with its gate and every middleware, in order (outermost first):
 /// `Tracing` (one span per request) → `CatchPanic` (a bug answers 500, never kills the server)
-/// → `Gate` (before routing, so unknown paths are gated too) → the routes.
+/// → the session cookie (so the gate can recognise a logged-in superuser) → `Gate` (before
+/// routing, so unknown paths are gated too) → the routes.
 ///
 /// # Errors
 /// A template or the default language is broken.
 pub fn routes<S: Superusers>(
     config: &ServeConfig,
     service: &StateService,
+    setup: &AuthSetup,
     superusers: S,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<S>> {
     let languages = Arc::new(Languages::load(&config.default_language)?);
     let pages = Arc::new(Pages::new(languages)?);
-    let gate = Gate::new(service.live().clone(), pages, config.rules()).with_superusers(superusers);
-    Ok(Route::new()
+    let mut rules = config.rules();
+    let mut site = Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/api/status", get(status::status))
-        .nest("/", demo::routes()?)
+        .nest("/auth", auth_routes::routes())
+        .nest("/", demo::routes()?);
+    if let Some(idp) = &setup.dev_idp {
+        site = site.nest("/dev-idp", idp.routes());
+        rules.open_paths.push("/dev-idp".into());
+    }
+    let gate = Gate::new(service.live().clone(), pages, rules).with_superusers(superusers);
+    Ok(site
         .with(gate)
+        .with(session::middleware(
+            setup.session_key.clone(),
+            setup.secure_cookies,
+            setup.auth.session_ttl(),
+        ))
         .with(CatchPanic::new())
         .with(Tracing)
+        .data(setup.auth.clone())
         .data(service.store().clone())
         .data(service.live().clone()))
 }
@@ -98,6 +173,7 @@ pub struct Application<E> {
     local_addr: SocketAddr,
     app: E,
     service: StateService,
+    dev_idp: Option<DevIdp>,
 }
 
 impl Application<()> {
@@ -114,8 +190,13 @@ impl Application<()> {
         let live = Live::new(store.current().await?);
         let service = StateService::new(store.clone(), live.clone());
         apply_environment(&service, config.maintenance_mode).await?;
-        spawn_poller(store, live, config.poll_interval);
-        let app = routes(config, &service, crate::gate::Nobody)?;
+        if config.auth.dev_idp && !dev_idp_allowed(config.bind) {
+            anyhow::bail!(
+                "--dev-idp is for development on this machine only: bind to a loopback address such as 127.0.0.1, not {}",
+                config.bind.ip()
+            );
+        }
+        spawn_poller(store.clone(), live, config.poll_interval);
         let acceptor = TcpListener::bind(config.bind)
             .into_acceptor()
             .await
@@ -125,11 +206,20 @@ impl Application<()> {
             .first()
             .and_then(|addr| addr.as_socket_addr().copied())
             .context("the listener has no address")?;
+        let base_url = config
+            .auth
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let setup = auth_setup(config, &store, &base_url).await?;
+        let app = routes(config, &service, &setup, setup.auth.clone())?;
+        let dev_idp = setup.dev_idp;
         Ok(Application {
             acceptor,
             local_addr,
             app,
             service,
+            dev_idp,
         })
     }
 }
@@ -138,6 +228,11 @@ impl<E: Endpoint + 'static> Application<E> {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The development provider, with `--dev-idp`.
+    pub fn dev_idp(&self) -> Option<&DevIdp> {
+        self.dev_idp.as_ref()
     }
 
     /// The state service (to change or read the state in-process).

@@ -258,10 +258,16 @@ fn to_page(page_path: &str, req: &Request) -> String {
 
 /// Sends a visitor from the page back to where they were going (a local path only), or home.
 fn leave_page(req: &Request) -> Response {
-    match query_param(req, "next").filter(|next| is_local_path(next)) {
-        Some(next) => redirect(req, &utf8_percent_encode(&next, LOCATION).to_string()),
+    match query_param(req, "next").and_then(|next| local_location(&next)) {
+        Some(location) => redirect(req, &location),
         None => redirect(req, "/"),
     }
+}
+
+/// `next` made fit for a `Location` header (characters outside URLs escaped), when it is a
+/// local path; `None` for anything that could leave the site.
+pub fn local_location(next: &str) -> Option<String> {
+    is_local_path(next).then(|| utf8_percent_encode(next, LOCATION).to_string())
 }
 
 /// 302 for reads, 303 for writes (the browser then GETs the target), never cached.

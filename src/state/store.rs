@@ -75,6 +75,11 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// The connection pool, for the other tables (superusers, secrets).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// Runs the pending migrations; safe to run on every start.
     ///
     /// # Errors

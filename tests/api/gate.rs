@@ -134,7 +134,9 @@ async fn the_page_answers_503_with_retry_after_in_seconds_and_no_store() {
         assert_eq!(header(&resp, "cache-control"), Some("no-store"));
         let body = text(resp).await;
         assert!(
-            body.contains("<p dir=\"auto\">Upgrading &lt;script&gt;alert(1)&lt;/script&gt; the database</p>"),
+            body.contains(
+                "<p dir=\"auto\">Upgrading &lt;script&gt;alert(1)&lt;/script&gt; the database</p>"
+            ),
             "{body}"
         );
         assert!(!body.contains("<script>alert(1)"));

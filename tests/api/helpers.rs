@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use downtime::config::ServeConfig;
-use downtime::gate::{Nobody, Superusers};
-use downtime::startup::{open_store, routes};
+use downtime::gate::Superusers;
+use downtime::startup::{AuthSetup, auth_setup, open_store, routes};
 use downtime::state::{Change, Live, MaintenanceState, Settings, StateService};
 use poem::endpoint::BoxEndpoint;
 use poem::test::{TestClient, TestResponse};
@@ -105,19 +105,32 @@ pub struct TestApp {
     pub service: StateService,
 }
 
+/// The app as `serve` builds it: the superusers are the ones auth knows.
 pub async fn spawn_app(db: &TestDb) -> TestApp {
-    spawn_app_with(db, ServeConfig::default(), Nobody).await
+    spawn(db, ServeConfig::default(), |setup| setup.auth.clone()).await
 }
 
+/// The app with another answer to "is this a superuser?".
 pub async fn spawn_app_with<S: Superusers>(
     db: &TestDb,
     config: ServeConfig,
     superusers: S,
 ) -> TestApp {
+    spawn(db, config, |_| superusers).await
+}
+
+async fn spawn<S: Superusers>(
+    db: &TestDb,
+    config: ServeConfig,
+    pick: impl FnOnce(&AuthSetup) -> S,
+) -> TestApp {
     let store = open_store(&db.url).await.expect("open store");
     let live = Live::new(store.current().await.expect("read state"));
+    let setup = auth_setup(&config, &store, "http://localhost")
+        .await
+        .expect("auth");
     let service = StateService::new(store, live);
-    let app = routes(&config, &service, superusers)
+    let app = routes(&config, &service, &setup, pick(&setup))
         .expect("routes")
         .boxed();
     TestApp {

@@ -1,5 +1,6 @@
 //! Integration tests over HTTP against real databases, compiled as one binary.
 
+mod auth;
 mod cli;
 mod gate;
 mod helpers;

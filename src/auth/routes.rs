@@ -1,0 +1,320 @@
+//! `/auth/login`, `/auth/callback`, `/auth/logout` and `/auth/me`.
+
+use chrono::Utc;
+use oauth2::{
+    AuthorizationCode, CsrfToken as OAuthState, PkceCodeChallenge, PkceCodeVerifier, Scope,
+};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::session::Session;
+use poem::web::{Data, Form, Html, Json, Query, Redirect};
+use poem::{IntoResponse, Request, Response, Route, get, handler};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq as _;
+
+use super::{Auth, AuthError, Claims, SESSION_USER, SessionUser, session_user};
+use crate::gate::local_location;
+
+const SESSION_LOGIN: &str = "login";
+
+/// The routes under `/auth`.
+pub fn routes() -> Route {
+    Route::new()
+        .at("/login", get(start_login))
+        .at("/callback", get(finish_login))
+        .at("/logout", get(logout_page).post(end_session))
+        .at("/me", get(who_am_i))
+}
+
+/// What the session holds between `/auth/login` and `/auth/callback`.
+#[derive(Serialize, Deserialize)]
+struct LoginState {
+    state: String,
+    nonce: String,
+    verifier: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    (status, text.to_owned())
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+fn random_token() -> String {
+    OAuthState::new_random().secret().clone()
+}
+
+/// Starts a login: authorization code with PKCE (S256), `state` and `nonce`.
+#[handler]
+async fn start_login(
+    auth: Data<&Auth>,
+    session: &Session,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let Some(next) = local_location(query.next.as_deref().unwrap_or("/")) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "`next` must be a path on this site, such as /about",
+        );
+    };
+    let Some(provider) = auth.provider() else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "Login is not configured on this site.",
+        );
+    };
+    let Ok(discovered) = provider.discovered() else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The identity provider cannot be reached right now. Please try again in a minute.",
+        );
+    };
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let nonce = random_token();
+    let (url, state) = discovered
+        .client
+        .authorize_url(OAuthState::new_random)
+        .add_scopes(auth.scopes().iter().cloned().map(Scope::new))
+        .add_extra_param("nonce", &nonce)
+        .set_pkce_challenge(challenge)
+        .url();
+    session.set(
+        SESSION_LOGIN,
+        LoginState {
+            state: state.secret().clone(),
+            nonce,
+            verifier: verifier.secret().clone(),
+            next,
+        },
+    );
+    Redirect::see_other(url.as_str())
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// Finishes a login: checks `state`, exchanges the code, verifies the ID token (signature,
+/// issuer, audience, expiry, nonce), then starts a fresh session.
+#[handler]
+async fn finish_login(
+    auth: Data<&Auth>,
+    session: &Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(login) = session.get::<LoginState>(SESSION_LOGIN) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "No login in progress: start again from /auth/login.",
+        );
+    };
+    session.remove(SESSION_LOGIN);
+    if let Some(error) = query.error {
+        tracing::info!(target: "downtime::auth", %error, "the provider refused the login");
+        return plain(
+            StatusCode::UNAUTHORIZED,
+            "The identity provider refused the login.",
+        );
+    }
+    let state_ok = query
+        .state
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(login.state.as_bytes())));
+    let (true, Some(code)) = (state_ok, query.code) else {
+        tracing::warn!(target: "downtime::auth", "login callback with a wrong state");
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "This login link is not valid (state mismatch).",
+        );
+    };
+    let Some(provider) = auth.provider() else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "Login is not configured on this site.",
+        );
+    };
+    let Ok(discovered) = provider.discovered() else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The identity provider cannot be reached right now.",
+        );
+    };
+    let tokens = match discovered
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(PkceCodeVerifier::new(login.verifier))
+        .request_async(provider.http())
+        .await
+    {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            tracing::warn!(target: "downtime::auth", %error, "code exchange failed");
+            return plain(
+                StatusCode::UNAUTHORIZED,
+                "The identity provider did not accept the login.",
+            );
+        }
+    };
+    let Some(id_token) = tokens.extra_fields().id_token.clone() else {
+        return plain(
+            StatusCode::UNAUTHORIZED,
+            "The identity provider sent no ID token (is the openid scope allowed?).",
+        );
+    };
+    let claims: Claims = match provider
+        .verify(&id_token, &provider.settings().client_id)
+        .await
+    {
+        Ok(claims) => claims,
+        Err(error) => {
+            tracing::warn!(target: "downtime::auth", %error, "ID token refused");
+            return plain(StatusCode::UNAUTHORIZED, "The ID token is not valid.");
+        }
+    };
+    let nonce_ok = claims
+        .nonce
+        .as_deref()
+        .is_some_and(|n| bool::from(n.as_bytes().ct_eq(login.nonce.as_bytes())));
+    if !nonce_ok {
+        tracing::warn!(target: "downtime::auth", "ID token with a wrong nonce");
+        return plain(
+            StatusCode::UNAUTHORIZED,
+            "The ID token is not valid (nonce mismatch).",
+        );
+    }
+    let principal = auth.principal(claims);
+    let superuser = auth.is_superuser(&principal);
+    tracing::info!(target: "downtime::auth", actor = %principal.actor(), superuser, "logged in");
+    // A new session on login: nothing set before it (by anyone) survives.
+    session.renew();
+    let ttl = i64::try_from(auth.session_ttl().as_secs()).unwrap_or(i64::MAX);
+    session.set(
+        SESSION_USER,
+        SessionUser {
+            principal,
+            expires_at: Utc::now().timestamp().saturating_add(ttl),
+            csrf: random_token(),
+        },
+    );
+    Redirect::see_other(login.next)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+/// A page with the logout button (the POST needs the session's CSRF token).
+#[handler]
+fn logout_page(req: &Request) -> Response {
+    let Some(user) = session_user(req) else {
+        return Redirect::see_other("/").into_response();
+    };
+    let who = escape(&user.principal.actor());
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Log out</title><main><h1>Log out</h1><p>Logged in as {who}.</p>\
+         <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\">Log out</button></form></main></html>",
+        escape(&user.csrf)
+    );
+    Html(page)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+/// Ends the session (the form must carry its CSRF token), then the provider's session when it
+/// has an end-session endpoint.
+#[handler]
+async fn end_session(
+    auth: Data<&Auth>,
+    req: &Request,
+    session: &Session,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    let Some(user) = session_user(req) else {
+        session.purge();
+        return Redirect::see_other("/").into_response();
+    };
+    if !bool::from(form.csrf.as_bytes().ct_eq(user.csrf.as_bytes())) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "This logout form has expired: reload the page and try again.",
+        );
+    }
+    session.purge();
+    tracing::info!(target: "downtime::auth", actor = %user.principal.actor(), "logged out");
+    let end_session = auth
+        .provider()
+        .and_then(|p| {
+            p.discovered()
+                .ok()
+                .map(|d| (p.settings().client_id.clone(), d))
+        })
+        .and_then(|(client_id, d)| {
+            d.doc
+                .end_session_endpoint
+                .clone()
+                .map(|url| (client_id, url))
+        });
+    let target = match end_session {
+        Some((client_id, url)) => {
+            let back = format!("{}/", auth.base_url());
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!(
+                "{url}{sep}client_id={}&post_logout_redirect_uri={}",
+                utf8_percent_encode(&client_id, NON_ALPHANUMERIC),
+                utf8_percent_encode(&back, NON_ALPHANUMERIC)
+            )
+        }
+        None => "/".to_owned(),
+    };
+    Redirect::see_other(target).into_response()
+}
+
+#[derive(Serialize)]
+struct Me {
+    principal: super::Principal,
+    actor: String,
+    superuser: bool,
+}
+
+/// Who am I: the principal behind the session or bearer token.
+#[handler]
+async fn who_am_i(auth: Data<&Auth>, req: &Request) -> Response {
+    match auth.authenticate(req).await {
+        Ok(Some(principal)) => {
+            let body = Me {
+                actor: principal.actor(),
+                superuser: auth.is_superuser(&principal),
+                principal,
+            };
+            let mut resp = Json(body).into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Ok(None) => AuthError::Unauthenticated("no credentials".into()).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

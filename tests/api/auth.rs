@@ -1,0 +1,813 @@
+//! Login with the development provider over real HTTP, bearer tokens, and superuser rules.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use downtime::auth::dev_idp::{self, DevIdp};
+use downtime::config::ServeConfig;
+use downtime::startup::Application;
+use downtime::state::{Change, Settings, StateService};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use p256::pkcs8::EncodePrivateKey as _;
+use reqwest::{StatusCode, Url};
+use serde_json::{Value, json};
+
+use crate::cli::downtime;
+use crate::helpers::{TestDb, databases, eventually, sqlite};
+
+/// A server running in this process on a free port, with the development provider.
+pub struct LiveServer {
+    pub base: String,
+    pub idp: Option<DevIdp>,
+    pub service: StateService,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for LiveServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn dev_config() -> ServeConfig {
+    let mut config = ServeConfig {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        poll_interval: Duration::from_millis(100),
+        ..ServeConfig::default()
+    };
+    config.auth.dev_idp = true;
+    config
+}
+
+pub async fn start(db: &TestDb, config: ServeConfig) -> LiveServer {
+    let app = Application::build(&config, &db.url).await.expect("build");
+    let base = format!("http://{}", app.local_addr());
+    let idp = app.dev_idp().cloned();
+    let service = app.service().clone();
+    let task = tokio::spawn(app.run_until_stopped());
+    let server = LiveServer {
+        base,
+        idp,
+        service,
+        task,
+    };
+    if server.idp.is_some() {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let url = format!("{}/auth/login", server.base);
+        let ready = eventually(Duration::from_secs(10), || async {
+            client
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::SEE_OTHER)
+        })
+        .await;
+        assert!(ready, "the provider was never discovered");
+    }
+    server
+}
+
+impl LiveServer {
+    pub fn idp(&self) -> &DevIdp {
+        self.idp.as_ref().expect("dev idp")
+    }
+
+    pub async fn maintenance_on(&self) {
+        self.service
+            .apply(
+                Settings {
+                    enabled: true,
+                    ..Settings::off()
+                },
+                Change::by("test"),
+            )
+            .await
+            .expect("on");
+    }
+}
+
+/// A browser: follows no redirects, keeps cookies by name.
+pub struct Browser {
+    http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    pub last_set_cookie: Vec<String>,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: BTreeMap::new(),
+            last_set_cookie: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, resp: &reqwest::Response) {
+        self.last_set_cookie = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for line in &self.last_set_cookie {
+            let pair = line.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let expired = line.contains("Max-Age=0") || line.contains("1970");
+                if value.is_empty() || expired {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> reqwest::Response {
+        let resp = self
+            .http
+            .get(url)
+            .header("accept", "text/html")
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.remember(&resp);
+        resp
+    }
+
+    pub async fn post_form(&mut self, url: &str, form: &[(String, String)]) -> reqwest::Response {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let resp = self
+            .http
+            .post(url)
+            .header("accept", "text/html")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", self.cookie_header())
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        self.remember(&resp);
+        resp
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no Location in {}", resp.status()))
+        .to_owned()
+}
+
+/// Logs in as `user` through the real flow; `tamper` may change the form sent to the provider,
+/// `tamper_callback` the URL the provider sends back. Returns the callback's answer.
+pub async fn login_with(
+    server: &LiveServer,
+    browser: &mut Browser,
+    user: &str,
+    next: &str,
+    tamper: impl FnOnce(&mut Vec<(String, String)>),
+    tamper_callback: impl FnOnce(String) -> String,
+) -> reqwest::Response {
+    let start = browser
+        .get(&format!(
+            "{}/auth/login?next={}",
+            server.base,
+            urlencode(next)
+        ))
+        .await;
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    let authorize = location(&start);
+    assert!(
+        authorize.starts_with(&format!("{}/dev-idp/authorize?", server.base)),
+        "{authorize}"
+    );
+    let url = Url::parse(&authorize).expect("authorize URL");
+    let params: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(params["code_challenge_method"], "S256");
+    assert_eq!(params["response_type"], "code");
+    assert!(params.contains_key("state") && params.contains_key("nonce"));
+    assert_eq!(
+        params["redirect_uri"],
+        format!("{}/auth/callback", server.base)
+    );
+
+    let page = browser.get(&authorize).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("page")
+            .contains(dev_idp::ADMIN.email)
+    );
+
+    let mut form: Vec<(String, String)> = params.into_iter().collect();
+    form.push(("user".into(), user.into()));
+    tamper(&mut form);
+    let chosen = browser
+        .post_form(&format!("{}/dev-idp/authorize", server.base), &form)
+        .await;
+    assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
+    let callback = tamper_callback(location(&chosen));
+    browser.get(&callback).await
+}
+
+pub async fn login(
+    server: &LiveServer,
+    browser: &mut Browser,
+    user: &str,
+    next: &str,
+) -> reqwest::Response {
+    login_with(server, browser, user, next, |_| {}, |url| url).await
+}
+
+async fn me(server: &LiveServer, browser: &mut Browser) -> (StatusCode, Value) {
+    let resp = browser.get(&format!("{}/auth/me", server.base)).await;
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_superuser_logs_in_and_passes_the_gate_an_ordinary_user_does_not() {
+    for db in databases().await {
+        let server = start(&db, dev_config()).await;
+        server.maintenance_on().await;
+
+        let mut admin = Browser::new();
+        let done = login(&server, &mut admin, dev_idp::ADMIN.subject, "/about?x=1").await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER, "{}", db.kind);
+        assert_eq!(location(&done), "/about?x=1");
+        let cookie = admin
+            .last_set_cookie
+            .iter()
+            .find(|c| c.starts_with("downtime_session="))
+            .expect("session cookie")
+            .clone();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=28800"] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+        assert!(
+            !cookie.contains("admin@downtime.test"),
+            "the cookie is encrypted: {cookie}"
+        );
+
+        let (status, who) = me(&server, &mut admin).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(who["superuser"], true);
+        assert_eq!(who["actor"], dev_idp::ADMIN.email);
+        for path in ["/", "/about", "/api/demo/items"] {
+            let resp = admin.get(&format!("{}{path}", server.base)).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        }
+
+        let mut visitor = Browser::new();
+        let done = login(&server, &mut visitor, dev_idp::VISITOR.subject, "/").await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        let (_, who) = me(&server, &mut visitor).await;
+        assert_eq!(who["superuser"], false);
+        let gated = visitor.get(&format!("{}/about", server.base)).await;
+        assert_eq!(gated.status(), StatusCode::FOUND);
+        assert!(location(&gated).starts_with("/maintenance?next="));
+
+        let anonymous = Browser::new().get(&format!("{}/about", server.base)).await;
+        assert_eq!(anonymous.status(), StatusCode::FOUND);
+    }
+}
+
+#[tokio::test]
+async fn logout_needs_the_session_csrf_token_and_ends_the_session() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut browser = Browser::new();
+    login(&server, &mut browser, dev_idp::ADMIN.subject, "/").await;
+
+    let page = browser.get(&format!("{}/auth/logout", server.base)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("page");
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf field")
+        .to_owned();
+
+    let url = format!("{}/auth/logout", server.base);
+    let forged = browser
+        .post_form(&url, &[("csrf".into(), "forged".into())])
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let missing = browser.post_form(&url, &[]).await;
+    assert!(missing.status().is_client_error());
+    assert_eq!(
+        me(&server, &mut browser).await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+
+    let out = browser.post_form(&url, &[("csrf".into(), token)]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&out), "/");
+    assert!(
+        !browser.cookies.contains_key("downtime_session"),
+        "{:?}",
+        browser.last_set_cookie
+    );
+    assert_eq!(me(&server, &mut browser).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_wrong_state_or_nonce_or_a_replayed_callback_is_refused() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+
+    let mut browser = Browser::new();
+    let resp = login_with(
+        &server,
+        &mut browser,
+        dev_idp::ADMIN.subject,
+        "/",
+        |_| {},
+        |url| url.replace("state=", "state=x"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(me(&server, &mut browser).await.0, StatusCode::UNAUTHORIZED);
+
+    let mut browser = Browser::new();
+    let resp = login_with(
+        &server,
+        &mut browser,
+        dev_idp::ADMIN.subject,
+        "/",
+        |form| {
+            for (k, v) in form.iter_mut() {
+                if k == "nonce" {
+                    *v = "attacker-nonce".into();
+                }
+            }
+        },
+        |url| url,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.text().await.expect("body").contains("nonce"));
+    assert_eq!(me(&server, &mut browser).await.0, StatusCode::UNAUTHORIZED);
+
+    // A callback URL used twice: the second has no login in progress.
+    let mut browser = Browser::new();
+    let mut seen = String::new();
+    login_with(
+        &server,
+        &mut browser,
+        dev_idp::ADMIN.subject,
+        "/",
+        |_| {},
+        |url| {
+            seen = url.clone();
+            url
+        },
+    )
+    .await;
+    let again = browser.get(&seen).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn next_must_be_a_local_path() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut browser = Browser::new();
+    for next in [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "http:evil.example",
+        "evil.example",
+        "/\r\nLocation: https://evil.example",
+        "",
+    ] {
+        let resp = browser
+            .get(&format!(
+                "{}/auth/login?next={}",
+                server.base,
+                urlencode(next)
+            ))
+            .await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{next}");
+    }
+    // Encoded once more, the same values arrive decoded and are refused too.
+    for raw in [
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+        "https%3A%2F%2Fevil.example",
+    ] {
+        let resp = browser
+            .get(&format!("{}/auth/login?next={raw}", server.base))
+            .await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{raw}");
+    }
+    let ok = browser
+        .get(&format!("{}/auth/login?next=/about", server.base))
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+
+    // A local path with characters that need escaping comes back escaped, not refused.
+    let mut admin = Browser::new();
+    let done = login(
+        &server,
+        &mut admin,
+        dev_idp::ADMIN.subject,
+        "/caf\u{e9}?q=a b",
+    )
+    .await;
+    assert_eq!(location(&done), "/caf%C3%A9?q=a%20b");
+}
+
+async fn client_token(server: &LiveServer, (id, secret): (&str, &str)) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/dev-idp/token", server.base))
+        .basic_auth(id, Some(secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "maintenance:write"),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+async fn with_bearer(server: &LiveServer, path: &str, token: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}{path}", server.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn client_credentials_tokens_count_for_listed_clients_only() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    server.maintenance_on().await;
+
+    let listed = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
+    let who: Value = with_bearer(&server, "/auth/me", &listed)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["superuser"], true);
+    assert_eq!(who["actor"], "client:downtime-script");
+    assert_eq!(
+        with_bearer(&server, "/api/demo/items", &listed)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let other = client_token(&server, dev_idp::OTHER_CLIENT).await;
+    let who: Value = with_bearer(&server, "/auth/me", &other)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["superuser"], false);
+    assert_eq!(who["principal"]["client_id"], "other-script");
+    let gated = with_bearer(&server, "/api/demo/items", &other).await;
+    assert_eq!(gated.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let wrong_secret = reqwest::Client::new()
+        .post(format!("{}/dev-idp/token", server.base))
+        .basic_auth(dev_idp::SCRIPT_CLIENT.0, Some("nope"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(wrong_secret.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn b64(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("json"))
+}
+
+#[tokio::test]
+async fn forged_expired_and_misdirected_tokens_are_refused() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let idp = server.idp();
+    let now = Utc::now().timestamp();
+    let issuer = idp.issuer().to_owned();
+    let claims = |overrides: Value| {
+        let mut base = json!({
+            "iss": issuer, "sub": "downtime-script", "aud": dev_idp::AUDIENCE,
+            "iat": now, "exp": now + 600, "client_id": "downtime-script",
+        });
+        if let (Some(b), Some(o)) = (base.as_object_mut(), overrides.as_object()) {
+            b.extend(o.clone());
+        }
+        base
+    };
+
+    let good = idp.sign(&claims(json!({}))).expect("sign");
+    let resp = with_bearer(&server, "/auth/me", &good).await;
+    assert_eq!(resp.status(), StatusCode::OK, "the control token is valid");
+
+    let mut tampered = good.clone();
+    let payload_start = tampered.find('.').expect("dot") + 1;
+    let forged_payload = b64(&claims(json!({ "sub": "someone-else" })));
+    let payload_end = payload_start + tampered[payload_start..].find('.').expect("dot");
+    tampered.replace_range(payload_start..payload_end, &forged_payload);
+
+    let alg_none = format!(
+        "{}.{}.",
+        b64(&json!({ "alg": "none", "typ": "JWT", "kid": "dev-1" })),
+        b64(&claims(json!({})))
+    );
+
+    // HS256 keyed with the provider's public key (the classic algorithm confusion).
+    let jwk = serde_json::to_value(idp.jwk()).expect("jwk");
+    let mut public = vec![4u8];
+    for coordinate in ["x", "y"] {
+        public.extend(
+            URL_SAFE_NO_PAD
+                .decode(jwk[coordinate].as_str().expect("coordinate"))
+                .expect("b64"),
+        );
+    }
+    let mut hs_header = Header::new(Algorithm::HS256);
+    hs_header.kid = Some("dev-1".into());
+    let hs256 = jsonwebtoken::encode(
+        &hs_header,
+        &claims(json!({})),
+        &EncodingKey::from_secret(&public),
+    )
+    .expect("hs256");
+
+    // A well-formed token from a key the provider never published.
+    let stranger = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let stranger_key = EncodingKey::from_ec_der(stranger.to_pkcs8_der().expect("der").as_bytes());
+    let mut unknown_header = Header::new(Algorithm::ES256);
+    unknown_header.kid = Some("not-published".into());
+    let unknown_kid =
+        jsonwebtoken::encode(&unknown_header, &claims(json!({})), &stranger_key).expect("sign");
+    let mut same_kid_header = Header::new(Algorithm::ES256);
+    same_kid_header.kid = Some("dev-1".into());
+    let wrong_key =
+        jsonwebtoken::encode(&same_kid_header, &claims(json!({})), &stranger_key).expect("sign");
+
+    let cases = [
+        ("signature tampered", tampered),
+        (
+            "expired",
+            idp.sign(&claims(json!({ "exp": now - 120 })))
+                .expect("sign"),
+        ),
+        (
+            "not yet valid",
+            idp.sign(&claims(json!({ "nbf": now + 600 })))
+                .expect("sign"),
+        ),
+        (
+            "wrong issuer",
+            idp.sign(&claims(json!({ "iss": "https://evil.example" })))
+                .expect("sign"),
+        ),
+        (
+            "wrong audience",
+            idp.sign(&claims(json!({ "aud": "another-api" })))
+                .expect("sign"),
+        ),
+        (
+            "no expiry",
+            idp.sign(&json!({ "iss": issuer, "sub": "x", "aud": dev_idp::AUDIENCE }))
+                .expect("sign"),
+        ),
+        ("alg none", alg_none),
+        ("HS256 with the public key", hs256),
+        ("unknown kid", unknown_kid),
+        ("signed by another key", wrong_key),
+        ("garbage", "not-a-token".into()),
+        ("three garbage parts", "a.b.c".into()),
+    ];
+    for (what, token) in &cases {
+        let resp = with_bearer(&server, "/auth/me", token).await;
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{what}");
+        let challenge = resp.headers()["www-authenticate"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(
+            challenge.starts_with("Bearer realm=\"downtime\", error=\"invalid_token\""),
+            "{what}: {challenge}"
+        );
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["status"], 401, "{what}");
+    }
+    // Slightly expired, within the 60 s leeway: still accepted.
+    let leeway = idp.sign(&claims(json!({ "exp": now - 30 }))).expect("sign");
+    assert_eq!(
+        with_bearer(&server, "/auth/me", &leeway).await.status(),
+        StatusCode::OK
+    );
+
+    let no_credentials = reqwest::get(format!("{}/auth/me", server.base))
+        .await
+        .expect("get");
+    assert_eq!(no_credentials.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        no_credentials.headers()["www-authenticate"],
+        "Bearer realm=\"downtime\""
+    );
+    let basic = reqwest::Client::new()
+        .get(format!("{}/auth/me", server.base))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_site_serves_while_the_provider_is_down() {
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.auth.oidc_issuer = Some("http://127.0.0.1:9/realms/down".into());
+    config.auth.oidc_client_id = Some("downtime".into());
+    let server = start(&db, config).await;
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let home = client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(home.status(), StatusCode::OK);
+    let login = client
+        .get(format!("{}/auth/login", server.base))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        login
+            .text()
+            .await
+            .expect("body")
+            .contains("identity provider")
+    );
+    let bearer = with_bearer(&server, "/auth/me", "a.b.c").await;
+    assert_eq!(bearer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = bearer.json().await.expect("json");
+    assert_eq!(body["code"], "identity_provider_unavailable");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_behind_https_with_another_provider() {
+    let db = sqlite();
+    let provider = start(&db, dev_config()).await;
+
+    // A second site using the first one's provider, published under an https base URL.
+    let other_db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.auth.oidc_issuer = Some(provider.idp().issuer().to_owned());
+    config.auth.oidc_client_id = Some(dev_idp::WEB_CLIENT_ID.into());
+    config.auth.base_url = Some("https://site.example".into());
+    let site = start(&other_db, config).await;
+
+    let mut browser = Browser::new();
+    let url = format!("{}/auth/login?next=/", site.base);
+    let ready = eventually(Duration::from_secs(10), || async {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("c")
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::SEE_OTHER)
+    })
+    .await;
+    assert!(ready);
+    let start_login = browser.get(&url).await;
+    assert!(
+        location(&start_login)
+            .contains("redirect_uri=https%3A%2F%2Fsite.example%2Fauth%2Fcallback")
+    );
+    let cookie = browser.last_set_cookie.first().expect("cookie").clone();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+}
+
+#[tokio::test]
+async fn superusers_added_with_the_cli_count_without_a_restart() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut visitor = Browser::new();
+    login(&server, &mut visitor, dev_idp::VISITOR.subject, "/").await;
+    assert_eq!(me(&server, &mut visitor).await.1["superuser"], false);
+
+    let out = downtime(
+        &db.url,
+        &["superuser", "add", "--email", "Visitor@Downtime.test"],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let promoted = eventually(Duration::from_secs(2), || async {
+        let mut probe = Browser::new();
+        probe.cookies = visitor.cookies.clone();
+        me(&server, &mut probe).await.1["superuser"] == true
+    })
+    .await;
+    assert!(promoted, "the new superuser was not seen within 2 s");
+
+    let list = downtime(&db.url, &["superuser", "list", "--json"]).await;
+    let entries: Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(entries[0]["kind"], "email");
+    assert_eq!(entries[0]["value"], "visitor@downtime.test");
+    assert_eq!(entries[0]["added_by"], "cli:ada");
+
+    let out = downtime(
+        &db.url,
+        &["superuser", "remove", "--email", "visitor@downtime.test"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let demoted = eventually(Duration::from_secs(2), || async {
+        let mut probe = Browser::new();
+        probe.cookies = visitor.cookies.clone();
+        me(&server, &mut probe).await.1["superuser"] == false
+    })
+    .await;
+    assert!(demoted);
+    let again = downtime(
+        &db.url,
+        &["superuser", "remove", "--email", "visitor@downtime.test"],
+    )
+    .await;
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn the_development_provider_refuses_a_public_address() {
+    let db = sqlite();
+    let out = tokio::process::Command::new(crate::cli::BIN)
+        .args(["serve", "--dev-idp", "--bind", "0.0.0.0:0"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .await
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--dev-idp is for development on this machine only"),
+        "{err}"
+    );
+}
