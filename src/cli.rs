@@ -144,6 +144,12 @@ struct OnArgs {
     /// Let visitors read; refuse only writes.
     #[arg(long)]
     read_only: bool,
+    /// Let this client address or network through (CIDR, repeatable: `--allow-ip 203.0.113.0/24`).
+    #[arg(long = "allow-ip", value_name = "CIDR", value_parser = cidr)]
+    allow_ips: Vec<ipnet::IpNet>,
+    /// Keep this path prefix open (repeatable: `--open-path /status`).
+    #[arg(long = "open-path", value_name = "PATH", value_parser = crate::config::open_path)]
+    open_paths: Vec<String>,
     /// `Retry-After` while no end time is known (`5m`).
     #[arg(long, value_name = "DURATION", value_parser = retry_after)]
     retry_after: Option<u32>,
@@ -367,10 +373,24 @@ impl OnArgs {
             starts_at,
             ends_at,
             retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
+            allowed_ips: self.allow_ips.clone(),
+            open_paths: self.open_paths.clone(),
         };
         settings.validate().map_err(|e| Usage(e.to_string()))?;
         Ok(settings)
     }
+}
+
+/// A CIDR network; a bare address means just that host.
+pub fn cidr(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| {
+            format!("{value:?} is not an address or a CIDR network such as 203.0.113.0/24")
+        })
 }
 
 fn window_length(value: &str) -> Result<Duration, String> {

@@ -48,6 +48,11 @@ pub struct ServeConfig {
     #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = open_path)]
     pub open_paths: Vec<String>,
 
+    /// Proxies whose `X-Forwarded-For` is believed (CIDR, comma-separated); from anyone else
+    /// the header is ignored and the connection's address counts.
+    #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::cli::cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// The page's language when the visitor's cannot be served.
     #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
     pub default_language: String,
@@ -69,6 +74,7 @@ impl Default for ServeConfig {
             maintenance_mode: None,
             serve_in_place: false,
             open_paths: Vec::new(),
+            trusted_proxies: Vec::new(),
             default_language: "en-US".into(),
             poll_interval: Duration::from_millis(500),
             auth: AuthConfig {
@@ -87,15 +93,20 @@ impl ServeConfig {
         Rules {
             open_paths: self.open_paths.clone(),
             serve_in_place: self.serve_in_place,
+            trusted_proxies: self.trusted_proxies.clone(),
             ..Rules::default()
         }
     }
 }
 
-fn open_path(value: &str) -> Result<String, String> {
-    let value = value.trim();
-    if value.starts_with('/') && value.len() > 1 && !value.contains(['?', '#', '\\']) {
-        Ok(value.trim_end_matches('/').to_owned())
+/// Parses a path prefix kept open (`/status`; a trailing slash is dropped).
+///
+/// # Errors
+/// Not a path prefix.
+pub fn open_path(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    if crate::state::is_open_path(value) {
+        Ok(value.to_owned())
     } else {
         Err(format!("{value:?} is not a path prefix such as /status"))
     }

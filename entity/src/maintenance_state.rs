@@ -25,6 +25,10 @@ pub struct Model {
     pub ends_at: Option<ChronoDateTimeUtc>,
     /// `Retry-After` in seconds when no end time is known.
     pub retry_after_secs: i32,
+    /// Client addresses (CIDR) let through, as a JSON array of strings.
+    pub allowed_ips: String,
+    /// Extra path prefixes kept open, as a JSON array of strings.
+    pub open_paths: String,
     /// Monotonic version, the ETag of the state.
     pub version: i64,
     /// Who made the last change.

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_maintenance_state;
 mod m20261124_000002_create_maintenance_audit;
 mod m20261124_000003_create_auth_tables;
+mod m20261124_000004_add_allowed_ips_and_open_paths;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_maintenance_state::Migration),
             Box::new(m20261124_000002_create_maintenance_audit::Migration),
             Box::new(m20261124_000003_create_auth_tables::Migration),
+            Box::new(m20261124_000004_add_allowed_ips_and_open_paths::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The gate's decision: a pure function of the request's facts, the state and the clock.
 
 use chrono::{DateTime, Utc};
+use ipnet::IpNet;
 
 use super::path::is_under;
 use crate::state::{MaintenanceState, Mode, Phase};
@@ -29,6 +30,8 @@ pub struct Rules {
     pub open_paths: Vec<String>,
     /// Serve the page at the requested URL instead of redirecting browsers to `page_path`.
     pub serve_in_place: bool,
+    /// Proxies whose `X-Forwarded-For` is believed when matching allowed addresses.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Default for Rules {
@@ -37,16 +40,18 @@ impl Default for Rules {
             page_path: "/maintenance".into(),
             open_paths: Vec::new(),
             serve_in_place: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
 
 impl Rules {
-    fn is_open(&self, path: &str) -> bool {
+    fn is_open(&self, path: &str, also: &[String]) -> bool {
         ALWAYS_OPEN
             .iter()
             .copied()
             .chain(self.open_paths.iter().map(String::as_str))
+            .chain(also.iter().map(String::as_str))
             .any(|prefix| is_under(path, prefix))
     }
 }
@@ -60,6 +65,8 @@ pub struct Facts<'a> {
     pub safe_method: bool,
     /// A browser that wants a page, not a JSON client.
     pub wants_html: bool,
+    /// The client's address is one the window lets through.
+    pub client_allowed: bool,
 }
 
 /// How a gated request is answered.
@@ -87,7 +94,8 @@ pub enum Outcome {
 }
 
 /// Decides what happens to a request, following the rules in order: inactive passes (but the
-/// page sends visitors home), the page itself, open paths, read-only reads, then the gate.
+/// page sends visitors home), the page itself, open paths (configured or the window's),
+/// read-only reads, allowed client addresses, then the gate.
 pub fn decide(
     facts: &Facts<'_>,
     state: &MaintenanceState,
@@ -105,7 +113,10 @@ pub fn decide(
     if on_page {
         return Outcome::ShowPage;
     }
-    if rules.is_open(facts.path) || (state.mode == Mode::ReadOnly && facts.safe_method) {
+    if rules.is_open(facts.path, &state.open_paths)
+        || (state.mode == Mode::ReadOnly && facts.safe_method)
+        || facts.client_allowed
+    {
         return Outcome::Pass;
     }
     Outcome::Gate(if !facts.wants_html {
@@ -185,6 +196,7 @@ mod tests {
             path,
             safe_method,
             wants_html,
+            client_allowed: false,
         }
     }
 
@@ -205,6 +217,10 @@ mod tests {
         let read_only = on(Mode::ReadOnly);
         let scheduled = MaintenanceState {
             starts_at: Some(now() + TimeDelta::minutes(5)),
+            ..on(Mode::Full)
+        };
+        let with_open = MaintenanceState {
+            open_paths: vec!["/press".into()],
             ..on(Mode::Full)
         };
         let ended = MaintenanceState {
@@ -245,6 +261,12 @@ mod tests {
             (&read_only, &rules, facts("/api/demo/items", true, false), Pass),
             (&read_only, &rules, facts("/contact", false, true), Gate(Redirect)),
             (&read_only, &rules, facts("/api/demo/items", false, false), Gate(Json)),
+            // On, the window's own open paths and allowed clients pass.
+            (&with_open, &rules, facts("/press/kit", true, true), Pass),
+            (&with_open, &rules, facts("/pressroom", true, true), Gate(Redirect)),
+            (&full, &rules, Facts { client_allowed: true, ..facts("/contact", false, true) }, Pass),
+            (&off(), &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, LeavePage),
+            (&full, &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, ShowPage),
         ];
         for (state, rules, facts, expected) in table {
             assert_eq!(

@@ -8,9 +8,11 @@ pub mod path;
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
+use ipnet::IpNet;
 use percent_encoding::{
     AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
 };
@@ -151,10 +153,14 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         let state = shared.live.load();
         let path = req.uri().path();
         let accept = header_str(&req, header::ACCEPT);
+        let client_allowed = !state.allowed_ips.is_empty()
+            && client_ip(&req, &shared.rules.trusted_proxies)
+                .is_some_and(|ip| state.allowed_ips.iter().any(|net| net.contains(&ip)));
         let facts = decision::Facts {
             path,
             safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
             wants_html: decision::wants_html(path, accept),
+            client_allowed,
         };
         let outcome = decision::decide(&facts, &state, Utc::now(), &shared.rules);
         let kind = match outcome {
@@ -295,6 +301,37 @@ pub fn is_local_path(next: &str) -> bool {
         && !next.chars().any(char::is_control)
 }
 
+/// The client's address: the connection's, or, when that is a trusted proxy, the right-most
+/// `X-Forwarded-For` entry that is not one (left-most entries are whatever the client wrote).
+/// A malformed header counts as no address.
+pub fn client_ip(req: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr()?.ip();
+    client_ip_from(peer, req.headers(), trusted)
+}
+
+fn client_ip_from(
+    peer: IpAddr,
+    headers: &poem::http::HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for value in headers.get_all("x-forwarded-for").iter().rev() {
+        for entry in value.to_str().ok()?.rsplit(',') {
+            let ip = entry.trim().parse::<IpAddr>().ok()?.to_canonical();
+            client = ip;
+            if !is_trusted(&ip) {
+                return Some(ip);
+            }
+        }
+    }
+    Some(client)
+}
+
 fn with_path(uri: &Uri, path: &str) -> Option<Uri> {
     let path_and_query = match uri.query() {
         Some(query) => PathAndQuery::try_from(format!("{path}?{query}")),
@@ -343,6 +380,54 @@ fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(peer: &str, forwarded: &[&str]) -> (IpAddr, poem::http::HeaderMap) {
+        let mut headers = poem::http::HeaderMap::new();
+        for value in forwarded {
+            headers.append(
+                "x-forwarded-for",
+                HeaderValue::from_str(value).expect("header"),
+            );
+        }
+        let addr: std::net::SocketAddr = peer.parse().expect("addr");
+        (addr.ip(), headers)
+    }
+
+    #[test]
+    fn the_client_address_believes_forwarded_for_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        let cases = [
+            (
+                request("203.0.113.9:5000", &["198.51.100.1"]),
+                ip("203.0.113.9"),
+            ),
+            (request("10.0.0.2:5000", &[]), ip("10.0.0.2")),
+            (
+                request("10.0.0.2:5000", &["198.51.100.1"]),
+                ip("198.51.100.1"),
+            ),
+            (
+                request("10.0.0.2:5000", &["1.1.1.1, 198.51.100.1, 10.0.0.3"]),
+                ip("198.51.100.1"),
+            ),
+            (
+                request("10.0.0.2:5000", &["1.1.1.1", "198.51.100.1"]),
+                ip("198.51.100.1"),
+            ),
+            (request("10.0.0.2:5000", &["garbage"]), None),
+            (request("[::ffff:203.0.113.9]:5000", &[]), ip("203.0.113.9")),
+        ];
+        for ((peer, headers), expected) in cases {
+            assert_eq!(
+                client_ip_from(peer, &headers, &trusted),
+                expected,
+                "{peer} {headers:?}"
+            );
+        }
+        let (peer, headers) = request("10.0.0.2:1", &["198.51.100.1"]);
+        assert_eq!(client_ip_from(peer, &headers, &[]), ip("10.0.0.2"));
+    }
 
     #[test]
     fn only_local_paths_are_accepted_as_next() {

@@ -10,6 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 pub use live::{Live, spawn_poller};
@@ -78,6 +79,12 @@ pub struct Settings {
     pub ends_at: Option<DateTime<Utc>>,
     /// `Retry-After` in seconds, used while no end time is known.
     pub retry_after_secs: u32,
+    /// Client addresses let through during the window (testers, the office).
+    #[serde(default)]
+    pub allowed_ips: Vec<IpNet>,
+    /// Extra path prefixes kept open during the window.
+    #[serde(default)]
+    pub open_paths: Vec<String>,
 }
 
 /// Why a [`Settings`] value cannot be stored.
@@ -92,7 +99,18 @@ pub enum InvalidSettings {
     /// `Retry-After` is zero or longer than [`MAX_RETRY_AFTER_SECS`].
     #[error("retry-after must be between 1 and {MAX_RETRY_AFTER_SECS} seconds")]
     RetryAfterOutOfRange,
+    /// A list is longer than [`MAX_LIST_ENTRIES`].
+    #[error("{0} has more than {MAX_LIST_ENTRIES} entries")]
+    TooManyEntries(&'static str),
+    /// An open path is not a path prefix such as `/status`.
+    #[error(
+        "open path {0:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\)"
+    )]
+    BadOpenPath(String),
 }
+
+/// The most entries `allowed_ips` and `open_paths` may each hold.
+pub const MAX_LIST_ENTRIES: usize = 100;
 
 impl Settings {
     /// Maintenance off, nothing scheduled.
@@ -122,8 +140,27 @@ impl Settings {
         if !(1..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             return Err(InvalidSettings::RetryAfterOutOfRange);
         }
+        if self.allowed_ips.len() > MAX_LIST_ENTRIES {
+            return Err(InvalidSettings::TooManyEntries("allowed_ips"));
+        }
+        if self.open_paths.len() > MAX_LIST_ENTRIES {
+            return Err(InvalidSettings::TooManyEntries("open_paths"));
+        }
+        if let Some(bad) = self.open_paths.iter().find(|p| !is_open_path(p)) {
+            return Err(InvalidSettings::BadOpenPath(bad.clone()));
+        }
         Ok(())
     }
+}
+
+/// A path prefix fit to keep open: `/x…`, at most 200 characters, no query, fragment, backslash
+/// or whitespace.
+pub fn is_open_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path.len() > 1
+        && path.len() <= 200
+        && !path.contains(['?', '#', '\\'])
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Where a window stands at a given moment.
@@ -155,6 +192,12 @@ pub struct MaintenanceState {
     pub ends_at: Option<DateTime<Utc>>,
     /// `Retry-After` in seconds, used while no end time is known.
     pub retry_after_secs: u32,
+    /// Client addresses let through during the window.
+    #[serde(default)]
+    pub allowed_ips: Vec<IpNet>,
+    /// Extra path prefixes kept open during the window.
+    #[serde(default)]
+    pub open_paths: Vec<String>,
     /// Grows by one with every change; the ETag of the state.
     pub version: i64,
     /// Who made the last change.
@@ -187,6 +230,8 @@ impl MaintenanceState {
             starts_at: s.starts_at,
             ends_at: s.ends_at,
             retry_after_secs: s.retry_after_secs,
+            allowed_ips: s.allowed_ips,
+            open_paths: s.open_paths,
             version,
             updated_by,
             updated_at,
@@ -202,6 +247,8 @@ impl MaintenanceState {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             retry_after_secs: self.retry_after_secs,
+            allowed_ips: self.allowed_ips.clone(),
+            open_paths: self.open_paths.clone(),
         }
     }
 
@@ -352,6 +399,23 @@ mod tests {
             ..Settings::off()
         };
         assert_eq!(inverted.validate(), Err(InvalidSettings::EndsBeforeStart));
+
+        let bad_path = Settings {
+            open_paths: vec!["/ok".into(), "/a b".into()],
+            ..Settings::off()
+        };
+        assert_eq!(
+            bad_path.validate(),
+            Err(InvalidSettings::BadOpenPath("/a b".into()))
+        );
+        let many = Settings {
+            allowed_ips: vec!["10.0.0.1/32".parse().expect("cidr"); MAX_LIST_ENTRIES + 1],
+            ..Settings::off()
+        };
+        assert_eq!(
+            many.validate(),
+            Err(InvalidSettings::TooManyEntries("allowed_ips"))
+        );
 
         for secs in [0, MAX_RETRY_AFTER_SECS + 1] {
             let bad = Settings {

@@ -164,6 +164,8 @@ impl Store {
             starts_at: Set(after.starts_at),
             ends_at: Set(after.ends_at),
             retry_after_secs: Set(retry_after),
+            allowed_ips: Set(to_text(&after.allowed_ips)?),
+            open_paths: Set(to_text(&after.open_paths)?),
             version: Set(after.version),
             updated_by: Set(after.updated_by.clone()),
             updated_at: Set(after.updated_at),
@@ -219,6 +221,10 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
     let retry_after_secs = u32::try_from(model.retry_after_secs).map_err(|_| {
         StoreError::Corrupt(format!("retry_after_secs = {}", model.retry_after_secs))
     })?;
+    let allowed_ips = serde_json::from_str(&model.allowed_ips)
+        .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?;
+    let open_paths = serde_json::from_str(&model.open_paths)
+        .map_err(|e| StoreError::Corrupt(format!("open_paths: {e}")))?;
     Ok(MaintenanceState {
         enabled: model.enabled,
         mode,
@@ -226,6 +232,8 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
         starts_at: model.starts_at,
         ends_at: model.ends_at,
         retry_after_secs,
+        allowed_ips,
+        open_paths,
         version: model.version,
         updated_by: model.updated_by,
         updated_at: model.updated_at,
@@ -234,6 +242,10 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
 
 fn missing_row() -> StoreError {
     StoreError::Corrupt("the maintenance_state row is missing; run `downtime migrate`".into())
+}
+
+fn to_text<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn to_json(state: &MaintenanceState) -> Result<serde_json::Value, StoreError> {
