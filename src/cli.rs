@@ -61,6 +61,8 @@ enum Command {
     Superuser(SuperuserCommand),
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Print the OpenAPI document of the control API (the one committed in openapi/).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,6 +270,7 @@ impl Cli {
                     }
                 }
             }
+            Command::Openapi => println!("{}", crate::api::spec()),
             Command::Migrate => {
                 open_store(&url).await?;
                 println!("database is up to date");

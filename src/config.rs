@@ -48,6 +48,10 @@ pub struct ServeConfig {
     #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = open_path)]
     pub open_paths: Vec<String>,
 
+    /// Refuse API writes that do not send `If-Match` (428), so no change is made blind.
+    #[arg(long, env = "DOWNTIME_REQUIRE_IF_MATCH")]
+    pub require_if_match: bool,
+
     /// Proxies whose `X-Forwarded-For` is believed (CIDR, comma-separated); from anyone else
     /// the header is ignored and the connection's address counts.
     #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::cli::cidr)]
@@ -75,6 +79,7 @@ impl Default for ServeConfig {
             serve_in_place: false,
             open_paths: Vec::new(),
             trusted_proxies: Vec::new(),
+            require_if_match: false,
             default_language: "en-US".into(),
             poll_interval: Duration::from_millis(500),
             auth: AuthConfig {

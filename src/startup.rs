@@ -13,7 +13,8 @@ use poem::web::cookie::CookieKey;
 use poem::{Endpoint, EndpointExt, Response, Route, Server, get};
 use secrecy::SecretString;
 
-use crate::api::{health, status};
+use crate::api::maintenance::ApiSettings;
+use crate::api::{self, health};
 use crate::auth::routes as auth_routes;
 use crate::auth::{Auth, dev_idp, dev_idp::DevIdp, dev_idp_allowed, session};
 use crate::config::{ServeConfig, Toggle, redact};
@@ -145,7 +146,11 @@ pub fn routes<S: Superusers>(
     let mut site = Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
-        .at("/api/status", get(status::status))
+        .nest("/api/demo", demo::api_routes())
+        .nest(
+            "/api",
+            api::routes(setup.auth.client_id().unwrap_or_default()),
+        )
         .nest("/auth", auth_routes::routes())
         .nest("/", demo::routes()?);
     if let Some(idp) = &setup.dev_idp {
@@ -163,6 +168,10 @@ pub fn routes<S: Superusers>(
         .with(CatchPanic::new())
         .with(Tracing)
         .data(setup.auth.clone())
+        .data(ApiSettings {
+            require_if_match: config.require_if_match,
+        })
+        .data(service.clone())
         .data(service.store().clone())
         .data(service.live().clone()))
 }

@@ -1,49 +1,69 @@
 //! `GET /api/status`: the public view of the maintenance state, for the page and for banners.
 
 use chrono::{DateTime, Utc};
-use poem::web::{Data, Json};
-use poem::{IntoResponse, Response, handler, http::header};
-use serde::Serialize;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use crate::state::{Live, Mode, Phase};
+use super::ApiTags;
+use super::maintenance::{ApiMode, ApiPhase};
+use crate::state::{Live, Phase};
 
-/// What anyone may know about the state: no actor, no reason.
-#[derive(Debug, Serialize)]
+/// What anyone may know about the state: no actor, no reason, no addresses.
+#[derive(Debug, Object)]
+#[oai(rename = "PublicStatus")]
 pub struct PublicStatus {
     /// Visitors are gated right now.
     pub active: bool,
-    /// off, scheduled, active or ended.
-    pub phase: Phase,
-    /// full or read_only.
-    pub mode: Mode,
+    /// `off`, `scheduled`, `active` or `ended`.
+    pub phase: ApiPhase,
+    /// `full` or `read_only`.
+    pub mode: ApiMode,
     /// The operator's message.
     pub message: Option<String>,
     /// When a scheduled window starts.
     pub starts_at: Option<DateTime<Utc>>,
     /// When the window ends.
     pub ends_at: Option<DateTime<Utc>>,
-    /// Seconds to wait before retrying, when no end time is known.
+    /// Seconds to wait before retrying, while no end time is known.
     pub retry_after: u32,
     /// The state version.
     pub version: i64,
 }
 
-/// The live state, cacheable for a second.
-#[handler]
-pub fn status(live: Data<&Live>) -> Response {
-    let state = live.load();
-    let phase = state.phase(Utc::now());
-    let body = PublicStatus {
-        active: phase == Phase::Active,
-        phase,
-        mode: state.mode,
-        message: state.message.clone(),
-        starts_at: state.starts_at,
-        ends_at: state.ends_at,
-        retry_after: state.retry_after_secs,
-        version: state.version,
-    };
-    Json(body)
-        .with_header(header::CACHE_CONTROL, "public, max-age=1")
-        .into_response()
+/// The public status.
+#[derive(ApiResponse)]
+pub enum StatusResponse {
+    /// The status; cacheable for a second.
+    #[oai(status = 200)]
+    Ok(Json<PublicStatus>, #[oai(header = "Cache-Control")] String),
+}
+
+/// The public operations.
+pub struct StatusApi;
+
+#[OpenApi(tag = "ApiTags::Status")]
+impl StatusApi {
+    /// Is the site down?
+    ///
+    /// Public, no login: whether maintenance is active, and what visitors are told. The
+    /// maintenance page polls it, and a site may use it to show a banner before a window.
+    #[oai(path = "/status", method = "get", operation_id = "getStatus")]
+    async fn status(&self, live: Data<&Live>) -> StatusResponse {
+        let state = live.load();
+        let phase = state.phase(Utc::now());
+        StatusResponse::Ok(
+            Json(PublicStatus {
+                active: phase == Phase::Active,
+                phase: phase.into(),
+                mode: state.mode.into(),
+                message: state.message.clone(),
+                starts_at: state.starts_at,
+                ends_at: state.ends_at,
+                retry_after: state.retry_after_secs,
+                version: state.version,
+            }),
+            "public, max-age=1".into(),
+        )
+    }
 }

@@ -16,13 +16,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use poem::http::{HeaderValue, StatusCode, header};
+use poem::http::header;
 use poem::session::Session;
 use poem::{IntoResponse, Request, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::api::problem::Problem;
 use crate::gate::Superusers;
 use provider::{Provider, ProviderSettings, TokenError};
 
@@ -242,43 +241,7 @@ pub enum AuthError {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        match self {
-            AuthError::Unauthenticated(detail) => {
-                let challenge = if detail == "no credentials" {
-                    "Bearer realm=\"downtime\"".to_owned()
-                } else {
-                    format!(
-                        "Bearer realm=\"downtime\", error=\"invalid_token\", error_description=\"{}\"",
-                        detail.replace(['"', '\\'], "'")
-                    )
-                };
-                let mut resp = Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "Authentication required",
-                    detail,
-                )
-                .into_response();
-                if let Ok(value) = HeaderValue::try_from(challenge) {
-                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, value);
-                }
-                resp
-            }
-            AuthError::Forbidden => Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Superusers only",
-                "You are authenticated, but not a superuser.",
-            )
-            .into_response(),
-            AuthError::Unavailable => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "identity_provider_unavailable",
-                "Identity provider unavailable",
-                "The identity provider cannot be reached; try again shortly.",
-            )
-            .into_response(),
-        }
+        crate::api::error::ApiError::from(self).into_response()
     }
 }
 
@@ -360,6 +323,14 @@ impl Auth {
     /// The provider, when login is configured.
     pub fn provider(&self) -> Option<&Arc<Provider>> {
         self.inner.provider.as_ref()
+    }
+
+    /// This site's client id at the provider, when login is configured.
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner
+            .provider
+            .as_ref()
+            .map(|p| p.settings().client_id.as_str())
     }
 
     /// The public base URL.
@@ -467,6 +438,24 @@ impl Auth {
         Ok(self.principal(claims))
     }
 
+    /// The superuser a bearer token belongs to.
+    ///
+    /// # Errors
+    /// 401 for a bad token, 403 when not a superuser, 503 when the provider is down.
+    pub async fn require_superuser_token(&self, token: &str) -> Result<Principal, AuthError> {
+        let principal = self.bearer(token).await?;
+        self.superuser_or_forbidden(principal)
+    }
+
+    fn superuser_or_forbidden(&self, principal: Principal) -> Result<Principal, AuthError> {
+        if self.is_superuser(&principal) {
+            Ok(principal)
+        } else {
+            tracing::info!(target: "downtime::auth", actor = %principal.actor(), "not a superuser");
+            Err(AuthError::Forbidden)
+        }
+    }
+
     /// The principal behind `req`, if a superuser.
     ///
     /// # Errors
@@ -476,12 +465,7 @@ impl Auth {
             .authenticate(req)
             .await?
             .ok_or_else(|| AuthError::Unauthenticated("no credentials".into()))?;
-        if self.is_superuser(&principal) {
-            Ok(principal)
-        } else {
-            tracing::info!(target: "downtime::auth", actor = %principal.actor(), "not a superuser");
-            Err(AuthError::Forbidden)
-        }
+        self.superuser_or_forbidden(principal)
     }
 }
 

@@ -24,6 +24,98 @@ pub fn routes() -> Route {
         .at("/callback", get(finish_login))
         .at("/logout", get(logout_page).post(end_session))
         .at("/me", get(who_am_i))
+        .at("/authorize", get(forward_authorize))
+        .at("/token", poem::post(forward_token))
+}
+
+/// Swagger UI's **Authorize** starts here (the spec's URLs are fixed, the provider is not):
+/// a redirect to the provider's authorization endpoint with the query unchanged.
+#[handler]
+async fn forward_authorize(auth: Data<&Auth>, req: &Request) -> Response {
+    let Some(provider) = auth.provider() else {
+        return AuthError::Unauthenticated("no identity provider is configured".into())
+            .into_response();
+    };
+    let Ok(discovered) = provider.discovered() else {
+        return AuthError::Unavailable.into_response();
+    };
+    let endpoint = &discovered.doc.authorization_endpoint;
+    let target = match req.uri().query() {
+        Some(query) => format!(
+            "{endpoint}{}{query}",
+            if endpoint.contains('?') { '&' } else { '?' }
+        ),
+        None => endpoint.clone(),
+    };
+    Redirect::temporary(target)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+/// Swagger UI exchanges its code here (same origin, so no CORS at the provider). Only the
+/// authorization-code grant for Swagger UI's own redirect URI is forwarded; this site's client
+/// secret is added, since a browser cannot hold it.
+#[handler]
+async fn forward_token(auth: Data<&Auth>, Form(form): Form<Vec<(String, String)>>) -> Response {
+    let Some(provider) = auth.provider() else {
+        return AuthError::Unauthenticated("no identity provider is configured".into())
+            .into_response();
+    };
+    let Ok(discovered) = provider.discovered() else {
+        return AuthError::Unavailable.into_response();
+    };
+    let value = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let receiver = format!("{}/api/docs/oauth-receiver.html", auth.base_url());
+    if value("grant_type") != Some("authorization_code")
+        || value("redirect_uri") != Some(receiver.as_str())
+    {
+        return crate::api::problem::Problem::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant",
+            "Not forwarded",
+            "Only Swagger UI's authorization-code exchange is forwarded here.",
+        )
+        .into_response();
+    }
+    let settings = provider.settings();
+    let mut request = provider
+        .http()
+        .post(&discovered.doc.token_endpoint)
+        .form(&form);
+    if value("client_id") == Some(settings.client_id.as_str())
+        && let Some(secret) = &settings.client_secret
+    {
+        use secrecy::ExposeSecret as _;
+        request = request.basic_auth(
+            urlencode(&settings.client_id),
+            Some(urlencode(secret.expose_secret())),
+        );
+    }
+    match request.send().await {
+        Ok(answer) => {
+            let status =
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let body = answer.bytes().await.unwrap_or_default();
+            Response::builder()
+                .status(status)
+                .content_type("application/json")
+                .header(header::CACHE_CONTROL, "no-store")
+                .body(body.to_vec())
+        }
+        Err(error) => {
+            tracing::warn!(target: "downtime::auth", %error, "token exchange forwarding failed");
+            AuthError::Unavailable.into_response()
+        }
+    }
+}
+
+/// RFC 6749 §2.3.1: client credentials in Basic auth are form-urlencoded first.
+fn urlencode(value: &str) -> String {
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
 }
 
 /// What the session holds between `/auth/login` and `/auth/callback`.

@@ -192,11 +192,26 @@ impl Store {
     /// # Errors
     /// The database is unavailable.
     pub async fn history(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = audit::Entity::find()
+        self.history_before(limit, None).await
+    }
+
+    /// The newest `limit` audit entries older than entry `before` (all, when `None`), newest
+    /// first: one page of the log.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn history_before(
+        &self,
+        limit: u64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut query = audit::Entity::find()
             .order_by_desc(audit::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+            .limit(limit);
+        if let Some(before) = before {
+            query = query.filter(audit::Column::Id.lt(before));
+        }
+        let rows = query.all(&self.db).await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {

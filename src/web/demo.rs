@@ -6,7 +6,7 @@ use poem::web::{Data, Form, Html, Json};
 use poem::{Endpoint, EndpointExt, Route, get, handler, http::StatusCode};
 use serde::{Deserialize, Serialize};
 
-/// The demo site's routes.
+/// The demo site's pages.
 ///
 /// # Errors
 /// The templates do not compile.
@@ -35,8 +35,12 @@ pub fn routes() -> anyhow::Result<impl Endpoint> {
         .at("/", get(home))
         .at("/about", get(about))
         .at("/contact", get(contact).post(send_message))
-        .at("/api/demo/items", get(items).post(add_item))
         .data(Arc::new(tera)))
+}
+
+/// The demo site's JSON routes, to nest at `/api/demo`.
+pub fn api_routes() -> Route {
+    Route::new().at("/items", get(items).post(add_item))
 }
 
 type Templates = Arc<tera::Tera>;

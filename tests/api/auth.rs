@@ -450,7 +450,7 @@ async fn next_must_be_a_local_path() {
     assert_eq!(location(&done), "/caf%C3%A9?q=a%20b");
 }
 
-async fn client_token(server: &LiveServer, (id, secret): (&str, &str)) -> String {
+pub async fn client_token(server: &LiveServer, (id, secret): (&str, &str)) -> String {
     let resp = reqwest::Client::new()
         .post(format!("{}/dev-idp/token", server.base))
         .basic_auth(id, Some(secret))

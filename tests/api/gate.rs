@@ -253,14 +253,17 @@ async fn health_status_auth_and_static_paths_stay_open() {
     let body = json(status).await;
     assert_eq!(body["active"], true);
     assert_eq!(body["mode"], "full");
-    // Reserved prefixes pass through to the router (nothing mounted there yet: 404, not 503).
-    for path in [
-        "/auth/login",
-        "/static/app.css",
-        "/api/maintenance",
-        "/favicon.ico",
+    // Reserved prefixes pass through to the router: nothing mounted (404), login not
+    // configured (404), the control API asking for a token (401); never the gate's answers.
+    for (path, status) in [
+        ("/auth/login", StatusCode::NOT_FOUND),
+        ("/static/app.css", StatusCode::NOT_FOUND),
+        ("/favicon.ico", StatusCode::NOT_FOUND),
+        ("/api/maintenance", StatusCode::UNAUTHORIZED),
+        ("/api/docs", StatusCode::OK),
+        ("/api/openapi.json", StatusCode::OK),
     ] {
-        app.browse(path).await.assert_status(StatusCode::NOT_FOUND);
+        app.browse(path).await.assert_status(status);
     }
 }
 

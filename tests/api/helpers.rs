@@ -75,6 +75,12 @@ pub fn sqlite() -> TestDb {
     }
 }
 
+/// A fresh PostgreSQL database, when [`POSTGRES_ENV`] is set.
+pub async fn postgres_only() -> Option<(TestDb, String)> {
+    let admin = std::env::var(POSTGRES_ENV).ok()?;
+    Some((postgres(&admin).await, admin))
+}
+
 async fn postgres(admin: &str) -> TestDb {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let name = format!(

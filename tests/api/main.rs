@@ -2,6 +2,7 @@
 
 mod auth;
 mod cli;
+mod control;
 mod gate;
 mod helpers;
 mod page;

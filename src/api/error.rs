@@ -1,0 +1,160 @@
+//! `ApiError`: every error the control API answers, each an RFC 9457 problem document.
+
+use poem::http::StatusCode;
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Json;
+
+use super::problem::{FieldError, Problem};
+use crate::auth::AuthError;
+use crate::state::StoreError;
+
+/// The errors of the control API.
+#[derive(ApiResponse, Debug)]
+pub enum ApiError {
+    /// The request is malformed: not JSON, a field of the wrong type or an unknown field, a bad
+    /// query parameter or cursor.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No bearer token, or an invalid one (forged, expired, for another audience…).
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
+    /// The token is valid, but its owner is not a superuser.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// No such resource.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// `If-Match` does not name the current version: someone changed the state meanwhile.
+    /// Nothing was written; `ETag` gives the current version.
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>, #[oai(header = "ETag")] String),
+    /// The request body is larger than 64 KiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/json` (or, for PATCH, `application/merge-patch+json`).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// The body is well-formed, but some values are not acceptable; `errors` lists them.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// This server requires `If-Match` on writes (`DOWNTIME_REQUIRE_IF_MATCH`).
+    #[oai(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Json<Problem>),
+    /// The database or the identity provider cannot be reached. Nothing was changed.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
+}
+
+impl ApiError {
+    /// 400 with `detail`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::BadRequest(Json(Problem::from_status(StatusCode::BAD_REQUEST, detail)))
+    }
+
+    /// 422 listing each refused field.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Invalid values",
+            detail,
+        );
+        problem.errors = Some(errors);
+        ApiError::Unprocessable(Json(problem))
+    }
+
+    /// 412, naming the current version.
+    pub fn stale(current: i64) -> Self {
+        ApiError::PreconditionFailed(
+            Json(Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "The state changed meanwhile",
+                format!(
+                    "If-Match does not match the current version \"v{current}\"; fetch the state again and retry."
+                ),
+            )),
+            super::maintenance::etag(current),
+        )
+    }
+
+    /// 428.
+    pub fn if_match_required() -> Self {
+        ApiError::PreconditionRequired(Json(Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "If-Match required",
+            "Send If-Match with the ETag of the state you read, so concurrent changes are not lost.",
+        )))
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated(detail) => {
+                let challenge = if detail == "no credentials" {
+                    "Bearer realm=\"downtime\"".to_owned()
+                } else {
+                    format!(
+                        "Bearer realm=\"downtime\", error=\"invalid_token\", error_description=\"{}\"",
+                        detail.replace(['"', '\\'], "'")
+                    )
+                };
+                ApiError::Unauthorized(
+                    Json(Problem::new(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthenticated",
+                        "Authentication required",
+                        detail,
+                    )),
+                    challenge,
+                )
+            }
+            AuthError::Forbidden => ApiError::Forbidden(Json(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Superusers only",
+                "You are authenticated, but not a superuser.",
+            ))),
+            AuthError::Unavailable => ApiError::Unavailable(
+                Json(Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "identity_provider_unavailable",
+                    "Identity provider unavailable",
+                    "The identity provider cannot be reached; try again shortly.",
+                )),
+                5,
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { current } => ApiError::stale(current),
+            StoreError::Invalid(invalid) => {
+                ApiError::invalid(vec![FieldError::new("body", invalid.to_string())])
+            }
+            StoreError::Unavailable(_) | StoreError::Corrupt(_) => {
+                // The cause is logged here, once, and never sent.
+                tracing::error!(%error, "the database failed");
+                ApiError::Unavailable(
+                    Json(Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "database_unavailable",
+                        "Database unavailable",
+                        "The state cannot be read or written right now; nothing was changed. Try again shortly.",
+                    )),
+                    5,
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! `GET`/`PUT`/`PATCH /api/maintenance` and `GET /api/maintenance/history`: the switch, for
+//! superusers.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Header, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::{Example, MaybeUndefined};
+use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
+
+use super::ApiTags;
+use super::error::ApiError;
+use super::problem::FieldError;
+use super::security::ApiAuth;
+use crate::auth::Principal;
+use crate::state::{
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS,
+    MAX_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings, StateService, is_open_path,
+};
+
+/// Settings of the control API.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ApiSettings {
+    /// Refuse writes without `If-Match` (428).
+    pub require_if_match: bool,
+}
+
+/// The `ETag` of a state version.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// How much of the site a window closes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
+#[oai(rename = "Mode", rename_all = "snake_case")]
+pub enum ApiMode {
+    /// Everything behind the gate is closed to visitors.
+    #[default]
+    Full,
+    /// Visitors may read (GET, HEAD, OPTIONS); writes are refused.
+    ReadOnly,
+}
+
+impl From<Mode> for ApiMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Full => ApiMode::Full,
+            Mode::ReadOnly => ApiMode::ReadOnly,
+        }
+    }
+}
+
+impl From<ApiMode> for Mode {
+    fn from(mode: ApiMode) -> Self {
+        match mode {
+            ApiMode::Full => Mode::Full,
+            ApiMode::ReadOnly => Mode::ReadOnly,
+        }
+    }
+}
+
+/// Where a window stands now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[oai(rename = "Phase", rename_all = "snake_case")]
+pub enum ApiPhase {
+    /// Switched off.
+    Off,
+    /// Switched on, waiting for `starts_at`.
+    Scheduled,
+    /// Gating visitors now.
+    Active,
+    /// Switched on, but `ends_at` has passed.
+    Ended,
+}
+
+impl From<Phase> for ApiPhase {
+    fn from(phase: Phase) -> Self {
+        match phase {
+            Phase::Off => ApiPhase::Off,
+            Phase::Scheduled => ApiPhase::Scheduled,
+            Phase::Active => ApiPhase::Active,
+            Phase::Ended => ApiPhase::Ended,
+        }
+    }
+}
+
+/// The whole maintenance state.
+#[derive(Clone, Debug, Object)]
+#[oai(rename = "Maintenance", example)]
+pub struct MaintenanceView {
+    /// Maintenance is switched on (a scheduled window may still wait for `starts_at`).
+    pub enabled: bool,
+    /// Visitors are gated right now.
+    pub active: bool,
+    /// Where the window stands now.
+    pub phase: ApiPhase,
+    /// Full, or read-only.
+    pub mode: ApiMode,
+    /// The message visitors see, as plain text.
+    pub message: Option<String>,
+    /// When a scheduled window begins (RFC 3339); `null` means at once.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When the window ends by itself (RFC 3339); `null` means until switched off.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Seconds clients are told to wait (`Retry-After`) while no end time is known.
+    pub retry_after: u32,
+    /// Client networks (CIDR) let through during the window.
+    pub allowed_ips: Vec<String>,
+    /// Extra path prefixes kept open during the window.
+    pub open_paths: Vec<String>,
+    /// The version, which grows with every change; the `ETag` is `"v<version>"`.
+    pub version: i64,
+    /// Who made the last change.
+    pub updated_by: String,
+    /// When the last change was made.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MaintenanceView {
+    fn new(state: &MaintenanceState, now: DateTime<Utc>) -> Self {
+        let phase = state.phase(now);
+        MaintenanceView {
+            enabled: state.enabled,
+            active: phase == Phase::Active,
+            phase: phase.into(),
+            mode: state.mode.into(),
+            message: state.message.clone(),
+            starts_at: state.starts_at,
+            ends_at: state.ends_at,
+            retry_after: state.retry_after_secs,
+            allowed_ips: state.allowed_ips.iter().map(ToString::to_string).collect(),
+            open_paths: state.open_paths.clone(),
+            version: state.version,
+            updated_by: state.updated_by.clone(),
+            updated_at: state.updated_at,
+        }
+    }
+}
+
+impl Example for MaintenanceView {
+    fn example() -> Self {
+        let at = |s: &str| s.parse().unwrap_or(DateTime::UNIX_EPOCH);
+        MaintenanceView {
+            enabled: true,
+            active: true,
+            phase: ApiPhase::Active,
+            mode: ApiMode::Full,
+            message: Some("We are upgrading the database. Back by 02:45 UTC.".into()),
+            starts_at: None,
+            ends_at: Some(at("2026-12-01T02:45:00Z")),
+            retry_after: 300,
+            allowed_ips: vec!["203.0.113.0/24".into()],
+            open_paths: vec!["/status".into()],
+            version: 42,
+            updated_by: "ada@example.com".into(),
+            updated_at: at("2026-12-01T02:00:00Z"),
+        }
+    }
+}
+
+/// A whole new state: fields left out take their defaults (off, full, no message, no window,
+/// 300 s, no allowed addresses or open paths).
+#[derive(Clone, Debug, Object)]
+#[oai(rename = "MaintenanceUpdate", deny_unknown_fields, example)]
+pub struct MaintenanceUpdate {
+    /// Switch maintenance on or off.
+    pub enabled: bool,
+    /// `full` (default) or `read_only`.
+    #[oai(default)]
+    pub mode: ApiMode,
+    /// The message visitors see, as plain text (at most 2,000 characters; HTML is shown as text).
+    pub message: Option<String>,
+    /// When the window begins (RFC 3339); leave out to begin at once.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When the window ends (RFC 3339), after `starts_at`; leave out to stay on until switched off.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Seconds clients are told to wait while no end time is known (1 to 604800; default 300).
+    pub retry_after: Option<u32>,
+    /// Client networks let through, in CIDR notation (`203.0.113.0/24`, `2001:db8::/32`, or an address).
+    #[oai(default)]
+    pub allowed_ips: Vec<String>,
+    /// Extra path prefixes kept open, such as `/status`.
+    #[oai(default)]
+    pub open_paths: Vec<String>,
+}
+
+impl Example for MaintenanceUpdate {
+    fn example() -> Self {
+        MaintenanceUpdate {
+            enabled: true,
+            mode: ApiMode::Full,
+            message: Some("We are upgrading the database. Back by 02:45 UTC.".into()),
+            starts_at: None,
+            ends_at: "2026-12-01T02:45:00Z".parse().ok(),
+            retry_after: None,
+            allowed_ips: vec![],
+            open_paths: vec![],
+        }
+    }
+}
+
+/// A JSON merge patch (RFC 7396): only the fields sent change; `null` clears a field (back to
+/// its default).
+#[derive(Clone, Debug, Object)]
+#[oai(rename = "MaintenancePatch", deny_unknown_fields, example)]
+pub struct MaintenancePatch {
+    /// Switch maintenance on or off (cannot be `null`).
+    pub enabled: MaybeUndefined<bool>,
+    /// `full` or `read_only`; `null` means `full`.
+    pub mode: MaybeUndefined<ApiMode>,
+    /// The message visitors see; `null` removes it.
+    pub message: MaybeUndefined<String>,
+    /// When the window begins; `null` means at once.
+    pub starts_at: MaybeUndefined<DateTime<Utc>>,
+    /// When the window ends; `null` means until switched off.
+    pub ends_at: MaybeUndefined<DateTime<Utc>>,
+    /// Seconds clients are told to wait; `null` means 300.
+    pub retry_after: MaybeUndefined<u32>,
+    /// Client networks let through (replaces the whole list); `null` empties it.
+    pub allowed_ips: MaybeUndefined<Vec<String>>,
+    /// Extra open path prefixes (replaces the whole list); `null` empties it.
+    pub open_paths: MaybeUndefined<Vec<String>>,
+}
+
+impl Example for MaintenancePatch {
+    fn example() -> Self {
+        MaintenancePatch {
+            enabled: MaybeUndefined::Value(true),
+            mode: MaybeUndefined::Undefined,
+            message: MaybeUndefined::Undefined,
+            starts_at: MaybeUndefined::Undefined,
+            ends_at: MaybeUndefined::Undefined,
+            retry_after: MaybeUndefined::Undefined,
+            allowed_ips: MaybeUndefined::Undefined,
+            open_paths: MaybeUndefined::Undefined,
+        }
+    }
+}
+
+/// A merge patch, as `application/merge-patch+json` (or plain `application/json`).
+#[derive(Debug, ApiRequest)]
+pub enum PatchBody {
+    /// RFC 7396 merge patch.
+    #[oai(content_type = "application/merge-patch+json")]
+    MergePatch(Json<MaintenancePatch>),
+    /// The same document sent as plain JSON.
+    Json(Json<MaintenancePatch>),
+}
+
+/// One change of the state, from the audit log.
+#[derive(Clone, Debug, Object)]
+#[oai(rename = "AuditEntry")]
+pub struct AuditRecord {
+    /// The entry's id (higher is newer).
+    pub id: i64,
+    /// The state version this change produced.
+    pub version: i64,
+    /// Who made it: a verified e-mail, `client:<id>`, `cli:<user>` or `environment`.
+    pub actor: String,
+    /// The reason they gave.
+    pub reason: Option<String>,
+    /// When it was committed.
+    pub at: DateTime<Utc>,
+    /// The state before the change.
+    pub before: serde_json::Value,
+    /// The state after the change.
+    pub after: serde_json::Value,
+}
+
+impl From<AuditEntry> for AuditRecord {
+    fn from(e: AuditEntry) -> Self {
+        AuditRecord {
+            id: e.id,
+            version: e.version,
+            actor: e.actor,
+            reason: e.reason,
+            at: e.at,
+            before: e.before,
+            after: e.after,
+        }
+    }
+}
+
+/// A page of the audit log, newest first.
+#[derive(Clone, Debug, Object)]
+#[oai(rename = "AuditPage")]
+pub struct AuditPage {
+    /// The entries, newest first.
+    pub items: Vec<AuditRecord>,
+    /// Pass as `cursor` to get the next (older) page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
+/// The state and its version.
+#[derive(ApiResponse)]
+pub enum StateResponse {
+    /// The current state; `ETag` names its version, for `If-Match` on the next write.
+    #[oai(status = 200)]
+    Ok(
+        Json<MaintenanceView>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+/// A page of the audit log.
+#[derive(ApiResponse)]
+pub enum HistoryResponse {
+    /// Entries, newest first.
+    #[oai(status = 200)]
+    Ok(Json<AuditPage>, #[oai(header = "Cache-Control")] String),
+}
+
+fn state_response(state: &MaintenanceState) -> StateResponse {
+    StateResponse::Ok(
+        Json(MaintenanceView::new(state, Utc::now())),
+        etag(state.version),
+        "no-store".into(),
+    )
+}
+
+/// The maintenance operations.
+pub struct MaintenanceApi;
+
+#[OpenApi(tag = "ApiTags::Maintenance")]
+impl MaintenanceApi {
+    /// Read the maintenance state
+    ///
+    /// The whole state, with an `ETag` to send back as `If-Match` when changing it.
+    #[oai(path = "/maintenance", method = "get", operation_id = "getMaintenance")]
+    async fn get(
+        &self,
+        _superuser: ApiAuth,
+        service: Data<&StateService>,
+    ) -> Result<StateResponse, ApiError> {
+        let state = service.store().current().await?;
+        Ok(state_response(&state))
+    }
+
+    /// Replace the maintenance state
+    ///
+    /// Sets every field at once (left-out fields take their defaults). Send `If-Match` with the
+    /// `ETag` you read, so a concurrent change is not overwritten (412 if it was). The change
+    /// is recorded in the audit log with your identity and `reason`.
+    #[oai(path = "/maintenance", method = "put", operation_id = "putMaintenance")]
+    async fn put(
+        &self,
+        auth: ApiAuth,
+        service: Data<&StateService>,
+        settings: Data<&ApiSettings>,
+        /// The `ETag` of the state this change is based on, such as `"v42"` (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        /// Why, for the audit log (at most 500 characters).
+        #[oai(validator(max_length = 500))]
+        reason: Query<Option<String>>,
+        body: Json<MaintenanceUpdate>,
+    ) -> Result<StateResponse, ApiError> {
+        let principal = auth.principal();
+        let new = to_settings(body.0).map_err(ApiError::invalid)?;
+        let expected = precondition(if_match.0.as_deref(), &service, **settings).await?;
+        let state = write(&service, new, principal, reason.0, expected).await?;
+        Ok(state_response(&state))
+    }
+
+    /// Change some fields of the maintenance state
+    ///
+    /// A JSON merge patch (RFC 7396): send only what changes, such as `{"enabled": true}`;
+    /// `null` clears a field. Same validation, `If-Match` and audit as PUT.
+    #[oai(
+        path = "/maintenance",
+        method = "patch",
+        operation_id = "patchMaintenance"
+    )]
+    async fn patch(
+        &self,
+        auth: ApiAuth,
+        service: Data<&StateService>,
+        settings: Data<&ApiSettings>,
+        /// The `ETag` of the state this change is based on, such as `"v42"` (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        /// Why, for the audit log (at most 500 characters).
+        #[oai(validator(max_length = 500))]
+        reason: Query<Option<String>>,
+        body: PatchBody,
+    ) -> Result<StateResponse, ApiError> {
+        let principal = auth.principal();
+        let patch = match body {
+            PatchBody::MergePatch(Json(p)) | PatchBody::Json(Json(p)) => p,
+        };
+        let expected = precondition(if_match.0.as_deref(), &service, **settings).await?;
+        let current = service.store().current().await?;
+        let merged = merge(&current, patch).map_err(ApiError::invalid)?;
+        // Without If-Match, the patch applies to the state it was merged with, not to a newer one.
+        let expected = expected.or(Some(current.version));
+        let state = write(&service, merged, principal, reason.0, expected).await?;
+        Ok(state_response(&state))
+    }
+
+    /// Read the audit log
+    ///
+    /// Every change, newest first: who, when, why, and the state before and after. Pages are
+    /// linked by `next_cursor`.
+    #[oai(
+        path = "/maintenance/history",
+        method = "get",
+        operation_id = "getMaintenanceHistory"
+    )]
+    async fn history(
+        &self,
+        _superuser: ApiAuth,
+        service: Data<&StateService>,
+        /// How many entries (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<HistoryResponse, ApiError> {
+        let before = match cursor.0.as_deref() {
+            None => None,
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave out"))?,
+            ),
+        };
+        let limit = limit.0.unwrap_or(20);
+        // One more than asked tells whether an older page exists.
+        let mut entries = service.store().history_before(limit + 1, before).await?;
+        let more = entries.len() as u64 > limit;
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_cursor = more
+            .then(|| entries.last().map(|e| e.id.to_string()))
+            .flatten();
+        Ok(HistoryResponse::Ok(
+            Json(AuditPage {
+                items: entries.into_iter().map(AuditRecord::from).collect(),
+                next_cursor,
+            }),
+            "no-store".into(),
+        ))
+    }
+}
+
+/// The version `If-Match` names: `None` for `*` or no header (unless one is required).
+async fn precondition(
+    if_match: Option<&str>,
+    service: &StateService,
+    settings: ApiSettings,
+) -> Result<Option<i64>, ApiError> {
+    let Some(header) = if_match else {
+        return if settings.require_if_match {
+            Err(ApiError::if_match_required())
+        } else {
+            Ok(None)
+        };
+    };
+    let tags: Vec<&str> = header.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Ok(None);
+    }
+    let current = service.store().version().await?;
+    if tags.contains(&etag(current).as_str()) {
+        Ok(Some(current))
+    } else {
+        Err(ApiError::stale(current))
+    }
+}
+
+async fn write(
+    service: &StateService,
+    settings: Settings,
+    principal: &Principal,
+    reason: Option<String>,
+    expected: Option<i64>,
+) -> Result<MaintenanceState, ApiError> {
+    let mut change = Change::by(principal.actor()).because(reason.filter(|r| !r.trim().is_empty()));
+    change.expected_version = expected;
+    Ok(service.apply(settings, change).await?)
+}
+
+fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Settings, Vec<FieldError>> {
+    fn apply<T>(field: MaybeUndefined<T>, current: T, default: T) -> T {
+        match field {
+            MaybeUndefined::Undefined => current,
+            MaybeUndefined::Null => default,
+            MaybeUndefined::Value(v) => v,
+        }
+    }
+    if patch.enabled.is_null() {
+        return Err(vec![FieldError::new(
+            "enabled",
+            "cannot be null: send true or false",
+        )]);
+    }
+    let update = MaintenanceUpdate {
+        enabled: apply(patch.enabled, current.enabled, false),
+        mode: apply(patch.mode, current.mode.into(), ApiMode::Full),
+        message: apply(patch.message.map_value(Some), current.message.clone(), None),
+        starts_at: apply(patch.starts_at.map_value(Some), current.starts_at, None),
+        ends_at: apply(patch.ends_at.map_value(Some), current.ends_at, None),
+        retry_after: Some(apply(
+            patch.retry_after,
+            current.retry_after_secs,
+            DEFAULT_RETRY_AFTER_SECS,
+        )),
+        allowed_ips: apply(
+            patch.allowed_ips,
+            current
+                .allowed_ips
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            Vec::new(),
+        ),
+        open_paths: apply(patch.open_paths, current.open_paths.clone(), Vec::new()),
+    };
+    to_settings(update)
+}
+
+/// Checks every field, reporting all refusals at once (422).
+fn to_settings(update: MaintenanceUpdate) -> Result<Settings, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let message = update.message.filter(|m| !m.trim().is_empty());
+    if let Some(m) = &message
+        && m.chars().count() > MAX_MESSAGE_CHARS
+    {
+        errors.push(FieldError::new(
+            "message",
+            format!("at most {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    if let (Some(start), Some(end)) = (update.starts_at, update.ends_at)
+        && end <= start
+    {
+        errors.push(FieldError::new("ends_at", "must be after starts_at"));
+    }
+    if update.enabled
+        && let Some(end) = update.ends_at
+        && end <= Utc::now()
+    {
+        errors.push(FieldError::new("ends_at", "is in the past"));
+    }
+    let retry_after = update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS);
+    if !(1..=MAX_RETRY_AFTER_SECS).contains(&retry_after) {
+        errors.push(FieldError::new(
+            "retry_after",
+            format!("must be between 1 and {MAX_RETRY_AFTER_SECS} seconds"),
+        ));
+    }
+    for (field, len) in [
+        ("allowed_ips", update.allowed_ips.len()),
+        ("open_paths", update.open_paths.len()),
+    ] {
+        if len > MAX_LIST_ENTRIES {
+            errors.push(FieldError::new(
+                field,
+                format!("at most {MAX_LIST_ENTRIES} entries"),
+            ));
+        }
+    }
+    let mut allowed_ips = Vec::new();
+    for (i, text) in update.allowed_ips.iter().enumerate().take(MAX_LIST_ENTRIES) {
+        match crate::cli::cidr(text) {
+            Ok(net) => allowed_ips.push(net),
+            Err(message) => errors.push(FieldError::new(format!("allowed_ips[{i}]"), message)),
+        }
+    }
+    let mut open_paths = Vec::new();
+    for (i, path) in update.open_paths.iter().enumerate().take(MAX_LIST_ENTRIES) {
+        let path = path.trim_end_matches('/');
+        if is_open_path(path) {
+            open_paths.push(path.to_owned());
+        } else {
+            errors.push(FieldError::new(
+                format!("open_paths[{i}]"),
+                "must be a path prefix such as /status (no ?, #, \\ or spaces)",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Settings {
+        enabled: update.enabled,
+        mode: update.mode.into(),
+        message,
+        starts_at: update.starts_at,
+        ends_at: update.ends_at,
+        retry_after_secs: retry_after,
+        allowed_ips,
+        open_paths,
+    })
+}
