@@ -8,7 +8,9 @@ pub mod problem;
 pub mod security;
 pub mod status;
 
-use poem::endpoint::make_sync;
+use std::sync::{Arc, OnceLock};
+
+use poem::endpoint::{BoxEndpoint, make_sync};
 use poem::http::{Method, StatusCode};
 use poem::web::Html;
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response, Route};
@@ -53,10 +55,27 @@ pub fn spec() -> String {
 pub fn routes(client_id: &str) -> Route {
     let api = service();
     let spec = api.spec_endpoint();
-    let page = swagger_with_pkce(api.swagger_ui_html(), client_id);
+    // Swagger UI weighs 1.6 MB, twice over (page and receiver): built on first use rather than
+    // kept in every server's memory from the start.
+    let client_id = client_id.to_owned();
+    let page = Arc::new(OnceLock::new());
+    let docs_page = make_sync(move |_| {
+        Html(
+            page.get_or_init(|| swagger_with_pkce(service().swagger_ui_html(), &client_id))
+                .clone(),
+        )
+    });
+    let receiver: Arc<OnceLock<BoxEndpoint<'static>>> = Arc::new(OnceLock::new());
+    let receiver_page = poem::endpoint::make(move |req: Request| {
+        let receiver = Arc::clone(&receiver);
+        async move {
+            let ui = receiver.get_or_init(|| service().swagger_ui().map_to_response().boxed());
+            ui.call(req).await
+        }
+    });
     let docs = Route::new()
-        .at("/", make_sync(move |_| Html(page.clone())))
-        .nest("/oauth-receiver.html", api.swagger_ui());
+        .at("/", docs_page)
+        .nest("/oauth-receiver.html", receiver_page);
     Route::new()
         .at("/openapi.json", spec)
         .nest("/docs", docs)

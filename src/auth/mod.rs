@@ -10,6 +10,7 @@ pub mod routes;
 pub mod session;
 pub mod superusers;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,6 +165,8 @@ pub struct Claims {
     cid: Option<String>,
     #[serde(default)]
     azp: Option<String>,
+    #[serde(default)]
+    exp: Option<i64>,
     #[serde(flatten)]
     other: serde_json::Map<String, serde_json::Value>,
 }
@@ -258,6 +261,38 @@ struct Inner {
     scopes: Vec<String>,
     session_ttl: Duration,
     base_url: String,
+    verified: VerifiedTokens,
+}
+
+/// JWTs already verified, until they expire: checking a signature costs far more than the
+/// rest of a request. Bounded, and keyed by the whole token, so a forged one is never found.
+#[derive(Default)]
+struct VerifiedTokens {
+    tokens: std::sync::Mutex<HashMap<String, (Principal, i64)>>,
+}
+
+const MAX_VERIFIED_TOKENS: usize = 1024;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Principal> {
+        let tokens = self.tokens.lock().ok()?;
+        let (principal, expires) = tokens.get(token)?;
+        (*expires > Utc::now().timestamp()).then(|| principal.clone())
+    }
+
+    fn insert(&self, token: &str, principal: &Principal, expires: Option<i64>) {
+        let Some(expires) = expires else { return };
+        let Ok(mut tokens) = self.tokens.lock() else {
+            return;
+        };
+        if tokens.len() >= MAX_VERIFIED_TOKENS {
+            let now = Utc::now().timestamp();
+            tokens.retain(|_, (_, exp)| *exp > now);
+        }
+        if tokens.len() < MAX_VERIFIED_TOKENS {
+            tokens.insert(token.to_owned(), (principal.clone(), expires));
+        }
+    }
 }
 
 impl Auth {
@@ -316,6 +351,7 @@ impl Auth {
                     .collect(),
                 session_ttl: config.session_ttl,
                 base_url: base_url.trim_end_matches('/').to_owned(),
+                verified: VerifiedTokens::default(),
             }),
         })
     }
@@ -392,10 +428,15 @@ impl Auth {
         let audience = provider.settings().audience.clone();
         let looks_like_jwt = token.split('.').count() == 3;
         let verified = if looks_like_jwt || !provider.settings().introspection {
-            provider
-                .verify::<Claims>(token, &audience)
-                .await
-                .map(|c| self.principal(c))
+            if let Some(known) = self.inner.verified.get(token) {
+                return Ok(known);
+            }
+            provider.verify::<Claims>(token, &audience).await.map(|c| {
+                let expires = c.exp;
+                let principal = self.principal(c);
+                self.inner.verified.insert(token, &principal, expires);
+                principal
+            })
         } else {
             self.introspected(provider, token).await
         };

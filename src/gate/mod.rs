@@ -207,9 +207,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
                     .body(rendered.problem.clone())
             };
             let headers = resp.headers_mut();
-            if let Ok(tag) = HeaderValue::try_from(language.tag.as_str()) {
-                headers.insert(header::CONTENT_LANGUAGE, tag);
-            }
+            headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
             headers.insert(
                 header::VARY,
                 HeaderValue::from_static("Accept, Accept-Language, Cookie"),

@@ -1,9 +1,12 @@
 //! The languages the pages speak, and choosing one per request.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use fluent_templates::Loader;
+use poem::http::HeaderValue;
 use unic_langid::{CharacterDirection, LanguageIdentifier};
 
 // Every `locales/<language>/*.ftl` file, compiled into the binary.
@@ -31,15 +34,21 @@ pub struct Language {
     pub rtl: bool,
     /// The language's own name, for the switcher.
     pub name: String,
+    /// Its tag as a ready `Content-Language` value.
+    pub header: HeaderValue,
 }
 
 /// The available languages, in a fixed order (by tag), and the default.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Languages {
     list: Vec<Language>,
     ids: Vec<LanguageIdentifier>,
     default: usize,
+    accept_cache: RwLock<HashMap<Box<str>, Option<usize>>>,
 }
+
+const MAX_CACHED_HEADERS: usize = 512;
+const MAX_CACHED_HEADER: usize = 200;
 
 /// The language chosen for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,15 +67,18 @@ impl Languages {
     pub fn load(default: &str) -> anyhow::Result<Self> {
         let mut ids: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
         ids.sort_by_key(ToString::to_string);
-        let list: Vec<Language> = ids
+        let list = ids
             .iter()
-            .map(|id| Language {
-                id: id.clone(),
-                tag: id.to_string(),
-                rtl: id.character_direction() == CharacterDirection::RTL,
-                name: LOCALES.lookup(id, "language-name"),
+            .map(|id| {
+                Ok(Language {
+                    id: id.clone(),
+                    tag: id.to_string(),
+                    rtl: id.character_direction() == CharacterDirection::RTL,
+                    name: LOCALES.lookup(id, "language-name"),
+                    header: HeaderValue::try_from(id.to_string())?,
+                })
             })
-            .collect();
+            .collect::<anyhow::Result<Vec<Language>>>()?;
         let default = list
             .iter()
             .position(|l| l.tag.eq_ignore_ascii_case(default))
@@ -77,7 +89,12 @@ impl Languages {
                     tags.join(", ")
                 )
             })?;
-        Ok(Languages { list, ids, default })
+        Ok(Languages {
+            list,
+            ids,
+            default,
+            accept_cache: RwLock::new(HashMap::new()),
+        })
     }
 
     /// All languages, sorted by tag.
@@ -112,11 +129,29 @@ impl Languages {
         }
         let chosen = cookie
             .and_then(|tag| self.best([tag]))
-            .or_else(|| accept.and_then(|header| self.best(by_quality(header))));
+            .or_else(|| accept.and_then(|header| self.for_accept_language(header)));
         Choice {
             index: chosen.unwrap_or(self.default),
             remember: false,
         }
+    }
+
+    /// Browsers send the same few headers over and over: the answer for each is remembered
+    /// (a bounded number of short headers, so a client cannot grow the cache).
+    fn for_accept_language(&self, header: &str) -> Option<usize> {
+        if let Ok(cache) = self.accept_cache.read()
+            && let Some(found) = cache.get(header)
+        {
+            return *found;
+        }
+        let found = self.best(by_quality(header));
+        if header.len() <= MAX_CACHED_HEADER
+            && let Ok(mut cache) = self.accept_cache.write()
+            && cache.len() < MAX_CACHED_HEADERS
+        {
+            cache.insert(header.into(), found);
+        }
+        found
     }
 
     fn best<'a>(&self, tags: impl IntoIterator<Item = &'a str>) -> Option<usize> {

@@ -1,0 +1,20 @@
+//! The benchmark's baseline: the demo site as a bare Poem app, with no gate, no session and no
+//! database. `BARE_BIND` chooses the address (default `127.0.0.1:3100`).
+
+use poem::listener::TcpListener;
+use poem::middleware::{CatchPanic, Tracing};
+use poem::{EndpointExt, Route, Server};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    downtime::telemetry::init(true);
+    let bind = std::env::var("BARE_BIND").unwrap_or_else(|_| "127.0.0.1:3100".into());
+    let app = Route::new()
+        .nest("/api/demo", downtime::web::demo::api_routes())
+        .nest("/", downtime::web::demo::routes()?)
+        .with(CatchPanic::new())
+        .with(Tracing);
+    println!("bare listening on http://{bind}");
+    Server::new(TcpListener::bind(bind)).run(app).await?;
+    Ok(())
+}

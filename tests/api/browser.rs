@@ -1,0 +1,112 @@
+//! The maintenance page in a real browser (headless Chromium): its inline script runs under its
+//! own Content-Security-Policy. Needs Chromium; CI installs it, elsewhere the test says it
+//! skipped unless `CI` is set, in which case a missing browser fails it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use downtime::state::Settings;
+
+use crate::auth::{dev_config, start};
+use crate::helpers::sqlite;
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+#[tokio::test]
+async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have Chromium (apt-get install chromium)"
+        );
+        eprintln!("skipped: no Chromium on this machine");
+        return;
+    };
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    let server = start(&db, config).await;
+    let end = Utc
+        .with_ymd_and_hms(2099, 12, 1, 2, 0, 0)
+        .single()
+        .expect("date");
+    server
+        .service
+        .apply(
+            Settings {
+                enabled: true,
+                ends_at: Some(end),
+                message: Some("Upgrading".into()),
+                ..Settings::off()
+            },
+            downtime::state::Change::by("test"),
+        )
+        .await
+        .expect("on");
+
+    let profile = tempfile::tempdir().expect("profile");
+    let url = format!("{}/maintenance?next=%2Fabout&lang=de", server.base);
+    let run = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("Chromium finished in time")
+        .expect("Chromium ran");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !log.contains("Content Security Policy"),
+        "CSP blocked something: {log}"
+    );
+
+    // The script ran: the countdown is shown and filled in…
+    assert!(
+        dom.contains("<p class=\"countdown\">"),
+        "countdown still hidden: {dom}"
+    );
+    let countdown = dom
+        .split("id=\"countdown\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .expect("countdown element");
+    assert!(
+        countdown.contains(':') && countdown.chars().any(|c| c.is_ascii_digit()),
+        "countdown: {countdown:?}"
+    );
+    // …the end is written in the visitor's language (German month name, not the UTC fallback)…
+    assert!(dom.contains("Dezember 2099"), "end not localized: {dom}");
+    // …and the language links keep where the visitor was going.
+    assert!(
+        dom.contains("href=\"/maintenance?next=%2Fabout&amp;lang=fr\""),
+        "links: {dom}"
+    );
+}
