@@ -465,6 +465,13 @@ impl Auth {
                 "introspected token from another issuer".into(),
             ));
         }
+        if let Some(audiences) = answer.aud()
+            && !audiences.iter().any(|a| *a == provider.settings().audience)
+        {
+            return Err(TokenError::Invalid(
+                "introspected token for another audience".into(),
+            ));
+        }
         claims.insert("iss".into(), issuer.into());
         let sub = answer
             .sub()

@@ -811,3 +811,116 @@ async fn the_development_provider_refuses_a_public_address() {
         "{err}"
     );
 }
+
+/// A provider with only what introspection needs, standing in for one that issues opaque tokens.
+async fn introspecting_provider() -> String {
+    use poem::web::{Form, Json};
+    use poem::{EndpointExt, Route, get, handler, post};
+
+    // A free port: reserved by binding, released, then bound again by Poem.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port");
+    let base = format!("http://{addr}");
+
+    #[handler]
+    fn discovery(base: poem::web::Data<&String>) -> Json<Value> {
+        Json(json!({
+            "issuer": *base,
+            "authorization_endpoint": format!("{}/authorize", *base),
+            "token_endpoint": format!("{}/token", *base),
+            "jwks_uri": format!("{}/jwks", *base),
+            "introspection_endpoint": format!("{}/introspect", *base),
+        }))
+    }
+    #[handler]
+    fn jwks() -> Json<Value> {
+        Json(json!({ "keys": [] }))
+    }
+    #[handler]
+    fn introspect(
+        req: &poem::Request,
+        base: poem::web::Data<&String>,
+        Form(form): Form<Vec<(String, String)>>,
+    ) -> Json<Value> {
+        // The resource server must authenticate: downtime:secret in HTTP Basic.
+        let authorized = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some("Basic ZG93bnRpbWU6c2VjcmV0");
+        let token = form
+            .iter()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.as_str());
+        Json(match (authorized, token) {
+            (true, Some("opaque-ci")) => {
+                json!({ "active": true, "client_id": "ci-bot", "iss": *base, "aud": "downtime" })
+            }
+            (true, Some("opaque-user")) => json!({
+                "active": true, "sub": "u-7", "client_id": "web", "email": "ops@example.com",
+                "email_verified": true, "iss": *base,
+            }),
+            (true, Some("opaque-elsewhere")) => {
+                json!({ "active": true, "client_id": "ci-bot", "iss": "https://evil.example" })
+            }
+            (true, Some("opaque-other-api")) => {
+                json!({ "active": true, "client_id": "ci-bot", "aud": "another-api" })
+            }
+            _ => json!({ "active": false }),
+        })
+    }
+    let app = Route::new()
+        .at("/.well-known/openid-configuration", get(discovery))
+        .at("/jwks", get(jwks))
+        .at("/introspect", post(introspect))
+        .data(base.clone());
+    tokio::spawn(poem::Server::new(poem::listener::TcpListener::bind(addr)).run(app));
+    base
+}
+
+#[tokio::test]
+async fn opaque_tokens_are_checked_by_introspection_when_enabled() {
+    let provider = introspecting_provider().await;
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.auth.oidc_issuer = Some(provider.clone());
+    config.auth.oidc_client_id = Some("downtime".into());
+    config.auth.oidc_client_secret = Some("secret".to_owned().into());
+    config.auth.oidc_introspection = Some(downtime::auth::Switch::On);
+    config.auth.superuser_clients = vec!["ci-bot".into()];
+    config.auth.superuser_emails = vec!["ops@example.com".into()];
+    let server = start(&db, config).await;
+    let discovered = eventually(Duration::from_secs(10), || async {
+        with_bearer(&server, "/auth/me", "opaque-ci").await.status() == StatusCode::OK
+    })
+    .await;
+    assert!(discovered, "introspection never answered");
+
+    let who: Value = with_bearer(&server, "/auth/me", "opaque-ci")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["superuser"], true);
+    assert_eq!(who["actor"], "client:ci-bot");
+    let who: Value = with_bearer(&server, "/auth/me", "opaque-user")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["superuser"], true);
+    assert_eq!(who["actor"], "ops@example.com");
+    assert!(
+        who["principal"]["client_id"].is_null(),
+        "a user's token is not the client's: {who}"
+    );
+    for refused in ["opaque-revoked", "opaque-elsewhere", "opaque-other-api"] {
+        assert_eq!(
+            with_bearer(&server, "/auth/me", refused).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{refused}"
+        );
+    }
+}
