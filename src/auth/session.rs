@@ -1,14 +1,17 @@
 //! The session cookie: its key (configured, or generated once and shared through the database)
 //! and its attributes.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use entity::server_secret as row;
+use poem::endpoint::BoxEndpoint;
 use poem::session::{CookieConfig, CookieSession};
 use poem::web::cookie::{CookieKey, SameSite};
+use poem::{Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response};
 use rand::RngCore as _;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -64,8 +67,11 @@ pub async fn cookie_key(
 
 /// The session middleware: a private (signed and encrypted) cookie, HttpOnly, SameSite=Lax
 /// (it must come along when the provider redirects back), Secure behind HTTPS, bounded life.
-pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession {
-    CookieSession::new(
+///
+/// Only requests that carry the cookie, and the `/auth` routes that create it, pay for a
+/// session: every other request (most of a site's traffic) goes straight through.
+pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> Sessions {
+    Sessions(CookieSession::new(
         CookieConfig::private(key)
             .name(COOKIE_NAME)
             .path("/")
@@ -73,5 +79,47 @@ pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession 
             .same_site(SameSite::Lax)
             .secure(secure)
             .max_age(ttl),
-    )
+    ))
+}
+
+/// [`middleware`]'s type: a cookie session for the requests that need one.
+pub struct Sessions(CookieSession);
+
+impl<E: Endpoint + 'static> Middleware<E> for Sessions {
+    type Output = SessionsEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        let inner = Arc::new(inner);
+        SessionsEndpoint {
+            with_session: self
+                .0
+                .transform(Arc::clone(&inner))
+                .map_to_response()
+                .boxed(),
+            without: inner,
+        }
+    }
+}
+
+/// The endpoint [`Sessions`] makes.
+pub struct SessionsEndpoint<E> {
+    with_session: BoxEndpoint<'static, Response>,
+    without: Arc<E>,
+}
+
+impl<E: Endpoint> Endpoint for SessionsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
+        let wants_session = req.uri().path().starts_with("/auth/")
+            || crate::gate::cookie(&req, COOKIE_NAME).is_some();
+        if wants_session {
+            self.with_session.call(req).await
+        } else {
+            self.without
+                .call(req)
+                .await
+                .map(IntoResponse::into_response)
+        }
+    }
 }

@@ -363,7 +363,8 @@ fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
     percent_decode_str(raw).decode_utf8().ok()
 }
 
-fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+/// The value of cookie `name`, if the request carries it.
+pub(crate) fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
