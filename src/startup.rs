@@ -12,6 +12,7 @@ use poem::middleware::{CatchPanic, Tracing};
 use poem::web::cookie::CookieKey;
 use poem::{Endpoint, EndpointExt, Response, Route, Server, get};
 use secrecy::SecretString;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::api::maintenance::ApiSettings;
 use crate::api::{self, health};
@@ -183,6 +184,7 @@ pub struct Application<E> {
     app: E,
     service: StateService,
     dev_idp: Option<DevIdp>,
+    signals: Signals,
 }
 
 impl Application<()> {
@@ -229,6 +231,7 @@ impl Application<()> {
             app,
             service,
             dev_idp,
+            signals: Signals::listen().context("cannot listen for SIGINT and SIGTERM")?,
         })
     }
 }
@@ -255,25 +258,35 @@ impl<E: Endpoint + 'static> Application<E> {
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.app, shutdown_signal(), Some(Duration::from_secs(5)))
+            .run_with_graceful_shutdown(
+                self.app,
+                self.signals.received(),
+                Some(Duration::from_secs(5)),
+            )
             .await
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = interrupt.await;
-                return;
-            }
-        };
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate.recv() => {}
+/// SIGINT and SIGTERM, listened for from the moment the server is built: a signal that comes
+/// as soon as the address is announced must drain the server, not kill it.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    fn listen() -> std::io::Result<Self> {
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
-    tracing::info!("shutting down");
+
+    async fn received(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        tracing::info!("shutting down");
+    }
 }

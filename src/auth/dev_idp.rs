@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::web::escape_html;
+
 /// The web client the server logs in as.
 pub const WEB_CLIENT_ID: &str = "downtime";
 /// The `aud` of the access tokens it issues.
@@ -245,14 +247,6 @@ impl AuthorizeParams {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 fn bad_request(text: &str) -> Response {
     (StatusCode::BAD_REQUEST, text.to_owned()).into_response()
 }
@@ -276,8 +270,8 @@ fn authorize_page(idp: Data<&DevIdp>, req: &Request) -> Response {
         .map(|(k, v)| {
             format!(
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(&k),
-                escape(&v)
+                escape_html(&k),
+                escape_html(&v)
             )
         })
         .collect();

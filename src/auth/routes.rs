@@ -12,8 +12,12 @@ use poem::{IntoResponse, Request, Response, Route, get, handler};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
+use std::sync::Arc;
+
+use super::provider::{Discovered, Provider};
 use super::{Auth, AuthError, Claims, SESSION_USER, SessionUser, session_user};
 use crate::gate::local_location;
+use crate::web::escape_html;
 
 const SESSION_LOGIN: &str = "login";
 
@@ -32,12 +36,9 @@ pub fn routes() -> Route {
 /// a redirect to the provider's authorization endpoint with the query unchanged.
 #[handler]
 async fn forward_authorize(auth: Data<&Auth>, req: &Request) -> Response {
-    let Some(provider) = auth.provider() else {
-        return AuthError::Unauthenticated("no identity provider is configured".into())
-            .into_response();
-    };
-    let Ok(discovered) = provider.discovered() else {
-        return AuthError::Unavailable.into_response();
+    let (_, discovered) = match provider(&auth) {
+        Ok(found) => found,
+        Err(missing) => return missing.problem(),
     };
     let endpoint = &discovered.doc.authorization_endpoint;
     let target = match req.uri().query() {
@@ -57,12 +58,9 @@ async fn forward_authorize(auth: Data<&Auth>, req: &Request) -> Response {
 /// secret is added, since a browser cannot hold it.
 #[handler]
 async fn forward_token(auth: Data<&Auth>, Form(form): Form<Vec<(String, String)>>) -> Response {
-    let Some(provider) = auth.provider() else {
-        return AuthError::Unauthenticated("no identity provider is configured".into())
-            .into_response();
-    };
-    let Ok(discovered) = provider.discovered() else {
-        return AuthError::Unavailable.into_response();
+    let (provider, discovered) = match provider(&auth) {
+        Ok(found) => found,
+        Err(missing) => return missing.problem(),
     };
     let value = |name: &str| {
         form.iter()
@@ -138,6 +136,45 @@ fn plain(status: StatusCode, text: &str) -> Response {
         .into_response()
 }
 
+/// Why login cannot start: nothing configured, or the provider not reached yet.
+enum NoProvider {
+    NotConfigured,
+    Unreachable,
+}
+
+impl NoProvider {
+    /// For browsers.
+    fn page(self) -> Response {
+        match self {
+            NoProvider::NotConfigured => plain(
+                StatusCode::NOT_FOUND,
+                "Login is not configured on this site.",
+            ),
+            NoProvider::Unreachable => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The identity provider cannot be reached right now. Please try again in a minute.",
+            ),
+        }
+    }
+
+    /// For Swagger UI and scripts.
+    fn problem(self) -> Response {
+        match self {
+            NoProvider::NotConfigured => {
+                AuthError::Unauthenticated("no identity provider is configured".into())
+            }
+            NoProvider::Unreachable => AuthError::Unavailable,
+        }
+        .into_response()
+    }
+}
+
+fn provider(auth: &Auth) -> Result<(&Arc<Provider>, Arc<Discovered>), NoProvider> {
+    let provider = auth.provider().ok_or(NoProvider::NotConfigured)?;
+    let discovered = provider.discovered().map_err(|_| NoProvider::Unreachable)?;
+    Ok((provider, discovered))
+}
+
 fn random_token() -> String {
     OAuthState::new_random().secret().clone()
 }
@@ -155,17 +192,9 @@ async fn start_login(
             "`next` must be a path on this site, such as /about",
         );
     };
-    let Some(provider) = auth.provider() else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "Login is not configured on this site.",
-        );
-    };
-    let Ok(discovered) = provider.discovered() else {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The identity provider cannot be reached right now. Please try again in a minute.",
-        );
+    let (_, discovered) = match provider(&auth) {
+        Ok(found) => found,
+        Err(missing) => return missing.page(),
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = random_token();
@@ -229,17 +258,9 @@ async fn finish_login(
             "This login link is not valid (state mismatch).",
         );
     };
-    let Some(provider) = auth.provider() else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "Login is not configured on this site.",
-        );
-    };
-    let Ok(discovered) = provider.discovered() else {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The identity provider cannot be reached right now.",
-        );
+    let (provider, discovered) = match provider(&auth) {
+        Ok(found) => found,
+        Err(missing) => return missing.page(),
     };
     let tokens = match discovered
         .client
@@ -309,13 +330,13 @@ fn logout_page(req: &Request) -> Response {
     let Some(user) = session_user(req) else {
         return Redirect::see_other("/").into_response();
     };
-    let who = escape(&user.principal.actor());
+    let who = escape_html(&user.principal.actor());
     let page = format!(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Log out</title><main><h1>Log out</h1><p>Logged in as {who}.</p>\
          <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\">Log out</button></form></main></html>",
-        escape(&user.csrf)
+        escape_html(&user.csrf)
     );
     Html(page)
         .with_header(header::CACHE_CONTROL, "no-store")
@@ -401,12 +422,4 @@ async fn who_am_i(auth: Data<&Auth>, req: &Request) -> Response {
         Ok(None) => AuthError::Unauthenticated("no credentials".into()).into_response(),
         Err(error) => error.into_response(),
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
