@@ -144,15 +144,19 @@ pub fn routes<S: Superusers>(
     let languages = Arc::new(Languages::load(&config.default_language)?);
     let pages = Arc::new(Pages::new(languages)?);
     let mut rules = config.rules();
+    // Shared data goes only to the routes that read it: the site behind the gate pays nothing.
+    let api = api::routes(setup.auth.client_id().unwrap_or_default())
+        .data(setup.auth.clone())
+        .data(ApiSettings {
+            require_if_match: config.require_if_match,
+        })
+        .data(service.clone());
     let mut site = Route::new()
         .at("/healthz", get(health::healthz))
-        .at("/readyz", get(health::readyz))
+        .at("/readyz", get(health::readyz).data(service.clone()))
         .nest("/api/demo", demo::api_routes())
-        .nest(
-            "/api",
-            api::routes(setup.auth.client_id().unwrap_or_default()),
-        )
-        .nest("/auth", auth_routes::routes())
+        .nest("/api", api)
+        .nest("/auth", auth_routes::routes().data(setup.auth.clone()))
         .nest("/", demo::routes()?);
     if let Some(idp) = &setup.dev_idp {
         site = site.nest("/dev-idp", idp.routes());
@@ -167,14 +171,7 @@ pub fn routes<S: Superusers>(
             setup.auth.session_ttl(),
         ))
         .with(CatchPanic::new())
-        .with(Tracing)
-        .data(setup.auth.clone())
-        .data(ApiSettings {
-            require_if_match: config.require_if_match,
-        })
-        .data(service.clone())
-        .data(service.store().clone())
-        .data(service.live().clone()))
+        .with(Tracing))
 }
 
 /// A server bound to its port, ready to run.

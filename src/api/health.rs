@@ -4,7 +4,7 @@ use poem::web::{Data, Json};
 use poem::{handler, http::StatusCode};
 use serde_json::{Value, json};
 
-use crate::state::Store;
+use crate::state::StateService;
 
 /// Always 200 while the process serves requests.
 #[handler]
@@ -14,8 +14,8 @@ pub fn healthz() -> Json<Value> {
 
 /// 200 when the database answers, else 503; the error is logged, never sent.
 #[handler]
-pub async fn readyz(store: Data<&Store>) -> (StatusCode, Json<Value>) {
-    match store.ping().await {
+pub async fn readyz(service: Data<&StateService>) -> (StatusCode, Json<Value>) {
+    match service.store().ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({ "status": "ok", "database": "ok" })),

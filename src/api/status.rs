@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::maintenance::{ApiMode, ApiPhase};
-use crate::state::{Live, Phase};
+use crate::state::{Phase, StateService};
 
 /// What anyone may know about the state: no actor, no reason, no addresses.
 #[derive(Debug, Object)]
@@ -49,8 +49,8 @@ impl StatusApi {
     /// Public, no login: whether maintenance is active, and what visitors are told. The
     /// maintenance page polls it, and a site may use it to show a banner before a window.
     #[oai(path = "/status", method = "get", operation_id = "getStatus")]
-    async fn status(&self, live: Data<&Live>) -> StatusResponse {
-        let state = live.load();
+    async fn status(&self, service: Data<&StateService>) -> StatusResponse {
+        let state = service.live().load();
         let phase = state.phase(Utc::now());
         StatusResponse::Ok(
             Json(PublicStatus {

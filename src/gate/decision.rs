@@ -63,8 +63,8 @@ pub struct Facts<'a> {
     pub path: &'a str,
     /// GET, HEAD or OPTIONS.
     pub safe_method: bool,
-    /// A browser that wants a page, not a JSON client.
-    pub wants_html: bool,
+    /// The `Accept` header, read only when the request is gated (to choose page or JSON).
+    pub accept: Option<&'a str>,
     /// The client's address is one the window lets through.
     pub client_allowed: bool,
 }
@@ -119,7 +119,7 @@ pub fn decide(
     {
         return Outcome::Pass;
     }
-    Outcome::Gate(if !facts.wants_html {
+    Outcome::Gate(if !wants_html(facts.path, facts.accept) {
         Gated::Json
     } else if rules.serve_in_place {
         Gated::Page
@@ -195,7 +195,11 @@ mod tests {
         Facts {
             path,
             safe_method,
-            wants_html,
+            accept: Some(if wants_html {
+                "text/html"
+            } else {
+                "application/json"
+            }),
             client_allowed: false,
         }
     }

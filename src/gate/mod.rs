@@ -159,7 +159,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         let facts = decision::Facts {
             path,
             safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
-            wants_html: decision::wants_html(path, accept),
+            accept,
             client_allowed,
         };
         let outcome = decision::decide(&facts, &state, Utc::now(), &shared.rules);
