@@ -15,6 +15,15 @@ async fn main() -> anyhow::Result<()> {
         .with(CatchPanic::new())
         .with(Tracing);
     println!("bare listening on http://{bind}");
-    Server::new(TcpListener::bind(bind)).run(app).await?;
+    // Served exactly as downtime serves: with graceful shutdown.
+    Server::new(TcpListener::bind(bind))
+        .run_with_graceful_shutdown(
+            app,
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+            },
+            Some(std::time::Duration::from_secs(5)),
+        )
+        .await?;
     Ok(())
 }

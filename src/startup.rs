@@ -117,8 +117,15 @@ pub async fn auth_setup(
     } else {
         None
     };
-    let auth = Auth::build(&auth_config, store.db(), base_url, config.poll_interval).await?;
     let key = session::cookie_key(auth_config.secret_key.as_ref(), store.db()).await?;
+    let auth = Auth::build(
+        &auth_config,
+        store.db(),
+        base_url,
+        config.poll_interval,
+        key.clone(),
+    )
+    .await?;
     let secure = base_url.starts_with("https://");
     Ok(AuthSetup {
         session_key: key,
@@ -130,8 +137,8 @@ pub async fn auth_setup(
 
 /// The site with its gate and every middleware, in order (outermost first):
 /// `Tracing` (one span per request) → `CatchPanic` (a bug answers 500, never kills the server)
-/// → the session cookie (so the gate can recognise a logged-in superuser) → `Gate` (before
-/// routing, so unknown paths are gated too) → the routes.
+/// → `Gate` (before routing, so unknown paths are gated too; it reads the session cookie only
+/// for a request it would otherwise gate) → the routes (`/auth` with the session middleware).
 ///
 /// # Errors
 /// A template or the default language is broken.
@@ -156,22 +163,23 @@ pub fn routes<S: Superusers>(
         .at("/readyz", get(health::readyz).data(service.clone()))
         .nest("/api/demo", demo::api_routes())
         .nest("/api", api)
-        .nest("/auth", auth_routes::routes().data(setup.auth.clone()))
+        .nest(
+            "/auth",
+            auth_routes::routes()
+                .with(session::middleware(
+                    setup.session_key.clone(),
+                    setup.secure_cookies,
+                    setup.auth.session_ttl(),
+                ))
+                .data(setup.auth.clone()),
+        )
         .nest("/", demo::routes()?);
     if let Some(idp) = &setup.dev_idp {
         site = site.nest("/dev-idp", idp.routes());
         rules.open_paths.push("/dev-idp".into());
     }
     let gate = Gate::new(service.live().clone(), pages, rules).with_superusers(superusers);
-    Ok(site
-        .with(gate)
-        .with(session::middleware(
-            setup.session_key.clone(),
-            setup.secure_cookies,
-            setup.auth.session_ttl(),
-        ))
-        .with(CatchPanic::new())
-        .with(Tracing))
+    Ok(site.with(gate).with(CatchPanic::new()).with(Tracing))
 }
 
 /// A server bound to its port, ready to run.

@@ -19,6 +19,7 @@ use chrono::Utc;
 use clap::{Args, ValueEnum};
 use poem::http::header;
 use poem::session::Session;
+use poem::web::cookie::CookieKey;
 use poem::{IntoResponse, Request, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -262,6 +263,7 @@ struct Inner {
     session_ttl: Duration,
     base_url: String,
     verified: VerifiedTokens,
+    session_key: CookieKey,
 }
 
 /// JWTs already verified, until they expire: checking a signature costs far more than the
@@ -307,6 +309,7 @@ impl Auth {
         db: &sea_orm::DatabaseConnection,
         base_url: &str,
         poll: Duration,
+        session_key: CookieKey,
     ) -> anyhow::Result<Auth> {
         let configured = superusers::Configured {
             emails: config.superuser_emails.clone(),
@@ -352,6 +355,7 @@ impl Auth {
                 session_ttl: config.session_ttl,
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 verified: VerifiedTokens::default(),
+                session_key,
             }),
         })
     }
@@ -359,6 +363,16 @@ impl Auth {
     /// The provider, when login is configured.
     pub fn provider(&self) -> Option<&Arc<Provider>> {
         self.inner.provider.as_ref()
+    }
+
+    /// The logged-in user of the session cookie, unless the login expired: from the session
+    /// the `/auth` routes keep, or else decrypted from the cookie itself.
+    pub fn session_user(&self, req: &Request) -> Option<SessionUser> {
+        let user = match req.extensions().get::<Session>() {
+            Some(session) => session.get::<SessionUser>(SESSION_USER),
+            None => session::decode_user(req, &self.inner.session_key),
+        }?;
+        (user.expires_at > Utc::now().timestamp()).then_some(user)
     }
 
     /// This site's client id at the provider, when login is configured.
@@ -416,7 +430,7 @@ impl Auth {
                 })?;
             return self.bearer(token).await.map(Some);
         }
-        Ok(session_user(req).map(|user| user.principal))
+        Ok(self.session_user(req).map(|user| user.principal))
     }
 
     async fn bearer(&self, token: &str) -> Result<Principal, AuthError> {
@@ -515,13 +529,6 @@ impl Auth {
             .ok_or_else(|| AuthError::Unauthenticated("no credentials".into()))?;
         self.superuser_or_forbidden(principal)
     }
-}
-
-/// The logged-in user of the session cookie, unless the login expired.
-pub fn session_user(req: &Request) -> Option<SessionUser> {
-    let session = req.extensions().get::<Session>()?;
-    let user: SessionUser = session.get(SESSION_USER)?;
-    (user.expires_at > Utc::now().timestamp()).then_some(user)
 }
 
 impl Superusers for Auth {

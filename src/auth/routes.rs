@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq as _;
 use std::sync::Arc;
 
 use super::provider::{Discovered, Provider};
-use super::{Auth, AuthError, Claims, SESSION_USER, SessionUser, session_user};
+use super::{Auth, AuthError, Claims, SESSION_USER, SessionUser};
 use crate::gate::local_location;
 use crate::web::escape_html;
 
@@ -326,8 +326,8 @@ async fn finish_login(
 
 /// A page with the logout button (the POST needs the session's CSRF token).
 #[handler]
-fn logout_page(req: &Request) -> Response {
-    let Some(user) = session_user(req) else {
+fn logout_page(auth: Data<&Auth>, req: &Request) -> Response {
+    let Some(user) = auth.session_user(req) else {
         return Redirect::see_other("/").into_response();
     };
     let who = escape_html(&user.principal.actor());
@@ -357,7 +357,7 @@ async fn end_session(
     session: &Session,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    let Some(user) = session_user(req) else {
+    let Some(user) = auth.session_user(req) else {
         session.purge();
         return Redirect::see_other("/").into_response();
     };

@@ -1,22 +1,25 @@
 //! The session cookie: its key (configured, or generated once and shared through the database)
 //! and its attributes.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use entity::server_secret as row;
-use poem::endpoint::BoxEndpoint;
+use poem::Request;
+use poem::http::header;
 use poem::session::{CookieConfig, CookieSession};
-use poem::web::cookie::{CookieKey, SameSite};
-use poem::{Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response};
+use poem::web::cookie::{CookieJar, CookieKey, SameSite};
 use rand::RngCore as _;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha512};
+
+use super::{SESSION_USER, SessionUser};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "downtime_session";
@@ -65,13 +68,12 @@ pub async fn cookie_key(
     Ok(CookieKey::from(bytes.as_slice()))
 }
 
-/// The session middleware: a private (signed and encrypted) cookie, HttpOnly, SameSite=Lax
-/// (it must come along when the provider redirects back), Secure behind HTTPS, bounded life.
-///
-/// Only requests that carry the cookie, and the `/auth` routes that create it, pay for a
-/// session: every other request (most of a site's traffic) goes straight through.
-pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> Sessions {
-    Sessions(CookieSession::new(
+/// The session middleware for the `/auth` routes, which write the session: a private (signed
+/// and encrypted) cookie, HttpOnly, SameSite=Lax (it must come along when the provider redirects
+/// back), Secure behind HTTPS, bounded life. Elsewhere the cookie is only read, and only when
+/// needed ([`decode_user`]), so the site behind the gate pays nothing for sessions.
+pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession {
+    CookieSession::new(
         CookieConfig::private(key)
             .name(COOKIE_NAME)
             .path("/")
@@ -79,47 +81,23 @@ pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> Sessions {
             .same_site(SameSite::Lax)
             .secure(secure)
             .max_age(ttl),
-    ))
+    )
 }
 
-/// [`middleware`]'s type: a cookie session for the requests that need one.
-pub struct Sessions(CookieSession);
-
-impl<E: Endpoint + 'static> Middleware<E> for Sessions {
-    type Output = SessionsEndpoint<E>;
-
-    fn transform(&self, inner: E) -> Self::Output {
-        let inner = Arc::new(inner);
-        SessionsEndpoint {
-            with_session: self
-                .0
-                .transform(Arc::clone(&inner))
-                .map_to_response()
-                .boxed(),
-            without: inner,
-        }
-    }
-}
-
-/// The endpoint [`Sessions`] makes.
-pub struct SessionsEndpoint<E> {
-    with_session: BoxEndpoint<'static, Response>,
-    without: Arc<E>,
-}
-
-impl<E: Endpoint> Endpoint for SessionsEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> poem::Result<Self::Output> {
-        let wants_session = req.uri().path().starts_with("/auth/")
-            || crate::gate::cookie(&req, COOKIE_NAME).is_some();
-        if wants_session {
-            self.with_session.call(req).await
-        } else {
-            self.without
-                .call(req)
-                .await
-                .map(IntoResponse::into_response)
-        }
-    }
+/// The logged-in user in the request's session cookie, decrypted with `key`: `None` without a
+/// cookie, or with one that was forged, tampered with or made with another key.
+pub fn decode_user(req: &Request, key: &CookieKey) -> Option<SessionUser> {
+    crate::gate::cookie(req, COOKIE_NAME)?;
+    let header = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let jar = CookieJar::from_str(&header).ok()?;
+    let value = jar.private_with_key(key).get(COOKIE_NAME)?;
+    let entries: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(value.value_str()).ok()?;
+    serde_json::from_value(entries.get(SESSION_USER)?.clone()).ok()
 }
