@@ -170,6 +170,7 @@ impl DevIdp {
             .at("/authorize", get(authorize_page).post(authorize_user))
             .at("/token", poem::post(token_endpoint))
             .at("/userinfo", get(user_info))
+            .at("/logout", get(end_session))
             .data(self.clone())
             .map_to_response()
     }
@@ -193,6 +194,7 @@ fn discovery_document(idp: Data<&DevIdp>) -> Json<Value> {
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/jwks"),
         "userinfo_endpoint": format!("{issuer}/userinfo"),
+        "end_session_endpoint": format!("{issuer}/logout"),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "client_credentials"],
         "subject_types_supported": ["public"],
@@ -494,6 +496,27 @@ fn token_endpoint(idp: Data<&DevIdp>, req: &Request, Form(form): Form<TokenForm>
             "unsupported_grant_type",
             "use authorization_code or client_credentials",
         ),
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutParams {
+    post_logout_redirect_uri: Option<String>,
+}
+
+/// RP-initiated logout: nothing to end here (the provider keeps no session), so it sends the
+/// browser back, but only to this site.
+#[handler]
+fn end_session(idp: Data<&DevIdp>, req: &Request) -> Response {
+    let back = req
+        .params::<LogoutParams>()
+        .ok()
+        .and_then(|p| p.post_logout_redirect_uri);
+    let site = idp.issuer().trim_end_matches("/dev-idp");
+    match back {
+        Some(url) if url == format!("{site}/") => Redirect::see_other(url).into_response(),
+        _ => Html("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Logged out</title><p>You are logged out.</p></html>")
+            .into_response(),
     }
 }
 

@@ -333,13 +333,24 @@ async fn logout_needs_the_session_csrf_token_and_ends_the_session() {
 
     let out = browser.post_form(&url, &[("csrf".into(), token)]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&out), "/");
     assert!(
         !browser.cookies.contains_key("downtime_session"),
         "{:?}",
         browser.last_set_cookie
     );
     assert_eq!(me(&server, &mut browser).await.0, StatusCode::UNAUTHORIZED);
+
+    // The provider's session ends too: its end-session endpoint, which sends the browser home.
+    let end_session = location(&out);
+    let expected = format!(
+        "{}/dev-idp/logout?client_id=downtime&post_logout_redirect_uri={}",
+        server.base,
+        urlencode(&format!("{}/", server.base))
+    );
+    assert_eq!(end_session, expected);
+    let home = browser.get(&end_session).await;
+    assert_eq!(home.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&home), format!("{}/", server.base));
 }
 
 #[tokio::test]
@@ -923,4 +934,40 @@ async fn opaque_tokens_are_checked_by_introspection_when_enabled() {
             "{refused}"
         );
     }
+}
+
+#[tokio::test]
+async fn replicas_on_one_database_share_the_session_key() {
+    let db = sqlite();
+    let first = start(&db, dev_config()).await;
+    let mut browser = Browser::new();
+    login(&first, &mut browser, dev_idp::ADMIN.subject, "/").await;
+
+    // A second server on the same database, trusting the first one's provider.
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.auth.oidc_issuer = Some(first.idp().issuer().to_owned());
+    config.auth.oidc_client_id = Some(dev_idp::WEB_CLIENT_ID.into());
+    config.auth.superuser_emails = vec![dev_idp::ADMIN.email.into()];
+    let second = start(&db, config).await;
+
+    let (status, who) = me(&second, &mut browser).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the cookie made by the first replica is read by the second"
+    );
+    assert_eq!(who["superuser"], true);
+
+    // A different key (another database) cannot read it: the cookie is authenticated.
+    let elsewhere_db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.auth.oidc_issuer = Some(first.idp().issuer().to_owned());
+    config.auth.oidc_client_id = Some(dev_idp::WEB_CLIENT_ID.into());
+    let elsewhere = start(&elsewhere_db, config).await;
+    assert_eq!(
+        me(&elsewhere, &mut browser).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
