@@ -166,6 +166,7 @@ pub fn routes<S: Superusers>(
         .nest(
             "/auth",
             auth_routes::routes()
+                .with(api::BodyLimit)
                 .with(session::middleware(
                     setup.session_key.clone(),
                     setup.secure_cookies,
@@ -175,7 +176,7 @@ pub fn routes<S: Superusers>(
         )
         .nest("/", demo::routes()?);
     if let Some(idp) = &setup.dev_idp {
-        site = site.nest("/dev-idp", idp.routes());
+        site = site.nest("/dev-idp", idp.routes().with(api::BodyLimit));
         rules.open_paths.push("/dev-idp".into());
     }
     let gate = Gate::new(service.live().clone(), pages, rules).with_superusers(superusers);

@@ -107,7 +107,9 @@ fn swagger_with_pkce(html: String, client_id: &str) -> String {
 }
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they announce their length.
-struct BodyLimit;
+/// On the API, the login routes and the development provider: every route of ours that reads a
+/// body.
+pub struct BodyLimit;
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
@@ -117,7 +119,8 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     }
 }
 
-struct BodyLimitEndpoint<E> {
+/// The endpoint [`BodyLimit`] makes.
+pub struct BodyLimitEndpoint<E> {
     inner: E,
 }
 

@@ -797,6 +797,19 @@ async fn swagger_ui_logs_in_with_pkce_through_the_site_and_tries_put() {
     let state: Value = put.json().await.expect("json");
     assert_eq!(state["updated_by"], dev_idp::ADMIN.email);
 
+    // Nor does it read a body of any size.
+    let huge = http
+        .post(format!("{}/auth/token", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=authorization_code&code={}",
+            "x".repeat(100_000)
+        ))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
     // The forwarder exchanges nothing else with the site's secret.
     let grab = http
         .post(format!("{}/auth/token", server.base))
