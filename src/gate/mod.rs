@@ -21,7 +21,7 @@ use poem::http::uri::PathAndQuery;
 use poem::http::{HeaderValue, Method, StatusCode, Uri};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::state::Live;
+use crate::state::{Live, MaintenanceState};
 use crate::web::locale::LANG_COOKIE;
 use crate::web::page::Pages;
 pub use decision::{Gated, Outcome, Rules};
@@ -188,55 +188,73 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             answer = match kind { Gated::Redirect => "redirect", Gated::Page => "page", Gated::Json => "json" },
             "request gated"
         );
-        let rendition = shared.pages.for_state(&state);
-        let mut resp = if kind == Gated::Redirect {
-            redirect(&req, &to_page(&shared.rules.page_path, &req))
+        Ok(gated_response(
+            &shared.pages,
+            &shared.rules,
+            &req,
+            &state,
+            kind,
+        ))
+    }
+}
+
+/// The gate's answer: a redirect to the page, or the page or problem document in the
+/// visitor's language, from the cache; always `Retry-After` and `no-store`.
+fn gated_response(
+    pages: &Pages,
+    rules: &Rules,
+    req: &Request,
+    state: &MaintenanceState,
+    kind: Gated,
+) -> Response {
+    let rendition = pages.for_state(state);
+    let mut resp = if kind == Gated::Redirect {
+        redirect(req, &to_page(&rules.page_path, req))
+    } else {
+        let choice = pages.languages().negotiate(
+            query_param(req, "lang").as_deref(),
+            cookie(req, LANG_COOKIE),
+            header_str(req, header::ACCEPT_LANGUAGE),
+        );
+        let language = pages.languages().get(choice.index);
+        let rendered = pages.rendered(&rendition, choice.index);
+        let mut resp = if kind == Gated::Page {
+            Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .content_type("text/html; charset=utf-8")
+                .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
+                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
+                .body(rendered.html.clone())
         } else {
-            let choice = shared.pages.languages().negotiate(
-                query_param(&req, "lang").as_deref(),
-                cookie(&req, LANG_COOKIE),
-                header_str(&req, header::ACCEPT_LANGUAGE),
-            );
-            let language = shared.pages.languages().get(choice.index);
-            let rendered = shared.pages.rendered(&rendition, choice.index);
-            let mut resp = if kind == Gated::Page {
-                Response::builder()
-                    .status(StatusCode::SERVICE_UNAVAILABLE)
-                    .content_type("text/html; charset=utf-8")
-                    .header(header::CONTENT_SECURITY_POLICY, shared.pages.csp().clone())
-                    .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
-                    .body(rendered.html.clone())
-            } else {
-                Response::builder()
-                    .status(StatusCode::SERVICE_UNAVAILABLE)
-                    .content_type("application/problem+json")
-                    .body(rendered.problem.clone())
-            };
-            let headers = resp.headers_mut();
-            headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
-            headers.insert(
-                header::VARY,
-                HeaderValue::from_static("Accept, Accept-Language, Cookie"),
-            );
-            if choice.remember
-                && let Ok(cookie) = HeaderValue::try_from(format!(
-                    "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-                    language.tag
-                ))
-            {
-                headers.insert(header::SET_COOKIE, cookie);
-            }
-            resp
+            Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .content_type("application/problem+json")
+                .body(rendered.problem.clone())
         };
         let headers = resp.headers_mut();
-        headers.insert(header::RETRY_AFTER, rendition.retry_after().clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
         headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
         );
-        Ok(resp)
-    }
+        if choice.remember
+            && let Ok(cookie) = HeaderValue::try_from(format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                language.tag
+            ))
+        {
+            headers.insert(header::SET_COOKIE, cookie);
+        }
+        resp
+    };
+    let headers = resp.headers_mut();
+    headers.insert(header::RETRY_AFTER, rendition.retry_after().clone());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 /// Characters escaped in a `next` query value: everything but unreserved characters and `/`.

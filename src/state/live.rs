@@ -4,23 +4,35 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::{MaintenanceState, Store};
 
 /// The current state, shared by every request: reading it takes no lock and does no I/O.
+/// Other code can [`subscribe`](Live::subscribe) to its changes.
 #[derive(Clone, Debug)]
 pub struct Live {
     current: Arc<ArcSwap<MaintenanceState>>,
+    changes: Arc<watch::Sender<Arc<MaintenanceState>>>,
 }
 
 impl Live {
     /// Starts from `state`.
     pub fn new(state: MaintenanceState) -> Self {
+        let state = Arc::new(state);
         Live {
-            current: Arc::new(ArcSwap::from_pointee(state)),
+            current: Arc::new(ArcSwap::new(Arc::clone(&state))),
+            changes: Arc::new(watch::channel(state).0),
         }
+    }
+
+    /// Every change of the state from now on, whoever made it (this process, the CLI, another
+    /// replica): `changed().await`, then `borrow()` the new state. A slow subscriber sees the
+    /// latest state, not every step.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<MaintenanceState>> {
+        self.changes.subscribe()
     }
 
     /// The current snapshot.
@@ -41,6 +53,7 @@ impl Live {
         });
         let replaced = previous.version < new.version;
         if replaced {
+            self.changes.send_replace(Arc::clone(&new));
             tracing::info!(
                 target: "downtime::state",
                 version = new.version,

@@ -162,6 +162,7 @@ async fn the_live_state_follows_a_change_made_elsewhere_within_a_second() {
     for db in databases().await {
         let server_store = open_store(&db.url).await.expect("store");
         let live = Live::new(server_store.current().await.expect("state"));
+        let mut changes = live.subscribe();
         let poller = spawn_poller(server_store, live.clone(), Duration::from_millis(100));
 
         let other_process = open_store(&db.url).await.expect("second store");
@@ -179,6 +180,12 @@ async fn the_live_state_follows_a_change_made_elsewhere_within_a_second() {
         let seen = eventually(Duration::from_secs(1), || async { live.load().enabled }).await;
         assert!(seen, "{}: the change did not arrive within 1 s", db.kind);
         assert_eq!(live.load().updated_by, "elsewhere");
+        // Subscribers hear of it too.
+        tokio::time::timeout(Duration::from_secs(1), changes.changed())
+            .await
+            .expect("notified in time")
+            .expect("sender alive");
+        assert_eq!(changes.borrow().updated_by, "elsewhere");
         poller.abort();
     }
 }
