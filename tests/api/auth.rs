@@ -55,10 +55,7 @@ pub async fn start(db: &TestDb, config: ServeConfig) -> LiveServer {
         task,
     };
     if server.idp.is_some() {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let client = crate::helpers::http();
         let url = format!("{}/auth/login", server.base);
         let ready = eventually(Duration::from_secs(10), || async {
             client
@@ -102,10 +99,7 @@ pub struct Browser {
 impl Browser {
     pub fn new() -> Self {
         Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            http: crate::helpers::http(),
             cookies: BTreeMap::new(),
             last_set_cookie: Vec::new(),
         }
@@ -481,10 +475,7 @@ pub async fn client_token(server: &LiveServer, (id, secret): (&str, &str)) -> St
 }
 
 async fn with_bearer(server: &LiveServer, path: &str, token: &str) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    crate::helpers::http()
         .get(format!("{}{path}", server.base))
         .header("authorization", format!("Bearer {token}"))
         .send()
@@ -685,10 +676,7 @@ async fn the_site_serves_while_the_provider_is_down() {
     config.auth.oidc_client_id = Some("downtime".into());
     let server = start(&db, config).await;
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = crate::helpers::http();
     let home = client
         .get(format!("{}/", server.base))
         .send()
@@ -731,10 +719,7 @@ async fn the_cookie_is_secure_behind_https_with_another_provider() {
     let mut browser = Browser::new();
     let url = format!("{}/auth/login?next=/", site.base);
     let ready = eventually(Duration::from_secs(10), || async {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("c")
+        crate::helpers::http()
             .get(&url)
             .send()
             .await

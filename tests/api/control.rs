@@ -25,10 +25,7 @@ impl Api {
     async fn start_with(db: &crate::helpers::TestDb, config: downtime::config::ServeConfig) -> Api {
         let server = start(db, config).await;
         let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let http = crate::helpers::http();
         Api {
             server,
             http,
@@ -691,10 +688,7 @@ async fn the_committed_spec_matches_the_code() {
 async fn swagger_ui_logs_in_with_pkce_through_the_site_and_tries_put() {
     let db = sqlite();
     let server = start(&db, dev_config()).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http = crate::helpers::http();
 
     let docs = http
         .get(format!("{}/api/docs", server.base))

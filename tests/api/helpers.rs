@@ -203,3 +203,11 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// An HTTP client that does not follow redirects: tests look at each one.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}

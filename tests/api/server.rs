@@ -42,10 +42,7 @@ impl Server {
             .strip_prefix("downtime listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let http = crate::helpers::http();
         Server {
             child,
             base,
