@@ -45,6 +45,57 @@ pub enum ApiError {
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
 }
 
+/// The errors of the operations that only read: the same problem documents as [`ApiError`],
+/// without the ones a read cannot cause (412, 413, 415, 422, 428), so the spec says no more
+/// than is true.
+#[derive(ApiResponse, Debug)]
+pub enum ReadError {
+    /// A bad query parameter or cursor.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No bearer token, or an invalid one (forged, expired, for another audience…).
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
+    /// The token is valid, but its owner is not a superuser.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// No such resource.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The database or the identity provider cannot be reached.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
+}
+
+impl From<ApiError> for ReadError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::BadRequest(p) => ReadError::BadRequest(p),
+            ApiError::Unauthorized(p, challenge) => ReadError::Unauthorized(p, challenge),
+            ApiError::Forbidden(p) => ReadError::Forbidden(p),
+            ApiError::NotFound(p) => ReadError::NotFound(p),
+            ApiError::Unavailable(p, retry) => ReadError::Unavailable(p, retry),
+            // Only writes fail these ways; should a read ever, it is this server's fault.
+            other => {
+                tracing::error!(error = ?other, "a read failed the way only writes can");
+                ReadError::Unavailable(
+                    Json(Problem::from_status(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The state cannot be read right now.",
+                    )),
+                    5,
+                )
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ReadError {
+    fn from(error: StoreError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl ApiError {
     /// 400 with `detail`.
     pub fn bad_request(detail: impl Into<String>) -> Self {

@@ -9,7 +9,7 @@ use poem_openapi::types::{Example, MaybeUndefined};
 use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
-use super::error::ApiError;
+use super::error::{ApiError, ReadError};
 use super::problem::FieldError;
 use super::security::ApiAuth;
 use crate::auth::Principal;
@@ -333,7 +333,7 @@ impl MaintenanceApi {
         &self,
         _superuser: ApiAuth,
         service: Data<&StateService>,
-    ) -> Result<StateResponse, ApiError> {
+    ) -> Result<StateResponse, ReadError> {
         let state = service.store().current().await?;
         Ok(state_response(&state))
     }
@@ -417,15 +417,12 @@ impl MaintenanceApi {
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<HistoryResponse, ApiError> {
+    ) -> Result<HistoryResponse, ReadError> {
         let before = match cursor.0.as_deref() {
             None => None,
-            Some(c) => Some(
-                c.parse::<i64>()
-                    .ok()
-                    .filter(|id| *id > 0)
-                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave out"))?,
-            ),
+            Some(c) => Some(c.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                ReadError::from(ApiError::bad_request("cursor is not one this API gave out"))
+            })?),
         };
         let limit = limit.0.unwrap_or(20);
         // One more than asked tells whether an older page exists.
