@@ -147,7 +147,7 @@ struct OnArgs {
     #[arg(long)]
     read_only: bool,
     /// Let this client address or network through (CIDR, repeatable: `--allow-ip 203.0.113.0/24`).
-    #[arg(long = "allow-ip", value_name = "CIDR", value_parser = cidr)]
+    #[arg(long = "allow-ip", value_name = "CIDR", value_parser = crate::state::parse_network)]
     allow_ips: Vec<ipnet::IpNet>,
     /// Keep this path prefix open (repeatable: `--open-path /status`).
     #[arg(long = "open-path", value_name = "PATH", value_parser = crate::config::open_path)]
@@ -382,18 +382,6 @@ impl OnArgs {
         settings.validate().map_err(|e| Usage(e.to_string()))?;
         Ok(settings)
     }
-}
-
-/// A CIDR network; a bare address means just that host.
-pub fn cidr(value: &str) -> Result<ipnet::IpNet, String> {
-    let value = value.trim();
-    value
-        .parse::<ipnet::IpNet>()
-        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map(|net| net.trunc())
-        .map_err(|_| {
-            format!("{value:?} is not an address or a CIDR network such as 203.0.113.0/24")
-        })
 }
 
 fn window_length(value: &str) -> Result<Duration, String> {

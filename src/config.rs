@@ -54,7 +54,7 @@ pub struct ServeConfig {
 
     /// Proxies whose `X-Forwarded-For` is believed (CIDR, comma-separated); from anyone else
     /// the header is ignored and the connection's address counts.
-    #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::cli::cidr)]
+    #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::state::parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// The page's language when the visitor's cannot be served.
@@ -109,12 +109,7 @@ impl ServeConfig {
 /// # Errors
 /// Not a path prefix.
 pub fn open_path(value: &str) -> Result<String, String> {
-    let value = value.trim().trim_end_matches('/');
-    if crate::state::is_open_path(value) {
-        Ok(value.to_owned())
-    } else {
-        Err(format!("{value:?} is not a path prefix such as /status"))
-    }
+    crate::state::parse_open_path(value.trim())
 }
 
 fn poll_interval(value: &str) -> Result<Duration, String> {

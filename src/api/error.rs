@@ -148,15 +148,20 @@ impl ApiError {
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
+            AuthError::MissingCredentials => ApiError::Unauthorized(
+                Json(Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "Authentication required",
+                    "no credentials",
+                )),
+                "Bearer realm=\"downtime\"".to_owned(),
+            ),
             AuthError::Unauthenticated(detail) => {
-                let challenge = if detail == "no credentials" {
-                    "Bearer realm=\"downtime\"".to_owned()
-                } else {
-                    format!(
-                        "Bearer realm=\"downtime\", error=\"invalid_token\", error_description=\"{}\"",
-                        detail.replace(['"', '\\'], "'")
-                    )
-                };
+                let challenge = format!(
+                    "Bearer realm=\"downtime\", error=\"invalid_token\", error_description=\"{}\"",
+                    detail.replace(['"', '\\'], "'")
+                );
                 ApiError::Unauthorized(
                     Json(Problem::new(
                         StatusCode::UNAUTHORIZED,

@@ -15,7 +15,8 @@ use super::security::ApiAuth;
 use crate::auth::Principal;
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS,
-    MAX_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings, StateService, is_open_path,
+    MAX_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings, StateService, StoreError,
+    parse_network, parse_open_path,
 };
 
 /// Settings of the control API.
@@ -359,7 +360,8 @@ impl MaintenanceApi {
     ) -> Result<StateResponse, ApiError> {
         let principal = auth.principal();
         let new = to_settings(body.0).map_err(ApiError::invalid)?;
-        let expected = precondition(if_match.0.as_deref(), &service, **settings).await?;
+        let expected =
+            precondition(if_match.0.as_deref(), **settings, service.store().version()).await?;
         let state = write(&service, new, principal, reason.0, expected).await?;
         Ok(state_response(&state))
     }
@@ -390,8 +392,11 @@ impl MaintenanceApi {
         let patch = match body {
             PatchBody::MergePatch(Json(p)) | PatchBody::Json(Json(p)) => p,
         };
-        let expected = precondition(if_match.0.as_deref(), &service, **settings).await?;
         let current = service.store().current().await?;
+        let expected = precondition(if_match.0.as_deref(), **settings, async {
+            Ok(current.version)
+        })
+        .await?;
         let merged = merge(&current, patch).map_err(ApiError::invalid)?;
         // Without If-Match, the patch applies to the state it was merged with, not to a newer one.
         let expected = expected.or(Some(current.version));
@@ -443,10 +448,11 @@ impl MaintenanceApi {
 }
 
 /// The version `If-Match` names: `None` for `*` or no header (unless one is required).
+/// `current` is awaited only when a version must be compared.
 async fn precondition(
     if_match: Option<&str>,
-    service: &StateService,
     settings: ApiSettings,
+    current: impl Future<Output = Result<i64, StoreError>>,
 ) -> Result<Option<i64>, ApiError> {
     let Some(header) = if_match else {
         return if settings.require_if_match {
@@ -459,7 +465,7 @@ async fn precondition(
     if tags.contains(&"*") {
         return Ok(None);
     }
-    let current = service.store().version().await?;
+    let current = current.await?;
     if tags.contains(&etag(current).as_str()) {
         Ok(Some(current))
     } else {
@@ -561,21 +567,16 @@ fn to_settings(update: MaintenanceUpdate) -> Result<Settings, Vec<FieldError>> {
     }
     let mut allowed_ips = Vec::new();
     for (i, text) in update.allowed_ips.iter().enumerate().take(MAX_LIST_ENTRIES) {
-        match crate::cli::cidr(text) {
+        match parse_network(text) {
             Ok(net) => allowed_ips.push(net),
             Err(message) => errors.push(FieldError::new(format!("allowed_ips[{i}]"), message)),
         }
     }
     let mut open_paths = Vec::new();
     for (i, path) in update.open_paths.iter().enumerate().take(MAX_LIST_ENTRIES) {
-        let path = path.trim_end_matches('/');
-        if is_open_path(path) {
-            open_paths.push(path.to_owned());
-        } else {
-            errors.push(FieldError::new(
-                format!("open_paths[{i}]"),
-                "must be a path prefix such as /status (no ?, #, \\ or spaces)",
-            ));
+        match parse_open_path(path) {
+            Ok(path) => open_paths.push(path),
+            Err(message) => errors.push(FieldError::new(format!("open_paths[{i}]"), message)),
         }
     }
     if !errors.is_empty() {

@@ -232,7 +232,10 @@ pub const SESSION_USER: &str = "user";
 /// Why a request is not allowed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// No credentials, or invalid ones: 401 with `WWW-Authenticate`.
+    /// No credentials at all: 401 with a plain `WWW-Authenticate: Bearer` challenge.
+    #[error("authentication required")]
+    MissingCredentials,
+    /// Invalid credentials: 401 with an `invalid_token` challenge saying why.
     #[error("authentication required: {0}")]
     Unauthenticated(String),
     /// Valid credentials, but not a superuser: 403.
@@ -526,7 +529,7 @@ impl Auth {
         let principal = self
             .authenticate(req)
             .await?
-            .ok_or_else(|| AuthError::Unauthenticated("no credentials".into()))?;
+            .ok_or(AuthError::MissingCredentials)?;
         self.superuser_or_forbidden(principal)
     }
 }

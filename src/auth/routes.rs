@@ -419,7 +419,7 @@ async fn who_am_i(auth: Data<&Auth>, req: &Request) -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        Ok(None) => AuthError::Unauthenticated("no credentials".into()).into_response(),
+        Ok(None) => AuthError::MissingCredentials.into_response(),
         Err(error) => error.into_response(),
     }
 }

@@ -163,6 +163,36 @@ pub fn is_open_path(path: &str) -> bool {
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// `path` as an open path prefix, without a trailing slash.
+///
+/// # Errors
+/// It is not one (see [`is_open_path`]).
+pub fn parse_open_path(path: &str) -> Result<String, String> {
+    let path = path.trim_end_matches('/');
+    if is_open_path(path) {
+        Ok(path.to_owned())
+    } else {
+        Err(format!(
+            "{path:?} is not a path prefix such as /status (no ?, #, \\ or spaces)"
+        ))
+    }
+}
+
+/// A CIDR network (`203.0.113.0/24`); a bare address means just that host.
+///
+/// # Errors
+/// Neither an address nor a network.
+pub fn parse_network(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| {
+            format!("{value:?} is not an address or a CIDR network such as 203.0.113.0/24")
+        })
+}
+
 /// Where a window stands at a given moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
