@@ -5,11 +5,13 @@
   var endsAt = main.dataset.endsAt ? new Date(main.dataset.endsAt) : null;
   var poll = Math.max(5, Number(main.dataset.pollSecs) || 15) * 1000;
 
-  // Language links keep the rest of the query (where the visitor was going).
+  // Language links keep the rest of the query (where the visitor was going). Served in place at
+  // a path such as "//evil.example/", the path alone would be a link to another host: leading
+  // slashes collapse to one, so a link can only ever be a path on this site.
   document.querySelectorAll("a[data-lang]").forEach(function (a) {
     var url = new URL(location.href);
     url.searchParams.set("lang", a.dataset.lang);
-    a.href = url.pathname + url.search;
+    a.href = url.pathname.replace(/^[\/\\]+/, "/") + url.search;
   });
 
   if (endsAt && !isNaN(endsAt)) {

@@ -2,7 +2,7 @@
 //! own Content-Security-Policy. Needs Chromium; CI installs it, elsewhere the test says it
 //! skipped unless `CI` is set, in which case a missing browser fails it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -23,14 +23,54 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-#[tokio::test]
-async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
-    let Some(browser) = chromium() else {
+/// Chromium, or `None` (and a note) where it is missing and not required.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must have Chromium (apt-get install chromium)"
         );
         eprintln!("skipped: no Chromium on this machine");
+    }
+    browser
+}
+
+/// Loads `url` in headless Chromium once its script has run: the DOM, and the browser's log.
+async fn dump_dom(browser: &Path, url: &str) -> (String, String) {
+    let profile = tempfile::tempdir().expect("profile");
+    let run = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("Chromium finished in time")
+        .expect("Chromium ran");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let db = sqlite();
@@ -55,33 +95,8 @@ async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
         .await
         .expect("on");
 
-    let profile = tempfile::tempdir().expect("profile");
     let url = format!("{}/maintenance?next=%2Fabout&lang=de", server.base);
-    let run = tokio::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(&url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), run)
-        .await
-        .expect("Chromium finished in time")
-        .expect("Chromium ran");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
+    let (dom, log) = dump_dom(&browser, &url).await;
     assert!(
         !log.contains("Content Security Policy"),
         "CSP blocked something: {log}"
@@ -109,4 +124,39 @@ async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
         dom.contains("href=\"/maintenance?next=%2Fabout&amp;lang=fr\""),
         "links: {dom}"
     );
+}
+
+#[tokio::test]
+async fn served_in_place_the_language_links_stay_on_this_site() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.serve_in_place = true;
+    let server = start(&db, config).await;
+    server
+        .service
+        .apply(
+            Settings {
+                enabled: true,
+                ..Settings::off()
+            },
+            downtime::state::Change::by("test"),
+        )
+        .await
+        .expect("on");
+
+    // A path starting with `//`: taken alone, it reads as a link to the host `evil.example`.
+    let (dom, log) = dump_dom(&browser, &format!("{}//evil.example/?x=1", server.base)).await;
+    assert!(
+        !log.contains("Content Security Policy"),
+        "CSP blocked something: {log}"
+    );
+    assert!(
+        dom.contains("href=\"/evil.example/?x=1&amp;lang=fr\""),
+        "links: {dom}"
+    );
+    assert!(!dom.contains("href=\"//"), "a link to another host: {dom}");
 }

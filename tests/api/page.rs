@@ -401,3 +401,27 @@ async fn a_state_change_replaces_the_cached_page() {
     assert!(second.contains("second message"));
     assert!(!second.contains("first message"));
 }
+
+#[tokio::test]
+async fn the_language_links_can_only_be_paths_on_this_site() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+
+    let body = text(page(&app, "/maintenance", None, None).await).await;
+    // The script builds the links from the page's own URL; served in place at `//evil.example/`
+    // that path alone would be a protocol-relative link to another host.
+    let script = body
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("script");
+    assert!(
+        script.contains(r#"a.href = url.pathname.replace(/^[\/\\]+/, "/") + url.search;"#),
+        "{script}"
+    );
+    assert!(!script.contains("a.href = url.pathname + url.search"));
+    // Without the script, the links are relative to the page.
+    assert!(body.contains("<a href=\"?lang=de\""));
+    assert!(!body.contains("href=\"//"));
+}
