@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use fluent_templates::{FluentLoader, Loader};
 use poem::http::HeaderValue;
 use serde::Serialize;
@@ -26,6 +26,11 @@ pub const STATUS_URL: &str = "/api/status";
 pub const PROBLEM_TYPE: &str = "urn:downtime:problem:maintenance";
 const POLL_SECS: u32 = 15;
 const REFRESH_SECS: u32 = 30;
+/// The last second `httpdate` can write (9999-12-31T23:59:59Z); it panics past it, and before
+/// 1970.
+const MAX_HTTP_DATE_SECS: i64 = 253_402_300_799;
+/// The longest `Retry-After` in seconds, for an end too far away to write as a date.
+const MAX_RETRY_SECS: i64 = 7 * 24 * 3600;
 
 /// What a gated request is answered with, in one language.
 #[derive(Clone, Debug)]
@@ -201,16 +206,31 @@ impl Pages {
 
 impl Rendition {
     fn new(state: &MaintenanceState, languages: usize) -> Self {
-        let retry_after = match state.ends_at {
-            Some(end) => HeaderValue::try_from(httpdate::fmt_http_date(SystemTime::from(end))),
-            None => Ok(HeaderValue::from(state.retry_after_secs)),
-        };
         Rendition {
             version: state.version,
             state: state.clone(),
-            retry_after: retry_after.unwrap_or_else(|_| HeaderValue::from_static("300")),
+            retry_after: retry_after(state, Utc::now()),
             by_language: (0..languages).map(|_| OnceLock::new()).collect(),
         }
+    }
+}
+
+/// `Retry-After` for `state` at `now`: the end as an HTTP-date when `httpdate` can write it;
+/// an end past year 9999 as the seconds until then, at most a week; else the state's seconds.
+fn retry_after(state: &MaintenanceState, now: DateTime<Utc>) -> HeaderValue {
+    let seconds = HeaderValue::from(state.retry_after_secs);
+    let Some(end) = state.ends_at else {
+        return seconds;
+    };
+    if (0..=MAX_HTTP_DATE_SECS).contains(&end.timestamp()) {
+        return HeaderValue::try_from(httpdate::fmt_http_date(SystemTime::from(end)))
+            .unwrap_or(seconds);
+    }
+    let left = (end - now).num_seconds();
+    if left > 0 {
+        HeaderValue::from(left.min(MAX_RETRY_SECS))
+    } else {
+        seconds
     }
 }
 
@@ -288,6 +308,56 @@ mod tests {
         let next = pages.for_state(&v3);
         assert!(!Arc::ptr_eq(&rendition, &next));
         assert_eq!(next.version, 3);
+    }
+
+    fn ending(end: DateTime<Utc>) -> MaintenanceState {
+        MaintenanceState {
+            enabled: true,
+            ends_at: Some(end),
+            retry_after_secs: 120,
+            ..MaintenanceState::initial()
+        }
+    }
+
+    #[test]
+    fn retry_after_is_a_date_when_httpdate_can_write_it() {
+        let now = Utc::now();
+        let end = DateTime::parse_from_rfc3339("2099-12-01T02:00:00Z")
+            .expect("date")
+            .to_utc();
+        assert_eq!(
+            retry_after(&ending(end), now),
+            "Tue, 01 Dec 2099 02:00:00 GMT"
+        );
+        let last = DateTime::parse_from_rfc3339("9999-12-31T23:59:59.999Z")
+            .expect("date")
+            .to_utc();
+        assert_eq!(
+            retry_after(&ending(last), now),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
+        let none = MaintenanceState {
+            ends_at: None,
+            ..ending(end)
+        };
+        assert_eq!(retry_after(&none, now), "120");
+    }
+
+    #[test]
+    fn retry_after_never_panics_on_dates_httpdate_cannot_write() {
+        let far = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .expect("year 10000")
+            .and_utc();
+        assert_eq!(far.to_rfc3339(), "+10000-01-01T00:00:00+00:00");
+        let rendition = Rendition::new(&ending(far), 1);
+        assert_eq!(rendition.retry_after(), "604800", "a week at most");
+
+        // Before 1970 (httpdate panics there too) the end is past: the state's seconds.
+        let old = DateTime::parse_from_rfc3339("1960-01-01T00:00:00Z")
+            .expect("1960")
+            .to_utc();
+        assert_eq!(Rendition::new(&ending(old), 1).retry_after(), "120");
     }
 
     #[test]
