@@ -44,10 +44,12 @@ pub struct Languages {
     list: Vec<Language>,
     ids: Vec<LanguageIdentifier>,
     default: usize,
-    accept_cache: RwLock<HashMap<Box<str>, Option<usize>>>,
+    accept_cache: RwLock<AcceptCache>,
 }
 
-const MAX_CACHED_HEADERS: usize = 512;
+/// How many `Accept-Language` answers one cache generation holds (so at most twice that).
+const CACHE_GENERATION: usize = 256;
+/// Longer headers are answered without the cache: real browsers send short ones.
 const MAX_CACHED_HEADER: usize = 200;
 
 /// The language chosen for a request.
@@ -93,7 +95,7 @@ impl Languages {
             list,
             ids,
             default,
-            accept_cache: RwLock::new(HashMap::new()),
+            accept_cache: RwLock::new(AcceptCache::default()),
         })
     }
 
@@ -137,19 +139,26 @@ impl Languages {
     }
 
     /// Browsers send the same few headers over and over: the answer for each is remembered
-    /// (a bounded number of short headers, so a client cannot grow the cache).
+    /// (short headers only, in a bounded cache, so a client cannot grow it).
     fn for_accept_language(&self, header: &str) -> Option<usize> {
-        if let Ok(cache) = self.accept_cache.read()
-            && let Some(found) = cache.get(header)
-        {
-            return *found;
+        if header.len() > MAX_CACHED_HEADER {
+            return self.best(by_quality(header));
         }
-        let found = self.best(by_quality(header));
-        if header.len() <= MAX_CACHED_HEADER
-            && let Ok(mut cache) = self.accept_cache.write()
-            && cache.len() < MAX_CACHED_HEADERS
-        {
-            cache.insert(header.into(), found);
+        let cached = self.accept_cache.read().ok().and_then(|cache| {
+            cache
+                .current
+                .get(header)
+                .map(|found| (*found, true))
+                .or_else(|| cache.previous.get(header).map(|found| (*found, false)))
+        });
+        let found = match cached {
+            Some((found, true)) => return found,
+            // Still in use: carried into the current generation so it outlives the next turn.
+            Some((found, false)) => found,
+            None => self.best(by_quality(header)),
+        };
+        if let Ok(mut cache) = self.accept_cache.write() {
+            cache.insert(header, found);
         }
         found
     }
@@ -167,6 +176,25 @@ impl Languages {
             negotiate_languages(&requested, &self.ids, None, NegotiationStrategy::Filtering);
         let first = found.first()?;
         self.ids.iter().position(|id| id == *first)
+    }
+}
+
+/// Answers to recent `Accept-Language` headers, in two generations: when the current one is
+/// full it becomes the previous one (and the older is dropped), and a header found in the
+/// previous one moves back into the current. Headers in steady use stay cached while a client
+/// sending ever new ones costs at most two generations.
+#[derive(Debug, Default)]
+struct AcceptCache {
+    current: HashMap<Box<str>, Option<usize>>,
+    previous: HashMap<Box<str>, Option<usize>>,
+}
+
+impl AcceptCache {
+    fn insert(&mut self, header: &str, found: Option<usize>) {
+        if self.current.len() >= CACHE_GENERATION {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(header.into(), found);
     }
 }
 
@@ -197,5 +225,57 @@ mod tests {
         assert_eq!(by_quality("fr;q=0.5, de, en;q=0.8"), ["de", "en", "fr"]);
         assert_eq!(by_quality("a, b;q=0, c;q=2, d;q=x, e"), ["a", "e"]);
         assert!(by_quality("").iter().all(|t| t.is_empty()));
+    }
+
+    impl Languages {
+        fn is_cached(&self, header: &str) -> bool {
+            let cache = self.accept_cache.read().expect("cache lock");
+            cache.current.contains_key(header) || cache.previous.contains_key(header)
+        }
+
+        fn cached_len(&self) -> usize {
+            let cache = self.accept_cache.read().expect("cache lock");
+            cache.current.len() + cache.previous.len()
+        }
+    }
+
+    fn builtin() -> Languages {
+        Languages::load("en-US").expect("languages")
+    }
+
+    #[test]
+    fn a_recent_header_is_cached_after_many_others() {
+        let languages = builtin();
+        for i in 0..1000 {
+            languages.for_accept_language(&format!("x-{i}"));
+        }
+        assert!(languages.cached_len() <= 2 * CACHE_GENERATION);
+
+        let de = languages.for_accept_language("de-AT, en;q=0.5");
+        assert_eq!(languages.get(de.expect("a language")).tag, "de");
+        assert!(languages.is_cached("de-AT, en;q=0.5"));
+    }
+
+    #[test]
+    fn a_header_in_steady_use_outlives_generations() {
+        let languages = builtin();
+        for i in 0..3000 {
+            if i % 100 == 0 {
+                languages.for_accept_language("fr-CH");
+            }
+            languages.for_accept_language(&format!("x-{i}"));
+        }
+        assert!(languages.is_cached("fr-CH"));
+        assert!(!languages.is_cached("x-0"), "old headers are dropped");
+        assert!(languages.cached_len() <= 2 * CACHE_GENERATION);
+    }
+
+    #[test]
+    fn long_headers_are_answered_but_not_cached() {
+        let languages = builtin();
+        let long = format!("ja, {}", "x-aaaaaaaa;q=0.1, ".repeat(20));
+        let ja = languages.for_accept_language(&long).expect("a language");
+        assert_eq!(languages.get(ja).tag, "ja");
+        assert_eq!(languages.cached_len(), 0);
     }
 }
