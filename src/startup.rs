@@ -21,7 +21,7 @@ use crate::auth::{Auth, dev_idp, dev_idp::DevIdp, dev_idp_allowed, session};
 use crate::config::{ServeConfig, Toggle, redact};
 use crate::gate::{Gate, Superusers};
 use crate::state::{Change, Live, Settings, StateService, Store, spawn_poller};
-use crate::web::{demo, locale::Languages, page::Pages};
+use crate::web::{demo, page::PageOptions, page::Pages};
 
 /// Connects to `url` and brings the schema up to date.
 ///
@@ -148,8 +148,10 @@ pub fn routes<S: Superusers>(
     setup: &AuthSetup,
     superusers: S,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<S>> {
-    let languages = Arc::new(Languages::load(&config.default_language)?);
-    let pages = Arc::new(Pages::new(languages)?);
+    let pages = Arc::new(Pages::new(&PageOptions {
+        default_language: config.default_language.clone(),
+        ..Default::default()
+    })?);
     let mut rules = config.rules();
     // Shared data goes only to the routes that read it: the site behind the gate pays nothing.
     let api = api::routes(setup.auth.client_id().unwrap_or_default())

@@ -56,7 +56,7 @@ impl Superusers for Nobody {
 /// use std::sync::Arc;
 /// use downtime::gate::{Gate, Rules};
 /// use downtime::state::{Live, MaintenanceState};
-/// use downtime::web::{locale::Languages, page::Pages};
+/// use downtime::web::page::{PageOptions, Pages};
 /// use poem::{EndpointExt, Route, get, handler, http::StatusCode, test::TestClient};
 ///
 /// #[handler]
@@ -65,7 +65,7 @@ impl Superusers for Nobody {
 /// # tokio_test();
 /// # #[tokio::main(flavor = "current_thread")] async fn tokio_test() {
 /// let live = Live::new(MaintenanceState { enabled: true, ..MaintenanceState::initial() });
-/// let pages = Arc::new(Pages::new(Arc::new(Languages::load("en-US").unwrap())).unwrap());
+/// let pages = Arc::new(Pages::new(&PageOptions::default()).unwrap());
 /// let app = Route::new().at("/", get(home)).with(Gate::new(live, pages, Rules::default()));
 /// let resp = TestClient::new(app).get("/").header("accept", "application/json").send().await;
 /// resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);

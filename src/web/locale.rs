@@ -1,13 +1,18 @@
-//! The languages the pages speak, and choosing one per request.
+//! The languages the pages speak, the messages they say, and choosing a language per request.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::path::PathBuf;
+use std::sync::{LazyLock, RwLock};
 
+use anyhow::{Context as _, bail};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use fluent_templates::Loader;
+use fluent_templates::fluent_bundle::concurrent::FluentBundle;
+use fluent_templates::fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use poem::http::HeaderValue;
-use unic_langid::{CharacterDirection, LanguageIdentifier};
+use unic_langid::{CharacterDirection, LanguageIdentifier, langid};
 
 // Every `locales/<language>/*.ftl` file, compiled into the binary.
 fluent_templates::static_loader! {
@@ -20,8 +25,170 @@ fluent_templates::static_loader! {
     };
 }
 
+/// The built-in language every message falls back to (the `LOCALES` fallback above).
+static FALLBACK: LazyLock<LanguageIdentifier> = LazyLock::new(|| langid!("en-US"));
+
+/// The built-in fallback's messages: the list a language added by a page directory must
+/// complete. The test `reference_lists_every_en_us_message` keeps it in step with the folder.
+const REFERENCE: &str = include_str!("../../locales/en-US/main.ftl");
+
+/// What a lookup of an unknown message returns (the same words as fluent-templates' own
+/// loaders), so a template asking for one can be caught when it is checked at start.
+pub(crate) const UNKNOWN_MESSAGE: &str = "Unknown localization key: ";
+
 /// The cookie that remembers a visitor's `?lang=` choice.
 pub const LANG_COOKIE: &str = "downtime_lang";
+
+/// One language's Fluent files from a page directory, already parsed.
+#[derive(Debug)]
+pub(crate) struct LocaleFiles {
+    /// The language, from the folder's name.
+    pub id: LanguageIdentifier,
+    /// The folder, for error messages.
+    pub dir: PathBuf,
+    /// Each `.ftl` file with its path, in name order.
+    pub files: Vec<(PathBuf, FluentResource)>,
+}
+
+/// Every message the pages use: a page directory's Fluent files first, then the built-in ones.
+///
+/// A message missing from an overriding language falls back to that language's built-in
+/// translation, then to en-US, like the built-in loader does.
+pub(crate) struct Messages {
+    overrides: HashMap<LanguageIdentifier, FluentBundle<FluentResource>>,
+    locales: Vec<LanguageIdentifier>,
+}
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages")
+            .field("locales", &self.locales)
+            .field("overridden", &self.overrides.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Messages {
+    /// The built-in messages with `overrides` on top.
+    ///
+    /// # Errors
+    /// A message is defined twice for one language (the error names the file), or a language
+    /// that is not built in lacks some of en-US's messages (the error names them).
+    pub(crate) fn new(overrides: Vec<LocaleFiles>) -> anyhow::Result<Self> {
+        let mut locales: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
+        let mut bundles = HashMap::new();
+        for LocaleFiles { id, dir, files } in overrides {
+            if bundles.contains_key(&id) {
+                bail!("{}: a second folder for {id}", dir.display());
+            }
+            let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
+            // Same reason as for the built-in bundles: no isolation marks in plain text.
+            bundle.set_use_isolating(false);
+            for (path, resource) in files {
+                bundle.add_resource(resource).map_err(|errors| {
+                    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    anyhow::anyhow!("{}: {}", path.display(), errors.join(" "))
+                })?;
+            }
+            if !locales.contains(&id) {
+                let missing: Vec<&str> = reference_ids()
+                    .into_iter()
+                    .filter(|message| !bundle.has_message(message))
+                    .collect();
+                if !missing.is_empty() {
+                    let mut built_in: Vec<String> =
+                        LOCALES.locales().map(ToString::to_string).collect();
+                    built_in.sort();
+                    bail!(
+                        "{}: {id} is not a built-in language ({}), so it needs every message en-US has; missing {}",
+                        dir.display(),
+                        built_in.join(", "),
+                        missing.join(", ")
+                    );
+                }
+                locales.push(id.clone());
+            }
+            bundles.insert(id, bundle);
+        }
+        Ok(Messages {
+            overrides: bundles,
+            locales,
+        })
+    }
+}
+
+impl Loader for Messages {
+    fn lookup_complete(
+        &self,
+        lang: &LanguageIdentifier,
+        text_id: &str,
+        args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
+    ) -> String {
+        self.try_lookup_complete(lang, text_id, args)
+            .unwrap_or_else(|| format!("{UNKNOWN_MESSAGE}{text_id:?}"))
+    }
+
+    fn try_lookup_complete(
+        &self,
+        lang: &LanguageIdentifier,
+        text_id: &str,
+        args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
+    ) -> Option<String> {
+        let fallback = (lang != &*FALLBACK).then_some(&*FALLBACK);
+        std::iter::once(lang).chain(fallback).find_map(|lang| {
+            self.overrides
+                .get(lang)
+                .and_then(|bundle| format_message(bundle, text_id, args))
+                .or_else(|| LOCALES.lookup_single_language(lang, text_id, args).ok())
+        })
+    }
+
+    fn locales(&self) -> Box<dyn Iterator<Item = &LanguageIdentifier> + '_> {
+        Box::new(self.locales.iter())
+    }
+}
+
+/// `text_id` (a message, or `message.attribute`) from `bundle`; `None` when it is missing or
+/// does not format cleanly, so the caller falls back to the built-in text.
+fn format_message(
+    bundle: &FluentBundle<FluentResource>,
+    text_id: &str,
+    args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
+) -> Option<String> {
+    let (name, attribute) = match text_id.split_once('.') {
+        Some((name, attribute)) => (name, Some(attribute)),
+        None => (text_id, None),
+    };
+    let message = bundle.get_message(name)?;
+    let pattern = match attribute {
+        Some(attribute) => message.get_attribute(attribute)?.value(),
+        None => message.value()?,
+    };
+    let args = args.map(|args| {
+        let mut fluent = FluentArgs::with_capacity(args.len());
+        for (key, value) in args {
+            fluent.set(key.clone(), value.clone());
+        }
+        fluent
+    });
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, args.as_ref(), &mut errors);
+    errors.is_empty().then(|| text.into_owned())
+}
+
+/// The ids of the built-in en-US messages.
+fn reference_ids() -> Vec<&'static str> {
+    // The built-in file parses (the locale tests check it), so a partial parse never happens.
+    let resource = fluent_syntax::parser::parse(REFERENCE).unwrap_or_else(|(partial, _)| partial);
+    resource
+        .body
+        .into_iter()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(message) => Some(message.id.name),
+            _ => None,
+        })
+        .collect()
+}
 
 /// One language the pages are translated into.
 #[derive(Clone, Debug)]
@@ -62,12 +229,12 @@ pub struct Choice {
 }
 
 impl Languages {
-    /// Every language under `locales/`, with `default` (a tag such as `en-US`) as the fallback.
+    /// Every language `messages` has, with `default` (a tag such as `en-US`) as the fallback.
     ///
     /// # Errors
     /// `default` is not one of the available languages.
-    pub fn load(default: &str) -> anyhow::Result<Self> {
-        let mut ids: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
+    pub(crate) fn new(messages: &Messages, default: &str) -> anyhow::Result<Self> {
+        let mut ids: Vec<LanguageIdentifier> = messages.locales().cloned().collect();
         ids.sort_by_key(ToString::to_string);
         let list = ids
             .iter()
@@ -76,8 +243,9 @@ impl Languages {
                     id: id.clone(),
                     tag: id.to_string(),
                     rtl: id.character_direction() == CharacterDirection::RTL,
-                    name: LOCALES.lookup(id, "language-name"),
-                    header: HeaderValue::try_from(id.to_string())?,
+                    name: messages.lookup(id, "language-name"),
+                    header: HeaderValue::try_from(id.to_string())
+                        .with_context(|| format!("{id} is not a header value"))?,
                 })
             })
             .collect::<anyhow::Result<Vec<Language>>>()?;
@@ -240,7 +408,23 @@ mod tests {
     }
 
     fn builtin() -> Languages {
-        Languages::load("en-US").expect("languages")
+        Languages::new(&Messages::new(Vec::new()).expect("messages"), "en-US").expect("languages")
+    }
+
+    fn ftl(source: &str) -> FluentResource {
+        FluentResource::try_new(source.to_owned()).expect("valid Fluent")
+    }
+
+    fn files(tag: &str, sources: &[&str]) -> LocaleFiles {
+        LocaleFiles {
+            id: tag.parse().expect("tag"),
+            dir: PathBuf::from(format!("locales/{tag}")),
+            files: sources
+                .iter()
+                .enumerate()
+                .map(|(i, source)| (PathBuf::from(format!("locales/{tag}/{i}.ftl")), ftl(source)))
+                .collect(),
+        }
     }
 
     #[test]
@@ -277,5 +461,87 @@ mod tests {
         let ja = languages.for_accept_language(&long).expect("a language");
         assert_eq!(languages.get(ja).tag, "ja");
         assert_eq!(languages.cached_len(), 0);
+    }
+
+    #[test]
+    fn reference_lists_every_en_us_message() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en-US");
+        let mut expected = Vec::new();
+        for file in std::fs::read_dir(dir).expect("locales/en-US") {
+            let source = std::fs::read_to_string(file.expect("entry").path()).expect("read");
+            let resource = fluent_syntax::parser::parse(source.as_str()).expect("valid Fluent");
+            for entry in resource.body {
+                if let fluent_syntax::ast::Entry::Message(message) = entry {
+                    expected.push(message.id.name.to_owned());
+                }
+            }
+        }
+        expected.sort();
+        let mut reference = reference_ids();
+        reference.sort_unstable();
+        assert_eq!(reference, expected);
+    }
+
+    #[test]
+    fn an_override_replaces_single_messages_and_the_rest_stay_built_in() {
+        let fr = langid!("fr");
+        let messages = Messages::new(vec![files(
+            "fr",
+            &["page-heading = Nous revenons vite\nduration-minutes = { $count } min"],
+        )])
+        .expect("messages");
+        assert_eq!(messages.lookup(&fr, "page-heading"), "Nous revenons vite");
+        assert_eq!(
+            messages.lookup(&fr, "page-title"),
+            LOCALES.lookup(&fr, "page-title")
+        );
+        let args = HashMap::from([(Cow::from("count"), FluentValue::from(5))]);
+        assert_eq!(
+            messages.lookup_with_args(&fr, "duration-minutes", &args),
+            "5 min"
+        );
+        // Other languages are untouched; unknown ids say so.
+        let de = langid!("de");
+        assert_eq!(
+            messages.lookup(&de, "page-heading"),
+            LOCALES.lookup(&de, "page-heading")
+        );
+        assert!(messages.lookup(&fr, "nope").starts_with(UNKNOWN_MESSAGE));
+    }
+
+    #[test]
+    fn a_new_language_needs_every_message() {
+        let complete: String =
+            REFERENCE.replace("language-name = English", "language-name = Esperanto");
+        let messages = Messages::new(vec![files("eo", &[&complete])]).expect("messages");
+        let languages = Languages::new(&messages, "eo").expect("languages");
+        let eo = languages.get(languages.default_index());
+        assert_eq!((eo.tag.as_str(), eo.name.as_str()), ("eo", "Esperanto"));
+        assert_eq!(languages.all().len(), LOCALES.locales().count() + 1);
+
+        let error = Messages::new(vec![files(
+            "sv",
+            &["language-name = Svenska\npage-title = Nere"],
+        )])
+        .expect_err("incomplete");
+        let error = error.to_string();
+        assert!(
+            error.starts_with("locales/sv: sv is not a built-in language"),
+            "{error}"
+        );
+        assert!(
+            error.contains("page-heading") && error.contains("problem-detail"),
+            "{error}"
+        );
+        assert!(!error.contains("page-title,"), "{error}");
+    }
+
+    #[test]
+    fn a_message_defined_twice_names_the_file() {
+        let error = Messages::new(vec![files("de", &["page-title = A", "page-title = B"])])
+            .expect_err("duplicate");
+        let error = error.to_string();
+        assert!(error.starts_with("locales/de/1.ftl: "), "{error}");
+        assert!(error.contains("page-title"), "{error}");
     }
 }

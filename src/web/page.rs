@@ -1,26 +1,35 @@
 //! The maintenance page and the JSON problem document, rendered once per (language, state
 //! version) and then served from memory.
+//!
+//! The built-in template, stylesheet and translations are compiled in; a page directory
+//! ([`PageOptions::page_dir`]) may replace the template, the stylesheet and single messages, add
+//! a logo and whole languages. Everything is checked when [`Pages::new`] runs, so a broken
+//! override stops start-up instead of failing visitors.
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use anyhow::{Context as _, bail};
 use arc_swap::ArcSwap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use fluent_templates::{FluentLoader, Loader};
 use poem::http::HeaderValue;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::locale::{LOCALES, Languages};
+use super::brand::{Brand, TEMPLATE_FILE};
+use super::locale::{Languages, Messages, UNKNOWN_MESSAGE};
 use crate::state::{MaintenanceState, Mode};
 
 const TEMPLATE: &str = "maintenance.html";
+const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.tera");
 const STYLE: &str = include_str!("../../templates/maintenance.css");
 const SCRIPT: &str = include_str!("../../templates/maintenance.js");
-/// The public status the page polls.
+/// The public status the page polls, below [`PageOptions::prefix`].
 pub const STATUS_URL: &str = "/api/status";
 /// A stable identifier of the problem type in JSON answers (RFC 9457 `type`).
 pub const PROBLEM_TYPE: &str = "urn:downtime:problem:maintenance";
@@ -31,6 +40,36 @@ const REFRESH_SECS: u32 = 30;
 const MAX_HTTP_DATE_SECS: i64 = 253_402_300_799;
 /// The longest `Retry-After` in seconds, for an end too far away to write as a date.
 const MAX_RETRY_SECS: i64 = 7 * 24 * 3600;
+
+/// How the maintenance page is built.
+#[derive(Clone, Debug)]
+pub struct PageOptions {
+    /// The language served when none of the visitor's is available (a tag such as `en-US`).
+    pub default_language: String,
+    /// Where downtime's own routes are mounted (`/_downtime`), empty at the root: the page's
+    /// script polls `<prefix>/api/status`.
+    pub prefix: String,
+    /// A directory of overrides, read once at start:
+    /// `maintenance.html.tera` (the template), `maintenance.css` (the stylesheet), `logo.svg`
+    /// or `logo.png` (at most 256 KiB, inlined), and `locales/<lang>/*.ftl` (single messages of
+    /// a built-in language, or a new language with every message en-US has). Missing pieces
+    /// keep the built-in ones; other files at the top are ignored.
+    ///
+    /// The page's Content-Security-Policy allows only the inline `{{ style }}` and
+    /// `{{ script }}` a template is given (by their hashes) and `data:` images, so a template
+    /// brings its looks through `maintenance.css` and its pictures through the logo.
+    pub page_dir: Option<PathBuf>,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        PageOptions {
+            default_language: "en-US".into(),
+            prefix: String::new(),
+            page_dir: None,
+        }
+    }
+}
 
 /// What a gated request is answered with, in one language.
 #[derive(Clone, Debug)]
@@ -60,7 +99,11 @@ impl Rendition {
 /// The renderer and its cache.
 pub struct Pages {
     tera: tera::Tera,
-    languages: Arc<Languages>,
+    messages: Arc<Messages>,
+    languages: Languages,
+    style: String,
+    logo: Option<String>,
+    status_url: String,
     csp: HeaderValue,
     current: ArcSwap<Rendition>,
 }
@@ -69,35 +112,86 @@ impl std::fmt::Debug for Pages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages")
             .field("csp", &self.csp)
+            .field("status_url", &self.status_url)
             .finish_non_exhaustive()
     }
 }
 
 impl Pages {
-    /// Compiles the template for `languages`.
+    /// Reads the overrides in `options.page_dir`, if any, compiles the template and renders it
+    /// once in every language, so whatever would fail later fails now.
     ///
     /// # Errors
-    /// The template does not compile.
-    pub fn new(languages: Arc<Languages>) -> anyhow::Result<Self> {
+    /// The prefix is not a path; the default language is not available; a file of the page
+    /// directory is unreadable or broken: the template does not compile or does not render, a
+    /// Fluent file has syntax errors, a new language lacks messages, the logo is too large.
+    /// The message names the file (or, for missing messages, their ids).
+    pub fn new(options: &PageOptions) -> anyhow::Result<Self> {
+        let status_url = status_url(&options.prefix)?;
+        let brand = match &options.page_dir {
+            Some(dir) => Brand::load(dir)?,
+            None => Brand::default(),
+        };
+        let messages = Arc::new(Messages::new(brand.locales)?);
+        let languages = Languages::new(&messages, &options.default_language)?;
+        let (template_name, template) = match &brand.template {
+            Some((path, source)) => (path.display().to_string(), source.as_str()),
+            None => (format!("built-in {TEMPLATE_FILE}"), TEMPLATE_SOURCE),
+        };
         let mut tera = tera::Tera::new();
-        tera.register_function("fluent", FluentLoader::new(&*LOCALES));
-        tera.add_raw_template(
-            TEMPLATE,
-            include_str!("../../templates/maintenance.html.tera"),
-        )?;
+        tera.register_function("fluent", FluentLoader::new(Arc::clone(&messages)));
+        tera.add_raw_template(TEMPLATE, template)
+            .with_context(|| format!("{template_name}: the template does not compile"))?;
+        let style = brand.style.unwrap_or_else(|| STYLE.to_owned());
+        // The hashes of what is actually served, so an operator's stylesheet is allowed too.
         let csp = format!(
             "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src 'self' data:; \
              base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            sha256_source(STYLE),
+            sha256_source(&style),
             sha256_source(SCRIPT)
         );
         let initial = Rendition::new(&MaintenanceState::initial(), languages.all().len());
-        Ok(Pages {
+        let pages = Pages {
             tera,
+            messages,
             languages,
+            style,
+            logo: brand.logo,
+            status_url,
             csp: HeaderValue::try_from(csp)?,
             current: ArcSwap::from_pointee(initial),
-        })
+        };
+        pages.check(&template_name)?;
+        Ok(pages)
+    }
+
+    /// Renders sample states in every language: a template that fails, or asks for a message
+    /// no language has, is refused at start rather than shown to visitors.
+    fn check(&self, template_name: &str) -> anyhow::Result<()> {
+        for state in sample_states() {
+            for (index, language) in self.languages.all().iter().enumerate() {
+                let html = self.render_html(&state, index).with_context(|| {
+                    format!(
+                        "{template_name}: the template fails to render in {}",
+                        language.tag
+                    )
+                })?;
+                if let Some(at) = html.find(UNKNOWN_MESSAGE) {
+                    // The template escaped the quotes around the id.
+                    let unknown: String = html[at + UNKNOWN_MESSAGE.len()..]
+                        .replace("&quot;", "\"")
+                        .chars()
+                        .take_while(|c| *c != '<' && *c != '\n')
+                        .take(80)
+                        .collect();
+                    bail!(
+                        "{template_name}: the page in {} asks for an unknown message {unknown}",
+                        language.tag
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The languages pages are rendered in.
@@ -168,9 +262,10 @@ impl Pages {
         let mut ctx = tera::Context::new();
         ctx.insert("lang", &language.tag);
         ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
-        ctx.insert("style", STYLE);
+        ctx.insert("style", &self.style);
         ctx.insert("script", SCRIPT);
-        ctx.insert("status_url", STATUS_URL);
+        ctx.insert("logo", self.logo.as_deref().unwrap_or_default());
+        ctx.insert("status_url", &self.status_url);
         ctx.insert("poll_secs", &POLL_SECS);
         ctx.insert("refresh_secs", &REFRESH_SECS);
         ctx.insert("read_only", &(state.mode == Mode::ReadOnly));
@@ -191,9 +286,9 @@ impl Pages {
         };
         let doc = Problem {
             kind: PROBLEM_TYPE,
-            title: LOCALES.lookup(lang, "problem-title"),
+            title: self.messages.lookup(lang, "problem-title"),
             status: 503,
-            detail: LOCALES.lookup(lang, detail_key),
+            detail: self.messages.lookup(lang, detail_key),
             code: "maintenance",
             mode: state.mode,
             message: state.message.as_deref(),
@@ -232,6 +327,41 @@ fn retry_after(state: &MaintenanceState, now: DateTime<Utc>) -> HeaderValue {
     } else {
         seconds
     }
+}
+
+/// `<prefix>/api/status`, for a prefix that is a plain absolute path (`/_downtime`, or empty).
+fn status_url(prefix: &str) -> anyhow::Result<String> {
+    let prefix = prefix.trim_end_matches('/');
+    let is_path = prefix.is_empty()
+        || (prefix.starts_with('/')
+            // `//host` would be another site.
+            && !prefix.starts_with("//")
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b)));
+    if !is_path {
+        bail!("the route prefix {prefix:?} is not a path such as /_downtime");
+    }
+    Ok(format!("{prefix}{STATUS_URL}"))
+}
+
+/// States that walk every branch of the built-in template: a full window with a message and an
+/// end, and a read-only one with neither.
+fn sample_states() -> [MaintenanceState; 2] {
+    let full = MaintenanceState {
+        enabled: true,
+        mode: Mode::Full,
+        message: Some("Sample message".into()),
+        ends_at: Some(Utc::now() + TimeDelta::hours(2)),
+        ..MaintenanceState::initial()
+    };
+    let read_only = MaintenanceState {
+        enabled: true,
+        mode: Mode::ReadOnly,
+        retry_after_secs: 3 * 3600,
+        ..MaintenanceState::initial()
+    };
+    [full, read_only]
 }
 
 #[derive(Serialize)]
@@ -289,8 +419,7 @@ mod tests {
 
     #[test]
     fn a_page_is_rendered_once_per_language_and_version() {
-        let languages = Arc::new(Languages::load("en-US").expect("languages"));
-        let pages = Pages::new(languages).expect("pages");
+        let pages = Pages::new(&PageOptions::default()).expect("pages");
         let v2 = MaintenanceState {
             version: 2,
             enabled: true,
@@ -358,6 +487,36 @@ mod tests {
             .expect("1960")
             .to_utc();
         assert_eq!(Rendition::new(&ending(old), 1).retry_after(), "120");
+    }
+
+    #[test]
+    fn the_status_url_follows_the_prefix() {
+        assert_eq!(status_url("").expect("root"), "/api/status");
+        assert_eq!(status_url("/").expect("root"), "/api/status");
+        assert_eq!(
+            status_url("/_downtime/").expect("prefix"),
+            "/_downtime/api/status"
+        );
+        for bad in ["_downtime", "//evil.example", "/a b", "/a\"b", "https://x"] {
+            assert!(status_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_page_polls_the_status_below_the_prefix() {
+        let pages = Pages::new(&PageOptions {
+            prefix: "/_downtime".into(),
+            ..PageOptions::default()
+        })
+        .expect("pages");
+        let state = MaintenanceState {
+            version: 2,
+            enabled: true,
+            ..MaintenanceState::initial()
+        };
+        let html =
+            String::from_utf8_lossy(&pages.rendered(&pages.for_state(&state), 0).html).into_owned();
+        assert!(html.contains("data-status-url=\"/_downtime/api/status\""));
     }
 
     #[test]

@@ -2,13 +2,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use chrono::{TimeDelta, Utc};
-use downtime::state::{Mode, Settings};
+use downtime::gate::{Gate, Rules};
+use downtime::state::{Live, MaintenanceState, Mode, Settings};
+use downtime::web::page::{PageOptions, Pages};
 use fluent_syntax::ast;
 use fluent_templates::fluent_bundle::FluentResource;
+use poem::endpoint::make_sync;
 use poem::http::StatusCode;
+use poem::test::TestClient;
+use poem::{Endpoint, EndpointExt, Route};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{TestApp, header, json, spawn_app, sqlite, text};
@@ -402,6 +408,16 @@ async fn a_state_change_replaces_the_cached_page() {
     assert!(!second.contains("first message"));
 }
 
+/// The SHA-256 of the text between `open` and `close` in `body`, as a CSP source.
+fn csp_hash(body: &str, open: &str, close: &str) -> String {
+    let start = body.find(open).expect(open) + open.len();
+    let end = start + body[start..].find(close).expect(close);
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body[start..end]))
+    )
+}
+
 #[tokio::test]
 async fn the_language_links_can_only_be_paths_on_this_site() {
     let db = sqlite();
@@ -424,4 +440,298 @@ async fn the_language_links_can_only_be_paths_on_this_site() {
     // Without the script, the links are relative to the page.
     assert!(body.contains("<a href=\"?lang=de\""));
     assert!(!body.contains("href=\"//"));
+}
+
+/// A directory of overrides, removed on drop.
+struct PageDir(tempfile::TempDir);
+
+impl PageDir {
+    fn new() -> Self {
+        PageDir(tempfile::tempdir().expect("temp dir"))
+    }
+
+    fn with(self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        let path = self.0.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+        self
+    }
+
+    fn options(&self) -> PageOptions {
+        PageOptions {
+            page_dir: Some(self.0.path().to_owned()),
+            ..PageOptions::default()
+        }
+    }
+
+    /// `Pages::new`'s error for this directory, with its causes.
+    fn error(&self) -> String {
+        format!(
+            "{:#}",
+            Pages::new(&self.options()).expect_err("a broken override")
+        )
+    }
+}
+
+/// A one-route site behind a gate answering with `pages`, maintenance switched on.
+fn gated(pages: Pages) -> TestClient<impl Endpoint> {
+    let live = Live::new(MaintenanceState {
+        enabled: true,
+        version: 2,
+        ..MaintenanceState::initial()
+    });
+    let site = Route::new().at("/", make_sync(|_| "home")).with(Gate::new(
+        live,
+        Arc::new(pages),
+        Rules::default(),
+    ));
+    TestClient::new(site)
+}
+
+async fn gated_page(
+    client: &TestClient<impl Endpoint>,
+    path: &str,
+    accept_language: Option<&str>,
+) -> poem::test::TestResponse {
+    let mut req = client.get(path).header("accept", "text/html");
+    if let Some(al) = accept_language {
+        req = req.header("accept-language", al);
+    }
+    let resp = req.send().await;
+    resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    resp
+}
+
+/// The en-US messages with a few replaced: a complete new language.
+fn english_with(replacements: &[(&str, &str)]) -> String {
+    let mut source = std::fs::read_to_string(format!("{LOCALES}/en-US/main.ftl")).expect("en-US");
+    for (from, to) in replacements {
+        assert!(source.contains(from), "{from}");
+        source = source.replace(from, to);
+    }
+    source
+}
+
+#[tokio::test]
+async fn an_overridden_message_shows_while_the_others_stay_built_in() {
+    let dir = PageDir::new()
+        .with(
+            "locales/de/brand.ftl",
+            "page-heading = Gleich wieder da, versprochen\n",
+        )
+        .with("notes.txt", "files the page does not know are ignored");
+    let client = gated(Pages::new(&dir.options()).expect("pages"));
+    let de = &locales()["de"];
+
+    let body = text(gated_page(&client, "/maintenance?lang=de", None).await).await;
+    assert!(
+        body.contains("<h1>Gleich wieder da, versprochen</h1>"),
+        "{body}"
+    );
+    let title = de["page-title"].as_deref().expect("plain");
+    assert!(body.contains(&format!("<title>{title}</title>")), "{body}");
+
+    let en = text(gated_page(&client, "/maintenance", None).await).await;
+    let heading = locales()["en-US"]["page-heading"].clone().expect("plain");
+    assert!(en.contains(&format!("<h1>{heading}</h1>")), "{en}");
+}
+
+#[tokio::test]
+async fn a_new_language_is_negotiable_by_accept_language_and_query() {
+    let esperanto = english_with(&[
+        ("language-name = English", "language-name = Esperanto"),
+        (
+            "page-heading = We’ll be back soon",
+            "page-heading = Ni baldaŭ revenos",
+        ),
+    ]);
+    let dir = PageDir::new().with("locales/eo/main.ftl", esperanto);
+    let client = gated(Pages::new(&dir.options()).expect("pages"));
+
+    let resp = gated_page(&client, "/maintenance", Some("eo, en;q=0.5")).await;
+    assert_eq!(header(&resp, "content-language"), Some("eo"));
+    let body = text(resp).await;
+    assert!(body.contains("<html lang=\"eo\" dir=\"ltr\">"));
+    assert!(body.contains("<h1>Ni baldaŭ revenos</h1>"));
+
+    let resp = gated_page(&client, "/maintenance?lang=eo", Some("de")).await;
+    assert_eq!(header(&resp, "content-language"), Some("eo"));
+    assert!(
+        header(&resp, "set-cookie").is_some_and(|c| c.starts_with("downtime_lang=eo;")),
+        "the choice is remembered"
+    );
+    // The other languages offer it in their switcher, under its own name.
+    let de = text(gated_page(&client, "/maintenance?lang=de", None).await).await;
+    assert!(de.contains("data-lang=\"eo\">Esperanto</a>"), "{de}");
+
+    // It may be the default, too.
+    let options = PageOptions {
+        default_language: "eo".into(),
+        ..dir.options()
+    };
+    let client = gated(Pages::new(&options).expect("pages"));
+    let resp = gated_page(&client, "/maintenance", Some("xx")).await;
+    assert_eq!(header(&resp, "content-language"), Some("eo"));
+}
+
+#[tokio::test]
+async fn an_overridden_stylesheet_is_served_under_its_own_hash() {
+    let css = "body{background:#123456;color:#fff}\n";
+    let dir = PageDir::new().with("maintenance.css", css);
+    let client = gated(Pages::new(&dir.options()).expect("pages"));
+
+    let resp = gated_page(&client, "/maintenance", None).await;
+    let csp = header(&resp, "content-security-policy")
+        .expect("csp")
+        .to_owned();
+    let body = text(resp).await;
+    assert!(body.contains(&format!("<style>{css}</style>")));
+    assert!(
+        csp.contains(&format!(
+            "style-src {};",
+            csp_hash(&body, "<style>", "</style>")
+        )),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(&format!(
+            "script-src {};",
+            csp_hash(&body, "<script>", "</script>")
+        )),
+        "{csp}"
+    );
+
+    let built_in = gated(Pages::new(&PageOptions::default()).expect("pages"));
+    let built_in = text(gated_page(&built_in, "/maintenance", None).await).await;
+    assert!(
+        !csp.contains(&csp_hash(&built_in, "<style>", "</style>")),
+        "the built-in style is not allowed"
+    );
+}
+
+#[tokio::test]
+async fn a_logo_is_inlined_as_a_data_uri() {
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle cx=\"5\" cy=\"5\" r=\"4\"/></svg>";
+    let dir = PageDir::new().with("logo.svg", svg);
+    let client = gated(Pages::new(&dir.options()).expect("pages"));
+
+    let resp = gated_page(&client, "/maintenance", None).await;
+    let csp = header(&resp, "content-security-policy")
+        .expect("csp")
+        .to_owned();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    let body = text(resp).await;
+    let uri = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    );
+    assert!(
+        body.contains(&format!("<img class=\"logo\" src=\"{uri}\" alt=\"\">")),
+        "{body}"
+    );
+    assert!(!body.contains("<svg class=\"icon\""));
+
+    let built_in = gated(Pages::new(&PageOptions::default()).expect("pages"));
+    let built_in = text(gated_page(&built_in, "/maintenance", None).await).await;
+    assert!(built_in.contains("<svg class=\"icon\""));
+    assert!(!built_in.contains("<img"));
+}
+
+#[tokio::test]
+async fn an_overridden_template_and_prefix_are_used() {
+    let template = "<!doctype html><html lang=\"{{ lang }}\"><style>{{ style | safe }}</style>\
+<h1>{{ fluent(key=\"page-heading\", lang=lang) }}: {{ fluent(key=\"brand-name\", lang=lang) }}</h1>\
+<main data-status-url=\"{{ status_url }}\"></main><script>{{ script | safe }}</script></html>";
+    let dir = PageDir::new()
+        .with("maintenance.html.tera", template)
+        .with("locales/en-US/brand.ftl", "brand-name = Example Shop\n");
+    let options = PageOptions {
+        prefix: "/_downtime".into(),
+        ..dir.options()
+    };
+    let client = gated(Pages::new(&options).expect("pages"));
+
+    let body = text(gated_page(&client, "/maintenance?lang=fr", None).await).await;
+    let heading = locales()["fr"]["page-heading"].clone().expect("plain");
+    // A message only the default language has falls back to it.
+    assert!(
+        body.contains(&format!(
+            "<h1>{}: Example Shop</h1>",
+            heading.replace('\'', "&#39;")
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("data-status-url=\"/_downtime/api/status\""),
+        "{body}"
+    );
+}
+
+#[test]
+fn broken_overrides_fail_at_start_naming_the_file() {
+    let cases: Vec<(PageDir, &[&str])> = vec![
+        (
+            PageDir::new().with("maintenance.html.tera", "<h1>{% if %}</h1>"),
+            &["maintenance.html.tera: the template does not compile"],
+        ),
+        (
+            PageDir::new().with(
+                "maintenance.html.tera",
+                "<h1>{{ no_such_value.field }}</h1>",
+            ),
+            &["maintenance.html.tera: the template fails to render in "],
+        ),
+        (
+            PageDir::new().with(
+                "maintenance.html.tera",
+                "<h1>{{ fluent(key=\"brand-nme\", lang=lang) }}</h1>",
+            ),
+            &[
+                "maintenance.html.tera: the page in ",
+                "unknown message",
+                "brand-nme",
+            ],
+        ),
+        (
+            PageDir::new().with(
+                "locales/fr/main.ftl",
+                "page-title = Bonjour\npage-heading Oups\n",
+            ),
+            &["main.ftl: Fluent syntax error, line 2"],
+        ),
+        (
+            PageDir::new().with(
+                "locales/sv/main.ftl",
+                "language-name = Svenska\npage-title = Underhåll\n",
+            ),
+            &[
+                "sv: sv is not a built-in language",
+                "missing",
+                "page-heading",
+                "problem-detail-read-only",
+            ],
+        ),
+        (
+            PageDir::new().with("logo.png", vec![0x89; 300 * 1024]),
+            &["logo.png: 307200 bytes; a logo may have at most 262144"],
+        ),
+        (
+            PageDir::new().with("maintenance.css", vec![0xff, 0xfe, 0x00]),
+            &["cannot read ", "maintenance.css"],
+        ),
+    ];
+    for (dir, expected) in cases {
+        let error = dir.error();
+        for part in expected {
+            assert!(error.contains(part), "{part:?} not in {error:?}");
+        }
+    }
+    // A missing directory is an error too, not an empty brand.
+    let gone = PageDir::new().options();
+    let missing = PageOptions {
+        page_dir: gone.page_dir.map(|dir| dir.join("nope")),
+        ..gone
+    };
+    let error = format!("{:#}", Pages::new(&missing).expect_err("missing dir"));
+    assert!(error.contains("cannot read the page directory"), "{error}");
 }
