@@ -3,15 +3,13 @@
 
 use poem::listener::TcpListener;
 use poem::middleware::{CatchPanic, Tracing};
-use poem::{EndpointExt, Route, Server};
+use poem::{EndpointExt, Server};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     downtime::telemetry::init(true);
     let bind = std::env::var("BARE_BIND").unwrap_or_else(|_| "127.0.0.1:3100".into());
-    let app = Route::new()
-        .nest("/api/demo", downtime::web::demo::api_routes())
-        .nest("/", downtime::web::demo::routes()?)
+    let app = downtime::web::demo::site()?
         .with(CatchPanic::new())
         .with(Tracing);
     println!("bare listening on http://{bind}");

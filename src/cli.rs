@@ -11,12 +11,13 @@ use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::superusers::{self, Kind};
-use crate::config::{DatabaseArgs, ServeConfig};
-use crate::startup::{Application, open_store};
+use crate::config::{Config, DatabaseArgs};
+use crate::startup::Application;
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings,
-    StoreError,
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
+    Window, WriteError,
 };
+use crate::web::demo;
 
 /// Maintenance mode for Poem web applications: the server, and the switch.
 #[derive(Debug, Parser)]
@@ -32,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the site behind the gate (the default command).
-    Serve(Box<ServeConfig>),
+    Serve(Box<Config>),
     /// Switch maintenance on, now or for a window.
     On(OnArgs),
     /// Switch maintenance off.
@@ -150,7 +151,7 @@ struct OnArgs {
     #[arg(long = "allow-ip", value_name = "CIDR", value_parser = crate::state::parse_network)]
     allow_ips: Vec<ipnet::IpNet>,
     /// Keep this path prefix open (repeatable: `--open-path /status`).
-    #[arg(long = "open-path", value_name = "PATH", value_parser = crate::config::open_path)]
+    #[arg(long = "open-path", value_name = "PATH", value_parser = crate::state::parse_open_path)]
     open_paths: Vec<String>,
     /// `Retry-After` while no end time is known (`5m`).
     #[arg(long, value_name = "DURATION", value_parser = retry_after)]
@@ -194,7 +195,7 @@ impl Cli {
                     eprintln!("error: {message}");
                     return ExitCode::from(2);
                 }
-                if let Some(StoreError::Invalid(invalid)) = error.downcast_ref::<StoreError>() {
+                if let Some(WriteError::Invalid(invalid)) = error.downcast_ref::<WriteError>() {
                     eprintln!("error: {invalid}");
                     return ExitCode::from(2);
                 }
@@ -214,93 +215,51 @@ impl Cli {
     async fn dispatch(self) -> anyhow::Result<()> {
         let url = self.database.database_url;
         let command = match self.command {
-            None => Command::Serve(Box::new(ServeConfig::from_env()?)),
+            None => Command::Serve(Box::new(
+                Config::from_env().map_err(|e| Usage(first_paragraph(&e)))?,
+            )),
             Some(command) => command,
         };
         match command {
             Command::Serve(config) => {
-                let app = Application::build(&config, &url).await?;
-                println!("downtime listening on http://{}", app.local_addr());
-                let _ = std::io::stdout().flush();
-                tracing::info!(addr = %app.local_addr(), "listening");
-                app.run_until_stopped().await?;
+                serve(Config {
+                    database_url: url,
+                    ..*config
+                })
+                .await?
             }
-            Command::Superuser(command) => {
-                let store = open_store(&url).await?;
-                let db = store.db();
-                match command {
-                    SuperuserCommand::Add(args) => {
-                        let (kind, issuer, value) = args.rule();
-                        if superusers::add(db, kind, issuer, value, &actor()).await? {
-                            println!("added superuser: {}", args.describe());
-                        } else {
-                            println!("already a superuser: {}", args.describe());
-                        }
-                    }
-                    SuperuserCommand::Remove(args) => {
-                        let (kind, issuer, value) = args.rule();
-                        if superusers::remove(db, kind, issuer, value).await? {
-                            println!("removed superuser: {}", args.describe());
-                        } else {
-                            return Err(
-                                Usage(format!("no such superuser: {}", args.describe())).into()
-                            );
-                        }
-                    }
-                    SuperuserCommand::List { json } => {
-                        let entries = superusers::list(db).await?;
-                        if json {
-                            println!("{}", serde_json::to_string_pretty(&entries)?);
-                        } else if entries.is_empty() {
-                            println!("no superusers recorded");
-                        } else {
-                            for e in &entries {
-                                let who = match e.kind.as_str() {
-                                    "subject" => format!("{} at {}", e.value, e.issuer),
-                                    _ => e.value.clone(),
-                                };
-                                println!(
-                                    "{:<8} {who}  (added by {} at {})",
-                                    e.kind,
-                                    e.added_by,
-                                    rfc3339(e.added_at)
-                                );
-                            }
-                        }
-                    }
-                }
-            }
+            Command::Superuser(command) => superuser(&url, command).await?,
             Command::Openapi => println!("{}", crate::api::spec()),
             Command::Migrate => {
-                open_store(&url).await?;
+                StateService::open(&url).await?;
                 println!("database is up to date");
             }
             Command::On(args) => {
-                let settings = args.settings(Utc::now().trunc_subsecs(0))?;
-                let store = open_store(&url).await?;
-                let change = Change::by(actor()).because(args.reason);
-                let state = store.apply(settings, &change).await?;
+                let window = args.window(Utc::now().trunc_subsecs(0))?;
+                let service = StateService::open(&url).await?;
+                let state = service
+                    .apply(window, Change::by(actor()).because(args.reason))
+                    .await?;
                 println!("{}", summary(&state, Utc::now()));
             }
             Command::Off { reason } => {
-                let store = open_store(&url).await?;
-                let change = Change::by(actor()).because(reason);
-                let state = store.apply(Settings::off(), &change).await?;
+                let service = StateService::open(&url).await?;
+                let state = service
+                    .apply(Window::off(), Change::by(actor()).because(reason))
+                    .await?;
                 println!("{}", summary(&state, Utc::now()));
             }
             Command::Status { json } => {
-                let state = open_store(&url).await?.current().await?;
+                let state = StateService::open(&url).await?.current().await?;
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&StatusJson::new(&state, Utc::now()))?
-                    );
+                    let status = StatusJson::new(&state, Utc::now());
+                    println!("{}", serde_json::to_string_pretty(&status)?);
                 } else {
                     print!("{}", describe(&state, Utc::now()));
                 }
             }
             Command::History { limit, json } => {
-                let entries = open_store(&url).await?.history(limit).await?;
+                let entries = StateService::open(&url).await?.history(limit, None).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&entries)?);
                 } else if entries.is_empty() {
@@ -316,18 +275,59 @@ impl Cli {
     }
 }
 
-impl ServeConfig {
-    /// The serve settings from the environment alone (plain `downtime`, no subcommand).
-    fn from_env() -> anyhow::Result<Self> {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            config: ServeConfig,
+/// `downtime serve`: the demo site behind downtime, until a signal.
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config, demo::site()?).await?;
+    println!("downtime listening on http://{}", app.local_addr());
+    let _ = std::io::stdout().flush();
+    tracing::info!(addr = %app.local_addr(), "listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// `downtime superuser add|remove|list`.
+async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
+    let service = StateService::open(url).await?;
+    let db = service.db();
+    match command {
+        SuperuserCommand::Add(args) => {
+            let (kind, issuer, value) = args.rule();
+            let verb = if superusers::add(db, kind, issuer, value, &actor()).await? {
+                "added superuser"
+            } else {
+                "already a superuser"
+            };
+            println!("{verb}: {}", args.describe());
         }
-        Only::try_parse_from(["downtime"])
-            .map(|only| only.config)
-            .map_err(|e| anyhow::Error::new(Usage(first_paragraph(&e.render().to_string()))))
+        SuperuserCommand::Remove(args) => {
+            let (kind, issuer, value) = args.rule();
+            if !superusers::remove(db, kind, issuer, value).await? {
+                return Err(Usage(format!("no such superuser: {}", args.describe())).into());
+            }
+            println!("removed superuser: {}", args.describe());
+        }
+        SuperuserCommand::List { json } => {
+            let entries = superusers::list(db).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else if entries.is_empty() {
+                println!("no superusers recorded");
+            }
+            for e in entries.iter().filter(|_| !json) {
+                let who = match e.kind {
+                    Kind::Subject => format!("{} at {}", e.value, e.issuer),
+                    Kind::Email | Kind::Client => e.value.clone(),
+                };
+                println!(
+                    "{:<8} {who}  (added by {} at {})",
+                    e.kind,
+                    e.added_by,
+                    rfc3339(e.added_at)
+                );
+            }
+        }
     }
+    Ok(())
 }
 
 /// clap's message up to its first blank line, on one line, without the `error: ` prefix.
@@ -350,22 +350,17 @@ impl std::fmt::Display for Usage {
 impl std::error::Error for Usage {}
 
 impl OnArgs {
-    fn settings(&self, now: DateTime<Utc>) -> anyhow::Result<Settings> {
-        let starts_at = self.from;
+    /// The window these flags ask for; the state service checks its rules when applying it.
+    fn window(&self, now: DateTime<Utc>) -> anyhow::Result<Window> {
         let ends_at = match (self.for_, self.until) {
             (Some(length), _) => {
                 let length =
                     chrono::Duration::from_std(length).map_err(|e| Usage(e.to_string()))?;
-                Some(starts_at.unwrap_or(now) + length)
+                Some(self.from.unwrap_or(now) + length)
             }
             (None, until) => until,
         };
-        if let Some(end) = ends_at
-            && end <= now
-        {
-            return Err(Usage(format!("--until {} is in the past", rfc3339(end))).into());
-        }
-        let settings = Settings {
+        Ok(Window {
             enabled: true,
             mode: if self.read_only {
                 Mode::ReadOnly
@@ -373,14 +368,12 @@ impl OnArgs {
                 Mode::Full
             },
             message: self.message.clone().filter(|m| !m.trim().is_empty()),
-            starts_at,
+            starts_at: self.from,
             ends_at,
             retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
             allowed_ips: self.allow_ips.clone(),
             open_paths: self.open_paths.clone(),
-        };
-        settings.validate().map_err(|e| Usage(e.to_string()))?;
-        Ok(settings)
+        })
     }
 }
 
@@ -423,8 +416,8 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 fn phase_word(state: &MaintenanceState, now: DateTime<Utc>) -> String {
     match state.phase(now) {
         Phase::Off => "OFF".into(),
-        Phase::Active => format!("ON ({})", state.mode),
-        Phase::Scheduled => format!("SCHEDULED ({})", state.mode),
+        Phase::Active => format!("ON ({})", state.window.mode),
+        Phase::Scheduled => format!("SCHEDULED ({})", state.window.mode),
         Phase::Ended => "ENDED (the window is over)".into(),
     }
 }
@@ -432,10 +425,10 @@ fn phase_word(state: &MaintenanceState, now: DateTime<Utc>) -> String {
 /// One line after `on` or `off`.
 fn summary(state: &MaintenanceState, now: DateTime<Utc>) -> String {
     let mut line = format!("maintenance {}", phase_word(state, now));
-    if let Some(start) = state.starts_at.filter(|s| *s > now) {
+    if let Some(start) = state.window.starts_at.filter(|s| *s > now) {
         line.push_str(&format!(" from {}", rfc3339(start)));
     }
-    if let Some(end) = state.ends_at {
+    if let Some(end) = state.window.ends_at {
         line.push_str(&format!(" until {}", rfc3339(end)));
     }
     line.push_str(&format!(", version {}", state.version));
@@ -445,17 +438,20 @@ fn summary(state: &MaintenanceState, now: DateTime<Utc>) -> String {
 /// The text of `downtime status`.
 fn describe(state: &MaintenanceState, now: DateTime<Utc>) -> String {
     let mut out = format!("maintenance: {}\n", phase_word(state, now));
-    if let Some(message) = &state.message {
+    if let Some(message) = &state.window.message {
         out.push_str(&format!("message:     {message}\n"));
     }
-    if let Some(start) = state.starts_at {
+    if let Some(start) = state.window.starts_at {
         out.push_str(&format!("starts:      {}\n", rfc3339(start)));
     }
-    if let Some(end) = state.ends_at {
+    if let Some(end) = state.window.ends_at {
         out.push_str(&format!("ends:        {}\n", rfc3339(end)));
     }
-    if state.enabled {
-        out.push_str(&format!("retry after: {}s\n", state.retry_after_secs));
+    if state.window.enabled {
+        out.push_str(&format!(
+            "retry after: {}s\n",
+            state.window.retry_after_secs
+        ));
     }
     out.push_str(&format!(
         "version:     {} (by {} at {})\n",
@@ -467,17 +463,12 @@ fn describe(state: &MaintenanceState, now: DateTime<Utc>) -> String {
 }
 
 fn history_line(entry: &AuditEntry) -> String {
-    let after: Option<MaintenanceState> = serde_json::from_value(entry.after.clone()).ok();
-    let what = after.map_or_else(
-        || "?".to_owned(),
-        |s| {
-            if s.enabled {
-                format!("on ({})", s.mode)
-            } else {
-                "off".to_owned()
-            }
-        },
-    );
+    let after = &entry.after.window;
+    let what = if after.enabled {
+        format!("on ({})", after.mode)
+    } else {
+        "off".to_owned()
+    };
     let mut line = format!(
         "v{:<4} {}  {:<10} {}",
         entry.version,

@@ -1,12 +1,14 @@
-//! Typed settings, from flags and environment variables (each flag names its variable).
+//! Typed settings, from flags and environment variables (each flag names its variable), or
+//! set in code through [`crate::Downtime::builder`].
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
-use crate::gate::Rules;
+use crate::http::DEFAULT_MAX_BODY_BYTES;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
@@ -28,9 +30,31 @@ pub enum Toggle {
     Off,
 }
 
-/// How `downtime serve` runs.
+/// Everything `downtime serve` can be told, and so everything the library can: each field is
+/// a flag and an environment variable, with the defaults of [`Config::default`].
 #[derive(Args, Clone, Debug)]
-pub struct ServeConfig {
+pub struct Config {
+    /// Where the state lives (set from `--database-url` / `DATABASE_URL`, shared by every
+    /// command).
+    #[arg(skip = DEFAULT_DATABASE_URL.to_owned())]
+    pub database_url: String,
+
+    /// Mount downtime's own routes (`/maintenance`, `/api/…`, `/auth/…`, `/healthz`,
+    /// `/readyz`) under this prefix, such as `/_downtime`, so they never collide with the
+    /// site's; empty mounts them at the root.
+    #[arg(long, env = "DOWNTIME_PREFIX", default_value = "", value_parser = prefix)]
+    pub prefix: String,
+
+    /// A directory of page overrides: `maintenance.html.tera`, `maintenance.css`, a logo
+    /// (`logo.svg` or `logo.png`) and `locales/<language>/*.ftl`; what it lacks stays built in.
+    #[arg(long, env = "DOWNTIME_PAGE_DIR")]
+    pub page_dir: Option<PathBuf>,
+
+    /// The largest request body read by downtime's routes and the demo site, in bytes
+    /// (`64KiB`, `1MiB` or a number).
+    #[arg(long, env = "DOWNTIME_MAX_BODY", default_value = "64KiB", value_parser = byte_size)]
+    pub max_body: usize,
+
     /// Address and port to listen on.
     #[arg(long, env = "DOWNTIME_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
@@ -45,7 +69,7 @@ pub struct ServeConfig {
     pub serve_in_place: bool,
 
     /// Extra path prefixes that stay open during maintenance, comma-separated (`/status,/blog`).
-    #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = open_path)]
+    #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path)]
     pub open_paths: Vec<String>,
 
     /// Refuse API writes that do not send `If-Match` (428), so no change is made blind.
@@ -70,10 +94,14 @@ pub struct ServeConfig {
     pub auth: AuthConfig,
 }
 
-impl Default for ServeConfig {
+impl Default for Config {
     /// The same values as the flags' defaults.
     fn default() -> Self {
-        ServeConfig {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            prefix: String::new(),
+            page_dir: None,
+            max_body: DEFAULT_MAX_BODY_BYTES,
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             maintenance_mode: None,
             serve_in_place: false,
@@ -82,34 +110,73 @@ impl Default for ServeConfig {
             require_if_match: false,
             default_language: "en-US".into(),
             poll_interval: Duration::from_millis(500),
-            auth: AuthConfig {
-                oidc_scopes: "openid email profile".into(),
-                groups_claim: "groups".into(),
-                session_ttl: Duration::from_secs(8 * 3600),
-                ..AuthConfig::default()
-            },
+            auth: AuthConfig::default(),
         }
     }
 }
 
-impl ServeConfig {
-    /// The gate's rules from these settings.
-    pub fn rules(&self) -> Rules {
-        Rules {
-            open_paths: self.open_paths.clone(),
-            serve_in_place: self.serve_in_place,
-            trusted_proxies: self.trusted_proxies.clone(),
-            ..Rules::default()
+impl Config {
+    /// The settings from the environment alone (`DATABASE_URL`, `DOWNTIME_*`,
+    /// `MAINTENANCE_MODE`), as `downtime serve` reads them: for an app that embeds downtime
+    /// and wants the same configuration.
+    ///
+    /// # Errors
+    /// A variable holds a value its flag would refuse; the message names it.
+    pub fn from_env() -> Result<Self, String> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            database: DatabaseArgs,
+            #[command(flatten)]
+            config: Config,
         }
+        Only::try_parse_from(["downtime"])
+            .map(|only| Config {
+                database_url: only.database.database_url,
+                ..only.config
+            })
+            .map_err(|e| e.render().to_string())
     }
 }
 
-/// Parses a path prefix kept open (`/status`; a trailing slash is dropped).
+/// A mount prefix: empty, or `/x…` without a trailing slash.
 ///
 /// # Errors
 /// Not a path prefix.
-pub fn open_path(value: &str) -> Result<String, String> {
-    crate::state::parse_open_path(value.trim())
+pub fn prefix(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() || value == "/" {
+        return Ok(String::new());
+    }
+    crate::state::parse_open_path(value)
+}
+
+/// A size in bytes: `65536`, `64KiB`, `64kB`, `1MiB`, `1MB`.
+///
+/// # Errors
+/// Not a size, or zero.
+pub fn byte_size(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let unit_bytes: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1_024,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1_048_576,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1_073_741_824,
+        _ => return Err(format!("{value:?} is not a size such as 64KiB or 1MiB")),
+    };
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_bytes))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{value:?} is not a size such as 64KiB or 1MiB"))
 }
 
 fn poll_interval(value: &str) -> Result<Duration, String> {
@@ -121,52 +188,26 @@ fn poll_interval(value: &str) -> Result<Duration, String> {
     }
 }
 
-/// A database URL fit for messages: the password, if any, is replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            format!("{scheme}://{masked}@{host}{}", &rest[authority_end..])
-        }
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn redact_hides_passwords_only() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db:5432/site"),
-            "postgres://app:***@db:5432/site"
-        );
-        assert_eq!(redact("postgres://app@db/site"), "postgres://app@db/site");
-        assert_eq!(
-            redact("sqlite://downtime.db?mode=rwc"),
-            "sqlite://downtime.db?mode=rwc"
-        );
-        assert_eq!(
-            redact("postgres://a:b@c@host/db"),
-            "postgres://a:***@host/db"
-        );
+    fn sizes_take_units() {
+        assert_eq!(byte_size("65536"), Ok(65_536));
+        assert_eq!(byte_size("64KiB"), Ok(65_536));
+        assert_eq!(byte_size("1 MiB"), Ok(1_048_576));
+        assert_eq!(byte_size("2mb"), Ok(2_000_000));
+        assert!(byte_size("0").is_err());
+        assert!(byte_size("lots").is_err());
+        assert!(byte_size("99999999999999999999GiB").is_err());
     }
 
     #[test]
-    fn open_paths_must_be_prefixes() {
-        assert_eq!(open_path("/status/"), Ok("/status".into()));
-        assert!(open_path("status").is_err());
-        assert!(open_path("/").is_err());
-        assert!(open_path("/a?b").is_err());
+    fn prefixes_are_empty_or_paths() {
+        assert_eq!(prefix(""), Ok(String::new()));
+        assert_eq!(prefix("/"), Ok(String::new()));
+        assert_eq!(prefix("/_downtime/"), Ok("/_downtime".into()));
+        assert!(prefix("_downtime").is_err());
     }
 }

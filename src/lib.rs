@@ -1,15 +1,80 @@
 //! # downtime
 //!
-//! Maintenance mode for Poem web applications: a [`gate::Gate`] middleware that takes a site
-//! offline for visitors while superusers keep using it, a localized maintenance page, the state
-//! in a database (SQLite or PostgreSQL) followed live by every process, and a CLI to flip it.
+//! Maintenance mode for Poem web applications: take a site offline for visitors during a
+//! migration while its superusers keep using it, and flip the switch without a code change or
+//! a restart.
+//!
+//! One builder puts all of it in front of any Poem endpoint: the [gate](gate::Gate), the
+//! localized maintenance page, the control API (`/api/maintenance`, with Swagger UI at
+//! `/api/docs`), OpenID Connect login for superusers (`/auth/…`), `/healthz` and `/readyz`,
+//! the database migrations, and the follower that keeps every process in step with the
+//! stored state.
+//!
+//! ```
+//! use downtime::Downtime;
+//! use downtime::state::{Change, Window};
+//! use poem::{Route, get, handler, http::StatusCode, test::TestClient};
+//!
+//! #[handler]
+//! fn home() -> &'static str { "the team's own page" }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> anyhow::Result<()> {
+//! # let dir = tempfile::tempdir()?;
+//! # let url = format!("sqlite://{}?mode=rwc", dir.path().join("site.db").display());
+//! let downtime = Downtime::builder()
+//!     .database_url(url)            // `sqlite://downtime.db?mode=rwc` by default
+//!     .prefix("/_downtime")         // downtime's own routes, out of the app's way
+//!     .superuser_emails(["ops@example.com"])
+//!     .build()
+//!     .await?;
+//! let app = TestClient::new(downtime.around(Route::new().at("/", get(home))));
+//! app.get("/").send().await.assert_status_is_ok();
+//!
+//! // Switch maintenance on in-process (the CLI and the API do the same).
+//! downtime.state().apply(Window::on(), Change::by("docs")).await?;
+//! let gated = app.get("/").header("accept", "application/json").send().await;
+//! gated.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+//! app.get("/_downtime/healthz").send().await.assert_status_is_ok();
+//! downtime.stop();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! In a real server, hand `downtime.around(app)` to `poem::Server::run`; see
+//! `examples/embed.rs`, which reads the same environment variables as `downtime serve`
+//! ([`Config::from_env`]).
+//!
+//! ## Modules, and which way they depend
+//!
+//! - [`http`]: small HTTP helpers (problem documents, body limits, cookies, the local-redirect
+//!   check, `Accept` q-values, URL encoding). A leaf: it imports nothing else from the crate.
+//! - [`state`]: the state, its validation, its store and the live snapshot. It imports only
+//!   the `entity` crate (and the migrations, through its one connector): no HTTP, pages or API.
+//! - [`gate`]: the middleware. It imports `state`, the page renderer ([`web::page`]) and
+//!   `http`, and defines the [`gate::Superusers`] question that `auth` answers.
+//! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
+//!   question and imports neither `api`, `web` nor the gate's internals.
+//! - [`api`] and [`web`]: the control API and the pages. They import `state`, `auth` and
+//!   `http`.
+//! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
+//!   uses only the library's public surface.
+//! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
+//!   default), used through `startup` only.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "dev-idp")]
+pub mod dev_idp;
 pub mod gate;
+pub mod http;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+
+pub use app::{Downtime, DowntimeBuilder, Oidc};
+pub use config::Config;

@@ -1,7 +1,12 @@
-//! Logging: structured events to stderr, filtered by `RUST_LOG`.
+//! Logging: structured events to stderr, filtered by `RUST_LOG`, and [`RequestLog`], one span
+//! per request.
 
 use std::io::IsTerminal as _;
+use std::time::Instant;
 
+use ipnet::IpNet;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the subscriber: `info` for the server, `warn` for short commands, unless `RUST_LOG`
@@ -18,4 +23,71 @@ pub fn init(serving: bool) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+}
+
+/// One span per request, and one event when it is answered. It records the method, the path
+/// without its query (queries carry OAuth codes and states), and the client address the gate
+/// uses: the connection's, or `X-Forwarded-For` only from a trusted proxy, never a header any
+/// client can set.
+#[derive(Clone, Debug, Default)]
+pub struct RequestLog {
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl RequestLog {
+    /// Believes `X-Forwarded-For` from `trusted_proxies` only.
+    pub fn new(trusted_proxies: Vec<IpNet>) -> Self {
+        RequestLog { trusted_proxies }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for RequestLog {
+    type Output = RequestLogEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        RequestLogEndpoint {
+            inner,
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
+    }
+}
+
+/// The endpoint [`RequestLog`] makes.
+pub struct RequestLogEndpoint<E> {
+    inner: E,
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let client = crate::gate::client_ip(&req, &self.trusted_proxies);
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %req.uri().path(),
+            client = client.map(tracing::field::display),
+        );
+        async move {
+            let started = Instant::now();
+            let result = self.inner.call(req).await.map(IntoResponse::into_response);
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            match &result {
+                Ok(resp) => {
+                    tracing::info!(status = resp.status().as_u16(), elapsed_ms, "answered");
+                }
+                Err(error) => {
+                    tracing::info!(
+                        status = error.status().as_u16(),
+                        elapsed_ms,
+                        "answered with an error"
+                    );
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
 }

@@ -1,14 +1,18 @@
-//! `ApiError`: every error the control API answers, each an RFC 9457 problem document.
+//! `ApiError` and `ReadError`: every error the control API answers, each an RFC 9457 problem
+//! document.
 
 use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 
-use super::problem::{FieldError, Problem};
 use crate::auth::AuthError;
-use crate::state::StoreError;
+use crate::http::{FieldError, Problem};
+use crate::state::{StoreError, WriteError};
 
-/// The errors of the control API.
+/// `Retry-After`, in seconds, when the database or the identity provider is away.
+const RETRY_SECS: u32 = 5;
+
+/// The errors of the operations that change the state.
 #[derive(ApiResponse, Debug)]
 pub enum ApiError {
     /// The request is malformed: not JSON, a field of the wrong type or an unknown field, a bad
@@ -67,41 +71,7 @@ pub enum ReadError {
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u32),
 }
 
-impl From<ApiError> for ReadError {
-    fn from(error: ApiError) -> Self {
-        match error {
-            ApiError::BadRequest(p) => ReadError::BadRequest(p),
-            ApiError::Unauthorized(p, challenge) => ReadError::Unauthorized(p, challenge),
-            ApiError::Forbidden(p) => ReadError::Forbidden(p),
-            ApiError::NotFound(p) => ReadError::NotFound(p),
-            ApiError::Unavailable(p, retry) => ReadError::Unavailable(p, retry),
-            // Only writes fail these ways; should a read ever, it is this server's fault.
-            other => {
-                tracing::error!(error = ?other, "a read failed the way only writes can");
-                ReadError::Unavailable(
-                    Json(Problem::from_status(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "The state cannot be read right now.",
-                    )),
-                    5,
-                )
-            }
-        }
-    }
-}
-
-impl From<StoreError> for ReadError {
-    fn from(error: StoreError) -> Self {
-        ApiError::from(error).into()
-    }
-}
-
 impl ApiError {
-    /// 400 with `detail`.
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        ApiError::BadRequest(Json(Problem::from_status(StatusCode::BAD_REQUEST, detail)))
-    }
-
     /// 422 listing each refused field.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors
@@ -145,72 +115,86 @@ impl ApiError {
     }
 }
 
+impl ReadError {
+    /// 400 with `detail`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ReadError::BadRequest(Json(Problem::from_status(StatusCode::BAD_REQUEST, detail)))
+    }
+}
+
+/// The database failed: the cause is logged here, once, and never sent.
+fn database_unavailable(error: &StoreError) -> Json<Problem> {
+    tracing::error!(%error, "the database failed");
+    Json(Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        "Database unavailable",
+        "The state cannot be read or written right now; nothing was changed. Try again shortly.",
+    ))
+}
+
+/// How an authentication failure is answered, on reads and writes alike.
+enum Refusal {
+    Unauthorized(Json<Problem>, String),
+    Forbidden(Json<Problem>),
+    Unavailable(Json<Problem>),
+}
+
+impl From<AuthError> for Refusal {
+    fn from(error: AuthError) -> Self {
+        let problem = Json(error.problem());
+        match error.challenge() {
+            Some(challenge) => Refusal::Unauthorized(problem, challenge),
+            None if error == AuthError::Forbidden => Refusal::Forbidden(problem),
+            None => Refusal::Unavailable(problem),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::MissingCredentials => ApiError::Unauthorized(
-                Json(Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "Authentication required",
-                    "no credentials",
-                )),
-                "Bearer realm=\"downtime\"".to_owned(),
-            ),
-            AuthError::Unauthenticated(detail) => {
-                let challenge = format!(
-                    "Bearer realm=\"downtime\", error=\"invalid_token\", error_description=\"{}\"",
-                    detail.replace(['"', '\\'], "'")
-                );
-                ApiError::Unauthorized(
-                    Json(Problem::new(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthenticated",
-                        "Authentication required",
-                        detail,
-                    )),
-                    challenge,
-                )
-            }
-            AuthError::Forbidden => ApiError::Forbidden(Json(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Superusers only",
-                "You are authenticated, but not a superuser.",
-            ))),
-            AuthError::Unavailable => ApiError::Unavailable(
-                Json(Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "identity_provider_unavailable",
-                    "Identity provider unavailable",
-                    "The identity provider cannot be reached; try again shortly.",
-                )),
-                5,
-            ),
+        match Refusal::from(error) {
+            Refusal::Unauthorized(p, challenge) => ApiError::Unauthorized(p, challenge),
+            Refusal::Forbidden(p) => ApiError::Forbidden(p),
+            Refusal::Unavailable(p) => ApiError::Unavailable(p, RETRY_SECS),
+        }
+    }
+}
+
+impl From<AuthError> for ReadError {
+    fn from(error: AuthError) -> Self {
+        match Refusal::from(error) {
+            Refusal::Unauthorized(p, challenge) => ReadError::Unauthorized(p, challenge),
+            Refusal::Forbidden(p) => ReadError::Forbidden(p),
+            Refusal::Unavailable(p) => ReadError::Unavailable(p, RETRY_SECS),
         }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        ApiError::Unavailable(database_unavailable(&error), RETRY_SECS)
+    }
+}
+
+impl From<StoreError> for ReadError {
+    fn from(error: StoreError) -> Self {
+        ReadError::Unavailable(database_unavailable(&error), RETRY_SECS)
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> Self {
         match error {
-            StoreError::Conflict { current } => ApiError::stale(current),
-            StoreError::Invalid(invalid) => {
-                ApiError::invalid(vec![FieldError::new("body", invalid.to_string())])
-            }
-            StoreError::Unavailable(_) | StoreError::Corrupt(_) => {
-                // The cause is logged here, once, and never sent.
-                tracing::error!(%error, "the database failed");
-                ApiError::Unavailable(
-                    Json(Problem::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "database_unavailable",
-                        "Database unavailable",
-                        "The state cannot be read or written right now; nothing was changed. Try again shortly.",
-                    )),
-                    5,
-                )
-            }
+            WriteError::Conflict { current } => ApiError::stale(current),
+            WriteError::Invalid(invalid) => ApiError::invalid(
+                invalid
+                    .0
+                    .iter()
+                    .map(|rule| FieldError::new(rule.field(), rule.to_string()))
+                    .collect(),
+            ),
+            WriteError::Store(error) => error.into(),
         }
     }
 }

@@ -15,7 +15,7 @@ pub fn healthz() -> Json<Value> {
 /// 200 when the database answers, else 503; the error is logged, never sent.
 #[handler]
 pub async fn readyz(service: Data<&StateService>) -> (StatusCode, Json<Value>) {
-    match service.store().ping().await {
+    match service.ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({ "status": "ok", "database": "ok" })),

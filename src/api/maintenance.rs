@@ -10,13 +10,12 @@ use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::error::{ApiError, ReadError};
-use super::problem::FieldError;
 use super::security::ApiAuth;
 use crate::auth::Principal;
+use crate::http::FieldError;
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS,
-    MAX_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, Settings, StateService, StoreError,
-    parse_network, parse_open_path,
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
+    StoreError, Window, parse_network, parse_open_path,
 };
 
 /// Settings of the control API.
@@ -121,16 +120,21 @@ impl MaintenanceView {
     fn new(state: &MaintenanceState, now: DateTime<Utc>) -> Self {
         let phase = state.phase(now);
         MaintenanceView {
-            enabled: state.enabled,
+            enabled: state.window.enabled,
             active: phase == Phase::Active,
             phase: phase.into(),
-            mode: state.mode.into(),
-            message: state.message.clone(),
-            starts_at: state.starts_at,
-            ends_at: state.ends_at,
-            retry_after: state.retry_after_secs,
-            allowed_ips: state.allowed_ips.iter().map(ToString::to_string).collect(),
-            open_paths: state.open_paths.clone(),
+            mode: state.window.mode.into(),
+            message: state.window.message.clone(),
+            starts_at: state.window.starts_at,
+            ends_at: state.window.ends_at,
+            retry_after: state.window.retry_after_secs,
+            allowed_ips: state
+                .window
+                .allowed_ips
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            open_paths: state.window.open_paths.clone(),
             version: state.version,
             updated_by: state.updated_by.clone(),
             updated_at: state.updated_at,
@@ -270,14 +274,16 @@ pub struct AuditRecord {
 
 impl From<AuditEntry> for AuditRecord {
     fn from(e: AuditEntry) -> Self {
+        // The states as stored: the same field names as the state's own JSON.
+        let json = |state: &MaintenanceState| serde_json::to_value(state).unwrap_or_default();
         AuditRecord {
             id: e.id,
             version: e.version,
+            before: json(&e.before),
+            after: json(&e.after),
             actor: e.actor,
             reason: e.reason,
             at: e.at,
-            before: e.before,
-            after: e.after,
         }
     }
 }
@@ -335,7 +341,7 @@ impl MaintenanceApi {
         _superuser: ApiAuth,
         service: Data<&StateService>,
     ) -> Result<StateResponse, ReadError> {
-        let state = service.store().current().await?;
+        let state = service.current().await?;
         Ok(state_response(&state))
     }
 
@@ -359,9 +365,8 @@ impl MaintenanceApi {
         body: Json<MaintenanceUpdate>,
     ) -> Result<StateResponse, ApiError> {
         let principal = auth.principal();
-        let new = to_settings(body.0).map_err(ApiError::invalid)?;
-        let expected =
-            precondition(if_match.0.as_deref(), **settings, service.store().version()).await?;
+        let new = to_window(body.0).map_err(ApiError::invalid)?;
+        let expected = precondition(if_match.0.as_deref(), **settings, service.version()).await?;
         let state = write(&service, new, principal, reason.0, expected).await?;
         Ok(state_response(&state))
     }
@@ -392,7 +397,7 @@ impl MaintenanceApi {
         let patch = match body {
             PatchBody::MergePatch(Json(p)) | PatchBody::Json(Json(p)) => p,
         };
-        let current = service.store().current().await?;
+        let current = service.current().await?;
         let expected = precondition(if_match.0.as_deref(), **settings, async {
             Ok(current.version)
         })
@@ -423,15 +428,16 @@ impl MaintenanceApi {
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<HistoryResponse, ReadError> {
-        let before = match cursor.0.as_deref() {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                ReadError::from(ApiError::bad_request("cursor is not one this API gave out"))
-            })?),
-        };
+        let before =
+            match cursor.0.as_deref() {
+                None => None,
+                Some(c) => Some(c.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                    ReadError::bad_request("cursor is not one this API gave out")
+                })?),
+            };
         let limit = limit.0.unwrap_or(20);
         // One more than asked tells whether an older page exists.
-        let mut entries = service.store().history_before(limit + 1, before).await?;
+        let mut entries = service.history(limit + 1, before).await?;
         let more = entries.len() as u64 > limit;
         entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next_cursor = more
@@ -475,17 +481,18 @@ async fn precondition(
 
 async fn write(
     service: &StateService,
-    settings: Settings,
+    window: Window,
     principal: &Principal,
     reason: Option<String>,
     expected: Option<i64>,
 ) -> Result<MaintenanceState, ApiError> {
-    let mut change = Change::by(principal.actor()).because(reason.filter(|r| !r.trim().is_empty()));
-    change.expected_version = expected;
-    Ok(service.apply(settings, change).await?)
+    let change = Change::by(principal.actor())
+        .because(reason)
+        .if_version(expected);
+    Ok(service.apply(window, change).await?)
 }
 
-fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Settings, Vec<FieldError>> {
+fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Window, Vec<FieldError>> {
     fn apply<T>(field: MaybeUndefined<T>, current: T, default: T) -> T {
         match field {
             MaybeUndefined::Undefined => current,
@@ -499,97 +506,67 @@ fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Settings
             "cannot be null: send true or false",
         )]);
     }
+    let now = &current.window;
     let update = MaintenanceUpdate {
-        enabled: apply(patch.enabled, current.enabled, false),
-        mode: apply(patch.mode, current.mode.into(), ApiMode::Full),
-        message: apply(patch.message.map_value(Some), current.message.clone(), None),
-        starts_at: apply(patch.starts_at.map_value(Some), current.starts_at, None),
-        ends_at: apply(patch.ends_at.map_value(Some), current.ends_at, None),
+        enabled: apply(patch.enabled, now.enabled, false),
+        mode: apply(patch.mode, now.mode.into(), ApiMode::Full),
+        message: apply(patch.message.map_value(Some), now.message.clone(), None),
+        starts_at: apply(patch.starts_at.map_value(Some), now.starts_at, None),
+        ends_at: apply(patch.ends_at.map_value(Some), now.ends_at, None),
         retry_after: Some(apply(
             patch.retry_after,
-            current.retry_after_secs,
+            now.retry_after_secs,
             DEFAULT_RETRY_AFTER_SECS,
         )),
         allowed_ips: apply(
             patch.allowed_ips,
-            current
-                .allowed_ips
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            now.allowed_ips.iter().map(ToString::to_string).collect(),
             Vec::new(),
         ),
-        open_paths: apply(patch.open_paths, current.open_paths.clone(), Vec::new()),
+        open_paths: apply(patch.open_paths, now.open_paths.clone(), Vec::new()),
     };
-    to_settings(update)
+    to_window(update)
 }
 
-/// Checks every field, reporting all refusals at once (422).
-fn to_settings(update: MaintenanceUpdate) -> Result<Settings, Vec<FieldError>> {
+/// Reads the fields that are text on the wire (networks, paths), reporting every refusal at
+/// once (422). The window's own rules are checked by the state service when it is applied.
+fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let message = update.message.filter(|m| !m.trim().is_empty());
-    if let Some(m) = &message
-        && m.chars().count() > MAX_MESSAGE_CHARS
-    {
-        errors.push(FieldError::new(
-            "message",
-            format!("at most {MAX_MESSAGE_CHARS} characters"),
-        ));
-    }
-    if let (Some(start), Some(end)) = (update.starts_at, update.ends_at)
-        && end <= start
-    {
-        errors.push(FieldError::new("ends_at", "must be after starts_at"));
-    }
-    if update.enabled
-        && let Some(end) = update.ends_at
-        && end <= Utc::now()
-    {
-        errors.push(FieldError::new("ends_at", "is in the past"));
-    }
-    let retry_after = update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS);
-    if !(1..=MAX_RETRY_AFTER_SECS).contains(&retry_after) {
-        errors.push(FieldError::new(
-            "retry_after",
-            format!("must be between 1 and {MAX_RETRY_AFTER_SECS} seconds"),
-        ));
-    }
-    for (field, len) in [
-        ("allowed_ips", update.allowed_ips.len()),
-        ("open_paths", update.open_paths.len()),
-    ] {
-        if len > MAX_LIST_ENTRIES {
-            errors.push(FieldError::new(
-                field,
-                format!("at most {MAX_LIST_ENTRIES} entries"),
-            ));
-        }
-    }
     let mut allowed_ips = Vec::new();
-    for (i, text) in update.allowed_ips.iter().enumerate().take(MAX_LIST_ENTRIES) {
+    for (i, text) in update.allowed_ips.iter().enumerate() {
         match parse_network(text) {
             Ok(net) => allowed_ips.push(net),
             Err(message) => errors.push(FieldError::new(format!("allowed_ips[{i}]"), message)),
         }
     }
     let mut open_paths = Vec::new();
-    for (i, path) in update.open_paths.iter().enumerate().take(MAX_LIST_ENTRIES) {
+    for (i, path) in update.open_paths.iter().enumerate() {
         match parse_open_path(path) {
             Ok(path) => open_paths.push(path),
             Err(message) => errors.push(FieldError::new(format!("open_paths[{i}]"), message)),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Settings {
+    let window = Window {
         enabled: update.enabled,
         mode: update.mode.into(),
-        message,
+        message: update.message.filter(|m| !m.trim().is_empty()),
         starts_at: update.starts_at,
         ends_at: update.ends_at,
-        retry_after_secs: retry_after,
+        retry_after_secs: update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
         allowed_ips,
         open_paths,
-    })
+    };
+    // The state's own rules, so one answer lists every refusal; applying checks them again.
+    if let Err(broken) = window.validate(Utc::now()) {
+        let rules = broken
+            .0
+            .iter()
+            .map(|r| FieldError::new(r.field(), r.to_string()));
+        errors.splice(0..0, rules);
+    }
+    if errors.is_empty() {
+        Ok(window)
+    } else {
+        Err(errors)
+    }
 }

@@ -4,20 +4,17 @@
 pub mod error;
 pub mod health;
 pub mod maintenance;
-pub mod problem;
 pub mod security;
 pub mod status;
 
 use std::sync::{Arc, OnceLock};
 
 use poem::endpoint::{BoxEndpoint, make_sync};
-use poem::http::{Method, StatusCode};
 use poem::web::Html;
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response, Route};
+use poem::{Endpoint, EndpointExt, Request, Route};
 use poem_openapi::{OpenApiService, Tags};
 
-/// The largest request body the API reads.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::http::{BodyLimit, problem};
 
 /// Groups of operations in the spec.
 #[derive(Tags)]
@@ -28,8 +25,11 @@ pub enum ApiTags {
     Status,
 }
 
-/// The OpenAPI service: both APIs, described for the reader of Swagger UI.
-pub fn service() -> OpenApiService<(maintenance::MaintenanceApi, status::StatusApi), ()> {
+/// The OpenAPI service with downtime's routes mounted under `prefix` (`""` at the root): both
+/// APIs, described for the reader of Swagger UI.
+pub fn service(
+    prefix: &str,
+) -> OpenApiService<(maintenance::MaintenanceApi, status::StatusApi), ()> {
     OpenApiService::new(
         (maintenance::MaintenanceApi, status::StatusApi),
         "downtime",
@@ -42,34 +42,70 @@ pub fn service() -> OpenApiService<(maintenance::MaintenanceApi, status::StatusA
          identity provider: use **Authorize** (authorization code with PKCE) or paste a token. \
          Errors are RFC 9457 problem documents with a stable `code`.",
     )
-    .server("/api")
+    .server(format!("{prefix}/api"))
 }
 
-/// The spec as committed in `openapi/openapi.json` (and printed by `downtime openapi`).
+/// The spec as committed in `openapi/openapi.json` (and printed by `downtime openapi`):
+/// downtime's routes at the root.
 pub fn spec() -> String {
-    service().spec()
+    service("").spec()
+}
+
+/// The security schemes' URLs are literals in the spec (`/auth/…`): under a prefix, the served
+/// document and Swagger UI must name the prefixed ones.
+fn with_prefixed_login(document: String, prefix: &str) -> String {
+    if prefix.is_empty() {
+        return document;
+    }
+    document
+        .replace(
+            "\"/auth/authorize\"",
+            &format!("\"{prefix}/auth/authorize\""),
+        )
+        .replace("\"/auth/token\"", &format!("\"{prefix}/auth/token\""))
+}
+
+/// How the API is served.
+#[derive(Clone, Debug, Default)]
+pub struct ApiOptions {
+    /// Where downtime's routes are mounted (`""` or `/_downtime`).
+    pub prefix: String,
+    /// This site's client id at the identity provider, filled in Swagger UI's **Authorize**.
+    pub client_id: String,
+    /// The largest request body read.
+    pub max_body_bytes: usize,
 }
 
 /// `/api`: the operations (bodies limited, errors as problem documents), the spec at
-/// `/api/openapi.json`, and Swagger UI at `/api/docs` set up for `client_id` with PKCE.
-pub fn routes(client_id: &str) -> Route {
-    let api = service();
-    let spec = api.spec_endpoint();
+/// `/api/openapi.json`, and Swagger UI at `/api/docs` set up with PKCE.
+pub fn routes(options: &ApiOptions) -> Route {
+    let prefix = options.prefix.clone();
+    let api = service(&prefix);
+    let document = with_prefixed_login(api.spec(), &prefix);
+    let spec = make_sync(move |_| {
+        poem::IntoResponse::with_content_type(document.clone(), "application/json")
+    });
     // Swagger UI weighs 1.6 MB, twice over (page and receiver): built on first use rather than
     // kept in every server's memory from the start.
-    let client_id = client_id.to_owned();
+    let client_id = options.client_id.clone();
     let page = Arc::new(OnceLock::new());
+    let page_prefix = prefix.clone();
     let docs_page = make_sync(move |_| {
         Html(
-            page.get_or_init(|| swagger_with_pkce(service().swagger_ui_html(), &client_id))
-                .clone(),
+            page.get_or_init(|| {
+                let html = service(&page_prefix).swagger_ui_html();
+                swagger_with_pkce(with_prefixed_login(html, &page_prefix), &client_id)
+            })
+            .clone(),
         )
     });
     let receiver: Arc<OnceLock<BoxEndpoint<'static>>> = Arc::new(OnceLock::new());
     let receiver_page = poem::endpoint::make(move |req: Request| {
         let receiver = Arc::clone(&receiver);
+        let prefix = prefix.clone();
         async move {
-            let ui = receiver.get_or_init(|| service().swagger_ui().map_to_response().boxed());
+            let ui =
+                receiver.get_or_init(|| service(&prefix).swagger_ui().map_to_response().boxed());
             ui.call(req).await
         }
     });
@@ -81,7 +117,7 @@ pub fn routes(client_id: &str) -> Route {
         .nest("/docs", docs)
         .nest(
             "/",
-            api.with(BodyLimit)
+            api.with(BodyLimit::new(options.max_body_bytes))
                 .catch_all_error(|err| async move { problem::from_error(err) }),
         )
 }
@@ -104,55 +140,4 @@ fn swagger_with_pkce(html: String, client_id: &str) -> String {
         ),
     );
     out
-}
-
-/// Refuses bodies over [`MAX_BODY_BYTES`] with 413, whether or not they announce their length.
-/// On the API, the login routes and the development provider: every route of ours that reads a
-/// body.
-pub struct BodyLimit;
-
-impl<E: Endpoint> Middleware<E> for BodyLimit {
-    type Output = BodyLimitEndpoint<E>;
-
-    fn transform(&self, inner: E) -> Self::Output {
-        BodyLimitEndpoint { inner }
-    }
-}
-
-/// The endpoint [`BodyLimit`] makes.
-pub struct BodyLimitEndpoint<E> {
-    inner: E,
-}
-
-impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
-            let too_large = || {
-                poem::Error::from_string(
-                    format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                )
-            };
-            let announced = req
-                .headers()
-                .get(poem::http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-                return Err(too_large());
-            }
-            let body = req
-                .take_body()
-                .into_bytes_limit(MAX_BODY_BYTES)
-                .await
-                .map_err(|e| match e {
-                    poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                    other => poem::Error::from_string(other.to_string(), StatusCode::BAD_REQUEST),
-                })?;
-            req.set_body(Body::from_bytes(body));
-        }
-        self.inner.call(req).await.map(IntoResponse::into_response)
-    }
 }

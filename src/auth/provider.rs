@@ -116,9 +116,25 @@ pub enum TokenError {
     /// The provider could not be reached (discovery or keys missing).
     #[error("the identity provider is unreachable")]
     Unavailable,
-    /// The token is malformed, forged, expired, or meant for someone else.
+    /// The token is malformed, forged, expired, or meant for someone else. The reason is a
+    /// fixed text: nothing from the token itself, which may be an attacker's, is repeated.
     #[error("invalid token: {0}")]
-    Invalid(String),
+    Invalid(&'static str),
+}
+
+/// Why the JWT library refused a token, in words of our own.
+fn refusal(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind;
+    match kind {
+        ErrorKind::ExpiredSignature => "expired",
+        ErrorKind::ImmatureSignature => "not valid yet",
+        ErrorKind::InvalidAudience => "meant for another audience",
+        ErrorKind::InvalidIssuer => "from another issuer",
+        ErrorKind::InvalidSignature => "bad signature",
+        ErrorKind::MissingRequiredClaim(_) => "a required claim is missing",
+        ErrorKind::InvalidAlgorithm => "algorithm not allowed",
+        _ => "malformed token",
+    }
 }
 
 /// The configured provider, discovered in the background.
@@ -293,23 +309,23 @@ impl Provider {
         audience: &str,
     ) -> Result<C, TokenError> {
         let discovered = self.discovered()?;
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| TokenError::Invalid("malformed token"))?;
         let jwk = match self.find_key(header.kid.as_deref()) {
             Some(jwk) => jwk,
             None => {
                 self.refresh_keys_rate_limited().await;
                 self.find_key(header.kid.as_deref())
-                    .ok_or_else(|| TokenError::Invalid("unknown signing key".into()))?
+                    .ok_or(TokenError::Invalid("unknown signing key"))?
             }
         };
         if !allowed_algorithms(&jwk).contains(&header.alg) {
-            return Err(TokenError::Invalid(format!(
-                "algorithm {:?} not allowed for this key",
-                header.alg
-            )));
+            return Err(TokenError::Invalid(
+                "algorithm not allowed for the signing key",
+            ));
         }
-        let key = DecodingKey::from_jwk(&jwk).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let key =
+            DecodingKey::from_jwk(&jwk).map_err(|_| TokenError::Invalid("unusable signing key"))?;
         let mut validation = Validation::new(header.alg);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
@@ -318,7 +334,7 @@ impl Provider {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         jsonwebtoken::decode::<C>(token, &key, &validation)
             .map(|data| data.claims)
-            .map_err(|e| TokenError::Invalid(e.to_string()))
+            .map_err(|e| TokenError::Invalid(refusal(e.kind())))
     }
 
     /// RFC 7662: asks the provider whether an opaque token is active, and about whom.
@@ -327,16 +343,14 @@ impl Provider {
     /// Introspection is off or unsupported, the provider fails, or the token is inactive.
     pub async fn introspect(&self, token: &str) -> Result<Introspection, TokenError> {
         if !self.settings.introspection {
-            return Err(TokenError::Invalid(
-                "not a JWT, and introspection is off".into(),
-            ));
+            return Err(TokenError::Invalid("not a JWT, and introspection is off"));
         }
         let discovered = self.discovered()?;
         let token = oauth2::AccessToken::new(token.to_owned());
         let answer = discovered
             .client
             .introspect(&token)
-            .map_err(|_| TokenError::Invalid("the provider has no introspection endpoint".into()))?
+            .map_err(|_| TokenError::Invalid("the provider has no introspection endpoint"))?
             .request_async(&self.http)
             .await
             .map_err(|e| {
@@ -346,7 +360,7 @@ impl Provider {
         if oauth2::TokenIntrospectionResponse::active(&answer) {
             Ok(answer)
         } else {
-            Err(TokenError::Invalid("inactive token".into()))
+            Err(TokenError::Invalid("inactive token"))
         }
     }
 

@@ -4,7 +4,6 @@ use chrono::Utc;
 use oauth2::{
     AuthorizationCode, CsrfToken as OAuthState, PkceCodeChallenge, PkceCodeVerifier, Scope,
 };
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::session::Session;
 use poem::web::{Data, Form, Html, Json, Query, Redirect};
@@ -15,9 +14,8 @@ use subtle::ConstantTimeEq as _;
 use std::sync::Arc;
 
 use super::provider::{Discovered, Provider};
-use super::{Auth, AuthError, Claims, SESSION_USER, SessionUser};
-use crate::gate::local_location;
-use crate::web::escape_html;
+use super::{Auth, AuthError, Claims, Principal, SESSION_USER, SessionUser};
+use crate::http::{Problem, escape_html, local_location, urlencode};
 
 const SESSION_LOGIN: &str = "login";
 
@@ -53,40 +51,72 @@ async fn forward_authorize(auth: Data<&Auth>, req: &Request) -> Response {
         .into_response()
 }
 
+/// The parameters of an authorization-code exchange that are forwarded, each once.
+const TOKEN_PARAMETERS: [&str; 5] = [
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "client_id",
+];
+
+/// The form Swagger UI posts, reduced to the allowed parameters: `None` when one is
+/// repeated, the grant is not an authorization code for Swagger UI's own redirect URI, or the
+/// PKCE verifier is missing.
+fn token_exchange(
+    form: &[(String, String)],
+    receiver: &str,
+    client_id: &str,
+) -> Option<Vec<(&'static str, String)>> {
+    let mut kept: Vec<(&'static str, String)> = Vec::new();
+    for (name, value) in form {
+        let Some(allowed) = TOKEN_PARAMETERS.iter().find(|p| **p == name.as_str()) else {
+            continue;
+        };
+        if kept.iter().any(|(seen, _)| seen == allowed) {
+            return None;
+        }
+        kept.push((allowed, value.clone()));
+    }
+    let value = |name: &str| {
+        kept.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let fits = value("grant_type") == Some("authorization_code")
+        && value("redirect_uri") == Some(receiver)
+        && value("code").is_some_and(|c| !c.is_empty())
+        && value("code_verifier").is_some_and(|v| (43..=128).contains(&v.len()))
+        && value("client_id").is_none_or(|id| id == client_id);
+    fits.then_some(kept)
+}
+
 /// Swagger UI exchanges its code here (same origin, so no CORS at the provider). Only the
-/// authorization-code grant for Swagger UI's own redirect URI is forwarded; this site's client
-/// secret is added, since a browser cannot hold it.
+/// authorization-code grant with PKCE for Swagger UI's own redirect URI is forwarded, with
+/// only the parameters that grant needs; this site's client secret is added, since a browser
+/// cannot hold it.
 #[handler]
 async fn forward_token(auth: Data<&Auth>, Form(form): Form<Vec<(String, String)>>) -> Response {
     let (provider, discovered) = match provider(&auth) {
         Ok(found) => found,
         Err(missing) => return missing.problem(),
     };
-    let value = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let receiver = format!("{}/api/docs/oauth-receiver.html", auth.base_url());
-    if value("grant_type") != Some("authorization_code")
-        || value("redirect_uri") != Some(receiver.as_str())
-    {
-        return crate::api::problem::Problem::new(
+    let settings = provider.settings();
+    let receiver = auth.urls().own("/api/docs/oauth-receiver.html");
+    let Some(exchange) = token_exchange(&form, &receiver, &settings.client_id) else {
+        return Problem::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant",
             "Not forwarded",
-            "Only Swagger UI's authorization-code exchange is forwarded here.",
+            "Only Swagger UI's authorization-code exchange with PKCE is forwarded here, each parameter once.",
         )
         .into_response();
-    }
-    let settings = provider.settings();
+    };
     let mut request = provider
         .http()
         .post(&discovered.doc.token_endpoint)
-        .form(&form);
-    if value("client_id") == Some(settings.client_id.as_str())
-        && let Some(secret) = &settings.client_secret
-    {
+        .form(&exchange);
+    if let Some(secret) = &settings.client_secret {
         use secrecy::ExposeSecret as _;
         request = request.basic_auth(
             urlencode(&settings.client_id),
@@ -111,13 +141,8 @@ async fn forward_token(auth: Data<&Auth>, Form(form): Form<Vec<(String, String)>
     }
 }
 
-/// RFC 6749 §2.3.1: client credentials in Basic auth are form-urlencoded first.
-fn urlencode(value: &str) -> String {
-    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
-}
-
 /// What the session holds between `/auth/login` and `/auth/callback`.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct LoginState {
     state: String,
     nonce: String,
@@ -161,7 +186,7 @@ impl NoProvider {
     fn problem(self) -> Response {
         match self {
             NoProvider::NotConfigured => {
-                AuthError::Unauthenticated("no identity provider is configured".into())
+                AuthError::Unauthenticated("no identity provider is configured")
             }
             NoProvider::Unreachable => AuthError::Unavailable,
         }
@@ -241,74 +266,97 @@ async fn finish_login(
         );
     };
     session.remove(SESSION_LOGIN);
-    if let Some(error) = query.error {
-        tracing::info!(target: "downtime::auth", %error, "the provider refused the login");
-        return plain(
+    let next = login.next.clone();
+    match logged_in(&auth, login, query).await {
+        Ok(principal) => {
+            let superuser = auth.is_superuser(&principal);
+            tracing::info!(target: "downtime::auth", actor = %principal.actor(), superuser, "logged in");
+            start_session(&auth, session, principal);
+            Redirect::see_other(next)
+                .with_header(header::CACHE_CONTROL, "no-store")
+                .into_response()
+        }
+        Err(refused) => refused,
+    }
+}
+
+/// The principal the provider vouches for, or the answer that says why not.
+async fn logged_in(
+    auth: &Auth,
+    login: LoginState,
+    query: CallbackQuery,
+) -> Result<Principal, Response> {
+    if query.error.is_some() {
+        // The provider's words are not logged: anyone can put anything in this parameter.
+        tracing::info!(target: "downtime::auth", "the provider refused the login");
+        return Err(plain(
             StatusCode::UNAUTHORIZED,
             "The identity provider refused the login.",
-        );
+        ));
     }
     let state_ok = query
         .state
         .is_some_and(|s| bool::from(s.as_bytes().ct_eq(login.state.as_bytes())));
     let (true, Some(code)) = (state_ok, query.code) else {
         tracing::warn!(target: "downtime::auth", "login callback with a wrong state");
-        return plain(
+        return Err(plain(
             StatusCode::BAD_REQUEST,
             "This login link is not valid (state mismatch).",
-        );
+        ));
     };
-    let (provider, discovered) = match provider(&auth) {
-        Ok(found) => found,
-        Err(missing) => return missing.page(),
-    };
-    let tokens = match discovered
-        .client
-        .exchange_code(AuthorizationCode::new(code))
-        .set_pkce_verifier(PkceCodeVerifier::new(login.verifier))
-        .request_async(provider.http())
-        .await
-    {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            tracing::warn!(target: "downtime::auth", %error, "code exchange failed");
-            return plain(
-                StatusCode::UNAUTHORIZED,
-                "The identity provider did not accept the login.",
-            );
-        }
-    };
-    let Some(id_token) = tokens.extra_fields().id_token.clone() else {
-        return plain(
-            StatusCode::UNAUTHORIZED,
-            "The identity provider sent no ID token (is the openid scope allowed?).",
-        );
-    };
-    let claims: Claims = match provider
+    let (provider, discovered) = provider(auth).map_err(NoProvider::page)?;
+    let id_token = exchange_code(provider, &discovered, code, login.verifier).await?;
+    let claims: Claims = provider
         .verify(&id_token, &provider.settings().client_id)
         .await
-    {
-        Ok(claims) => claims,
-        Err(error) => {
+        .map_err(|error| {
             tracing::warn!(target: "downtime::auth", %error, "ID token refused");
-            return plain(StatusCode::UNAUTHORIZED, "The ID token is not valid.");
-        }
-    };
+            plain(StatusCode::UNAUTHORIZED, "The ID token is not valid.")
+        })?;
     let nonce_ok = claims
         .nonce
         .as_deref()
         .is_some_and(|n| bool::from(n.as_bytes().ct_eq(login.nonce.as_bytes())));
     if !nonce_ok {
         tracing::warn!(target: "downtime::auth", "ID token with a wrong nonce");
-        return plain(
+        return Err(plain(
             StatusCode::UNAUTHORIZED,
             "The ID token is not valid (nonce mismatch).",
-        );
+        ));
     }
-    let principal = auth.principal(claims);
-    let superuser = auth.is_superuser(&principal);
-    tracing::info!(target: "downtime::auth", actor = %principal.actor(), superuser, "logged in");
-    // A new session on login: nothing set before it (by anyone) survives.
+    Ok(auth.principal(claims))
+}
+
+/// Exchanges the code (with the PKCE verifier) for tokens; returns the ID token.
+async fn exchange_code(
+    provider: &Provider,
+    discovered: &Discovered,
+    code: String,
+    verifier: String,
+) -> Result<String, Response> {
+    let tokens = discovered
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+        .request_async(provider.http())
+        .await
+        .map_err(|error| {
+            tracing::warn!(target: "downtime::auth", %error, "code exchange failed");
+            plain(
+                StatusCode::UNAUTHORIZED,
+                "The identity provider did not accept the login.",
+            )
+        })?;
+    tokens.extra_fields().id_token.clone().ok_or_else(|| {
+        plain(
+            StatusCode::UNAUTHORIZED,
+            "The identity provider sent no ID token (is the openid scope allowed?).",
+        )
+    })
+}
+
+/// A new session on login: nothing set before it (by anyone) survives.
+fn start_session(auth: &Auth, session: &Session, principal: Principal) {
     session.renew();
     let ttl = i64::try_from(auth.session_ttl().as_secs()).unwrap_or(i64::MAX);
     session.set(
@@ -319,9 +367,6 @@ async fn finish_login(
             csrf: random_token(),
         },
     );
-    Redirect::see_other(login.next)
-        .with_header(header::CACHE_CONTROL, "no-store")
-        .into_response()
 }
 
 /// A page with the logout button (the POST needs the session's CSRF token).
@@ -334,8 +379,9 @@ fn logout_page(auth: Data<&Auth>, req: &Request) -> Response {
     let page = format!(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Log out</title><main><h1>Log out</h1><p>Logged in as {who}.</p>\
-         <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\">Log out</button></form></main></html>",
+        escape_html(&auth.urls().own_path("/auth/logout")),
         escape_html(&user.csrf)
     );
     Html(page)
@@ -384,12 +430,12 @@ async fn end_session(
         });
     let target = match end_session {
         Some((client_id, url)) => {
-            let back = format!("{}/", auth.base_url());
+            let back = format!("{}/", auth.urls().base_url);
             let sep = if url.contains('?') { '&' } else { '?' };
             format!(
                 "{url}{sep}client_id={}&post_logout_redirect_uri={}",
-                utf8_percent_encode(&client_id, NON_ALPHANUMERIC),
-                utf8_percent_encode(&back, NON_ALPHANUMERIC)
+                urlencode(&client_id),
+                urlencode(&back)
             )
         }
         None => "/".to_owned(),
@@ -399,7 +445,7 @@ async fn end_session(
 
 #[derive(Serialize)]
 struct Me {
-    principal: super::Principal,
+    principal: Principal,
     actor: String,
     superuser: bool,
 }
@@ -421,5 +467,65 @@ async fn who_am_i(auth: Data<&Auth>, req: &Request) -> Response {
         }
         Ok(None) => AuthError::MissingCredentials.into_response(),
         Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEIVER: &str = "https://site/api/docs/oauth-receiver.html";
+    const VERIFIER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn exchange() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("grant_type", "authorization_code"),
+            ("code", "abc"),
+            ("redirect_uri", RECEIVER),
+            ("code_verifier", VERIFIER),
+            ("client_id", "downtime"),
+        ]
+    }
+
+    #[test]
+    fn only_a_pkce_code_exchange_for_the_receiver_is_forwarded_with_known_parameters() {
+        let mut sent = exchange();
+        sent.push(("scope", "admin"));
+        let kept = token_exchange(&form(&sent), RECEIVER, "downtime").expect("forwarded");
+        let names: Vec<&str> = kept.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            names,
+            [
+                "grant_type",
+                "code",
+                "redirect_uri",
+                "code_verifier",
+                "client_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_missing_or_foreign_parameters_are_refused() {
+        type Form = Vec<(&'static str, &'static str)>;
+        let with = |change: &dyn Fn(&mut Form)| {
+            let mut sent = exchange();
+            change(&mut sent);
+            token_exchange(&form(&sent), RECEIVER, "downtime")
+        };
+        assert!(with(&|f| f.push(("grant_type", "client_credentials"))).is_none());
+        assert!(with(&|f| f.push(("redirect_uri", "https://evil/x"))).is_none());
+        assert!(with(&|f| f.retain(|(k, _)| *k != "code_verifier")).is_none());
+        assert!(with(&|f| f[3] = ("code_verifier", "short")).is_none());
+        assert!(with(&|f| f[0] = ("grant_type", "client_credentials")).is_none());
+        assert!(with(&|f| f[4] = ("client_id", "other-client")).is_none());
+        assert!(with(&|f| f.retain(|(k, _)| *k != "client_id")).is_some());
     }
 }

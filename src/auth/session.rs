@@ -87,7 +87,7 @@ pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession 
 /// The logged-in user in the request's session cookie, decrypted with `key`: `None` without a
 /// cookie, or with one that was forged, tampered with or made with another key.
 pub fn decode_user(req: &Request, key: &CookieKey) -> Option<SessionUser> {
-    crate::gate::cookie(req, COOKIE_NAME)?;
+    crate::http::cookie(req, COOKIE_NAME)?;
     let header = req
         .headers()
         .get_all(header::COOKIE)

@@ -29,12 +29,25 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    /// The stored name: `email`, `subject` or `client`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Email => "email",
             Kind::Subject => "subject",
             Kind::Client => "client",
         }
+    }
+
+    fn parse(stored: &str) -> Option<Self> {
+        [Kind::Email, Kind::Subject, Kind::Client]
+            .into_iter()
+            .find(|kind| kind.as_str() == stored)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -43,8 +56,8 @@ impl Kind {
 pub struct Entry {
     /// Insertion order.
     pub id: i64,
-    /// `email`, `subject` or `client`.
-    pub kind: String,
+    /// What it matches.
+    pub kind: Kind,
     /// The issuer, for `subject`; empty otherwise.
     pub issuer: String,
     /// The e-mail (lower case), subject or client id.
@@ -128,13 +141,16 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<Entry>, DbErr> {
         .all(db)
         .await?
         .into_iter()
-        .map(|m| Entry {
-            id: m.id,
-            kind: m.kind,
-            issuer: m.issuer,
-            value: m.value,
-            added_by: m.added_by,
-            added_at: m.added_at,
+        // A kind this version does not know (written by a newer one) matches nobody.
+        .filter_map(|m| {
+            Some(Entry {
+                id: m.id,
+                kind: Kind::parse(&m.kind)?,
+                issuer: m.issuer,
+                value: m.value,
+                added_by: m.added_by,
+                added_at: m.added_at,
+            })
         })
         .collect())
 }
@@ -162,14 +178,14 @@ pub struct Configured {
     pub clients: Vec<String>,
 }
 
-/// All rules, the stored ones kept in memory so that asking costs no I/O.
+/// Every superuser rule, the stored ones kept in memory so that asking costs no I/O.
 #[derive(Clone)]
-pub struct Rules {
+pub struct Registry {
     configured: Arc<Configured>,
     stored: Arc<ArcSwap<Vec<Entry>>>,
 }
 
-impl Rules {
+impl Registry {
     /// Loads the stored rules once.
     ///
     /// # Errors
@@ -183,7 +199,7 @@ impl Rules {
                 .collect(),
             ..configured
         };
-        Ok(Rules {
+        Ok(Registry {
             configured: Arc::new(configured),
             stored: Arc::new(ArcSwap::from_pointee(list(db).await?)),
         })
@@ -230,15 +246,11 @@ impl Rules {
         {
             return true;
         }
-        self.stored
-            .load()
-            .iter()
-            .any(|entry| match entry.kind.as_str() {
-                "email" => verified_email.as_deref() == Some(entry.value.as_str()),
-                "subject" => entry.issuer == p.issuer && entry.value == p.subject,
-                "client" => p.client_id.as_deref() == Some(entry.value.as_str()),
-                _ => false,
-            })
+        self.stored.load().iter().any(|entry| match entry.kind {
+            Kind::Email => verified_email.as_deref() == Some(entry.value.as_str()),
+            Kind::Subject => entry.issuer == p.issuer && entry.value == p.subject,
+            Kind::Client => p.client_id.as_deref() == Some(entry.value.as_str()),
+        })
     }
 }
 
@@ -258,21 +270,21 @@ mod tests {
         }
     }
 
-    fn rules(configured: Configured, stored: Vec<Entry>) -> Rules {
+    fn rules(configured: Configured, stored: Vec<Entry>) -> Registry {
         let configured = Configured {
             emails: configured.emails.iter().map(|e| e.to_lowercase()).collect(),
             ..configured
         };
-        Rules {
+        Registry {
             configured: Arc::new(configured),
             stored: Arc::new(ArcSwap::from_pointee(stored)),
         }
     }
 
-    fn entry(kind: &str, issuer: &str, value: &str) -> Entry {
+    fn entry(kind: Kind, issuer: &str, value: &str) -> Entry {
         Entry {
             id: 1,
-            kind: kind.into(),
+            kind,
             issuer: issuer.into(),
             value: value.into(),
             added_by: "test".into(),
@@ -330,26 +342,26 @@ mod tests {
         assert!(
             rules(
                 Configured::default(),
-                vec![entry("email", "", "ada@example.com")]
+                vec![entry(Kind::Email, "", "ada@example.com")]
             )
             .allows(&principal())
         );
         assert!(
             rules(
                 Configured::default(),
-                vec![entry("subject", "https://id.example", "u1")]
+                vec![entry(Kind::Subject, "https://id.example", "u1")]
             )
             .allows(&principal())
         );
         assert!(
             !rules(
                 Configured::default(),
-                vec![entry("subject", "https://other.example", "u1")]
+                vec![entry(Kind::Subject, "https://other.example", "u1")]
             )
             .allows(&principal())
         );
         assert!(
-            !rules(Configured::default(), vec![entry("client", "", "u1")]).allows(&principal())
+            !rules(Configured::default(), vec![entry(Kind::Client, "", "u1")]).allows(&principal())
         );
         let unverified = Principal {
             email_verified: false,
@@ -358,7 +370,7 @@ mod tests {
         assert!(
             !rules(
                 Configured::default(),
-                vec![entry("email", "", "ada@example.com")]
+                vec![entry(Kind::Email, "", "ada@example.com")]
             )
             .allows(&unverified)
         );

@@ -4,11 +4,15 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::path::is_under;
+use crate::http::q_values;
 use crate::state::{MaintenanceState, Mode, Phase};
 
-/// Paths that stay open during maintenance whatever the configuration says: health checks, the
-/// control API and public status, its documentation, login, and static assets.
-pub const ALWAYS_OPEN: &[&str] = &[
+/// Paths of the site's own that stay open whatever the configuration says: static assets.
+pub const STATIC_PATHS: &[&str] = &["/static", "/favicon.ico", "/robots.txt"];
+
+/// downtime's own paths that stay open during maintenance, under its mount prefix: health
+/// checks, the control API and public status, its documentation, and login.
+pub const OWN_OPEN_PATHS: &[&str] = &[
     "/healthz",
     "/readyz",
     "/api/maintenance",
@@ -16,17 +20,14 @@ pub const ALWAYS_OPEN: &[&str] = &[
     "/api/docs",
     "/api/openapi.json",
     "/auth",
-    "/static",
-    "/favicon.ico",
-    "/robots.txt",
 ];
 
 /// The gate's configuration.
 #[derive(Clone, Debug)]
 pub struct Rules {
-    /// Where the maintenance page lives (`/maintenance`).
+    /// Where the maintenance page lives (`/maintenance`, under the mount prefix).
     pub page_path: String,
-    /// Extra open path prefixes, on top of [`ALWAYS_OPEN`].
+    /// Path prefixes that stay open: downtime's own, static assets, and configured ones.
     pub open_paths: Vec<String>,
     /// Serve the page at the requested URL instead of redirecting browsers to `page_path`.
     pub serve_in_place: bool,
@@ -35,23 +36,31 @@ pub struct Rules {
 }
 
 impl Default for Rules {
+    /// downtime's routes at the root, nothing configured.
     fn default() -> Self {
-        Rules {
-            page_path: "/maintenance".into(),
-            open_paths: Vec::new(),
-            serve_in_place: false,
-            trusted_proxies: Vec::new(),
-        }
+        Rules::mounted_at("")
     }
 }
 
 impl Rules {
+    /// The rules for downtime's routes mounted under `prefix` (`""` for the root, or
+    /// `/_downtime`), with static assets open and nothing else configured.
+    pub fn mounted_at(prefix: &str) -> Self {
+        let own = OWN_OPEN_PATHS.iter().map(|p| format!("{prefix}{p}"));
+        Rules {
+            page_path: format!("{prefix}/maintenance"),
+            open_paths: own
+                .chain(STATIC_PATHS.iter().map(|p| (*p).to_owned()))
+                .collect(),
+            serve_in_place: false,
+            trusted_proxies: Vec::new(),
+        }
+    }
+
     fn is_open(&self, path: &str, also: &[String]) -> bool {
-        ALWAYS_OPEN
+        self.open_paths
             .iter()
-            .copied()
-            .chain(self.open_paths.iter().map(String::as_str))
-            .chain(also.iter().map(String::as_str))
+            .chain(also)
             .any(|prefix| is_under(path, prefix))
     }
 }
@@ -113,8 +122,8 @@ pub fn decide(
     if on_page {
         return Outcome::ShowPage;
     }
-    if rules.is_open(facts.path, &state.open_paths)
-        || (state.mode == Mode::ReadOnly && facts.safe_method)
+    if rules.is_open(facts.path, &state.window.open_paths)
+        || (state.window.mode == Mode::ReadOnly && facts.safe_method)
         || facts.client_allowed
     {
         return Outcome::Pass;
@@ -136,14 +145,9 @@ pub fn wants_html(path: &str, accept: Option<&str>) -> bool {
     }
     let Some(accept) = accept else { return true };
     let (mut html, mut json) = (-1.0_f32, -1.0_f32);
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.trim().parse::<f32>().ok())
-            .filter(|q| (0.0..=1.0).contains(q))
-            .unwrap_or(1.0);
+    for (media, q) in q_values(accept) {
+        // A malformed q-value is forgiven as 1: the client did ask for the type.
+        let q = q.unwrap_or(1.0);
         let (is_html, is_json) = media_kind(media);
         if is_html {
             html = html.max(q);
@@ -173,6 +177,7 @@ fn media_kind(media: &str) -> (bool, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::Window;
     use chrono::TimeDelta;
 
     fn now() -> DateTime<Utc> {
@@ -180,9 +185,15 @@ mod tests {
     }
 
     fn on(mode: Mode) -> MaintenanceState {
-        MaintenanceState {
-            enabled: true,
+        on_with(Window {
             mode,
+            ..Window::on()
+        })
+    }
+
+    fn on_with(window: Window) -> MaintenanceState {
+        MaintenanceState {
+            window,
             ..MaintenanceState::initial()
         }
     }
@@ -213,24 +224,23 @@ mod tests {
             serve_in_place: true,
             ..Rules::default()
         };
-        let extra_open = Rules {
-            open_paths: vec!["/status-page".into()],
-            ..Rules::default()
-        };
+        let mut extra_open = Rules::default();
+        extra_open.open_paths.push("/status-page".into());
+        let prefixed = Rules::mounted_at("/_downtime");
         let full = on(Mode::Full);
         let read_only = on(Mode::ReadOnly);
-        let scheduled = MaintenanceState {
+        let scheduled = on_with(Window {
             starts_at: Some(now() + TimeDelta::minutes(5)),
-            ..on(Mode::Full)
-        };
-        let with_open = MaintenanceState {
+            ..Window::on()
+        });
+        let with_open = on_with(Window {
             open_paths: vec!["/press".into()],
-            ..on(Mode::Full)
-        };
-        let ended = MaintenanceState {
+            ..Window::on()
+        });
+        let ended = on_with(Window {
             ends_at: Some(now() - TimeDelta::minutes(5)),
-            ..on(Mode::Full)
-        };
+            ..Window::on()
+        });
         #[rustfmt::skip]
         let table: &[(&MaintenanceState, &Rules, Facts<'_>, Outcome)] = &[
             // Off, scheduled or ended: everything passes, the page sends visitors back.
@@ -271,13 +281,22 @@ mod tests {
             (&full, &rules, Facts { client_allowed: true, ..facts("/contact", false, true) }, Pass),
             (&off(), &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, LeavePage),
             (&full, &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, ShowPage),
+            // Mounted under a prefix: its own routes are open there, and only there.
+            (&full, &prefixed, facts("/_downtime/maintenance", true, true), ShowPage),
+            (&full, &prefixed, facts("/_downtime/api/maintenance", false, false), Pass),
+            (&full, &prefixed, facts("/_downtime/auth/login", true, true), Pass),
+            (&full, &prefixed, facts("/_downtime/healthz", true, false), Pass),
+            (&full, &prefixed, facts("/static/app.css", true, true), Pass),
+            (&full, &prefixed, facts("/maintenance", true, true), Gate(Redirect)),
+            (&full, &prefixed, facts("/healthz", true, false), Gate(Json)),
+            (&off(), &prefixed, facts("/_downtime/maintenance", true, true), LeavePage),
         ];
         for (state, rules, facts, expected) in table {
             assert_eq!(
                 decide(facts, state, now(), rules),
                 *expected,
                 "{facts:?} mode={} serve_in_place={}",
-                state.mode,
+                state.window.mode,
                 rules.serve_in_place
             );
         }

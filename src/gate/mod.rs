@@ -13,14 +13,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
-use percent_encoding::{
-    AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
-};
-use poem::http::header::{self, HeaderName};
+use poem::http::header;
 use poem::http::uri::PathAndQuery;
 use poem::http::{HeaderValue, Method, StatusCode, Uri};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use crate::http::{self, cookie, header_str, query_param};
 use crate::state::{Live, MaintenanceState};
 use crate::web::locale::LANG_COOKIE;
 use crate::web::page::Pages;
@@ -55,7 +53,7 @@ impl Superusers for Nobody {
 /// ```
 /// use std::sync::Arc;
 /// use downtime::gate::{Gate, Rules};
-/// use downtime::state::{Live, MaintenanceState};
+/// use downtime::state::{Live, MaintenanceState, Window};
 /// use downtime::web::page::{PageOptions, Pages};
 /// use poem::{EndpointExt, Route, get, handler, http::StatusCode, test::TestClient};
 ///
@@ -64,7 +62,7 @@ impl Superusers for Nobody {
 ///
 /// # tokio_test();
 /// # #[tokio::main(flavor = "current_thread")] async fn tokio_test() {
-/// let live = Live::new(MaintenanceState { enabled: true, ..MaintenanceState::initial() });
+/// let live = Live::new(MaintenanceState { window: Window::on(), ..MaintenanceState::initial() });
 /// let pages = Arc::new(Pages::new(&PageOptions::default()).unwrap());
 /// let app = Route::new().at("/", get(home)).with(Gate::new(live, pages, Rules::default()));
 /// let resp = TestClient::new(app).get("/").header("accept", "application/json").send().await;
@@ -153,9 +151,10 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         let state = shared.live.load();
         let path = req.uri().path();
         let accept = header_str(&req, header::ACCEPT);
-        let client_allowed = !state.allowed_ips.is_empty()
+        let allowed_ips = &state.window.allowed_ips;
+        let client_allowed = !allowed_ips.is_empty()
             && client_ip(&req, &shared.rules.trusted_proxies)
-                .is_some_and(|ip| state.allowed_ips.iter().any(|net| net.contains(&ip)));
+                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
         let facts = decision::Facts {
             path,
             safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
@@ -163,7 +162,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             client_allowed,
         };
         // Switched off, the clock does not matter: no need to read it.
-        let now = if state.enabled {
+        let now = if state.window.enabled {
             Utc::now()
         } else {
             DateTime::<Utc>::MIN_UTC
@@ -257,45 +256,18 @@ fn gated_response(
     resp
 }
 
-/// Characters escaped in a `next` query value: everything but unreserved characters and `/`.
-const NEXT_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-/// Characters escaped again in a decoded `next` before it goes into `Location`.
-const LOCATION: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
 /// `/maintenance?next=<where the visitor was going>`.
 fn to_page(page_path: &str, req: &Request) -> String {
     let target = req.uri().path_and_query().map_or("/", PathAndQuery::as_str);
-    format!(
-        "{page_path}?next={}",
-        utf8_percent_encode(target, NEXT_VALUE)
-    )
+    format!("{page_path}?next={}", http::path_as_query_value(target))
 }
 
 /// Sends a visitor from the page back to where they were going (a local path only), or home.
 fn leave_page(req: &Request) -> Response {
-    match query_param(req, "next").and_then(|next| local_location(&next)) {
+    match query_param(req, "next").and_then(|next| http::local_location(&next)) {
         Some(location) => redirect(req, &location),
         None => redirect(req, "/"),
     }
-}
-
-/// `next` made fit for a `Location` header (characters outside URLs escaped), when it is a
-/// local path; `None` for anything that could leave the site.
-pub fn local_location(next: &str) -> Option<String> {
-    is_local_path(next).then(|| utf8_percent_encode(next, LOCATION).to_string())
 }
 
 /// 302 for reads, 303 for writes (the browser then GETs the target), never cached.
@@ -313,14 +285,6 @@ fn redirect(req: &Request, location: &str) -> Response {
             .finish(),
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
-}
-
-/// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.
-pub fn is_local_path(next: &str) -> bool {
-    next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control)
 }
 
 /// The client's address: the connection's, or, when that is a trusted proxy, the right-most
@@ -363,41 +327,6 @@ fn with_path(uri: &Uri, path: &str) -> Option<Uri> {
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(path_and_query);
     Uri::from_parts(parts).ok()
-}
-
-fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The first value of `name` in the query string, percent- and `+`-decoded; `None` when absent
-/// or not UTF-8.
-fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
-    let query = req.uri().query()?;
-    let raw = query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then_some(value)
-    })?;
-    if raw.contains('+') {
-        let spaced = raw.replace('+', " ");
-        return percent_decode_str(&spaced)
-            .decode_utf8()
-            .ok()
-            .map(|v| Cow::Owned(v.into_owned()));
-    }
-    percent_decode_str(raw).decode_utf8().ok()
-}
-
-/// The value of cookie `name`, if the request carries it.
-pub(crate) fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name).then_some(value)
-        })
 }
 
 #[cfg(test)]
@@ -450,23 +379,5 @@ mod tests {
         }
         let (peer, headers) = request("10.0.0.2:1", &["198.51.100.1"]);
         assert_eq!(client_ip_from(peer, &headers, &[]), ip("10.0.0.2"));
-    }
-
-    #[test]
-    fn only_local_paths_are_accepted_as_next() {
-        for ok in ["/", "/contact", "/a?b=c", "/caf\u{e9}"] {
-            assert!(is_local_path(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "evil",
-            "/a\nb",
-            "/\t/x",
-        ] {
-            assert!(!is_local_path(bad), "{bad:?}");
-        }
     }
 }

@@ -1,14 +1,11 @@
-//! The in-memory snapshot every request reads, and the poll that keeps it in step with the database.
+//! The in-memory snapshot every request reads.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
 
-use super::{MaintenanceState, Store};
+use super::MaintenanceState;
 
 /// The current state, shared by every request: reading it takes no lock and does no I/O.
 /// Other code can [`subscribe`](Live::subscribe) to its changes.
@@ -57,46 +54,12 @@ impl Live {
             tracing::info!(
                 target: "downtime::state",
                 version = new.version,
-                enabled = new.enabled,
-                mode = %new.mode,
+                enabled = new.window.enabled,
+                mode = %new.window.mode,
                 updated_by = %new.updated_by,
                 "maintenance state changed"
             );
         }
         replaced
     }
-}
-
-/// Polls the stored version every `every` and reloads the state when it moved, so a change made
-/// by the CLI or another replica reaches this process without a restart.
-///
-/// When the database goes away the last known state stays live; one warning is logged when
-/// polling starts failing and one line when it recovers.
-pub fn spawn_poller(store: Store, live: Live, every: Duration) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut failing = false;
-        loop {
-            ticks.tick().await;
-            let result = match store.version().await {
-                Ok(version) if version == live.load().version => Ok(()),
-                Ok(_) => store.current().await.map(|state| {
-                    live.publish(state);
-                }),
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(()) if failing => {
-                    failing = false;
-                    tracing::info!(target: "downtime::state", "database reachable again");
-                }
-                Err(error) if !failing => {
-                    failing = true;
-                    tracing::warn!(target: "downtime::state", %error, "cannot poll the state; serving the last known one");
-                }
-                _ => {}
-            }
-        }
-    })
 }

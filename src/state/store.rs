@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound as _, Utc};
+use chrono::{DateTime, Utc};
 use entity::{maintenance_audit as audit, maintenance_state as row};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Expr;
@@ -13,26 +13,40 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{Change, InvalidSettings, MaintenanceState, Mode, Settings};
+use super::{Change, InvalidWindow, MaintenanceState, Mode, Window};
 
-/// Why the store could not do what was asked.
+/// Why the database could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database did not answer or refused the query.
     #[error("database unavailable: {0}")]
     Unavailable(#[from] DbErr),
+    /// A stored value cannot be read back (edited by hand, or a newer schema).
+    #[error("stored state is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// Why a change was not stored; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The new window breaks a rule.
+    #[error(transparent)]
+    Invalid(#[from] InvalidWindow),
     /// The stored version is not the one the writer expected (a stale `If-Match`).
     #[error("the state changed meanwhile (now at version {current})")]
     Conflict {
         /// The version now stored.
         current: i64,
     },
-    /// The new settings break a rule.
+    /// The database failed.
     #[error(transparent)]
-    Invalid(#[from] InvalidSettings),
-    /// A stored value cannot be read back (edited by hand, or a newer schema).
-    #[error("stored state is unreadable: {0}")]
-    Corrupt(String),
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for WriteError {
+    fn from(error: DbErr) -> Self {
+        WriteError::Store(StoreError::Unavailable(error))
+    }
 }
 
 /// One audit-log row: who changed what, when and why.
@@ -49,14 +63,14 @@ pub struct AuditEntry {
     /// When it was committed.
     pub at: DateTime<Utc>,
     /// The state before.
-    pub before: serde_json::Value,
+    pub before: MaintenanceState,
     /// The state after.
-    pub after: serde_json::Value,
+    pub after: MaintenanceState,
 }
 
 /// The database behind the state. Cheap to clone: it shares one connection pool.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub(crate) struct Store {
     db: DatabaseConnection,
 }
 
@@ -119,18 +133,18 @@ impl Store {
         read_state(&self.db).await
     }
 
-    /// Replaces the settings, bumps the version and appends an audit row, in one transaction.
+    /// Replaces the window, bumps the version and appends an audit row, in one transaction.
+    /// The window is stored as given: [`super::StateService::apply`] validates it first.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for settings that break a rule, [`StoreError::Conflict`] when
-    /// `change.expected_version` is stale, [`StoreError::Unavailable`] when the database fails
-    /// (nothing is written then).
+    /// [`WriteError::Conflict`] when `change.expected_version` is stale,
+    /// [`WriteError::Store`] when the database fails (nothing is written then).
     pub async fn apply(
         &self,
-        settings: Settings,
+        window: Window,
         change: &Change,
-    ) -> Result<MaintenanceState, StoreError> {
-        settings.validate()?;
+        at: DateTime<Utc>,
+    ) -> Result<MaintenanceState, WriteError> {
         let txn = self.db.begin().await?;
         // Writing first takes the write lock at once (SQLite) or locks the row (PostgreSQL), so
         // concurrent writers queue here instead of failing later when they upgrade a read.
@@ -143,29 +157,30 @@ impl Store {
         if let Some(expected) = change.expected_version
             && expected != before.version
         {
-            return Err(StoreError::Conflict {
+            return Err(WriteError::Conflict {
                 current: before.version,
             });
         }
-        let after = MaintenanceState::from_settings(
-            settings,
-            before.version + 1,
-            change.actor.clone(),
-            // Whole microseconds: what PostgreSQL keeps, so a reloaded state equals this one.
-            Utc::now().trunc_subsecs(6),
-        );
-        let retry_after = i32::try_from(after.retry_after_secs)
-            .map_err(|_| StoreError::Invalid(InvalidSettings::RetryAfterOutOfRange))?;
+        let after = MaintenanceState {
+            window,
+            version: before.version + 1,
+            updated_by: change.actor.clone(),
+            updated_at: at,
+        };
+        let w = &after.window;
+        let retry_after = i32::try_from(w.retry_after_secs).map_err(|_| {
+            StoreError::Corrupt(format!("retry_after_secs = {}", w.retry_after_secs))
+        })?;
         row::ActiveModel {
             id: Set(row::SINGLETON_ID),
-            enabled: Set(after.enabled),
-            mode: Set(after.mode.as_str().to_owned()),
-            message: Set(after.message.clone()),
-            starts_at: Set(after.starts_at),
-            ends_at: Set(after.ends_at),
+            enabled: Set(w.enabled),
+            mode: Set(w.mode.as_str().to_owned()),
+            message: Set(w.message.clone()),
+            starts_at: Set(w.starts_at),
+            ends_at: Set(w.ends_at),
             retry_after_secs: Set(retry_after),
-            allowed_ips: Set(to_text(&after.allowed_ips)?),
-            open_paths: Set(to_text(&after.open_paths)?),
+            allowed_ips: Set(to_text(&w.allowed_ips)?),
+            open_paths: Set(to_text(&w.open_paths)?),
             version: Set(after.version),
             updated_by: Set(after.updated_by.clone()),
             updated_at: Set(after.updated_at),
@@ -187,20 +202,12 @@ impl Store {
         Ok(after)
     }
 
-    /// The newest `limit` audit entries, newest first.
-    ///
-    /// # Errors
-    /// The database is unavailable.
-    pub async fn history(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
-        self.history_before(limit, None).await
-    }
-
     /// The newest `limit` audit entries older than entry `before` (all, when `None`), newest
     /// first: one page of the log.
     ///
     /// # Errors
     /// The database is unavailable.
-    pub async fn history_before(
+    pub async fn history(
         &self,
         limit: u64,
         before: Option<i64>,
@@ -212,18 +219,24 @@ impl Store {
             query = query.filter(audit::Column::Id.lt(before));
         }
         let rows = query.all(&self.db).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                version: r.version,
-                actor: r.actor,
-                reason: r.reason,
-                at: r.at,
-                before: r.before,
-                after: r.after,
+        rows.into_iter()
+            .map(|r| {
+                let state = |json: serde_json::Value, which: &str| {
+                    serde_json::from_value(json).map_err(|e| {
+                        StoreError::Corrupt(format!("audit entry {}, {which}: {e}", r.id))
+                    })
+                };
+                Ok(AuditEntry {
+                    id: r.id,
+                    version: r.version,
+                    before: state(r.before, "before")?,
+                    after: state(r.after, "after")?,
+                    actor: r.actor,
+                    reason: r.reason,
+                    at: r.at,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -241,14 +254,16 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
     let open_paths = serde_json::from_str(&model.open_paths)
         .map_err(|e| StoreError::Corrupt(format!("open_paths: {e}")))?;
     Ok(MaintenanceState {
-        enabled: model.enabled,
-        mode,
-        message: model.message,
-        starts_at: model.starts_at,
-        ends_at: model.ends_at,
-        retry_after_secs,
-        allowed_ips,
-        open_paths,
+        window: Window {
+            enabled: model.enabled,
+            mode,
+            message: model.message,
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            retry_after_secs,
+            allowed_ips,
+            open_paths,
+        },
         version: model.version,
         updated_by: model.updated_by,
         updated_at: model.updated_at,

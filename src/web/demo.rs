@@ -6,11 +6,21 @@ use poem::web::{Data, Form, Html, Json};
 use poem::{Endpoint, EndpointExt, Route, get, handler, http::StatusCode};
 use serde::{Deserialize, Serialize};
 
+/// The whole demo site: its pages at `/` and its JSON routes under `/api/demo`.
+///
+/// # Errors
+/// The templates do not compile.
+pub fn site() -> anyhow::Result<Route> {
+    Ok(Route::new()
+        .nest("/api/demo", api_routes())
+        .nest("/", pages()?))
+}
+
 /// The demo site's pages.
 ///
 /// # Errors
 /// The templates do not compile.
-pub fn routes() -> anyhow::Result<impl Endpoint> {
+pub fn pages() -> anyhow::Result<impl Endpoint> {
     let mut tera = tera::Tera::new();
     tera.add_raw_templates([
         (

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::brand::{Brand, TEMPLATE_FILE};
 use super::locale::{Languages, Messages, UNKNOWN_MESSAGE};
-use crate::state::{MaintenanceState, Mode};
+use crate::state::{MaintenanceState, Mode, Window};
 
 const TEMPLATE: &str = "maintenance.html";
 const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.tera");
@@ -240,16 +240,17 @@ impl Pages {
     fn render_html(&self, state: &MaintenanceState, index: usize) -> tera::TeraResult<String> {
         let language = self.languages.get(index);
         let ends_at_iso = state
+            .window
             .ends_at
             .map(|end| end.to_rfc3339_opts(SecondsFormat::Secs, true))
             .unwrap_or_default();
-        let end_html = state.ends_at.map_or_else(String::new, |end| {
+        let end_html = state.window.ends_at.map_or_else(String::new, |end| {
             format!(
                 "<time datetime=\"{ends_at_iso}\">{}</time>",
                 end.format("%Y-%m-%d %H:%M UTC")
             )
         });
-        let (duration_key, duration_count) = duration_parts(state.retry_after_secs);
+        let (duration_key, duration_count) = duration_parts(state.window.retry_after_secs);
         let languages: Vec<LanguageLink<'_>> = self
             .languages
             .all()
@@ -268,8 +269,11 @@ impl Pages {
         ctx.insert("status_url", &self.status_url);
         ctx.insert("poll_secs", &POLL_SECS);
         ctx.insert("refresh_secs", &REFRESH_SECS);
-        ctx.insert("read_only", &(state.mode == Mode::ReadOnly));
-        ctx.insert("message", state.message.as_deref().unwrap_or_default());
+        ctx.insert("read_only", &(state.window.mode == Mode::ReadOnly));
+        ctx.insert(
+            "message",
+            state.window.message.as_deref().unwrap_or_default(),
+        );
         ctx.insert("ends_at_iso", &ends_at_iso);
         ctx.insert("end_html", &end_html);
         ctx.insert("duration_key", duration_key);
@@ -280,7 +284,7 @@ impl Pages {
 
     fn problem(&self, state: &MaintenanceState, index: usize) -> Vec<u8> {
         let lang = &self.languages.get(index).id;
-        let detail_key = match state.mode {
+        let detail_key = match state.window.mode {
             Mode::Full => "problem-detail",
             Mode::ReadOnly => "problem-detail-read-only",
         };
@@ -290,10 +294,14 @@ impl Pages {
             status: 503,
             detail: self.messages.lookup(lang, detail_key),
             code: "maintenance",
-            mode: state.mode,
-            message: state.message.as_deref(),
-            ends_at: state.ends_at,
-            retry_after: state.ends_at.is_none().then_some(state.retry_after_secs),
+            mode: state.window.mode,
+            message: state.window.message.as_deref(),
+            ends_at: state.window.ends_at,
+            retry_after: state
+                .window
+                .ends_at
+                .is_none()
+                .then_some(state.window.retry_after_secs),
         };
         serde_json::to_vec(&doc).unwrap_or_else(|_| FALLBACK_PROBLEM.as_bytes().to_vec())
     }
@@ -313,8 +321,8 @@ impl Rendition {
 /// `Retry-After` for `state` at `now`: the end as an HTTP-date when `httpdate` can write it;
 /// an end past year 9999 as the seconds until then, at most a week; else the state's seconds.
 fn retry_after(state: &MaintenanceState, now: DateTime<Utc>) -> HeaderValue {
-    let seconds = HeaderValue::from(state.retry_after_secs);
-    let Some(end) = state.ends_at else {
+    let seconds = HeaderValue::from(state.window.retry_after_secs);
+    let Some(end) = state.window.ends_at else {
         return seconds;
     };
     if (0..=MAX_HTTP_DATE_SECS).contains(&end.timestamp()) {
@@ -349,16 +357,22 @@ fn status_url(prefix: &str) -> anyhow::Result<String> {
 /// end, and a read-only one with neither.
 fn sample_states() -> [MaintenanceState; 2] {
     let full = MaintenanceState {
-        enabled: true,
-        mode: Mode::Full,
-        message: Some("Sample message".into()),
-        ends_at: Some(Utc::now() + TimeDelta::hours(2)),
+        window: Window {
+            enabled: true,
+            mode: Mode::Full,
+            message: Some("Sample message".into()),
+            ends_at: Some(Utc::now() + TimeDelta::hours(2)),
+            ..Window::off()
+        },
         ..MaintenanceState::initial()
     };
     let read_only = MaintenanceState {
-        enabled: true,
-        mode: Mode::ReadOnly,
-        retry_after_secs: 3 * 3600,
+        window: Window {
+            enabled: true,
+            mode: Mode::ReadOnly,
+            retry_after_secs: 3 * 3600,
+            ..Window::off()
+        },
         ..MaintenanceState::initial()
     };
     [full, read_only]
@@ -421,8 +435,11 @@ mod tests {
     fn a_page_is_rendered_once_per_language_and_version() {
         let pages = Pages::new(&PageOptions::default()).expect("pages");
         let v2 = MaintenanceState {
+            window: Window {
+                enabled: true,
+                ..Window::off()
+            },
             version: 2,
-            enabled: true,
             ..MaintenanceState::initial()
         };
         let rendition = pages.for_state(&v2);
@@ -441,9 +458,12 @@ mod tests {
 
     fn ending(end: DateTime<Utc>) -> MaintenanceState {
         MaintenanceState {
-            enabled: true,
-            ends_at: Some(end),
-            retry_after_secs: 120,
+            window: Window {
+                enabled: true,
+                ends_at: Some(end),
+                retry_after_secs: 120,
+                ..Window::off()
+            },
             ..MaintenanceState::initial()
         }
     }
@@ -466,7 +486,10 @@ mod tests {
             "Fri, 31 Dec 9999 23:59:59 GMT"
         );
         let none = MaintenanceState {
-            ends_at: None,
+            window: Window {
+                ends_at: None,
+                ..ending(end).window
+            },
             ..ending(end)
         };
         assert_eq!(retry_after(&none, now), "120");
@@ -510,8 +533,11 @@ mod tests {
         })
         .expect("pages");
         let state = MaintenanceState {
+            window: Window {
+                enabled: true,
+                ..Window::off()
+            },
             version: 2,
-            enabled: true,
             ..MaintenanceState::initial()
         };
         let html =

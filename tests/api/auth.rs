@@ -6,10 +6,10 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use downtime::auth::dev_idp::{self, DevIdp};
-use downtime::config::ServeConfig;
+use downtime::config::Config;
+use downtime::dev_idp::{self, DevIdp};
 use downtime::startup::Application;
-use downtime::state::{Change, Settings, StateService};
+use downtime::state::{Change, StateService, Window};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::pkcs8::EncodePrivateKey as _;
 use reqwest::{StatusCode, Url};
@@ -32,21 +32,26 @@ impl Drop for LiveServer {
     }
 }
 
-pub fn dev_config() -> ServeConfig {
-    let mut config = ServeConfig {
+pub fn dev_config() -> Config {
+    let mut config = Config {
         bind: "127.0.0.1:0".parse().expect("addr"),
         poll_interval: Duration::from_millis(100),
-        ..ServeConfig::default()
+        ..Config::default()
     };
     config.auth.dev_idp = true;
     config
 }
 
-pub async fn start(db: &TestDb, config: ServeConfig) -> LiveServer {
-    let app = Application::build(&config, &db.url).await.expect("build");
+pub async fn start(db: &TestDb, config: Config) -> LiveServer {
+    let config = Config {
+        database_url: db.url.clone(),
+        ..config
+    };
+    let site = downtime::web::demo::site().expect("demo site");
+    let app = Application::build(config, site).await.expect("build");
     let base = format!("http://{}", app.local_addr());
-    let idp = app.dev_idp().cloned();
-    let service = app.service().clone();
+    let idp = app.downtime().dev_idp().cloned();
+    let service = app.downtime().state().clone();
     let task = tokio::spawn(app.run_until_stopped());
     let server = LiveServer {
         base,
@@ -78,9 +83,9 @@ impl LiveServer {
     pub async fn maintenance_on(&self) {
         self.service
             .apply(
-                Settings {
+                Window {
                     enabled: true,
-                    ..Settings::off()
+                    ..Window::off()
                 },
                 Change::by("test"),
             )
@@ -884,7 +889,7 @@ async fn opaque_tokens_are_checked_by_introspection_when_enabled() {
     config.auth.oidc_issuer = Some(provider.clone());
     config.auth.oidc_client_id = Some("downtime".into());
     config.auth.oidc_client_secret = Some("secret".to_owned().into());
-    config.auth.oidc_introspection = Some(downtime::auth::Switch::On);
+    config.auth.oidc_introspection = true;
     config.auth.superuser_clients = vec!["ci-bot".into()];
     config.auth.superuser_emails = vec!["ops@example.com".into()];
     let server = start(&db, config).await;

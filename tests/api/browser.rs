@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use downtime::state::Settings;
+use downtime::state::Window;
 
 use crate::auth::{dev_config, start};
 use crate::helpers::sqlite;
@@ -84,11 +84,11 @@ async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
     server
         .service
         .apply(
-            Settings {
+            Window {
                 enabled: true,
                 ends_at: Some(end),
                 message: Some("Upgrading".into()),
-                ..Settings::off()
+                ..Window::off()
             },
             downtime::state::Change::by("test"),
         )
@@ -139,9 +139,9 @@ async fn served_in_place_the_language_links_stay_on_this_site() {
     server
         .service
         .apply(
-            Settings {
+            Window {
                 enabled: true,
-                ..Settings::off()
+                ..Window::off()
             },
             downtime::state::Change::by("test"),
         )

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::auth::{Browser, LiveServer, client_token, dev_config, start};
 use crate::cli::downtime;
 use crate::helpers::{databases, sqlite};
-use downtime::auth::dev_idp;
+use downtime::dev_idp;
 
 struct Api {
     server: LiveServer,
@@ -22,7 +22,7 @@ impl Api {
         Self::start_with(db, dev_config()).await
     }
 
-    async fn start_with(db: &crate::helpers::TestDb, config: downtime::config::ServeConfig) -> Api {
+    async fn start_with(db: &crate::helpers::TestDb, config: downtime::config::Config) -> Api {
         let server = start(db, config).await;
         let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
         let http = crate::helpers::http();
@@ -624,7 +624,7 @@ async fn status_is_public_and_unknown_routes_are_problems() {
     assert!(body.get("updated_by").is_none(), "no actor in public");
 
     let missing = api
-        .request(Method::GET, "/api/nope")
+        .request(Method::GET, "/api/maintenance/nope")
         .send()
         .await
         .expect("get");

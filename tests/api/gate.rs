@@ -1,9 +1,9 @@
 //! The gate's rules, observed over HTTP.
 
 use chrono::{TimeDelta, Utc};
-use downtime::config::ServeConfig;
+use downtime::config::Config;
 use downtime::gate::Superusers;
-use downtime::state::{Mode, Settings};
+use downtime::state::{Mode, Window};
 use poem::Request;
 use poem::http::StatusCode;
 
@@ -80,7 +80,7 @@ async fn browsers_are_redirected_to_the_page_remembering_where_they_were_going()
 
         // The page, then, sends the visitor exactly there once maintenance is over.
         app.service
-            .apply(Settings::off(), downtime::state::Change::by("test"))
+            .apply(Window::off(), downtime::state::Change::by("test"))
             .await
             .expect("off");
         let back = app
@@ -120,10 +120,10 @@ async fn a_gated_form_post_is_redirected_with_303() {
 async fn the_page_answers_503_with_retry_after_in_seconds_and_no_store() {
     for db in databases().await {
         let app = spawn_app(&db).await;
-        app.switch_on(Settings {
+        app.switch_on(Window {
             message: Some("Upgrading <script>alert(1)</script> the database".into()),
             retry_after_secs: 900,
-            ..Settings::off()
+            ..Window::off()
         })
         .await;
 
@@ -149,9 +149,9 @@ async fn retry_after_is_an_http_date_when_the_end_is_known() {
     let db = sqlite();
     let app = spawn_app(&db).await;
     let end = (Utc::now() + TimeDelta::minutes(45)).with_nanosecond_zero();
-    app.switch_on(Settings {
+    app.switch_on(Window {
         ends_at: Some(end),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
 
@@ -176,9 +176,9 @@ impl NanosecondZero for chrono::DateTime<Utc> {
 #[tokio::test]
 async fn the_page_can_be_served_in_place_instead_of_redirecting() {
     let db = sqlite();
-    let config = ServeConfig {
+    let config = Config {
         serve_in_place: true,
-        ..ServeConfig::default()
+        ..Config::default()
     };
     let app = spawn_app_with(&db, config, downtime::gate::Nobody).await;
     app.on().await;
@@ -195,9 +195,9 @@ async fn the_page_can_be_served_in_place_instead_of_redirecting() {
 async fn json_clients_get_a_problem_document_never_a_redirect() {
     for db in databases().await {
         let app = spawn_app(&db).await;
-        app.switch_on(Settings {
+        app.switch_on(Window {
             message: Some("Back at 3".into()),
-            ..Settings::off()
+            ..Window::off()
         })
         .await;
 
@@ -306,9 +306,9 @@ async fn no_spelling_of_a_gated_path_slips_through() {
 async fn read_only_mode_lets_reads_through_and_gates_writes() {
     for db in databases().await {
         let app = spawn_app(&db).await;
-        app.switch_on(Settings {
+        app.switch_on(Window {
             mode: Mode::ReadOnly,
-            ..Settings::off()
+            ..Window::off()
         })
         .await;
 
@@ -349,27 +349,32 @@ async fn read_only_mode_lets_reads_through_and_gates_writes() {
 async fn scheduled_and_ended_windows_do_not_gate() {
     let db = sqlite();
     let app = spawn_app(&db).await;
-    app.switch_on(Settings {
+    app.switch_on(Window {
         starts_at: Some(Utc::now() + TimeDelta::hours(1)),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
     app.browse("/").await.assert_status_is_ok();
 
-    app.switch_on(Settings {
+    // A window cannot be written already over: this one ends by itself a moment later.
+    let ends_at = Utc::now() + TimeDelta::milliseconds(300);
+    app.switch_on(Window {
         starts_at: Some(Utc::now() - TimeDelta::hours(2)),
-        ends_at: Some(Utc::now() - TimeDelta::hours(1)),
-        ..Settings::off()
+        ends_at: Some(ends_at),
+        ..Window::off()
     })
     .await;
+    app.browse("/").await.assert_status(StatusCode::FOUND);
+    let left = (ends_at - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(left + std::time::Duration::from_millis(50)).await;
     app.browse("/").await.assert_status_is_ok();
     let page = app.browse("/maintenance").await;
     page.assert_status(StatusCode::FOUND);
 
-    app.switch_on(Settings {
+    app.switch_on(Window {
         starts_at: Some(Utc::now() - TimeDelta::minutes(1)),
         ends_at: Some(Utc::now() + TimeDelta::hours(1)),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
     app.browse("/").await.assert_status(StatusCode::FOUND);
@@ -387,7 +392,7 @@ impl Superusers for HeaderSuperuser {
 #[tokio::test]
 async fn superusers_pass_everywhere_and_nobody_else_does() {
     let db = sqlite();
-    let app = spawn_app_with(&db, ServeConfig::default(), HeaderSuperuser).await;
+    let app = spawn_app_with(&db, Config::default(), HeaderSuperuser).await;
     app.on().await;
 
     for path in ["/", "/about", "/api/demo/items"] {

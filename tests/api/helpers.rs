@@ -4,10 +4,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use downtime::config::ServeConfig;
+use downtime::config::Config;
 use downtime::gate::Superusers;
-use downtime::startup::{AuthSetup, auth_setup, open_store, routes};
-use downtime::state::{Change, Live, MaintenanceState, Settings, StateService};
+use downtime::state::{Change, MaintenanceState, StateService, Window};
+use downtime::web::demo;
+use downtime::{Downtime, DowntimeBuilder};
 use poem::endpoint::BoxEndpoint;
 use poem::test::{TestClient, TestResponse};
 use poem::{EndpointExt, Response};
@@ -111,44 +112,40 @@ pub struct TestApp {
     pub service: StateService,
 }
 
-/// The app as `serve` builds it: the superusers are the ones auth knows.
+/// The demo site behind downtime, as `serve` builds it: the superusers are the ones auth knows.
 pub async fn spawn_app(db: &TestDb) -> TestApp {
-    spawn(db, ServeConfig::default(), |setup| setup.auth.clone()).await
+    spawn(db, Config::default(), |downtime| downtime.auth().clone()).await
 }
 
-/// The app with another answer to "is this a superuser?".
-pub async fn spawn_app_with<S: Superusers>(
-    db: &TestDb,
-    config: ServeConfig,
-    superusers: S,
-) -> TestApp {
+/// The app with other settings and another answer to "is this a superuser?".
+pub async fn spawn_app_with<S: Superusers>(db: &TestDb, config: Config, superusers: S) -> TestApp {
     spawn(db, config, |_| superusers).await
 }
 
 async fn spawn<S: Superusers>(
     db: &TestDb,
-    config: ServeConfig,
-    pick: impl FnOnce(&AuthSetup) -> S,
+    mut config: Config,
+    pick: impl FnOnce(&Downtime) -> S,
 ) -> TestApp {
-    let store = open_store(&db.url).await.expect("open store");
-    let live = Live::new(store.current().await.expect("read state"));
-    let setup = auth_setup(&config, &store, "http://localhost")
+    config.database_url = db.url.clone();
+    config.auth.base_url = Some("http://localhost".into());
+    let downtime = DowntimeBuilder::from_config(config)
+        .build()
         .await
-        .expect("auth");
-    let service = StateService::new(store, live);
-    let app = routes(&config, &service, &setup, pick(&setup))
-        .expect("routes")
-        .boxed();
+        .expect("build downtime");
+    let superusers = pick(&downtime);
+    let site = demo::site().expect("demo site");
+    let app = downtime.around_with(site, superusers).boxed();
     TestApp {
         client: TestClient::new(app),
-        service,
+        service: downtime.state().clone(),
     }
 }
 
 impl TestApp {
     /// Switches maintenance on with `settings` (enabled forced on).
-    pub async fn switch_on(&self, settings: Settings) -> MaintenanceState {
-        let settings = Settings {
+    pub async fn switch_on(&self, settings: Window) -> MaintenanceState {
+        let settings = Window {
             enabled: true,
             ..settings
         };
@@ -159,7 +156,7 @@ impl TestApp {
     }
 
     pub async fn on(&self) -> MaintenanceState {
-        self.switch_on(Settings::off()).await
+        self.switch_on(Window::off()).await
     }
 
     /// GET `path` as a browser would ask.

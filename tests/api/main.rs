@@ -4,6 +4,7 @@ mod auth;
 mod browser;
 mod cli;
 mod control;
+mod embed;
 mod gate;
 mod helpers;
 mod page;

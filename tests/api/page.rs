@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use chrono::{TimeDelta, Utc};
 use downtime::gate::{Gate, Rules};
-use downtime::state::{Live, MaintenanceState, Mode, Settings};
+use downtime::state::{Live, MaintenanceState, Mode, Window};
 use downtime::web::page::{PageOptions, Pages};
 use fluent_syntax::ast;
 use fluent_templates::fluent_bundle::FluentResource;
@@ -272,11 +272,11 @@ async fn the_page_is_self_contained_under_a_strict_csp() {
 async fn a_hostile_message_is_shown_as_text() {
     let db = sqlite();
     let app = spawn_app(&db).await;
-    app.switch_on(Settings {
+    app.switch_on(Window {
         message: Some(
             "\"><img src=x onerror=alert(1)> & </main><script>alert('x')</script>".into(),
         ),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
 
@@ -312,9 +312,9 @@ async fn durations_use_each_languages_plural_forms() {
         (300, "ja", "5"),
     ];
     for (secs, lang, expected) in cases {
-        app.switch_on(Settings {
+        app.switch_on(Window {
             retry_after_secs: secs,
-            ..Settings::off()
+            ..Window::off()
         })
         .await;
         let body = text(page(&app, &format!("/maintenance?lang={lang}"), None, None).await).await;
@@ -331,10 +331,10 @@ async fn the_end_time_and_read_only_notice_are_shown() {
     let db = sqlite();
     let app = spawn_app(&db).await;
     let end = chrono::SubsecRound::trunc_subsecs(Utc::now() + TimeDelta::hours(2), 0);
-    app.switch_on(Settings {
+    app.switch_on(Window {
         ends_at: Some(end),
         mode: Mode::ReadOnly,
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
     let iso = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -385,9 +385,9 @@ async fn problem_documents_speak_the_clients_language() {
 async fn a_state_change_replaces_the_cached_page() {
     let db = sqlite();
     let app = spawn_app(&db).await;
-    app.switch_on(Settings {
+    app.switch_on(Window {
         message: Some("first message".into()),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
     let first = text(page(&app, "/maintenance", None, None).await).await;
@@ -398,9 +398,9 @@ async fn a_state_change_replaces_the_cached_page() {
         first
     );
 
-    app.switch_on(Settings {
+    app.switch_on(Window {
         message: Some("second message".into()),
-        ..Settings::off()
+        ..Window::off()
     })
     .await;
     let second = text(page(&app, "/maintenance", None, None).await).await;
@@ -476,7 +476,7 @@ impl PageDir {
 /// A one-route site behind a gate answering with `pages`, maintenance switched on.
 fn gated(pages: Pages) -> TestClient<impl Endpoint> {
     let live = Live::new(MaintenanceState {
-        enabled: true,
+        window: Window::on(),
         version: 2,
         ..MaintenanceState::initial()
     });

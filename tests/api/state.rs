@@ -2,46 +2,43 @@
 
 use std::time::Duration;
 
-use downtime::config::Toggle;
-use downtime::startup::{apply_environment, open_store};
-use downtime::state::{
-    Change, InvalidSettings, Live, Mode, Settings, StateService, StoreError, spawn_poller,
-};
+use downtime::DowntimeBuilder;
+use downtime::config::{Config, Toggle};
+use downtime::state::{Change, Invalid, Live, Mode, StateService, Window, WriteError};
 
 use crate::helpers::{databases, eventually};
 
 #[tokio::test]
 async fn a_change_stores_the_state_and_one_audit_row() {
     for db in databases().await {
-        let store = open_store(&db.url).await.expect("store");
+        let store = StateService::open(&db.url).await.expect("store");
         let initial = store.current().await.expect("state");
         assert_eq!(initial.version, 1);
-        assert!(!initial.enabled);
-        assert!(store.history(10).await.expect("history").is_empty());
+        assert!(!initial.window.enabled);
+        assert!(store.history(10, None).await.expect("history").is_empty());
 
-        let settings = Settings {
+        let settings = Window {
             enabled: true,
             mode: Mode::ReadOnly,
             message: Some("Upgrading".into()),
-            ..Settings::off()
+            ..Window::off()
         };
         let change = Change::by("cli:ada").because(Some("migration 42".into()));
-        let after = store.apply(settings.clone(), &change).await.expect("apply");
+        let after = store.apply(settings.clone(), change).await.expect("apply");
 
         assert_eq!(after.version, 2);
         assert_eq!(after.updated_by, "cli:ada");
         assert_eq!(store.current().await.expect("state"), after, "{}", db.kind);
-        let history = store.history(10).await.expect("history");
+        let history = store.history(10, None).await.expect("history");
         assert_eq!(history.len(), 1);
         let row = &history[0];
         assert_eq!(row.version, 2);
         assert_eq!(row.actor, "cli:ada");
         assert_eq!(row.reason.as_deref(), Some("migration 42"));
-        assert_eq!(row.before["enabled"], false);
-        assert_eq!(row.before["version"], 1);
-        assert_eq!(row.after["enabled"], true);
-        assert_eq!(row.after["mode"], "read_only");
-        assert_eq!(row.after["message"], "Upgrading");
+        assert!(!row.before.window.enabled);
+        assert_eq!(row.before.version, 1);
+        assert_eq!(row.after.window, settings);
+        assert_eq!(row.after, after);
         assert_eq!(row.at, after.updated_at);
     }
 }
@@ -49,30 +46,26 @@ async fn a_change_stores_the_state_and_one_audit_row() {
 #[tokio::test]
 async fn a_stale_version_or_invalid_settings_write_nothing() {
     for db in databases().await {
-        let store = open_store(&db.url).await.expect("store");
-        let mut stale = Change::by("test");
-        stale.expected_version = Some(7);
-        let err = store
-            .apply(Settings::off(), &stale)
-            .await
-            .expect_err("stale");
+        let store = StateService::open(&db.url).await.expect("store");
+        let stale = Change::by("test").if_version(Some(7));
+        let err = store.apply(Window::off(), stale).await.expect_err("stale");
         assert!(
-            matches!(err, StoreError::Conflict { current: 1 }),
+            matches!(err, WriteError::Conflict { current: 1 }),
             "{err:?}"
         );
 
-        let long = Settings {
+        let long = Window {
             message: Some("x".repeat(2001)),
-            ..Settings::off()
+            ..Window::off()
         };
         let err = store
-            .apply(long, &Change::by("test"))
+            .apply(long, Change::by("test"))
             .await
             .expect_err("too long");
-        assert!(matches!(
-            err,
-            StoreError::Invalid(InvalidSettings::MessageTooLong(2001))
-        ));
+        assert!(
+            matches!(&err, WriteError::Invalid(invalid) if invalid.0 == [Invalid::MessageTooLong(2001)]),
+            "{err:?}"
+        );
 
         assert_eq!(
             store.current().await.expect("state").version,
@@ -80,24 +73,24 @@ async fn a_stale_version_or_invalid_settings_write_nothing() {
             "{}",
             db.kind
         );
-        assert!(store.history(10).await.expect("history").is_empty());
+        assert!(store.history(10, None).await.expect("history").is_empty());
     }
 }
 
 #[tokio::test]
 async fn concurrent_writers_from_two_connections_lose_no_update() {
     for db in databases().await {
-        let a = open_store(&db.url).await.expect("store a");
-        let b = open_store(&db.url).await.expect("store b");
+        let a = StateService::open(&db.url).await.expect("store a");
+        let b = StateService::open(&db.url).await.expect("store b");
         let writes = (0..10).map(|i| {
             let store = if i % 2 == 0 { a.clone() } else { b.clone() };
             tokio::spawn(async move {
-                let settings = Settings {
+                let settings = Window {
                     enabled: i % 3 == 0,
-                    ..Settings::off()
+                    ..Window::off()
                 };
                 store
-                    .apply(settings, &Change::by(format!("writer{i}")))
+                    .apply(settings, Change::by(format!("writer{i}")))
                     .await
             })
         });
@@ -105,7 +98,7 @@ async fn concurrent_writers_from_two_connections_lose_no_update() {
             write.await.expect("join").expect("apply");
         }
         assert_eq!(a.current().await.expect("state").version, 11, "{}", db.kind);
-        let history = a.history(100).await.expect("history");
+        let history = a.history(100, None).await.expect("history");
         let mut versions: Vec<i64> = history.iter().map(|e| e.version).collect();
         versions.sort_unstable();
         assert_eq!(versions, (2..=11).collect::<Vec<_>>());
@@ -115,44 +108,42 @@ async fn concurrent_writers_from_two_connections_lose_no_update() {
 #[tokio::test]
 async fn maintenance_mode_at_start_is_applied_and_audited_once() {
     for db in databases().await {
-        let store = open_store(&db.url).await.expect("store");
-        let service = StateService::new(
-            store.clone(),
-            Live::new(store.current().await.expect("state")),
-        );
-
-        apply_environment(&service, Some(Toggle::On))
-            .await
-            .expect("on");
+        let start = |toggle: Option<Toggle>| {
+            DowntimeBuilder::from_config(Config {
+                database_url: db.url.clone(),
+                maintenance_mode: toggle,
+                ..Config::default()
+            })
+            .build()
+        };
+        let downtime = start(Some(Toggle::On)).await.expect("on");
         assert!(
-            service.live().load().enabled,
+            downtime.state().live().load().window.enabled,
             "the live state follows at once"
         );
+        downtime.stop();
+        let store = StateService::open(&db.url).await.expect("store");
         let state = store.current().await.expect("state");
-        assert!(state.enabled);
+        assert!(state.window.enabled);
         assert_eq!(state.updated_by, "environment");
-        let history = store.history(10).await.expect("history");
+        let history = store.history(10, None).await.expect("history");
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].actor, "environment");
         assert_eq!(history[0].reason.as_deref(), Some("MAINTENANCE_MODE=on"));
 
         // A restart with the same setting changes nothing; unset changes nothing either.
-        apply_environment(&service, Some(Toggle::On))
-            .await
-            .expect("on again");
-        apply_environment(&service, None).await.expect("unset");
+        start(Some(Toggle::On)).await.expect("on again").stop();
+        start(None).await.expect("unset").stop();
         assert_eq!(
-            store.history(10).await.expect("history").len(),
+            store.history(10, None).await.expect("history").len(),
             1,
             "{}",
             db.kind
         );
 
-        apply_environment(&service, Some(Toggle::Off))
-            .await
-            .expect("off");
-        assert!(!store.current().await.expect("state").enabled);
-        let history = store.history(10).await.expect("history");
+        start(Some(Toggle::Off)).await.expect("off").stop();
+        assert!(!store.current().await.expect("state").window.enabled);
+        let history = store.history(10, None).await.expect("history");
         assert_eq!(history[0].reason.as_deref(), Some("MAINTENANCE_MODE=off"));
     }
 }
@@ -160,24 +151,27 @@ async fn maintenance_mode_at_start_is_applied_and_audited_once() {
 #[tokio::test]
 async fn the_live_state_follows_a_change_made_elsewhere_within_a_second() {
     for db in databases().await {
-        let server_store = open_store(&db.url).await.expect("store");
-        let live = Live::new(server_store.current().await.expect("state"));
+        let server = StateService::open(&db.url).await.expect("store");
+        let live = server.live().clone();
         let mut changes = live.subscribe();
-        let poller = spawn_poller(server_store, live.clone(), Duration::from_millis(100));
+        let poller = server.follow(Duration::from_millis(100));
 
-        let other_process = open_store(&db.url).await.expect("second store");
+        let other_process = StateService::open(&db.url).await.expect("second store");
         other_process
             .apply(
-                Settings {
+                Window {
                     enabled: true,
-                    ..Settings::off()
+                    ..Window::off()
                 },
-                &Change::by("elsewhere"),
+                Change::by("elsewhere"),
             )
             .await
             .expect("apply");
 
-        let seen = eventually(Duration::from_secs(1), || async { live.load().enabled }).await;
+        let seen = eventually(Duration::from_secs(1), || async {
+            live.load().window.enabled
+        })
+        .await;
         assert!(seen, "{}: the change did not arrive within 1 s", db.kind);
         assert_eq!(live.load().updated_by, "elsewhere");
         // Subscribers hear of it too.
@@ -193,15 +187,15 @@ async fn the_live_state_follows_a_change_made_elsewhere_within_a_second() {
 #[tokio::test]
 async fn a_slow_poll_never_undoes_a_newer_state() {
     let db = crate::helpers::sqlite();
-    let store = open_store(&db.url).await.expect("store");
+    let store = StateService::open(&db.url).await.expect("store");
     let old = store.current().await.expect("state");
     let new = store
         .apply(
-            Settings {
+            Window {
                 enabled: true,
-                ..Settings::off()
+                ..Window::off()
             },
-            &Change::by("test"),
+            Change::by("test"),
         )
         .await
         .expect("apply");

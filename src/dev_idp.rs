@@ -2,6 +2,7 @@
 //! newcomer can log in and try the API with no outside provider, and tests get a real flow.
 //!
 //! Never for production: the server refuses it on a non-loopback address and logs a warning.
+//! Built only with the `dev-idp` cargo feature (on by default).
 //! It serves discovery, JWKS, an authorize page listing seeded users, a token endpoint
 //! (authorization code with PKCE, and client credentials), and userinfo.
 
@@ -23,7 +24,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use crate::web::escape_html;
+use crate::auth::SiteUrls;
+use crate::http::{escape_html, urlencode};
 
 /// The web client the server logs in as.
 pub const WEB_CLIENT_ID: &str = "downtime";
@@ -73,6 +75,7 @@ pub struct DevIdp {
 
 struct Inner {
     issuer: String,
+    site: String,
     web_secret: String,
     redirect_uris: Vec<String>,
     key: EncodingKey,
@@ -91,13 +94,12 @@ struct PendingCode {
 }
 
 impl DevIdp {
-    /// A provider for the site at `base_url`, mounted at `<base_url>/dev-idp`, with a fresh
-    /// ES256 key and a fresh web-client secret.
+    /// A provider for the site at `urls`, mounted at `<prefix>/dev-idp`, with a fresh ES256
+    /// key and a fresh web-client secret.
     ///
     /// # Errors
     /// The key cannot be generated.
-    pub fn new(base_url: &str) -> anyhow::Result<Self> {
-        let base = base_url.trim_end_matches('/');
+    pub fn new(urls: &SiteUrls) -> anyhow::Result<Self> {
         let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
         let der = secret.to_pkcs8_der().map_err(|e| anyhow::anyhow!("{e}"))?;
         let key = EncodingKey::from_ec_der(der.as_bytes());
@@ -108,11 +110,12 @@ impl DevIdp {
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut web_secret);
         Ok(DevIdp {
             inner: Arc::new(Inner {
-                issuer: format!("{base}/dev-idp"),
+                issuer: urls.own("/dev-idp"),
+                site: format!("{}/", urls.base_url),
                 web_secret: URL_SAFE_NO_PAD.encode(web_secret),
                 redirect_uris: vec![
-                    format!("{base}/auth/callback"),
-                    format!("{base}/api/docs/oauth-receiver.html"),
+                    urls.own("/auth/callback"),
+                    urls.own("/api/docs/oauth-receiver.html"),
                 ],
                 key,
                 jwk,
@@ -345,10 +348,6 @@ fn authorize_user(idp: Data<&DevIdp>, Form(form): Form<AuthorizeForm>) -> Respon
     Redirect::see_other(target).into_response()
 }
 
-fn urlencode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 #[derive(Deserialize)]
 struct TokenForm {
     grant_type: String,
@@ -408,95 +407,116 @@ fn token_endpoint(idp: Data<&DevIdp>, req: &Request, Form(form): Form<TokenForm>
             "unknown client or wrong secret",
         );
     }
-    let now = Utc::now().timestamp();
-    match form.grant_type.as_str() {
+    let issued = match form.grant_type.as_str() {
         "client_credentials" if client_id != WEB_CLIENT_ID => {
-            let scope = form.scope.unwrap_or_default();
-            let access = idp.access_token(
-                &client_id,
-                &json!({ "client_id": client_id, "scope": scope }),
-            );
-            match access {
-                Ok(access) => Json(
-                    json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600 }),
-                )
-                .with_header(header::CACHE_CONTROL, "no-store")
-                .into_response(),
-                Err(_) => token_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "cannot sign",
-                ),
-            }
+            client_credentials_grant(&idp, &client_id, form.scope.as_deref())
         }
-        "authorization_code" => {
-            let pending = form
-                .code
-                .as_ref()
-                .and_then(|code| idp.inner.codes.lock().ok()?.remove(code))
-                .filter(|p| p.issued.elapsed() < CODE_LIFETIME);
-            let Some(pending) = pending else {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "unknown, used or expired code",
-                );
-            };
-            if pending.client_id != client_id
-                || form.redirect_uri.as_deref() != Some(pending.redirect_uri.as_str())
-            {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "code issued to another client or redirect_uri",
-                );
-            }
-            let verified = form.code_verifier.as_deref().is_some_and(|v| {
-                let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
-                bool::from(computed.as_bytes().ct_eq(pending.challenge.as_bytes()))
-            });
-            if !verified {
-                return token_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "PKCE verification failed",
-                );
-            }
-            let user = pending.user;
-            let profile = json!({
-                "email": user.email, "email_verified": true, "name": user.name, "groups": user.groups,
-            });
-            let mut id_claims = json!({
-                "iss": idp.issuer(), "sub": user.subject, "aud": client_id,
-                "iat": now, "exp": now + 300,
-            });
-            if let (Some(claims), Some(profile)) = (id_claims.as_object_mut(), profile.as_object())
-            {
-                claims.extend(profile.clone());
-                if let Some(nonce) = pending.nonce {
-                    claims.insert("nonce".into(), nonce.into());
-                }
-            }
-            let mut access_extra = profile;
-            if let Some(extra) = access_extra.as_object_mut() {
-                extra.insert("scope".into(), pending.scope.into());
-                extra.insert("azp".into(), client_id.into());
-            }
-            match (idp.sign(&id_claims), idp.access_token(user.subject, &access_extra)) {
-                (Ok(id_token), Ok(access)) => Json(json!({
-                    "access_token": access, "token_type": "Bearer", "expires_in": 3600, "id_token": id_token,
-                }))
-                .with_header(header::CACHE_CONTROL, "no-store")
-                .into_response(),
-                _ => token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "cannot sign"),
-            }
-        }
-        _ => token_error(
-            StatusCode::BAD_REQUEST,
+        "authorization_code" => authorization_code_grant(&idp, &client_id, &form),
+        _ => Err(Refusal::bad_request(
             "unsupported_grant_type",
             "use authorization_code or client_credentials",
-        ),
+        )),
+    };
+    match issued {
+        Ok(tokens) => Json(tokens)
+            .with_header(header::CACHE_CONTROL, "no-store")
+            .into_response(),
+        Err(refused) => token_error(refused.status, refused.error, refused.description),
     }
+}
+
+/// An OAuth error answer of the token endpoint (RFC 6749 §5.2).
+struct Refusal {
+    status: StatusCode,
+    error: &'static str,
+    description: &'static str,
+}
+
+impl Refusal {
+    fn bad_request(error: &'static str, description: &'static str) -> Self {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            description,
+        }
+    }
+}
+
+fn cannot_sign() -> Refusal {
+    Refusal {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        error: "server_error",
+        description: "cannot sign",
+    }
+}
+
+/// A token for the client itself: its id is the subject.
+fn client_credentials_grant(
+    idp: &DevIdp,
+    client_id: &str,
+    scope: Option<&str>,
+) -> Result<Value, Refusal> {
+    let extra = json!({ "client_id": client_id, "scope": scope.unwrap_or_default() });
+    let access = idp
+        .access_token(client_id, &extra)
+        .map_err(|_| cannot_sign())?;
+    Ok(json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600 }))
+}
+
+/// The code a user's login produced, for its client and redirect URI, with PKCE: an ID token
+/// and an access token for that user.
+fn authorization_code_grant(
+    idp: &DevIdp,
+    client_id: &str,
+    form: &TokenForm,
+) -> Result<Value, Refusal> {
+    let invalid_grant = |why| Refusal::bad_request("invalid_grant", why);
+    let pending = form
+        .code
+        .as_ref()
+        .and_then(|code| idp.inner.codes.lock().ok()?.remove(code))
+        .filter(|p| p.issued.elapsed() < CODE_LIFETIME)
+        .ok_or_else(|| invalid_grant("unknown, used or expired code"))?;
+    if pending.client_id != client_id
+        || form.redirect_uri.as_deref() != Some(pending.redirect_uri.as_str())
+    {
+        return Err(invalid_grant(
+            "code issued to another client or redirect_uri",
+        ));
+    }
+    let verified = form.code_verifier.as_deref().is_some_and(|v| {
+        let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
+        bool::from(computed.as_bytes().ct_eq(pending.challenge.as_bytes()))
+    });
+    if !verified {
+        return Err(invalid_grant("PKCE verification failed"));
+    }
+    let user = pending.user;
+    let profile = json!({
+        "email": user.email, "email_verified": true, "name": user.name, "groups": user.groups,
+    });
+    let now = Utc::now().timestamp();
+    let mut id_claims = json!({
+        "iss": idp.issuer(), "sub": user.subject, "aud": client_id, "iat": now, "exp": now + 300,
+    });
+    let mut access_extra = profile.clone();
+    if let (Some(claims), Some(profile)) = (id_claims.as_object_mut(), profile.as_object()) {
+        claims.extend(profile.clone());
+        if let Some(nonce) = pending.nonce {
+            claims.insert("nonce".into(), nonce.into());
+        }
+    }
+    if let Some(extra) = access_extra.as_object_mut() {
+        extra.insert("scope".into(), pending.scope.into());
+        extra.insert("azp".into(), client_id.into());
+    }
+    let id_token = idp.sign(&id_claims).map_err(|_| cannot_sign())?;
+    let access = idp
+        .access_token(user.subject, &access_extra)
+        .map_err(|_| cannot_sign())?;
+    Ok(json!({
+        "access_token": access, "token_type": "Bearer", "expires_in": 3600, "id_token": id_token,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -512,9 +532,8 @@ fn end_session(idp: Data<&DevIdp>, req: &Request) -> Response {
         .params::<LogoutParams>()
         .ok()
         .and_then(|p| p.post_logout_redirect_uri);
-    let site = idp.issuer().trim_end_matches("/dev-idp");
     match back {
-        Some(url) if url == format!("{site}/") => Redirect::see_other(url).into_response(),
+        Some(url) if url == idp.inner.site => Redirect::see_other(url).into_response(),
         _ => Html("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Logged out</title><p>You are logged out.</p></html>")
             .into_response(),
     }
@@ -540,4 +559,9 @@ fn user_info(idp: Data<&DevIdp>, req: &Request) -> Response {
             .with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
             .into_response(),
     }
+}
+
+/// Whether `addr` may host the development provider: loopback only.
+pub fn allowed_at(addr: std::net::SocketAddr) -> bool {
+    addr.ip().is_loopback()
 }

@@ -1,4 +1,5 @@
-//! RFC 9457 problem documents: the body of every error this server sends outside the gate.
+//! RFC 9457 problem documents: the body of every error this crate sends as JSON, the gate's
+//! maintenance answers included.
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -25,6 +26,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldError>>,
+    /// Extension members (RFC 9457 §3.2) for answers outside the control API, such as the
+    /// maintenance window's details in the gate's answer; not part of the API's schema.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[oai(skip)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One refused field of a request body.
@@ -61,6 +67,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_owned(),
             errors: None,
+            extensions: serde_json::Map::new(),
         }
     }
 
@@ -85,10 +92,18 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The document as JSON bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Plain strings, numbers and maps: serialising cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let body = self.to_bytes();
         Response::builder()
             .status(status)
             .header(

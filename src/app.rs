@@ -1,0 +1,468 @@
+//! [`Downtime`]: the whole of downtime (gate, page, control API, login, state follower) in
+//! front of any Poem endpoint, built from one [`DowntimeBuilder`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use poem::endpoint::BoxEndpoint;
+use poem::middleware::CatchPanic;
+use poem::web::cookie::CookieKey;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get};
+use secrecy::SecretString;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
+use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
+use crate::config::{Config, Toggle};
+use crate::gate::path::is_under;
+use crate::gate::{Gate, Rules, Superusers};
+use crate::http::BodyLimit;
+use crate::state::{Change, MaintenanceState, StateService, Window};
+use crate::telemetry::RequestLog;
+use crate::web::page::{PageOptions, Pages};
+
+/// The identity provider downtime logs superusers in with (any OpenID Connect provider).
+#[derive(Clone, Debug)]
+pub struct Oidc {
+    /// The issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// This site's client id at the provider.
+    pub client_id: String,
+    /// This site's client secret, for a confidential client.
+    pub client_secret: Option<SecretString>,
+    /// The `aud` API access tokens must carry; the client id when `None`.
+    pub audience: Option<String>,
+}
+
+/// Sets downtime up in code: every setting `downtime serve` has, with the same defaults
+/// (see [`Config`]). Start from [`Downtime::builder`] or [`DowntimeBuilder::from_config`].
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct DowntimeBuilder {
+    config: Config,
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $($field:ident).+;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+                self.config.$($field).+ = value.into();
+                self
+            }
+        )*
+    };
+}
+
+impl DowntimeBuilder {
+    /// Starts from settings already gathered, such as [`Config::from_env`].
+    pub fn from_config(config: Config) -> Self {
+        DowntimeBuilder { config }
+    }
+
+    setters! {
+        /// Where the state lives: `sqlite://FILE?mode=rwc` (the default, `downtime.db`) or
+        /// `postgres://USER@HOST/DB`.
+        database_url: String => database_url;
+        /// Mount downtime's routes under this prefix, such as `/_downtime` (default: the root).
+        prefix: String => prefix;
+        /// Serve the page at the requested URL instead of redirecting to `/maintenance`.
+        serve_in_place: bool => serve_in_place;
+        /// Refuse API writes without `If-Match` (428).
+        require_if_match: bool => require_if_match;
+        /// The page's language when none of the visitor's is available (default `en-US`).
+        default_language: String => default_language;
+        /// How often to look for changes made elsewhere (default 500 ms).
+        poll_interval: Duration => poll_interval;
+        /// The largest request body downtime's routes read (default 64 KiB).
+        max_body: usize => max_body;
+        /// The claim holding groups or roles (default `groups`).
+        groups_claim: String => auth.groups_claim;
+        /// Scopes asked at login (default `openid email profile`).
+        oidc_scopes: String => auth.oidc_scopes;
+        /// Accept opaque access tokens by RFC 7662 introspection.
+        oidc_introspection: bool => auth.oidc_introspection;
+        /// How long a browser login lasts (default 8 h).
+        session_ttl: Duration => auth.session_ttl;
+        /// Run the development identity provider (loopback only; never in production).
+        dev_idp: bool => auth.dev_idp;
+    }
+
+    /// The site's public URL (default `http://<bind>`); `https://` makes cookies `Secure`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.auth.base_url = Some(url.into());
+        self
+    }
+
+    /// A directory of page overrides (template, stylesheet, logo, Fluent messages).
+    pub fn page_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.page_dir = Some(dir.into());
+        self
+    }
+
+    /// The session cookie's key (32 characters or more; default: generated once and kept in
+    /// the database, shared by every replica).
+    pub fn secret_key(mut self, key: SecretString) -> Self {
+        self.config.auth.secret_key = Some(key);
+        self
+    }
+
+    /// Switch maintenance on or off at start, audited as actor `environment` (default: leave
+    /// the stored state alone).
+    pub fn maintenance_mode(mut self, toggle: Option<Toggle>) -> Self {
+        self.config.maintenance_mode = toggle;
+        self
+    }
+
+    /// Extra path prefixes that stay open during maintenance (`/status`).
+    pub fn open_paths<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
+        self.config.open_paths = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
+        self.config.trusted_proxies = proxies.into_iter().collect();
+        self
+    }
+
+    /// Log superusers in with this OpenID Connect provider.
+    pub fn oidc(mut self, oidc: Oidc) -> Self {
+        let auth = &mut self.config.auth;
+        auth.oidc_issuer = Some(oidc.issuer);
+        auth.oidc_client_id = Some(oidc.client_id);
+        auth.oidc_client_secret = oidc.client_secret;
+        auth.oidc_audience = oidc.audience;
+        self
+    }
+
+    /// Superusers by verified e-mail address.
+    pub fn superuser_emails<S: Into<String>>(
+        mut self,
+        emails: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.config.auth.superuser_emails = emails.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Superusers by value of the groups claim.
+    pub fn superuser_groups<S: Into<String>>(
+        mut self,
+        groups: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.config.auth.superuser_groups = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Superusers by OAuth client id (client-credentials tokens).
+    pub fn superuser_clients<S: Into<String>>(
+        mut self,
+        clients: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.config.auth.superuser_clients = clients.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The settings so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Opens the database (migrating it), applies `maintenance_mode`, starts following the
+    /// state, and prepares login and the page.
+    ///
+    /// # Errors
+    /// The database cannot be opened, a setting is inconsistent (`dev_idp` off loopback, an
+    /// issuer without a client id), or a page override is broken; the message says which.
+    pub async fn build(self) -> anyhow::Result<Downtime> {
+        let mut config = self.config;
+        let service = StateService::open(&config.database_url).await?;
+        apply_environment(&service, config.maintenance_mode).await?;
+        let urls = SiteUrls {
+            base_url: config
+                .auth
+                .base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.bind))
+                .trim_end_matches('/')
+                .to_owned(),
+            prefix: config.prefix.clone(),
+        };
+        let dev_idp = crate::startup::dev_idp(&mut config, &urls)?;
+        let session_key =
+            session::cookie_key(config.auth.secret_key.as_ref(), service.db()).await?;
+        let auth = Auth::build(
+            &config.auth,
+            service.db(),
+            urls.clone(),
+            config.poll_interval,
+            session_key.clone(),
+        )
+        .await?;
+        let pages = Arc::new(Pages::new(&PageOptions {
+            default_language: config.default_language.clone(),
+            prefix: config.prefix.clone(),
+            page_dir: config.page_dir.clone(),
+        })?);
+        let mut rules = Rules::mounted_at(&config.prefix);
+        rules.open_paths.extend(config.open_paths.iter().cloned());
+        rules.serve_in_place = config.serve_in_place;
+        rules.trusted_proxies = config.trusted_proxies.clone();
+        if dev_idp.is_some() {
+            rules.open_paths.push(urls.own_path("/dev-idp"));
+        }
+        let follower = service.follow(config.poll_interval);
+        Ok(Downtime {
+            parts: Arc::new(Parts {
+                secure_cookies: urls.base_url.starts_with("https://"),
+                urls,
+                config,
+                service,
+                auth,
+                pages,
+                rules,
+                session_key,
+                dev_idp,
+                follower,
+            }),
+        })
+    }
+}
+
+/// Applies `MAINTENANCE_MODE` when set, like any other change (actor `environment`), unless the
+/// stored state already says the same.
+async fn apply_environment(service: &StateService, toggle: Option<Toggle>) -> anyhow::Result<()> {
+    let Some(toggle) = toggle else { return Ok(()) };
+    let current = service.current().await?;
+    let now = chrono::Utc::now();
+    let window = match toggle {
+        Toggle::On if current.is_active(now) => return Ok(()),
+        Toggle::Off if !current.window.enabled => return Ok(()),
+        Toggle::On => Window {
+            enabled: true,
+            starts_at: None,
+            ends_at: current.window.ends_at.filter(|end| *end > now),
+            ..current.window
+        },
+        Toggle::Off => Window::off(),
+    };
+    let reason = format!(
+        "MAINTENANCE_MODE={}",
+        if toggle == Toggle::On { "on" } else { "off" }
+    );
+    service
+        .apply(window, Change::by("environment").because(Some(reason)))
+        .await?;
+    Ok(())
+}
+
+/// downtime, built: wrap a site with [`Downtime::around`]. Cheap to clone.
+#[derive(Clone)]
+pub struct Downtime {
+    parts: Arc<Parts>,
+}
+
+struct Parts {
+    config: Config,
+    urls: SiteUrls,
+    secure_cookies: bool,
+    service: StateService,
+    auth: Auth,
+    pages: Arc<Pages>,
+    rules: Rules,
+    session_key: CookieKey,
+    dev_idp: Option<crate::startup::DevIdp>,
+    follower: JoinHandle<()>,
+}
+
+impl Downtime {
+    /// A builder with the defaults of `downtime serve`.
+    pub fn builder() -> DowntimeBuilder {
+        DowntimeBuilder::default()
+    }
+
+    /// The state service: read the state (from memory with `state().live().load()`), change
+    /// it in-process (`state().apply(…)`, validated and audited like any change).
+    pub fn state(&self) -> &StateService {
+        &self.parts.service
+    }
+
+    /// Every state change from now on, whoever made it (this process, the CLI, another
+    /// replica): for code that must react, such as pausing background jobs.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<MaintenanceState>> {
+        self.parts.service.live().subscribe()
+    }
+
+    /// Who is who: login, tokens and the superuser rules.
+    pub fn auth(&self) -> &Auth {
+        &self.parts.auth
+    }
+
+    /// The settings it was built with.
+    pub fn config(&self) -> &Config {
+        &self.parts.config
+    }
+
+    /// Where downtime's routes are mounted (`""` or `/_downtime`).
+    pub fn prefix(&self) -> &str {
+        &self.parts.urls.prefix
+    }
+
+    /// The development provider, when `dev_idp` is on.
+    pub fn dev_idp(&self) -> Option<&crate::startup::DevIdp> {
+        self.parts.dev_idp.as_ref()
+    }
+
+    /// The gate alone, asking `superusers` who passes: for an app that assembles its own
+    /// routes (most want [`Downtime::around`]).
+    pub fn gate<S: Superusers>(&self, superusers: S) -> Gate<S> {
+        let parts = &*self.parts;
+        Gate::new(
+            parts.service.live().clone(),
+            Arc::clone(&parts.pages),
+            parts.rules.clone(),
+        )
+        .with_superusers(superusers)
+    }
+
+    /// `app` behind the gate, with downtime's own routes beside it (under the prefix), one
+    /// span per request and panics answered with 500. Superusers are the ones
+    /// [`Downtime::auth`] knows.
+    pub fn around<E>(&self, app: E) -> impl Endpoint<Output = Response> + use<E>
+    where
+        E: IntoEndpoint,
+        E::Endpoint: 'static,
+    {
+        self.around_with(app, self.parts.auth.clone())
+    }
+
+    /// Like [`Downtime::around`], asking `superusers` who passes instead.
+    ///
+    /// Middleware, outermost first: [`RequestLog`] (one span per request, the client address
+    /// the gate uses, no query values) → `CatchPanic` → the gate (before routing, so unknown
+    /// paths are gated too; it reads the session cookie only for a request it would otherwise
+    /// gate) → downtime's routes, then the app.
+    pub fn around_with<E, S>(
+        &self,
+        app: E,
+        superusers: S,
+    ) -> impl Endpoint<Output = Response> + use<E, S>
+    where
+        E: IntoEndpoint,
+        E::Endpoint: 'static,
+        S: Superusers,
+    {
+        let own = self.routes();
+        let routes = SplitByPath {
+            api_paths: own.api_paths,
+            api: own.api,
+            rest: own.others.nest("/", app),
+        };
+        routes
+            .with(self.gate(superusers))
+            .with(CatchPanic::new())
+            .with(RequestLog::new(self.parts.rules.trusted_proxies.clone()))
+    }
+
+    /// downtime's own routes at their full paths (prefix included), without the gate; the
+    /// control API answers only its own paths under `/api`, so the app keeps the rest.
+    pub fn routes(&self) -> OwnRoutes {
+        let parts = &*self.parts;
+        let urls = &parts.urls;
+        let limit = BodyLimit::new(parts.config.max_body);
+        let api = Route::new()
+            .nest(
+                urls.own_path("/api"),
+                api::routes(&ApiOptions {
+                    prefix: urls.prefix.clone(),
+                    client_id: parts.auth.client_id().unwrap_or_default().to_owned(),
+                    max_body_bytes: parts.config.max_body,
+                })
+                .data(parts.auth.clone())
+                .data(ApiSettings {
+                    require_if_match: parts.config.require_if_match,
+                })
+                .data(parts.service.clone()),
+            )
+            .boxed();
+        let mut others = Route::new()
+            .at(urls.own_path("/healthz"), get(health::healthz))
+            .at(
+                urls.own_path("/readyz"),
+                get(health::readyz).data(parts.service.clone()),
+            )
+            .nest(
+                urls.own_path("/auth"),
+                auth_routes::routes()
+                    .with(limit)
+                    .with(session::middleware(
+                        parts.session_key.clone(),
+                        parts.secure_cookies,
+                        parts.auth.session_ttl(),
+                    ))
+                    .data(parts.auth.clone()),
+            );
+        if let Some(idp) = &parts.dev_idp {
+            others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
+        }
+        OwnRoutes {
+            api_paths: ["/maintenance", "/status", "/docs", "/openapi.json"]
+                .iter()
+                .map(|p| urls.own_path(&format!("/api{p}")))
+                .collect(),
+            api,
+            others,
+        }
+    }
+
+    /// Stops the background work (the state follower, the superuser follower, the provider's
+    /// key refresh). Requests still in flight are unaffected.
+    pub fn stop(&self) {
+        self.parts.follower.abort();
+        self.parts.auth.stop();
+    }
+}
+
+impl std::fmt::Debug for Downtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Downtime")
+            .field("prefix", &self.parts.urls.prefix)
+            .field("base_url", &self.parts.urls.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// downtime's own routes, as [`Downtime::routes`] gives them.
+pub struct OwnRoutes {
+    /// The control API's paths (`/api/maintenance`, `/api/status`, `/api/docs`,
+    /// `/api/openapi.json`, under the prefix).
+    pub api_paths: Vec<String>,
+    /// The control API, answering those paths.
+    pub api: BoxEndpoint<'static, Response>,
+    /// Health checks, login and the development provider.
+    pub others: Route,
+}
+
+/// Sends the control API's own paths to it, everything else on: the app may have routes of
+/// its own under `/api`, which a router nesting `/api` would swallow.
+struct SplitByPath<R> {
+    api_paths: Vec<String>,
+    api: BoxEndpoint<'static, Response>,
+    rest: R,
+}
+
+impl<R: Endpoint> Endpoint for SplitByPath<R> {
+    type Output = Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<Response> {
+        let path = req.uri().path();
+        if self.api_paths.iter().any(|p| is_under(path, p)) {
+            self.api.call(req).await
+        } else {
+            self.rest.call(req).await.map(IntoResponse::into_response)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Small HTTP helpers shared by the gate, login, the API and the pages: problem documents,
+//! body limits, cookies, query parameters, the local-redirect check, `Accept` q-values, URL
+//! encoding and HTML escaping.
+//!
+//! A leaf: it imports nothing else from this crate.
+
+mod body_limit;
+pub mod problem;
+
+use std::borrow::Cow;
+
+use percent_encoding::{
+    AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
+};
+use poem::Request;
+use poem::http::header::{self, HeaderName};
+
+pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
+pub use problem::{FieldError, Problem};
+
+/// The value of header `name` as text; `None` when absent or not visible ASCII.
+pub fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
+
+/// The first value of `name` in the query string, percent- and `+`-decoded; `None` when absent
+/// or not UTF-8.
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
+    let query = req.uri().query()?;
+    let raw = query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then_some(value)
+    })?;
+    if raw.contains('+') {
+        let spaced = raw.replace('+', " ");
+        return percent_decode_str(&spaced)
+            .decode_utf8()
+            .ok()
+            .map(|v| Cow::Owned(v.into_owned()));
+    }
+    percent_decode_str(raw).decode_utf8().ok()
+}
+
+/// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
+/// Characters escaped again in a decoded local path before it goes into `Location`.
+const LOCATION: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// `next` made fit for a `Location` header (characters outside URLs escaped), when it is a
+/// local path; `None` for anything that could leave the site.
+pub fn local_location(next: &str) -> Option<String> {
+    is_local_path(next).then(|| utf8_percent_encode(next, LOCATION).to_string())
+}
+
+/// Characters escaped in a query value that carries a path: all but unreserved ones and `/`.
+const PATH_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// `path` as a query value (`/a?b` → `/a%3Fb`), keeping its slashes readable.
+pub fn path_as_query_value(path: &str) -> Cow<'_, str> {
+    utf8_percent_encode(path, PATH_VALUE).into()
+}
+
+/// `value` with everything but ASCII letters and digits percent-encoded: safe in a query
+/// string, a form body, or (RFC 6749 §2.3.1) HTTP Basic credentials.
+pub fn urlencode(value: &str) -> String {
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+}
+
+/// Escapes text for HTML content and quoted attributes (for the few pages built without Tera).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The items of an `Accept` or `Accept-Language` header with their q-values, in header order
+/// (at most 32 items): a missing q is 1; a malformed one, or one outside 0..=1, is `None`, for
+/// the caller to ignore or forgive.
+pub fn q_values(header: &str) -> impl Iterator<Item = (&str, Option<f32>)> {
+    header.split(',').take(32).filter_map(|item| {
+        let mut parts = item.split(';');
+        let value = parts.next()?.trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+            .filter(|q| (0.0..=1.0).contains(q));
+        Some((value, q))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_accepted_as_next() {
+        for ok in ["/", "/contact", "/a?b=c", "/caf\u{e9}"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\nb",
+            "/\t/x",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn q_values_keep_order_and_skip_malformed_items() {
+        let items: Vec<(&str, Option<f32>)> =
+            q_values("fr;q=0.5, de, en;q=0.8, x;q=2, y;q=z").collect();
+        assert_eq!(
+            items,
+            [
+                ("fr", Some(0.5)),
+                ("de", Some(1.0)),
+                ("en", Some(0.8)),
+                ("x", None),
+                ("y", None)
+            ]
+        );
+        assert_eq!(q_values(&"a,".repeat(100)).count(), 32);
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(urlencode("a b/c"), "a%20b%2Fc");
+        assert_eq!(path_as_query_value("/a b?c"), "/a%20b%3Fc");
+    }
+}

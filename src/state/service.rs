@@ -1,0 +1,252 @@
+//! [`StateService`]: the one way to read and change the state, for the server and the CLI alike.
+
+use std::time::Duration;
+
+use chrono::{SubsecRound as _, Utc};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use super::{AuditEntry, Live, MaintenanceState, Store, StoreError, Window, WriteError};
+
+/// Who asks for a change, and why; recorded in the audit log.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// `cli:<user>`, `environment`, a login's e-mail…
+    pub actor: String,
+    /// Free text from the operator.
+    pub reason: Option<String>,
+    /// Refuse the change unless the stored version is this one (an `If-Match`).
+    pub expected_version: Option<i64>,
+}
+
+impl Change {
+    /// A change by `actor` with no reason and no version precondition.
+    pub fn by(actor: impl Into<String>) -> Self {
+        Change {
+            actor: actor.into(),
+            reason: None,
+            expected_version: None,
+        }
+    }
+
+    /// Adds the operator's reason (blank reasons are dropped).
+    #[must_use]
+    pub fn because(mut self, reason: Option<String>) -> Self {
+        self.reason = reason.filter(|r| !r.trim().is_empty());
+        self
+    }
+
+    /// Refuses the change unless the stored version is `version` (when given).
+    #[must_use]
+    pub fn if_version(mut self, version: Option<i64>) -> Self {
+        self.expected_version = version;
+        self
+    }
+}
+
+/// Reads and changes the state: validates, stores and audits, then publishes to [`Live`].
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct StateService {
+    store: Store,
+    live: Live,
+}
+
+impl StateService {
+    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`), brings the schema up to
+    /// date, and loads the current state.
+    ///
+    /// # Errors
+    /// The database is unreachable, is not a database, or a migration fails; the message names
+    /// the database without its password.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let store = Store::connect(url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("cannot prepare the database {}", redact(url)))?;
+        let live = Live::new(store.current().await?);
+        Ok(StateService { store, live })
+    }
+
+    /// The live snapshot: what the gate reads, and what [`Live::subscribe`] follows.
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    /// The database connection, for the other tables (superusers, secrets).
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.store.db()
+    }
+
+    /// The stored state (a database read; [`StateService::live`] needs none).
+    ///
+    /// # Errors
+    /// The database is unavailable or the row unreadable.
+    pub async fn current(&self) -> Result<MaintenanceState, StoreError> {
+        self.store.current().await
+    }
+
+    /// The stored version alone.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn version(&self) -> Result<i64, StoreError> {
+        self.store.version().await
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// It does not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+
+    /// The newest `limit` audit entries older than entry `before` (all, when `None`), newest
+    /// first.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn history(
+        &self,
+        limit: u64,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.store.history(limit, before).await
+    }
+
+    /// Validates `window`, stores it with an audit row, then makes it the live state.
+    ///
+    /// # Errors
+    /// [`WriteError::Invalid`] for a window that breaks a rule, [`WriteError::Conflict`] for a
+    /// stale expected version, [`WriteError::Store`] when the database fails (nothing is
+    /// written then).
+    pub async fn apply(
+        &self,
+        window: Window,
+        change: Change,
+    ) -> Result<MaintenanceState, WriteError> {
+        window.validate(Utc::now())?;
+        let state = self
+            .store
+            .apply(window, &change, Utc::now().trunc_subsecs(6))
+            .await?;
+        self.live.publish(state.clone());
+        Ok(state)
+    }
+
+    /// Polls the stored version every `every` and reloads the state when it moved, so a change
+    /// made by the CLI or another replica reaches this process without a restart. Stop it by
+    /// aborting the handle.
+    ///
+    /// When the database goes away the last known state stays live; one warning is logged when
+    /// polling starts failing and one line when it recovers.
+    pub fn follow(&self, every: Duration) -> JoinHandle<()> {
+        let (store, live) = (self.store.clone(), self.live.clone());
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut failing = false;
+            loop {
+                ticks.tick().await;
+                let result = match store.version().await {
+                    Ok(version) if version == live.load().version => Ok(()),
+                    Ok(_) => store.current().await.map(|state| {
+                        live.publish(state);
+                    }),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) if failing => {
+                        failing = false;
+                        tracing::info!(target: "downtime::state", "database reachable again");
+                    }
+                    Err(error) if !failing => {
+                        failing = true;
+                        tracing::warn!(target: "downtime::state", %error, "cannot poll the state; serving the last known one");
+                    }
+                    _ => {}
+                }
+            }
+        })
+    }
+}
+
+/// A database URL fit for messages: the password, in the user-info part or in a `password`
+/// query parameter, is replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    let masked = match userinfo.split_once(':') {
+                        Some((user, _)) => format!("{user}:***"),
+                        None => userinfo.to_owned(),
+                    };
+                    format!("{scheme}://{masked}@{host}{}", &rest[authority_end..])
+                }
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if is_secret_parameter(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+fn is_secret_parameter(key: &str) -> bool {
+    ["password", "pass", "pwd", "sslpassword", "secret"]
+        .iter()
+        .any(|secret| key.eq_ignore_ascii_case(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        let cases = [
+            (
+                "postgres://app:s3cret@db:5432/site",
+                "postgres://app:***@db:5432/site",
+            ),
+            ("postgres://app@db/site", "postgres://app@db/site"),
+            (
+                "sqlite://downtime.db?mode=rwc",
+                "sqlite://downtime.db?mode=rwc",
+            ),
+            ("postgres://a:b@c@host/db", "postgres://a:***@host/db"),
+            (
+                "postgres://app@db/site?password=s3cret&sslmode=require",
+                "postgres://app@db/site?password=***&sslmode=require",
+            ),
+            (
+                "postgres://db/site?user=app&PASSWORD=s3cret",
+                "postgres://db/site?user=app&PASSWORD=***",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact(url), expected, "{url}");
+        }
+    }
+}

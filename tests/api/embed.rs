@@ -1,0 +1,129 @@
+//! A Poem app outside the crate gets the whole of downtime through the public API only: the
+//! builder, `around`, and the state service.
+
+use downtime::Downtime;
+use downtime::state::{Change, Window};
+use poem::http::StatusCode;
+use poem::test::TestClient;
+use poem::web::Json;
+use poem::{Route, get, handler};
+use serde_json::{Value, json};
+
+use crate::helpers::{databases, header, json, text};
+
+#[handler]
+fn home() -> &'static str {
+    "the shop"
+}
+
+#[handler]
+fn own_health() -> &'static str {
+    "the shop's own health"
+}
+
+#[handler]
+fn products() -> Json<Value> {
+    Json(json!([{ "id": 1 }]))
+}
+
+/// The shop's own routes, including paths downtime also has at the root.
+fn shop() -> Route {
+    Route::new()
+        .at("/", get(home))
+        .at("/api/products", get(products))
+        .at("/healthz", get(own_health))
+}
+
+#[tokio::test]
+async fn an_app_gets_the_gate_the_page_the_api_and_health_under_a_prefix() {
+    for db in databases().await {
+        let downtime = Downtime::builder()
+            .database_url(db.url.clone())
+            .prefix("/_downtime")
+            .build()
+            .await
+            .expect("build");
+        let mut changes = downtime.subscribe();
+        let client = TestClient::new(downtime.around(shop()));
+
+        // Off: the app answers, its own `/healthz` included; downtime's are under the prefix.
+        let home_page = client.get("/").send().await;
+        home_page.assert_status_is_ok();
+        assert_eq!(text(home_page).await, "the shop");
+        assert_eq!(
+            text(client.get("/healthz").send().await).await,
+            "the shop's own health"
+        );
+        client
+            .get("/api/products")
+            .send()
+            .await
+            .assert_status_is_ok();
+        client
+            .get("/_downtime/healthz")
+            .send()
+            .await
+            .assert_status_is_ok();
+        client
+            .get("/_downtime/readyz")
+            .send()
+            .await
+            .assert_status_is_ok();
+        let status = client.get("/_downtime/api/status").send().await;
+        status.assert_status_is_ok();
+        assert_eq!(json(status).await["active"], false);
+        let spec = json(client.get("/_downtime/api/openapi.json").send().await).await;
+        assert_eq!(spec["servers"][0]["url"], "/_downtime/api", "{}", db.kind);
+        let flows = &spec["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"];
+        assert_eq!(flows["tokenUrl"], "/_downtime/auth/token");
+        // The control API wants a superuser.
+        let anonymous = client.get("/_downtime/api/maintenance").send().await;
+        anonymous.assert_status(StatusCode::UNAUTHORIZED);
+
+        // On, switched in-process: browsers go to the prefixed page, JSON clients get a 503.
+        let state = downtime
+            .state()
+            .apply(Window::on(), Change::by("test"))
+            .await
+            .expect("switch on");
+        changes.changed().await.expect("subscribers hear of it");
+        assert_eq!(changes.borrow().version, state.version);
+        let gated = client.get("/").header("accept", "text/html").send().await;
+        gated.assert_status(StatusCode::FOUND);
+        assert_eq!(
+            header(&gated, "location"),
+            Some("/_downtime/maintenance?next=/")
+        );
+        let page = client
+            .get("/_downtime/maintenance")
+            .header("accept", "text/html")
+            .send()
+            .await;
+        page.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            text(page)
+                .await
+                .contains("data-status-url=\"/_downtime/api/status\"")
+        );
+        let api = client
+            .get("/api/products")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        api.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(json(api).await["code"], "maintenance");
+        // The app's `/healthz` is the app's: gated like any page; downtime's stays open.
+        client
+            .get("/healthz")
+            .header("accept", "application/json")
+            .send()
+            .await
+            .assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        client
+            .get("/_downtime/healthz")
+            .send()
+            .await
+            .assert_status_is_ok();
+        downtime.stop();
+    }
+}
