@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{LazyLock, RwLock};
 
+use crate::http::q_values;
 use anyhow::{Context as _, bail};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use fluent_templates::Loader;
@@ -368,17 +369,8 @@ impl AcceptCache {
 
 /// The tags of an `Accept-Language` header, best first (ties keep header order; `q=0` dropped).
 fn by_quality(header: &str) -> Vec<&str> {
-    let mut weighted: Vec<(&str, f32)> = header
-        .split(',')
-        .take(32)
-        .filter_map(|item| {
-            let mut parts = item.split(';');
-            let tag = parts.next()?.trim();
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
-            (q > 0.0 && q <= 1.0).then_some((tag, q))
-        })
+    let mut weighted: Vec<(&str, f32)> = q_values(header)
+        .filter_map(|(tag, q)| Some((tag, q.filter(|q| *q > 0.0)?)))
         .collect();
     weighted.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
     weighted.into_iter().map(|(tag, _)| tag).collect()

@@ -17,12 +17,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use fluent_templates::{FluentLoader, Loader};
-use poem::http::HeaderValue;
+use poem::http::{HeaderValue, StatusCode};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::brand::{Brand, TEMPLATE_FILE};
 use super::locale::{Languages, Messages, UNKNOWN_MESSAGE};
+use crate::http::Problem;
 use crate::state::{MaintenanceState, Mode, Window};
 
 const TEMPLATE: &str = "maintenance.html";
@@ -288,22 +289,32 @@ impl Pages {
             Mode::Full => "problem-detail",
             Mode::ReadOnly => "problem-detail-read-only",
         };
-        let doc = Problem {
-            kind: PROBLEM_TYPE,
-            title: self.messages.lookup(lang, "problem-title"),
-            status: 503,
-            detail: self.messages.lookup(lang, detail_key),
-            code: "maintenance",
-            mode: state.window.mode,
-            message: state.window.message.as_deref(),
-            ends_at: state.window.ends_at,
-            retry_after: state
-                .window
-                .ends_at
-                .is_none()
-                .then_some(state.window.retry_after_secs),
-        };
-        serde_json::to_vec(&doc).unwrap_or_else(|_| FALLBACK_PROBLEM.as_bytes().to_vec())
+        let window = &state.window;
+        let mut doc = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "maintenance",
+            self.messages.lookup(lang, "problem-title"),
+            self.messages.lookup(lang, detail_key),
+        );
+        // The window's details, as RFC 9457 extension members.
+        let extensions = &mut doc.extensions;
+        extensions.insert("mode".into(), window.mode.as_str().into());
+        if let Some(message) = &window.message {
+            extensions.insert("message".into(), message.as_str().into());
+        }
+        match window.ends_at {
+            Some(end) => {
+                // The same spelling as the API's dates.
+                extensions.insert(
+                    "ends_at".into(),
+                    serde_json::to_value(end).unwrap_or_default(),
+                );
+            }
+            None => {
+                extensions.insert("retry_after".into(), window.retry_after_secs.into());
+            }
+        }
+        doc.to_bytes()
     }
 }
 
@@ -384,29 +395,8 @@ struct LanguageLink<'a> {
     name: &'a str,
 }
 
-/// An RFC 9457 problem document with the maintenance window's details as extension members.
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: String,
-    status: u16,
-    detail: String,
-    code: &'a str,
-    mode: Mode,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ends_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retry_after: Option<u32>,
-}
-
 const FALLBACK_HTML: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
 <title>Down for maintenance</title><h1>Down for maintenance</h1><p>Please try again later.</p></html>";
-const FALLBACK_PROBLEM: &str = "{\"type\":\"urn:downtime:problem:maintenance\",\
-\"title\":\"Service unavailable for maintenance\",\"status\":503,\"code\":\"maintenance\"}";
-
 /// The Fluent message and count for a human duration: minutes under two hours, hours under two
 /// days, days beyond.
 fn duration_parts(secs: u32) -> (&'static str, u32) {
