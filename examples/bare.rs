@@ -7,7 +7,7 @@ use poem::{EndpointExt, Server};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    downtime::telemetry::init(true);
+    downtime::telemetry::init(true, downtime::telemetry::LogFormat::default());
     let bind = std::env::var("BARE_BIND").unwrap_or_else(|_| "127.0.0.1:3100".into());
     let app = downtime::web::demo::site()?
         .with(CatchPanic::new())

@@ -29,7 +29,7 @@ fn products() -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    downtime::telemetry::init(true);
+    downtime::telemetry::init(true, downtime::telemetry::LogFormat::default());
     let config = downtime::Config::from_env().map_err(anyhow::Error::msg)?;
     let bind = config.bind;
     let downtime = downtime::DowntimeBuilder::from_config(config)

@@ -9,14 +9,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use clap::{Args, Parser, Subcommand};
+use poem::{EndpointExt as _, Route};
 
 use crate::auth::superusers::{self, Kind};
 use crate::config::{Config, DatabaseArgs};
+use crate::http::BodyLimit;
 use crate::startup::Application;
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
     Window, WriteError,
 };
+use crate::telemetry::LogFormat;
 use crate::web::demo;
 
 /// Maintenance mode for Poem web applications: the server, and the switch.
@@ -25,6 +28,16 @@ use crate::web::demo;
 pub struct Cli {
     #[command(flatten)]
     database: DatabaseArgs,
+
+    /// How log lines are written: `text`, or `json` (one object per line) for production.
+    #[arg(
+        long,
+        global = true,
+        env = "DOWNTIME_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -186,6 +199,11 @@ impl Cli {
         matches!(self.command, None | Some(Command::Serve(_)))
     }
 
+    /// How to write log lines.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
     /// Runs the command.
     pub async fn run(self) -> ExitCode {
         match self.dispatch().await {
@@ -277,7 +295,9 @@ impl Cli {
 
 /// `downtime serve`: the demo site behind downtime, until a signal.
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let app = Application::build(config, demo::site()?).await?;
+    // The demo's form and JSON routes read bodies: the same limit as downtime's own routes.
+    let site = Route::new().nest("/", demo::site()?.with(BodyLimit::new(config.max_body)));
+    let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %app.local_addr(), "listening");

@@ -18,7 +18,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use p256::pkcs8::EncodePrivateKey as _;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Html, Json, Redirect};
-use poem::{EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use poem::{Endpoint as _, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -175,7 +175,18 @@ impl DevIdp {
             .at("/userinfo", get(user_info))
             .at("/logout", get(end_session))
             .data(self.clone())
-            .map_to_response()
+            .around(|inner, req| async move {
+                // Binding to loopback is not enough: a page on a rebound DNS name, or a reverse
+                // proxy on this machine, reaches it too, with a Host of its own.
+                if !crate::http::host_is_loopback(&req) {
+                    return Ok((
+                        StatusCode::MISDIRECTED_REQUEST,
+                        "the development provider answers only requests to localhost or a loopback address\n",
+                    )
+                        .into_response());
+                }
+                inner.call(req).await.map(IntoResponse::into_response)
+            })
     }
 
     fn client_secret(&self, client_id: &str) -> Option<&str> {
@@ -510,10 +521,18 @@ fn authorization_code_grant(
         extra.insert("scope".into(), pending.scope.into());
         extra.insert("azp".into(), client_id.into());
     }
-    let id_token = idp.sign(&id_claims).map_err(|_| cannot_sign())?;
     let access = idp
         .access_token(user.subject, &access_extra)
         .map_err(|_| cannot_sign())?;
+    // OpenID Connect's at_hash: the left half of the access token's SHA-256, binding the two.
+    let digest = Sha256::digest(access.as_bytes());
+    if let Some(claims) = id_claims.as_object_mut() {
+        claims.insert(
+            "at_hash".into(),
+            URL_SAFE_NO_PAD.encode(&digest[..16]).into(),
+        );
+    }
+    let id_token = idp.sign(&id_claims).map_err(|_| cannot_sign())?;
     Ok(json!({
         "access_token": access, "token_type": "Bearer", "expires_in": 3600, "id_token": id_token,
     }))

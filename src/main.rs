@@ -5,6 +5,6 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = downtime::cli::parse();
-    downtime::telemetry::init(cli.is_serve());
+    downtime::telemetry::init(cli.is_serve(), cli.log_format());
     cli.run().await
 }

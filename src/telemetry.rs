@@ -9,20 +9,39 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors: every value is a JSON string, so no
+    /// newline or quote a client sent can forge a line.
+    Json,
+}
+
 /// Installs the subscriber: `info` for the server, `warn` for short commands, unless `RUST_LOG`
 /// says otherwise.
-pub fn init(serving: bool) {
+pub fn init(serving: bool, format: LogFormat) {
     let default = if serving {
         "info,sqlx=warn,sea_orm=warn"
     } else {
         "warn"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// One span per request, and one event when it is answered. It records the method, the path

@@ -16,6 +16,7 @@ async fn superuser(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     let auth = req
         .data::<Auth>()
         .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    auth.check_host(req).map_err(ApiError::from)?;
     auth.require_superuser_token(&bearer.token)
         .await
         .map_err(|e| ApiError::from(e).into())

@@ -67,6 +67,9 @@ struct Inner {
     urls: SiteUrls,
     verified: VerifiedTokens,
     session_key: CookieKey,
+    /// The development provider mints superuser tokens for anyone who asks it: its tokens and
+    /// sessions count only on requests addressed to this machine by name.
+    loopback_only: bool,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -129,6 +132,7 @@ impl Auth {
                 urls,
                 verified: VerifiedTokens::default(),
                 session_key,
+                loopback_only: config.dev_idp,
                 tasks,
             }),
         })
@@ -200,6 +204,7 @@ impl Auth {
     /// A bad token is [`AuthError::Unauthenticated`]; an unreachable provider
     /// [`AuthError::Unavailable`].
     pub async fn authenticate(&self, req: &Request) -> Result<Option<Principal>, AuthError> {
+        self.check_host(req)?;
         if let Some(value) = req.headers().get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
@@ -214,6 +219,20 @@ impl Auth {
             return self.bearer(token).await.map(Some);
         }
         Ok(self.session_user(req).map(|user| user.principal))
+    }
+
+    /// With the development provider, refuses credentials on a request whose `Host` is not
+    /// a loopback name (a DNS-rebinding page, or a reverse proxy publishing this server).
+    ///
+    /// # Errors
+    /// [`AuthError::Unauthenticated`] for such a request.
+    pub fn check_host(&self, req: &Request) -> Result<(), AuthError> {
+        if self.inner.loopback_only && !crate::http::host_is_loopback(req) {
+            return Err(AuthError::Unauthenticated(
+                "the development provider's logins count on a loopback host only",
+            ));
+        }
+        Ok(())
     }
 
     /// The superuser a bearer token belongs to.

@@ -80,9 +80,29 @@ fn bool_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 impl Claims {
     /// Whether these are an ID token's claims (a login's proof for this site, never meant as
-    /// an API credential): they bind a `nonce` or hash the tokens issued with them.
-    pub fn is_id_token(&self) -> bool {
-        self.nonce.is_some() || self.at_hash.is_some() || self.c_hash.is_some()
+    /// an API credential): they bind a `nonce`, hash the tokens issued with them, or say so
+    /// (Keycloak's `"typ": "ID"`). When the API's audience is the login client's own id (the
+    /// default), an ID token's `aud` matches too, so a token for that audience must also carry
+    /// the scopes or roles every access token has and no ID token does.
+    pub fn is_id_token(&self, login_client: Option<&str>) -> bool {
+        let says_id = self
+            .other
+            .get("typ")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|typ| typ.eq_ignore_ascii_case("ID"));
+        let for_login_client = login_client.is_some_and(|client| match self.other.get("aud") {
+            Some(serde_json::Value::String(aud)) => aud == client,
+            Some(serde_json::Value::Array(auds)) => auds.iter().any(|a| a == client),
+            _ => false,
+        });
+        let has_scopes = ["scope", "scp", "roles"]
+            .iter()
+            .any(|claim| self.other.contains_key(*claim));
+        self.nonce.is_some()
+            || self.at_hash.is_some()
+            || self.c_hash.is_some()
+            || says_id
+            || (for_login_client && !has_scopes)
     }
 
     /// The client a token stands for, when it was issued to a client itself (client
@@ -191,8 +211,25 @@ mod tests {
     #[test]
     fn id_tokens_are_told_from_access_tokens() {
         let parse = |v: serde_json::Value| serde_json::from_value::<Claims>(v).expect("claims");
-        assert!(parse(json!({ "iss": "i", "sub": "s", "nonce": "n" })).is_id_token());
-        assert!(parse(json!({ "iss": "i", "sub": "s", "at_hash": "h" })).is_id_token());
-        assert!(!parse(json!({ "iss": "i", "sub": "s", "scope": "openid" })).is_id_token());
+        let id = |v| parse(v).is_id_token(Some("web"));
+        assert!(id(json!({ "iss": "i", "sub": "s", "nonce": "n" })));
+        assert!(id(json!({ "iss": "i", "sub": "s", "at_hash": "h" })));
+        assert!(id(
+            json!({ "iss": "i", "sub": "s", "typ": "ID", "scope": "x" })
+        ));
+        // For the login client with no scopes: an ID token, whatever else it lacks.
+        assert!(id(json!({ "iss": "i", "sub": "s", "aud": "web" })));
+        assert!(id(json!({ "iss": "i", "sub": "s", "aud": ["api", "web"] })));
+        assert!(!id(
+            json!({ "iss": "i", "sub": "s", "aud": "web", "scope": "openid" })
+        ));
+        assert!(!id(
+            json!({ "iss": "i", "sub": "s", "aud": "web", "scp": ["write"] })
+        ));
+        // Another audience: an API's token, scopes or not (Azure's app tokens carry roles).
+        assert!(!id(json!({ "iss": "i", "sub": "s", "aud": "api" })));
+        assert!(!id(
+            json!({ "iss": "i", "sub": "s", "typ": "Bearer", "aud": "api" })
+        ));
     }
 }

@@ -71,7 +71,7 @@ impl Auth {
             .verify(token, &provider.settings().audience)
             .await?;
         // An ID token proves a login to this site; it is not a credential for its API.
-        if claims.is_id_token() {
+        if claims.is_id_token(self.client_id()) {
             return Err(TokenError::Invalid("an ID token is not an access token"));
         }
         let expires = claims.exp;

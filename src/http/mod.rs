@@ -23,6 +23,27 @@ pub fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether an authority (`host`, `host:port`, `[v6]:port`, with or without `user@`) names this
+/// machine: `localhost` or a loopback address.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether the request was addressed to this machine by name (its `Host`, or the authority of
+/// an absolute URI): what a DNS-rebinding page or a public reverse proxy cannot send.
+pub fn host_is_loopback(req: &Request) -> bool {
+    let host = header_str(req, header::HOST).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    host.is_some_and(is_loopback_authority)
+}
+
 /// The value of cookie `name`, if the request carries it.
 pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()
@@ -131,6 +152,30 @@ pub fn q_values(header: &str) -> impl Iterator<Item = (&str, Option<f32>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_authorities() {
+        for yes in [
+            "localhost",
+            "LOCALHOST:3000",
+            "127.0.0.1",
+            "127.8.9.1:80",
+            "[::1]:3000",
+            "u@localhost:1",
+        ] {
+            assert!(is_loopback_authority(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "evil.example",
+            "localhost.evil.example",
+            "10.0.0.1:3000",
+            "[::2]:80",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(!is_loopback_authority(no), "{no}");
+        }
+    }
 
     #[test]
     fn only_local_paths_are_accepted_as_next() {

@@ -545,6 +545,7 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         let mut base = json!({
             "iss": issuer, "sub": "downtime-script", "aud": dev_idp::AUDIENCE,
             "iat": now, "exp": now + 600, "client_id": "downtime-script",
+            "scope": "maintenance:write",
         });
         if let (Some(b), Some(o)) = (base.as_object_mut(), overrides.as_object()) {
             b.extend(o.clone());
@@ -625,6 +626,13 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
             "no expiry",
             idp.sign(&json!({ "iss": issuer, "sub": "x", "aud": dev_idp::AUDIENCE }))
                 .expect("sign"),
+        ),
+        (
+            "an ID token for the login client (no scopes)",
+            idp.sign(&json!({
+                "iss": issuer, "sub": "x", "aud": dev_idp::WEB_CLIENT_ID, "exp": now + 600,
+            }))
+            .expect("sign"),
         ),
         ("alg none", alg_none),
         ("HS256 with the public key", hs256),
@@ -960,4 +968,60 @@ async fn replicas_on_one_database_share_the_session_key() {
         me(&elsewhere, &mut browser).await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn the_development_provider_counts_only_on_a_loopback_host() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
+    let http = crate::helpers::http();
+    // What a page on a rebound DNS name, or a public proxy in front, would send.
+    for host in ["evil.example", "downtime.example.com:443"] {
+        for path in [
+            "/dev-idp/.well-known/openid-configuration",
+            "/dev-idp/authorize",
+        ] {
+            let resp = http
+                .get(format!("{}{path}", server.base))
+                .header("host", host)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(
+                resp.status(),
+                StatusCode::MISDIRECTED_REQUEST,
+                "{host}{path}"
+            );
+        }
+        let minted = http
+            .post(format!("{}/dev-idp/token", server.base))
+            .header("host", host)
+            .basic_auth(dev_idp::SCRIPT_CLIENT.0, Some(dev_idp::SCRIPT_CLIENT.1))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(minted.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+        for path in ["/api/maintenance", "/auth/me"] {
+            let resp = http
+                .get(format!("{}{path}", server.base))
+                .header("host", host)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{host}{path}");
+        }
+    }
+    for host in ["localhost", server.base.trim_start_matches("http://")] {
+        let resp = http
+            .get(format!("{}/api/maintenance", server.base))
+            .header("host", host)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(resp.status(), StatusCode::OK, "{host}");
+    }
 }

@@ -798,6 +798,25 @@ async fn swagger_ui_logs_in_with_pkce_through_the_site_and_tries_put() {
     let state: Value = put.json().await.expect("json");
     assert_eq!(state["updated_by"], dev_idp::ADMIN.email);
 
+    // The ID token that came with it proves the login to Swagger UI; it is no API credential,
+    // though its audience is the API's (the client id, by default), nor a pass at the gate.
+    let id_token = tokens["id_token"].as_str().expect("id token");
+    for (method, path) in [(Method::GET, "/api/maintenance"), (Method::GET, "/about")] {
+        let resp = http
+            .request(method, format!("{}{path}", server.base))
+            .bearer_auth(id_token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("request");
+        let expected = if path == "/about" {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(resp.status(), expected, "{path}");
+    }
+
     // Nor does it read a body of any size.
     let huge = http
         .post(format!("{}/auth/token", server.base))

@@ -163,3 +163,187 @@ async fn a_bad_maintenance_mode_value_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("maybe"), "{err}");
 }
+
+/// Reads the server's peak resident memory, in bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    kib * 1024
+}
+
+/// Sends `head` then chunked data until `total` bytes went or the server stopped reading, and
+/// returns the status line the server answered with.
+async fn post_chunked(addr: &str, head: &str, total: usize) -> String {
+    use tokio::io::AsyncWriteExt as _;
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    let head = head.to_owned();
+    let sender = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        let chunk = vec![b'a'; 1 << 20];
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk,
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        let mut sent = 0;
+        while sent < total {
+            write.write_all(&framed).await?;
+            sent += framed.len();
+        }
+        write.write_all(b"0\r\n\r\n").await?;
+        Ok::<_, std::io::Error>(sent)
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        match read.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    sender.abort();
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn huge_bodies_are_refused_with_memory_flat() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start(&db.url, &[]).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let pid = server.child.id().expect("pid");
+    let before = peak_rss(pid);
+    const HUNDREDS_OF_MB: usize = 300 << 20;
+    for (path, content_type) in [
+        ("/contact", "application/x-www-form-urlencoded"),
+        ("/api/demo/items", "application/json"),
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        let status = post_chunked(&addr, &head, HUNDREDS_OF_MB).await;
+        assert!(status.contains(" 413 "), "{path}: {status:?}");
+        // Announced, it is refused before a byte of it is read.
+        let resp = server
+            .http
+            .post(format!("{}{path}", server.base))
+            .header("content-type", content_type)
+            .header("content-length", HUNDREDS_OF_MB.to_string())
+            .send()
+            .await;
+        if let Ok(resp) = resp {
+            assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        }
+    }
+    let grew = peak_rss(pid).saturating_sub(before);
+    assert!(grew < 16 << 20, "peak RSS grew by {grew} bytes");
+    // A body within the limit still works.
+    let resp = server
+        .http
+        .post(format!("{}/api/demo/items", server.base))
+        .json(&serde_json::json!({ "name": "kettle" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    server.stop().await;
+}
+
+/// Requests an attacker would send to forge log lines or plant secrets and false addresses in
+/// the log; each carries a marker that must never reach it raw.
+async fn hostile_requests(server: &Server) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode("{\"alg\":\"HS256\\nFORGED-LINE level=ERROR\",\"typ\":\"JWT\"}");
+    let forged = format!("{header}.{}.c2ln", b64.encode("{\"sub\":\"x\"}"));
+    let refused = eventually(Duration::from_secs(10), || async {
+        server
+            .http
+            .get(format!("{}/api/maintenance", server.base))
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::UNAUTHORIZED)
+    })
+    .await;
+    assert!(refused, "the forged token was not refused with 401");
+    let callback = format!(
+        "{}/auth/callback?error=x%0AFORGED-LINE%20level=ERROR&code=SECRET-CODE-7&state=SECRET-STATE-7",
+        server.base
+    );
+    server.http.get(callback).send().await.expect("callback");
+    let spoofed = server
+        .http
+        .get(format!("{}/about?token=SECRET-QUERY-7", server.base))
+        .header("x-real-ip", "198.51.100.7")
+        .header("x-forwarded-for", "198.51.100.8")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(spoofed.status(), StatusCode::OK);
+}
+
+fn assert_nothing_planted(log: &str) {
+    assert!(log.contains("answered"), "no request was logged: {log}");
+    for line in log.lines() {
+        assert!(
+            !line.trim_start().starts_with("FORGED-LINE"),
+            "forged line: {log}"
+        );
+    }
+    for secret in [
+        "SECRET-CODE-7",
+        "SECRET-STATE-7",
+        "SECRET-QUERY-7",
+        "198.51.100.",
+    ] {
+        assert!(!log.contains(secret), "{secret} reached the log: {log}");
+    }
+}
+
+#[tokio::test]
+async fn the_log_cannot_be_forged_and_shows_the_real_client() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start(&db.url, &[("DOWNTIME_DEV_IDP", "true")]).await;
+    hostile_requests(&server).await;
+    let log = server.stop().await;
+    assert_nothing_planted(&log);
+    assert!(log.contains("bearer token refused"), "{log}");
+    assert!(log.contains("client=127.0.0.1"), "{log}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start(
+        &db.url,
+        &[
+            ("DOWNTIME_DEV_IDP", "true"),
+            ("DOWNTIME_LOG_FORMAT", "json"),
+        ],
+    )
+    .await;
+    hostile_requests(&server).await;
+    let log = server.stop().await;
+    assert_nothing_planted(&log);
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}")))
+        .collect();
+    let about = events
+        .iter()
+        .find(|e| e["span"]["path"] == "/about" && e["fields"]["message"] == "answered")
+        .unwrap_or_else(|| panic!("no answer logged for /about: {log}"));
+    assert_eq!(about["span"]["client"], "127.0.0.1", "{about}");
+    assert_eq!(about["fields"]["status"], 200, "{about}");
+    assert_eq!(about["level"], "INFO");
+}
