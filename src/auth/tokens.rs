@@ -1,31 +1,52 @@
-//! Bearer tokens: JWTs verified against the provider's keys (and remembered until they
-//! expire), or opaque tokens asked about by RFC 7662 introspection.
+//! Bearer tokens: JWTs verified against the provider's keys, or opaque tokens asked about by
+//! RFC 7662 introspection; both answers remembered for a while.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
+use tokio::sync::Semaphore;
 
 use super::provider::{Provider, TokenError};
 use super::{Auth, AuthError, Claims, Principal};
 
-/// JWTs already verified, until they expire: checking a signature costs far more than the
-/// rest of a request. Bounded, and keyed by the whole token, so a forged one is never found.
-#[derive(Default)]
+/// Answers already given about tokens: a verified JWT until it expires (checking a signature
+/// costs far more than the rest of a request), an introspected token until it expires, a
+/// refused opaque token for [`REFUSED_FOR_SECS`] (so one junk token repeated is one call to the
+/// provider). Bounded, and keyed by the whole token, so a forged one is never found.
 pub(super) struct VerifiedTokens {
-    tokens: Mutex<HashMap<String, (Principal, i64)>>,
+    tokens: Mutex<HashMap<String, (Verdict, i64)>>,
+    /// Introspection calls in flight: a flood of distinct junk tokens waits here instead of
+    /// opening a connection to the provider each.
+    introspecting: Semaphore,
 }
 
+type Verdict = Result<Principal, &'static str>;
+
 const MAX_VERIFIED_TOKENS: usize = 1024;
+/// How long a refused opaque token is remembered.
+pub(super) const REFUSED_FOR_SECS: i64 = 30;
+/// How long an active introspection answer without `exp` is trusted.
+const ACTIVE_WITHOUT_EXPIRY_SECS: i64 = 60;
+const CONCURRENT_INTROSPECTIONS: usize = 8;
+
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        VerifiedTokens {
+            tokens: Mutex::default(),
+            introspecting: Semaphore::new(CONCURRENT_INTROSPECTIONS),
+        }
+    }
+}
 
 impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Principal> {
+    fn get(&self, token: &str) -> Option<Verdict> {
         let tokens = self.tokens.lock().ok()?;
-        let (principal, expires) = tokens.get(token)?;
-        (*expires > Utc::now().timestamp()).then(|| principal.clone())
+        let (verdict, expires) = tokens.get(token)?;
+        (*expires > Utc::now().timestamp()).then(|| verdict.clone())
     }
 
-    fn insert(&self, token: &str, principal: &Principal, expires: Option<i64>) {
+    fn insert(&self, token: &str, verdict: &Verdict, expires: Option<i64>) {
         let Some(expires) = expires else { return };
         let Ok(mut tokens) = self.tokens.lock() else {
             return;
@@ -35,7 +56,7 @@ impl VerifiedTokens {
             tokens.retain(|_, (_, exp)| *exp > now);
         }
         if tokens.len() < MAX_VERIFIED_TOKENS {
-            tokens.insert(token.to_owned(), (principal.clone(), expires));
+            tokens.insert(token.to_owned(), (verdict.clone(), expires));
         }
     }
 }
@@ -64,7 +85,7 @@ impl Auth {
     }
 
     async fn jwt(&self, provider: &Provider, token: &str) -> Result<Principal, TokenError> {
-        if let Some(known) = self.verified().get(token) {
+        if let Some(Ok(known)) = self.verified().get(token) {
             return Ok(known);
         }
         let claims: Claims = provider
@@ -76,15 +97,52 @@ impl Auth {
         }
         let expires = claims.exp;
         let principal = self.principal(claims);
-        self.verified().insert(token, &principal, expires);
+        self.verified()
+            .insert(token, &Ok(principal.clone()), expires);
         Ok(principal)
     }
 
+    /// An opaque token, as the provider's introspection endpoint describes it, remembered
+    /// (refusals too, briefly); at most a few calls at once.
     async fn introspected(
         &self,
         provider: &Provider,
         token: &str,
     ) -> Result<Principal, TokenError> {
+        let cache = self.verified();
+        if let Some(known) = cache.get(token) {
+            return known.map_err(TokenError::Invalid);
+        }
+        let _permit = cache
+            .introspecting
+            .acquire()
+            .await
+            .map_err(|_| TokenError::Unavailable)?;
+        // Another request may have asked about the same token while this one waited.
+        if let Some(known) = cache.get(token) {
+            return known.map_err(TokenError::Invalid);
+        }
+        let now = Utc::now().timestamp();
+        match self.introspect(provider, token).await {
+            Ok((principal, expires)) => {
+                let until = expires.unwrap_or(now + ACTIVE_WITHOUT_EXPIRY_SECS);
+                cache.insert(token, &Ok(principal.clone()), Some(until));
+                Ok(principal)
+            }
+            Err(TokenError::Invalid(reason)) => {
+                cache.insert(token, &Err(reason), Some(now + REFUSED_FOR_SECS));
+                Err(TokenError::Invalid(reason))
+            }
+            Err(TokenError::Unavailable) => Err(TokenError::Unavailable),
+        }
+    }
+
+    /// Asks the provider; the principal and when the token expires.
+    async fn introspect(
+        &self,
+        provider: &Provider,
+        token: &str,
+    ) -> Result<(Principal, Option<i64>), TokenError> {
         use oauth2::TokenIntrospectionResponse as _;
         let answer = provider.introspect(token).await?;
         let mut claims = answer.extra_fields().claims.clone();
@@ -96,13 +154,17 @@ impl Auth {
                 "introspected token from another issuer",
             ));
         }
-        if let Some(audiences) = answer.aud()
-            && !audiences.iter().any(|a| *a == provider.settings().audience)
-        {
+        // Without an audience, a token another resource server at the same provider was
+        // given could be replayed here.
+        let for_us = answer
+            .aud()
+            .is_some_and(|audiences| audiences.iter().any(|a| *a == provider.settings().audience));
+        if !for_us {
             return Err(TokenError::Invalid(
-                "introspected token for another audience",
+                "introspected token not for this audience",
             ));
         }
+        let expires = answer.exp().map(|exp| exp.timestamp());
         claims.insert("iss".into(), issuer.into());
         let sub = answer
             .sub()
@@ -114,6 +176,6 @@ impl Auth {
         }
         let claims: Claims = serde_json::from_value(serde_json::Value::Object(claims))
             .map_err(|_| TokenError::Invalid("malformed introspection answer"))?;
-        Ok(self.principal(claims))
+        Ok((self.principal(claims), expires))
     }
 }

@@ -1,6 +1,8 @@
 //! Login with the development provider over real HTTP, bearer tokens, and superuser rules.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -821,8 +823,17 @@ async fn the_development_provider_refuses_a_public_address() {
     );
 }
 
-/// A provider with only what introspection needs, standing in for one that issues opaque tokens.
-async fn introspecting_provider() -> String {
+/// Introspection calls a test provider answered: in all, and the most at once.
+#[derive(Default)]
+struct Calls {
+    total: AtomicUsize,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// A provider with only what introspection needs, standing in for one that issues opaque tokens;
+/// its address, and how many introspection calls it answered.
+async fn introspecting_provider() -> (String, Arc<Calls>) {
     use poem::web::{Form, Json};
     use poem::{EndpointExt, Route, get, handler, post};
 
@@ -831,6 +842,7 @@ async fn introspecting_provider() -> String {
         .and_then(|l| l.local_addr())
         .expect("free port");
     let base = format!("http://{addr}");
+    let calls = Arc::new(Calls::default());
 
     #[handler]
     fn discovery(base: poem::web::Data<&String>) -> Json<Value> {
@@ -847,11 +859,23 @@ async fn introspecting_provider() -> String {
         Json(json!({ "keys": [] }))
     }
     #[handler]
-    fn introspect(
+    async fn introspect(
         req: &poem::Request,
         base: poem::web::Data<&String>,
+        calls: poem::web::Data<&Arc<Calls>>,
         Form(form): Form<Vec<(String, String)>>,
     ) -> Json<Value> {
+        calls.total.fetch_add(1, Ordering::SeqCst);
+        let now = calls.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        calls.peak.fetch_max(now, Ordering::SeqCst);
+        if form
+            .iter()
+            .any(|(k, v)| k == "token" && v.starts_with("opaque-slow"))
+        {
+            // Long enough for the flood to pile up behind the calls in flight.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        calls.in_flight.fetch_sub(1, Ordering::SeqCst);
         // The resource server must authenticate: downtime:secret in HTTP Basic.
         let authorized = req
             .headers()
@@ -868,8 +892,11 @@ async fn introspecting_provider() -> String {
             }
             (true, Some("opaque-user")) => json!({
                 "active": true, "sub": "u-7", "client_id": "web", "email": "ops@example.com",
-                "email_verified": true, "iss": *base,
+                "email_verified": true, "iss": *base, "aud": ["downtime", "other"],
             }),
+            (true, Some("opaque-no-audience")) => {
+                json!({ "active": true, "client_id": "ci-bot", "iss": *base })
+            }
             (true, Some("opaque-elsewhere")) => {
                 json!({ "active": true, "client_id": "ci-bot", "iss": "https://evil.example" })
             }
@@ -883,14 +910,15 @@ async fn introspecting_provider() -> String {
         .at("/.well-known/openid-configuration", get(discovery))
         .at("/jwks", get(jwks))
         .at("/introspect", post(introspect))
-        .data(base.clone());
+        .data(base.clone())
+        .data(Arc::clone(&calls));
     tokio::spawn(poem::Server::new(poem::listener::TcpListener::bind(addr)).run(app));
-    base
+    (base, calls)
 }
 
 #[tokio::test]
 async fn opaque_tokens_are_checked_by_introspection_when_enabled() {
-    let provider = introspecting_provider().await;
+    let (provider, calls) = introspecting_provider().await;
     let db = sqlite();
     let mut config = dev_config();
     config.auth.dev_idp = false;
@@ -925,13 +953,56 @@ async fn opaque_tokens_are_checked_by_introspection_when_enabled() {
         who["principal"]["client_id"].is_null(),
         "a user's token is not the client's: {who}"
     );
-    for refused in ["opaque-revoked", "opaque-elsewhere", "opaque-other-api"] {
+    for refused in [
+        "opaque-revoked",
+        "opaque-elsewhere",
+        "opaque-other-api",
+        "opaque-no-audience",
+    ] {
         assert_eq!(
             with_bearer(&server, "/auth/me", refused).await.status(),
             StatusCode::UNAUTHORIZED,
             "{refused}"
         );
     }
+
+    // Answers are remembered: an active token until it expires, a refused one for a while,
+    // so repeating either asks the provider nothing more.
+    let asked = calls.total.load(Ordering::SeqCst);
+    for token in [
+        "opaque-ci",
+        "opaque-user",
+        "opaque-revoked",
+        "opaque-no-audience",
+    ] {
+        for _ in 0..3 {
+            with_bearer(&server, "/auth/me", token).await;
+        }
+    }
+    assert_eq!(
+        calls.total.load(Ordering::SeqCst),
+        asked,
+        "a known token was asked about again"
+    );
+
+    // A flood of distinct junk tokens reaches the provider a few at a time.
+    let before = calls.total.load(Ordering::SeqCst);
+    let flood = (0..40).map(|i| {
+        let server = &server;
+        async move { with_bearer(server, "/api/maintenance", &format!("opaque-slow-{i}")).await }
+    });
+    let answers = futures_util::future::join_all(flood).await;
+    assert!(
+        answers
+            .iter()
+            .all(|r| r.status() == StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(calls.total.load(Ordering::SeqCst) - before, 40);
+    let peak = calls.peak.load(Ordering::SeqCst);
+    assert!(
+        (1..=8).contains(&peak),
+        "{peak} introspection calls at once"
+    );
 }
 
 #[tokio::test]
