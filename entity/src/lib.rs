@@ -3,4 +3,5 @@
 pub mod maintenance_audit;
 pub mod maintenance_state;
 pub mod server_secret;
+pub mod session_revocation;
 pub mod superuser;

@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod principal;
 pub mod provider;
+mod revoked;
 pub mod routes;
 pub mod session;
 pub mod superusers;
@@ -26,6 +27,7 @@ pub use config::{AuthConfig, on_off};
 pub use error::AuthError;
 pub use principal::{Claims, Principal, SESSION_USER, SessionUser};
 use provider::{Provider, ProviderSettings};
+use revoked::Revoked;
 use superusers::Registry;
 use tokens::VerifiedTokens;
 
@@ -67,6 +69,8 @@ struct Inner {
     urls: SiteUrls,
     verified: VerifiedTokens,
     session_key: CookieKey,
+    revoked: Revoked,
+    db: sea_orm::DatabaseConnection,
     /// The development provider mints superuser tokens for anyone who asks it: its tokens and
     /// sessions count only on requests addressed to this machine by name.
     loopback_only: bool,
@@ -93,7 +97,11 @@ impl Auth {
             clients: config.superuser_clients.clone(),
         };
         let registry = Registry::load(db, configured).await?;
-        let mut tasks = vec![registry.follow(db.clone(), poll)];
+        let revoked = Revoked::load(db).await?;
+        let mut tasks = vec![
+            registry.follow(db.clone(), poll),
+            revoked.follow(db.clone(), poll),
+        ];
         let provider = match &config.oidc_issuer {
             None => None,
             Some(issuer) => {
@@ -132,6 +140,8 @@ impl Auth {
                 urls,
                 verified: VerifiedTokens::default(),
                 session_key,
+                revoked,
+                db: db.clone(),
                 loopback_only: config.dev_idp,
                 tasks,
             }),
@@ -161,7 +171,23 @@ impl Auth {
             Some(session) => session.get::<SessionUser>(SESSION_USER),
             None => session::decode_user(req, &self.inner.session_key),
         }?;
-        (user.expires_at > Utc::now().timestamp()).then_some(user)
+        let current = user.expires_at > Utc::now().timestamp()
+            && !user.session_id.is_empty()
+            && !self.inner.revoked.contains(&user.session_id);
+        current.then_some(user)
+    }
+
+    /// Ends `user`'s session on every replica: its cookie, wherever it was copied to, no
+    /// longer logs anyone in.
+    ///
+    /// # Errors
+    /// The database fails (the session is still refused by this replica).
+    pub async fn end_session(&self, user: &SessionUser) -> Result<(), sea_orm::DbErr> {
+        let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0).unwrap_or_default();
+        self.inner
+            .revoked
+            .revoke(&self.inner.db, &user.session_id, expires_at)
+            .await
     }
 
     /// This site's client id at the provider, when login is configured.

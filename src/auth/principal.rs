@@ -152,6 +152,10 @@ pub struct SessionUser {
     pub principal: Principal,
     /// Unix time after which the login no longer counts, whatever the cookie says.
     pub expires_at: i64,
+    /// A random id, by which logout ends the session on every replica (empty in cookies from
+    /// before it existed, which no longer count).
+    #[serde(default)]
+    pub session_id: String,
     /// The anti-CSRF token for this session's forms (logout).
     pub csrf: String,
 }

@@ -365,6 +365,7 @@ fn start_session(auth: &Auth, session: &Session, principal: Principal) {
             principal,
             expires_at: Utc::now().timestamp().saturating_add(ttl),
             csrf: random_token(),
+            session_id: random_token(),
         },
     );
 }
@@ -414,6 +415,9 @@ async fn end_session(
         );
     }
     session.purge();
+    if let Err(error) = auth.end_session(&user).await {
+        tracing::warn!(target: "downtime::auth", %error, "logout not recorded: other replicas accept the session until it expires");
+    }
     tracing::info!(target: "downtime::auth", actor = %user.principal.actor(), "logged out");
     let end_session = auth
         .provider()

@@ -97,6 +97,7 @@ impl LiveServer {
 }
 
 /// A browser: follows no redirects, keeps cookies by name.
+#[derive(Clone)]
 pub struct Browser {
     http: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
@@ -1094,5 +1095,94 @@ async fn the_development_provider_counts_only_on_a_loopback_host() {
             .await
             .expect("get");
         assert_eq!(resp.status(), StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_everywhere_even_for_a_copied_cookie() {
+    for db in databases().await {
+        let first = start(&db, dev_config()).await;
+        let mut config = dev_config();
+        config.auth.dev_idp = false;
+        config.auth.oidc_issuer = Some(first.idp().issuer().to_owned());
+        config.auth.oidc_client_id = Some(dev_idp::WEB_CLIENT_ID.into());
+        config.auth.superuser_emails = vec![dev_idp::ADMIN.email.into()];
+        let second = start(&db, config).await;
+
+        let mut browser = Browser::new();
+        login(&first, &mut browser, dev_idp::ADMIN.subject, "/").await;
+        let mut thief = Browser::new();
+        thief.cookies = browser.cookies.clone();
+        assert_eq!(
+            me(&second, &mut thief).await.0,
+            StatusCode::OK,
+            "{}",
+            db.kind
+        );
+        first
+            .service
+            .apply(Window::on(), Change::by("test"))
+            .await
+            .expect("switch on");
+        let through = eventually(Duration::from_secs(2), || async {
+            thief
+                .clone()
+                .get(&format!("{}/about", second.base))
+                .await
+                .status()
+                == StatusCode::OK
+        })
+        .await;
+        assert!(
+            through,
+            "{}: the superuser's cookie passes the gate",
+            db.kind
+        );
+
+        let page = browser.get(&format!("{}/auth/logout", first.base)).await;
+        let html = page.text().await.expect("page");
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("csrf field")
+            .to_owned();
+        let out = browser
+            .post_form(
+                &format!("{}/auth/logout", first.base),
+                &[("csrf".into(), csrf)],
+            )
+            .await;
+        assert_eq!(out.status(), StatusCode::SEE_OTHER);
+
+        // The copy stops working at once where the logout happened...
+        assert_eq!(
+            me(&first, &mut thief).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            db.kind
+        );
+        // ...and on the other replica as soon as it hears of it: at the API and at the gate.
+        let ended = eventually(Duration::from_secs(2), || async {
+            me(&second, &mut thief.clone()).await.0 == StatusCode::UNAUTHORIZED
+        })
+        .await;
+        assert!(
+            ended,
+            "{}: the other replica still accepts the session",
+            db.kind
+        );
+        let gated = thief.get(&format!("{}/about", second.base)).await;
+        assert_eq!(gated.status(), StatusCode::FOUND, "{}", db.kind);
+
+        // A new login is a new session, unaffected.
+        let mut again = Browser::new();
+        login(&first, &mut again, dev_idp::ADMIN.subject, "/").await;
+        assert_eq!(
+            me(&second, &mut again).await.0,
+            StatusCode::OK,
+            "{}",
+            db.kind
+        );
     }
 }

@@ -1,0 +1,101 @@
+//! Sessions ended by logout. The cookie itself cannot be taken back, so every replica keeps the
+//! ended sessions' ids in memory (followed from the database like the superusers) and refuses
+//! their cookies: a copied cookie stops working everywhere, not only in the browser that
+//! logged out.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use entity::session_revocation as row;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+
+/// The ids of sessions ended before their cookies expire.
+#[derive(Clone)]
+pub(super) struct Revoked {
+    ids: Arc<ArcSwap<HashSet<String>>>,
+}
+
+impl Revoked {
+    /// The ended sessions whose cookies have not expired yet.
+    pub(super) async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        Ok(Revoked {
+            ids: Arc::new(ArcSwap::from_pointee(list(db).await?)),
+        })
+    }
+
+    /// Whether session `id` was ended.
+    pub(super) fn contains(&self, id: &str) -> bool {
+        self.ids.load().contains(id)
+    }
+
+    /// Ends session `id` here at once, and in the database for the other replicas. Rows whose
+    /// cookies have expired go at the same time.
+    pub(super) async fn revoke(
+        &self,
+        db: &DatabaseConnection,
+        id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        self.ids.rcu(|ids| {
+            let mut ids = HashSet::clone(ids);
+            ids.insert(id.to_owned());
+            ids
+        });
+        let now = Utc::now();
+        row::Entity::insert(row::ActiveModel {
+            session_id: Set(id.to_owned()),
+            expires_at: Set(expires_at),
+            revoked_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(row::Column::SessionId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        row::Entity::delete_many()
+            .filter(row::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Reloads the ended sessions every `every`, so a logout on another replica counts here.
+    pub(super) fn follow(
+        &self,
+        db: DatabaseConnection,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let ids = Arc::clone(&self.ids);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Ok(now) = list(&db).await
+                    && now != **ids.load()
+                {
+                    ids.store(Arc::new(now));
+                }
+            }
+        })
+    }
+}
+
+async fn list(db: &DatabaseConnection) -> Result<HashSet<String>, DbErr> {
+    row::Entity::find()
+        .select_only()
+        .column(row::Column::SessionId)
+        .filter(row::Column::ExpiresAt.gt(Utc::now()))
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .map(|ids| ids.into_iter().collect())
+}
