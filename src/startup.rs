@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, Route, Server};
+use poem::{Endpoint, Middleware, Route, Server};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Downtime;
@@ -126,6 +126,18 @@ impl Application<()> {
 }
 
 impl<E: Endpoint + 'static> Application<E> {
+    /// Wraps the whole app, downtime's gate and routes included, in `middleware`: it sees
+    /// every request first and every answer last (compression, a header of the site's own).
+    pub fn with<M: Middleware<E>>(self, middleware: M) -> Application<M::Output> {
+        Application {
+            acceptor: self.acceptor,
+            local_addr: self.local_addr,
+            app: middleware.transform(self.app),
+            downtime: self.downtime,
+            signals: self.signals,
+        }
+    }
+
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr

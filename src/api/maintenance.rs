@@ -96,11 +96,14 @@ pub struct MaintenanceView {
     pub phase: ApiPhase,
     /// Full, or read-only.
     pub mode: ApiMode,
-    /// The message visitors see, as plain text.
+    /// The message visitors see, as plain text; absent when there is none.
+    #[oai(skip_serializing_if_is_none)]
     pub message: Option<String>,
-    /// When a scheduled window begins (RFC 3339); `null` means at once.
+    /// When a scheduled window begins (RFC 3339); absent means at once.
+    #[oai(skip_serializing_if_is_none)]
     pub starts_at: Option<DateTime<Utc>>,
-    /// When the window ends by itself (RFC 3339); `null` means until switched off.
+    /// When the window ends by itself (RFC 3339); absent means until switched off.
+    #[oai(skip_serializing_if_is_none)]
     pub ends_at: Option<DateTime<Utc>>,
     /// Seconds clients are told to wait (`Retry-After`) while no end time is known.
     pub retry_after: u32,
@@ -262,7 +265,8 @@ pub struct AuditRecord {
     pub version: i64,
     /// Who made it: a verified e-mail, `client:<id>`, `cli:<user>` or `environment`.
     pub actor: String,
-    /// The reason they gave.
+    /// The reason they gave; absent when none was.
+    #[oai(skip_serializing_if_is_none)]
     pub reason: Option<String>,
     /// When it was committed.
     pub at: DateTime<Utc>,

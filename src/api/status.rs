@@ -19,11 +19,14 @@ pub struct PublicStatus {
     pub phase: ApiPhase,
     /// `full` or `read_only`.
     pub mode: ApiMode,
-    /// The operator's message.
+    /// The operator's message; absent when there is none.
+    #[oai(skip_serializing_if_is_none)]
     pub message: Option<String>,
-    /// When a scheduled window starts.
+    /// When a scheduled window starts; absent when it has no start time.
+    #[oai(skip_serializing_if_is_none)]
     pub starts_at: Option<DateTime<Utc>>,
-    /// When the window ends.
+    /// When the window ends; absent when no end is set.
+    #[oai(skip_serializing_if_is_none)]
     pub ends_at: Option<DateTime<Utc>>,
     /// Seconds to wait before retrying, while no end time is known.
     pub retry_after: u32,

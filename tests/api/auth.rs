@@ -50,7 +50,10 @@ pub async fn start(db: &TestDb, config: Config) -> LiveServer {
         ..config
     };
     let site = downtime::web::demo::site().expect("demo site");
-    let app = Application::build(config, site).await.expect("build");
+    let app = Application::build(config, site)
+        .await
+        .expect("build")
+        .with(crate::spec_check::SpecCheck);
     let base = format!("http://{}", app.local_addr());
     let idp = app.downtime().dev_idp().cloned();
     let service = app.downtime().state().clone();

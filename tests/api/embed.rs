@@ -3,6 +3,7 @@
 
 use downtime::Downtime;
 use downtime::state::{Change, Window};
+use poem::EndpointExt as _;
 use poem::http::StatusCode;
 use poem::test::TestClient;
 use poem::web::Json;
@@ -44,7 +45,7 @@ async fn an_app_gets_the_gate_the_page_the_api_and_health_under_a_prefix() {
             .await
             .expect("build");
         let mut changes = downtime.subscribe();
-        let client = TestClient::new(downtime.around(shop()));
+        let client = TestClient::new(downtime.around(shop()).with(crate::spec_check::SpecCheck));
 
         // Off: the app answers, its own `/healthz` included; downtime's are under the prefix.
         let home_page = client.get("/").send().await;

@@ -135,7 +135,10 @@ async fn spawn<S: Superusers>(
         .expect("build downtime");
     let superusers = pick(&downtime);
     let site = demo::site().expect("demo site");
-    let app = downtime.around_with(site, superusers).boxed();
+    let app = downtime
+        .around_with(site, superusers)
+        .with(crate::spec_check::SpecCheck)
+        .boxed();
     TestApp {
         client: TestClient::new(app),
         service: downtime.state().clone(),

@@ -9,4 +9,5 @@ mod gate;
 mod helpers;
 mod page;
 mod server;
+mod spec_check;
 mod state;
