@@ -160,4 +160,19 @@ mod tests {
         assert!(!is_under("/ap", "/api"));
         assert!(is_under("/anything", "/"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_never_panics_and_is_final(raw in "\\PC{0,40}") {
+            let once = normalize(&raw).into_owned();
+            proptest::prop_assert!(once.starts_with('/'));
+            proptest::prop_assert!(!once.contains("//"), "{once}");
+            for segment in once.split('/') {
+                proptest::prop_assert!(segment != "." && segment != "..", "{once}");
+            }
+            // The normalised form is its own normal form: judging it again changes nothing.
+            let twice = normalize(&once);
+            proptest::prop_assert_eq!(&*twice, once.as_str());
+        }
+    }
 }

@@ -467,3 +467,73 @@ async fn hostile_headers_and_paths_never_break_the_server() {
         );
     }
 }
+
+/// For any spelling of a path, the gate answers as it does for the path's normal form: no
+/// spelling reaches an open route it should not, or is gated where its normal form is not,
+/// and none makes the server fail. Requests go through the real gate over the test client,
+/// maintenance on, with open paths configured.
+#[test]
+fn every_spelling_of_a_path_is_judged_as_its_normal_form() {
+    use downtime::gate::path::normalize;
+    use proptest::prelude::*;
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let db = sqlite();
+    let app = runtime.block_on(async {
+        let config = Config {
+            open_paths: vec!["/press".into()],
+            ..Config::default()
+        };
+        let app = spawn_app_with(&db, config, downtime::gate::Nobody).await;
+        app.on().await;
+        app
+    });
+    let answer = |path: &str| {
+        runtime.block_on(async {
+            let resp = app.browse(path).await;
+            let status = resp.0.status();
+            let location = header(&resp, "location").map(str::to_owned);
+            (status, location)
+        })
+    };
+    let segment = prop::sample::select(vec![
+        "",
+        ".",
+        "..",
+        "%2e",
+        "%2E%2e",
+        "%2F",
+        "%2f..",
+        "healthz",
+        "%68ealthz",
+        "api",
+        "maintenance",
+        "status",
+        "auth",
+        "login",
+        "press",
+        "pres%73",
+        "static",
+        "about",
+        "a",
+        "%41",
+        "%",
+        "%zz",
+        "~",
+        "a.b",
+    ]);
+    let paths = prop::collection::vec(segment, 0..7).prop_map(|s| format!("/{}", s.join("/")));
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(400));
+    runner
+        .run(&paths, |raw| {
+            let (status, location) = answer(&raw);
+            prop_assert!(
+                !status.is_server_error() || status == StatusCode::SERVICE_UNAVAILABLE,
+                "{raw}: {status}"
+            );
+            let normal = normalize(&raw).into_owned();
+            prop_assert_eq!((status, location), answer(&normal), "{} vs {}", raw, normal);
+            Ok(())
+        })
+        .expect("the property holds");
+}
