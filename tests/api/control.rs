@@ -355,6 +355,16 @@ async fn out_of_range_values_are_listed_field_by_field() {
         )
         .await;
     assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Beyond any sane horizon: refused by the state's own rules, not accepted and then failing
+    // every gated request.
+    let far = api
+        .put(
+            &json!({ "enabled": true, "ends_at": "+10000-01-01T00:00:00Z" }),
+            None,
+        )
+        .await;
+    let far = self::problem(far, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(far["errors"][0]["field"], "ends_at", "{far}");
     assert_eq!(api.get_state().await.1["version"], 1, "nothing written");
 }
 
