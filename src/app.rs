@@ -200,6 +200,7 @@ impl DowntimeBuilder {
             urls.clone(),
             config.poll_interval,
             session_key.clone(),
+            service.database_changes(),
         )
         .await?;
         let pages = Arc::new(Pages::new(&PageOptions {

@@ -85,8 +85,10 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
     pub default_language: String,
 
-    /// How often to look for changes made by the CLI or other replicas (`500ms`, `1s`).
-    #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "500ms", value_parser = poll_interval)]
+    /// How often to read the stored state in case a change went unannounced (`5s`, `500ms`):
+    /// changes by the CLI or other replicas arrive at once through PostgreSQL's notifications
+    /// or SQLite's data version; this poll is the safety net.
+    #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "5s", value_parser = poll_interval)]
     pub poll_interval: Duration,
 
     /// Login and superusers.
@@ -109,7 +111,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             require_if_match: false,
             default_language: "en-US".into(),
-            poll_interval: Duration::from_millis(500),
+            poll_interval: Duration::from_secs(5),
             auth: AuthConfig::default(),
         }
     }

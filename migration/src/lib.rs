@@ -7,6 +7,7 @@ mod m20261124_000002_create_maintenance_audit;
 mod m20261124_000003_create_auth_tables;
 mod m20261124_000004_add_allowed_ips_and_open_paths;
 mod m20261124_000005_create_session_revocation;
+mod m20261124_000006_notify_changes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_auth_tables::Migration),
             Box::new(m20261124_000004_add_allowed_ips_and_open_paths::Migration),
             Box::new(m20261124_000005_create_session_revocation::Migration),
+            Box::new(m20261124_000006_notify_changes::Migration),
         ]
     }
 }

@@ -90,6 +90,7 @@ impl Auth {
         urls: SiteUrls,
         poll: Duration,
         session_key: CookieKey,
+        database_changes: tokio::sync::watch::Receiver<()>,
     ) -> anyhow::Result<Auth> {
         let configured = superusers::Configured {
             emails: config.superuser_emails.clone(),
@@ -99,8 +100,8 @@ impl Auth {
         let registry = Registry::load(db, configured).await?;
         let revoked = Revoked::load(db).await?;
         let mut tasks = vec![
-            registry.follow(db.clone(), poll),
-            revoked.follow(db.clone(), poll),
+            registry.follow(db.clone(), poll, database_changes.clone()),
+            revoked.follow(db.clone(), poll, database_changes),
         ];
         let provider = match &config.oidc_issuer {
             None => None,

@@ -67,18 +67,23 @@ impl Revoked {
         Ok(())
     }
 
-    /// Reloads the ended sessions every `every`, so a logout on another replica counts here.
+    /// Reloads the ended sessions when `changes` says the database moved, and every `every`
+    /// in case it cannot, so a logout on another replica counts here.
     pub(super) fn follow(
         &self,
         db: DatabaseConnection,
         every: Duration,
+        mut changes: tokio::sync::watch::Receiver<()>,
     ) -> tokio::task::JoinHandle<()> {
         let ids = Arc::clone(&self.ids);
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    Ok(()) = changes.changed() => {}
+                }
                 if let Ok(now) = list(&db).await
                     && now != **ids.load()
                 {

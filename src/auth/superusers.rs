@@ -205,15 +205,24 @@ impl Registry {
         })
     }
 
-    /// Reloads the stored rules whenever the table changes (polled every `every`).
-    pub fn follow(&self, db: DatabaseConnection, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Reloads the stored rules whenever the table changes: when `changes` says the database
+    /// moved, and every `every` in case it cannot.
+    pub fn follow(
+        &self,
+        db: DatabaseConnection,
+        every: Duration,
+        mut changes: tokio::sync::watch::Receiver<()>,
+    ) -> tokio::task::JoinHandle<()> {
         let stored = Arc::clone(&self.stored);
         tokio::spawn(async move {
             let mut seen = fingerprint(&db).await.ok();
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    Ok(()) = changes.changed() => {}
+                }
                 let Ok(now) = fingerprint(&db).await else {
                     continue;
                 };

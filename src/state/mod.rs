@@ -7,6 +7,7 @@
 mod live;
 mod service;
 mod store;
+mod watch;
 mod window;
 
 use chrono::{DateTime, Utc};

@@ -1,8 +1,10 @@
 //! [`StateService`]: the one way to read and change the state, for the server and the CLI alike.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
@@ -50,6 +52,8 @@ impl Change {
 pub struct StateService {
     store: Store,
     live: Live,
+    /// Nudged when another process may have committed a change (see [`StateService::follow`]).
+    changed: Arc<watch::Sender<()>>,
 }
 
 impl StateService {
@@ -69,7 +73,11 @@ impl StateService {
             .await
             .with_context(|| format!("cannot prepare the database {}", redact(url)))?;
         let live = Live::new(store.current().await?);
-        Ok(StateService { store, live })
+        Ok(StateService {
+            store,
+            live,
+            changed: Arc::new(watch::channel(()).0),
+        })
     }
 
     /// The live snapshot: what the gate reads, and what [`Live::subscribe`] follows.
@@ -139,39 +147,56 @@ impl StateService {
         Ok(state)
     }
 
-    /// Polls the stored version every `every` and reloads the state when it moved, so a change
-    /// made by the CLI or another replica reaches this process without a restart. Stop it by
+    /// Nudges, while [`StateService::follow`] runs, whenever another process may have
+    /// committed a change to the shared tables (state, superusers, ended sessions): what
+    /// follows those tables wakes on it instead of waiting for its next poll.
+    pub fn database_changes(&self) -> watch::Receiver<()> {
+        self.changed.subscribe()
+    }
+
+    /// Follows the changes other processes (the CLI, other replicas) make, so they reach this
+    /// one without a restart: told at once by PostgreSQL's notifications or SQLite's data
+    /// version, and polling the stored version every `every` as a safety net. Stop it by
     /// aborting the handle.
     ///
     /// When the database goes away the last known state stays live; one warning is logged when
     /// polling starts failing and one line when it recovers.
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
         let (store, live) = (self.store.clone(), self.live.clone());
+        let changed = Arc::clone(&self.changed);
+        let mut nudges = changed.subscribe();
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            let mut failing = false;
-            loop {
-                ticks.tick().await;
-                let result = match store.version().await {
-                    Ok(version) if version == live.load().version => Ok(()),
-                    Ok(_) => store.current().await.map(|state| {
-                        live.publish(state);
-                    }),
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(()) if failing => {
-                        failing = false;
-                        tracing::info!(target: "downtime::state", "database reachable again");
+            let watcher = super::watch::watch(store.db().clone(), changed);
+            let follower = async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+                let mut failing = false;
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => {}
+                        Ok(()) = nudges.changed() => {}
                     }
-                    Err(error) if !failing => {
-                        failing = true;
-                        tracing::warn!(target: "downtime::state", %error, "cannot poll the state; serving the last known one");
+                    let result = match store.version().await {
+                        Ok(version) if version == live.load().version => Ok(()),
+                        Ok(_) => store.current().await.map(|state| {
+                            live.publish(state);
+                        }),
+                        Err(e) => Err(e),
+                    };
+                    match result {
+                        Ok(()) if failing => {
+                            failing = false;
+                            tracing::info!(target: "downtime::state", "database reachable again");
+                        }
+                        Err(error) if !failing => {
+                            failing = true;
+                            tracing::warn!(target: "downtime::state", %error, "cannot read the state; serving the last known one");
+                        }
+                        _ => {}
                     }
-                    _ => {}
                 }
-            }
+            };
+            tokio::join!(watcher, follower);
         })
     }
 }

@@ -20,8 +20,9 @@ struct Server {
 impl Server {
     async fn start(url: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0", "--poll-interval", "200ms"])
+            .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", url)
+            .env("DOWNTIME_POLL_INTERVAL", "200ms")
             .env("RUST_LOG", "info")
             .env_remove("MAINTENANCE_MODE")
             .envs(env.iter().copied())
@@ -346,4 +347,39 @@ async fn json_logs_are_one_object_per_line() {
     assert_eq!(about["span"]["client"], "127.0.0.1", "{about}");
     assert_eq!(about["fields"]["status"], 200, "{about}");
     assert_eq!(about["level"], "INFO");
+}
+
+/// Waits until `server` answers `/about` (as a browser) with `status`; how long that took.
+async fn until_status(server: &Server, status: StatusCode, within: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    eventually(within, || async {
+        server.status_of("/about").await == status
+    })
+    .await
+    .then(|| started.elapsed())
+}
+
+#[tokio::test]
+async fn changes_are_pushed_to_every_replica_long_before_the_poll() {
+    // A poll of a minute: whatever arrives within seconds was pushed.
+    let slow_poll = [("DOWNTIME_POLL_INTERVAL", "60s")];
+    for db in databases().await {
+        let count = if db.kind == "postgres" { 3 } else { 2 };
+        let mut replicas = Vec::new();
+        for _ in 0..count {
+            replicas.push(Server::start(&db.url, &slow_poll).await);
+        }
+        for (toggle, status) in [("on", StatusCode::FOUND), ("off", StatusCode::OK)] {
+            let out = downtime(&db.url, &[toggle]).await;
+            assert_eq!(out.status.code(), Some(0), "{}", db.kind);
+            for (i, replica) in replicas.iter().enumerate() {
+                let took = until_status(replica, status, Duration::from_secs(3)).await;
+                assert!(took.is_some(), "{}: replica {i} missed `{toggle}`", db.kind);
+            }
+        }
+        for replica in replicas {
+            let log = replica.stop().await;
+            assert!(!log.contains("WARN"), "{}: {log}", db.kind);
+        }
+    }
 }
