@@ -10,15 +10,18 @@ use tokio::process::{Child, Command};
 use crate::cli::{BIN, downtime};
 use crate::helpers::{databases, eventually};
 
-struct Server {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub http: reqwest::Client,
     _stdout: BufReader<tokio::process::ChildStdout>,
+    /// The log, read as it is written: a full pipe would block the server's logging, and
+    /// with it every request.
+    log: tokio::task::JoinHandle<String>,
 }
 
 impl Server {
-    async fn start(url: &str, env: &[(&str, &str)]) -> Server {
+    pub async fn start(url: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", url)
@@ -44,15 +47,22 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
         let http = crate::helpers::http();
+        let mut stderr = child.stderr.take().expect("stderr");
+        let log = tokio::spawn(async move {
+            let mut log = String::new();
+            let _ = stderr.read_to_string(&mut log).await;
+            log
+        });
         Server {
             child,
             base,
             http,
             _stdout: stdout,
+            log,
         }
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
             .header("accept", "text/html")
@@ -61,12 +71,12 @@ impl Server {
             .expect("request")
     }
 
-    async fn status_of(&self, path: &str) -> StatusCode {
+    pub async fn status_of(&self, path: &str) -> StatusCode {
         self.get(path).await.status()
     }
 
     /// Stops the server with SIGTERM and returns what it logged.
-    async fn stop(mut self) -> String {
+    pub async fn stop(mut self) -> String {
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill")
                 .arg(pid.to_string())
@@ -77,11 +87,7 @@ impl Server {
             matches!(exited, Ok(Ok(status)) if status.success()),
             "{exited:?}"
         );
-        let mut log = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            err.read_to_string(&mut log).await.expect("stderr");
-        }
-        log
+        self.log.await.expect("the log")
     }
 }
 
@@ -350,7 +356,11 @@ async fn json_logs_are_one_object_per_line() {
 }
 
 /// Waits until `server` answers `/about` (as a browser) with `status`; how long that took.
-async fn until_status(server: &Server, status: StatusCode, within: Duration) -> Option<Duration> {
+pub async fn until_status(
+    server: &Server,
+    status: StatusCode,
+    within: Duration,
+) -> Option<Duration> {
     let started = Instant::now();
     eventually(within, || async {
         server.status_of("/about").await == status
