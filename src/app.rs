@@ -20,7 +20,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
 use crate::gate::{Gate, Rules, Superusers};
 use crate::http::BodyLimit;
-use crate::state::{Change, MaintenanceState, StateService, Window};
+use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
 
@@ -293,7 +293,7 @@ impl Downtime {
 
     /// Every state change from now on, whoever made it (this process, the CLI, another
     /// replica): for code that must react, such as pausing background jobs.
-    pub fn subscribe(&self) -> watch::Receiver<Arc<MaintenanceState>> {
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
         self.parts.service.live().subscribe()
     }
 

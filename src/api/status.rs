@@ -54,7 +54,7 @@ impl StatusApi {
     #[oai(path = "/status", method = "get", operation_id = "getStatus")]
     async fn status(&self, service: Data<&StateService>) -> StatusResponse {
         let state = service.live().load();
-        let phase = state.phase(Utc::now());
+        let phase = state.phase();
         StatusResponse::Ok(
             Json(PublicStatus {
                 active: phase == Phase::Active,

@@ -1,6 +1,5 @@
 //! The gate's decision: a pure function of the request's facts, the state and the clock.
 
-use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::path::is_under;
@@ -102,17 +101,13 @@ pub enum Outcome {
     Gate(Gated),
 }
 
-/// Decides what happens to a request, following the rules in order: inactive passes (but the
+/// Decides what happens to a request, given the window's `phase` (which the state's clock
+/// keeps, so no request reads the time), following the rules in order: inactive passes (but the
 /// page sends visitors home), the page itself, open paths (configured or the window's),
 /// read-only reads, allowed client addresses, then the gate.
-pub fn decide(
-    facts: &Facts<'_>,
-    state: &MaintenanceState,
-    now: DateTime<Utc>,
-    rules: &Rules,
-) -> Outcome {
+pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: &Rules) -> Outcome {
     let on_page = is_under(facts.path, &rules.page_path);
-    if state.phase(now) != Phase::Active {
+    if phase != Phase::Active {
         return if on_page {
             Outcome::LeavePage
         } else {
@@ -178,7 +173,7 @@ fn media_kind(media: &str) -> (bool, bool) {
 mod tests {
     use super::*;
     use crate::state::Window;
-    use chrono::TimeDelta;
+    use chrono::{DateTime, TimeDelta, Utc};
 
     fn now() -> DateTime<Utc> {
         DateTime::UNIX_EPOCH + TimeDelta::days(20_000)
@@ -293,7 +288,7 @@ mod tests {
         ];
         for (state, rules, facts, expected) in table {
             assert_eq!(
-                decide(facts, state, now(), rules),
+                decide(facts, state, state.phase(now()), rules),
                 *expected,
                 "{facts:?} mode={} serve_in_place={}",
                 state.window.mode,

@@ -11,7 +11,6 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use poem::http::header;
 use poem::http::uri::PathAndQuery;
@@ -161,13 +160,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             accept,
             client_allowed,
         };
-        // Switched off, the clock does not matter: no need to read it.
-        let now = if state.window.enabled {
-            Utc::now()
-        } else {
-            DateTime::<Utc>::MIN_UTC
-        };
-        let outcome = decision::decide(&facts, &state, now, &shared.rules);
+        let outcome = decision::decide(&facts, &state, state.phase(), &shared.rules);
         let kind = match outcome {
             Outcome::Pass => return self.inner.call(req).await.map(IntoResponse::into_response),
             Outcome::LeavePage => return Ok(leave_page(&req)),

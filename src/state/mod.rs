@@ -13,7 +13,7 @@ mod window;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use live::Live;
+pub use live::{Live, Snapshot};
 pub use service::{Change, StateService, redact};
 use store::Store;
 pub use store::{AuditEntry, StoreError, WriteError};

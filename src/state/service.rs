@@ -156,13 +156,15 @@ impl StateService {
 
     /// Follows the changes other processes (the CLI, other replicas) make, so they reach this
     /// one without a restart: told at once by PostgreSQL's notifications or SQLite's data
-    /// version, and polling the stored version every `every` as a safety net. Stop it by
+    /// version, and polling the stored version every `every` as a safety net. It also runs
+    /// the clock that starts and ends scheduled windows ([`Live::keep_time`]). Stop it by
     /// aborting the handle.
     ///
     /// When the database goes away the last known state stays live; one warning is logged when
     /// polling starts failing and one line when it recovers.
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
         let (store, live) = (self.store.clone(), self.live.clone());
+        let clock = self.live.clone();
         let changed = Arc::clone(&self.changed);
         let mut nudges = changed.subscribe();
         tokio::spawn(async move {
@@ -196,7 +198,7 @@ impl StateService {
                     }
                 }
             };
-            tokio::join!(watcher, follower);
+            tokio::join!(watcher, follower, clock.keep_time());
         })
     }
 }

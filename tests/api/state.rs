@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use downtime::DowntimeBuilder;
 use downtime::config::{Config, Toggle};
-use downtime::state::{Change, Invalid, Live, Mode, StateService, Window, WriteError};
+use downtime::state::{Change, Invalid, Live, Mode, Phase, StateService, Window, WriteError};
 
 use crate::helpers::{databases, eventually};
 
@@ -202,4 +202,52 @@ async fn a_slow_poll_never_undoes_a_newer_state() {
     let live = Live::new(new.clone());
     assert!(!live.publish(old));
     assert_eq!(live.load().version, new.version);
+}
+
+#[tokio::test]
+async fn a_scheduled_window_starts_and_ends_on_time_with_no_write() {
+    for db in databases().await {
+        let service = StateService::open(&db.url).await.expect("store");
+        let live = service.live().clone();
+        let mut changes = live.subscribe();
+        // A poll of a minute: only the clock can move the phase within the test.
+        let follower = service.follow(Duration::from_secs(60));
+        let now = chrono::Utc::now();
+        let (starts, ends) = (
+            now + chrono::TimeDelta::milliseconds(400),
+            now + chrono::TimeDelta::milliseconds(900),
+        );
+        service
+            .apply(
+                Window {
+                    enabled: true,
+                    starts_at: Some(starts),
+                    ends_at: Some(ends),
+                    ..Window::off()
+                },
+                Change::by("test"),
+            )
+            .await
+            .expect("schedule");
+        let version = live.load().version;
+        assert_eq!(live.load().phase(), Phase::Scheduled, "{}", db.kind);
+        for (expected, at) in [(Phase::Active, starts), (Phase::Ended, ends)] {
+            let told = tokio::time::timeout(Duration::from_secs(3), async {
+                loop {
+                    changes.changed().await.expect("changes");
+                    if changes.borrow_and_update().phase() == expected {
+                        return chrono::Utc::now();
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{}: never {expected:?}", db.kind));
+            assert!(told >= at, "{}: {expected:?} before its time", db.kind);
+            // On time: within a tick of the clock, not at some later poll or request.
+            let late = (told - at).num_milliseconds();
+            assert!(late < 250, "{}: {expected:?} {late} ms late", db.kind);
+            assert_eq!(live.load().version, version, "no write moved it");
+        }
+        follower.abort();
+    }
 }
