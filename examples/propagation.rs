@@ -63,7 +63,11 @@ async fn args() -> anyhow::Result<Args> {
     let mut toggles = 200;
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
-        let mut value = || given.next().with_context(|| format!("{flag} needs a value"));
+        let mut value = || {
+            given
+                .next()
+                .with_context(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--database" => database = Some(value()?),
             "--put" => put = Some(value()?),
@@ -92,7 +96,12 @@ async fn args() -> anyhow::Result<Args> {
 
 /// Polls `base` until it reports `active`; how long that took from `since`, and how many
 /// requests failed meanwhile.
-async fn until(http: &reqwest::Client, base: &str, active: bool, since: Instant) -> (Duration, usize) {
+async fn until(
+    http: &reqwest::Client,
+    base: &str,
+    active: bool,
+    since: Instant,
+) -> (Duration, usize) {
     let url = format!("{base}/api/status");
     let mut failed = 0;
     loop {
@@ -127,7 +136,9 @@ async fn main() -> anyhow::Result<()> {
         args.writer.switch(on).await?;
         let committed = Instant::now();
         let answers = futures_util::future::join_all(
-            args.watch.iter().map(|base| until(&http, base, on, committed)),
+            args.watch
+                .iter()
+                .map(|base| until(&http, base, on, committed)),
         )
         .await;
         failed += answers.iter().map(|(_, f)| f).sum::<usize>();

@@ -22,6 +22,8 @@ use crate::state::{
 use crate::telemetry::LogFormat;
 use crate::web::demo;
 
+mod run;
+
 /// Maintenance mode for Poem web applications: the server, and the switch.
 #[derive(Debug, Parser)]
 #[command(name = "downtime", version, about, propagate_version = true)]
@@ -55,6 +57,9 @@ enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Switch maintenance on, run a command (a migration, a deploy), then switch it off; the
+    /// exit code is the command's. `downtime run --for 30m -- ./migrate.sh`
+    Run(run::RunArgs),
     /// Show the current state.
     Status {
         /// Print JSON (stable field names) instead of text.
@@ -178,6 +183,11 @@ struct OnArgs {
 #[derive(Debug)]
 struct Usage(String);
 
+/// An exit code to end with, silently: the one `run`'s command ended with.
+#[derive(Debug, thiserror::Error)]
+#[error("exit {0}")]
+struct Exit(u8);
+
 /// Parses the command line; on a usage error prints one line and exits with code 2.
 pub fn parse() -> Cli {
     match Cli::try_parse() {
@@ -209,6 +219,9 @@ impl Cli {
         match self.dispatch().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
+                if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
+                    return ExitCode::from(*code);
+                }
                 if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
                     eprintln!("error: {message}");
                     return ExitCode::from(2);
@@ -259,6 +272,12 @@ impl Cli {
                     .apply(window, Change::by(actor()).because(args.reason))
                     .await?;
                 println!("{}", summary(&state, Utc::now()));
+            }
+            Command::Run(args) => {
+                let code = run::run(&url, args, actor()).await?;
+                if code != 0 {
+                    return Err(Exit(code).into());
+                }
             }
             Command::Off { reason } => {
                 let service = StateService::open(&url).await?;

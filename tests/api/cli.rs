@@ -214,3 +214,165 @@ async fn migrate_creates_the_schema_and_is_idempotent() {
     }
     assert_eq!(status_json(&db.url).await["version"], 1);
 }
+
+/// The reasons in the audit log, oldest first.
+async fn reasons(url: &str) -> Vec<String> {
+    let out = downtime(url, &["history", "--json"]).await;
+    let entries: Vec<Value> = serde_json::from_slice(&out.stdout).expect("history JSON");
+    entries
+        .iter()
+        .rev()
+        .map(|e| e["reason"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn run_switches_maintenance_on_around_a_command_and_off_when_it_succeeds() {
+    for db in databases().await {
+        // The command sees maintenance on while it runs; its argument is a secret.
+        let check = format!(
+            "{BIN} status --json | grep -q '\"active\": true' && echo migrated; true hunter2"
+        );
+        let out = downtime(
+            &db.url,
+            &[
+                "run",
+                "--for",
+                "10m",
+                "--message",
+                "Migrating",
+                "--",
+                "sh",
+                "-c",
+                &check,
+            ],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}: {}", db.kind, stderr(&out));
+        assert_eq!(
+            stdout(&out).trim(),
+            "migrated",
+            "the command ran while maintenance was on"
+        );
+        assert_eq!(status_json(&db.url).await["active"], false);
+        let reasons = reasons(&db.url).await;
+        assert_eq!(
+            reasons,
+            ["downtime run: sh started", "downtime run: sh succeeded"],
+            "{}",
+            db.kind
+        );
+    }
+}
+
+#[tokio::test]
+async fn run_keeps_maintenance_on_when_the_command_fails_unless_told_otherwise() {
+    let db = sqlite();
+    let out = downtime(
+        &db.url,
+        &["run", "--for", "10m", "--", "sh", "-c", "exit 3"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "the command's exit code");
+    let status = status_json(&db.url).await;
+    assert_eq!(status["active"], true, "it stays on");
+    assert!(status["ends_at"].is_string(), "until the fail-safe end");
+    assert_eq!(
+        reasons(&db.url).await.last().map(String::as_str),
+        Some("downtime run: sh failed (exit 3); maintenance stays on")
+    );
+
+    let out = downtime(
+        &db.url,
+        &[
+            "run",
+            "--for",
+            "10m",
+            "--on-failure",
+            "off",
+            "--",
+            "sh",
+            "-c",
+            "exit 4",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(status_json(&db.url).await["active"], false);
+
+    let out = downtime(&db.url, &["run", "--for", "10m", "--", "/no/such/program"]).await;
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert_eq!(status_json(&db.url).await["active"], true);
+
+    // Without --for (the fail-safe) or a command: a usage error, nothing written.
+    let before = reasons(&db.url).await.len();
+    for args in [&["run", "--", "true"][..], &["run", "--for", "10m"][..]] {
+        let out = downtime(&db.url, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(reasons(&db.url).await.len(), before);
+}
+
+#[tokio::test]
+async fn run_passes_signals_on_and_its_window_ends_even_if_it_is_killed() {
+    let db = sqlite();
+    // A command that reports the signal it got, through its exit code.
+    let mut run = Command::new(BIN)
+        .args(["run", "--for", "2s", "--", "sh", "-c"])
+        .arg("trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done")
+        .env("DATABASE_URL", &db.url)
+        .env("USER", "ada")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let mut stdout = tokio::io::BufReader::new(run.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
+        .await
+        .expect("ready");
+    assert_eq!(line.trim(), "ready");
+    let pid = run.id().expect("pid").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let status = run.wait().await.expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "the command got SIGTERM and its code came back"
+    );
+    assert_eq!(
+        reasons(&db.url).await.last().map(String::as_str),
+        Some("downtime run: sh failed (exit 42); maintenance stays on")
+    );
+
+    // Killed outright, downtime cannot switch off: the window still ends at its time.
+    let mut run = Command::new(BIN)
+        .args([
+            "run",
+            "--for",
+            "2s",
+            "--",
+            "sh",
+            "-c",
+            "echo ready; exec sleep 4",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run");
+    let mut stdout = tokio::io::BufReader::new(run.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
+        .await
+        .expect("ready");
+    assert_eq!(status_json(&db.url).await["active"], true);
+    run.kill().await.expect("kill -9");
+    let ended = crate::helpers::eventually(std::time::Duration::from_secs(4), || async {
+        status_json(&db.url).await["phase"] == "ended"
+    })
+    .await;
+    assert!(ended, "the fail-safe end did not come");
+}

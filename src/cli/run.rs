@@ -1,0 +1,175 @@
+//! `downtime run --for 30m -- CMD ARGS…`: maintenance on around a command (a migration, a
+//! deploy), off again when it succeeds.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use chrono::{SubsecRound as _, Utc};
+use clap::{Args, ValueEnum};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::state::{Change, StateService, Window};
+
+/// What happens to maintenance when the command fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum OnFailure {
+    /// Maintenance stays on, until its `--for` runs out or someone switches it off.
+    Stay,
+    /// Maintenance goes off.
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct RunArgs {
+    /// The message visitors see (plain text).
+    #[arg(long)]
+    message: Option<String>,
+    /// The fail-safe: the window ends after this long, even if downtime itself is killed
+    /// (`30m`, `2h`).
+    #[arg(long = "for", value_name = "DURATION", value_parser = super::window_length, required = true)]
+    for_: Duration,
+    /// When the command fails: maintenance stays on, or goes off.
+    #[arg(long, value_enum, default_value_t = OnFailure::Stay)]
+    on_failure: OnFailure,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+/// The command's end: the exit code to pass on, and a few words for the audit log.
+struct Outcome {
+    code: u8,
+    success: bool,
+    words: String,
+}
+
+/// Runs `args`: on, the command, then off unless it failed and maintenance should stay.
+/// Returns the exit code to end with: the command's, or 128 + the signal that ended it.
+///
+/// # Errors
+/// The database fails, or the window is invalid (then the command does not run).
+pub(super) async fn run(url: &str, args: RunArgs, actor: String) -> anyhow::Result<u8> {
+    // Only the program's name goes to the audit log: arguments may hold secrets.
+    let name = args
+        .command
+        .first()
+        .map(|program| {
+            Path::new(program)
+                .file_name()
+                .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    let service = StateService::open(url).await?;
+    let now = Utc::now().trunc_subsecs(0);
+    let for_ = chrono::Duration::from_std(args.for_)?;
+    let window = Window {
+        enabled: true,
+        message: args.message,
+        ends_at: Some(now + for_),
+        ..Window::off()
+    };
+    let change = |words: String| {
+        Change::by(actor.clone()).because(Some(format!("downtime run: {name} {words}")))
+    };
+    service
+        .apply(window.clone(), change("started".into()))
+        .await?;
+    eprintln!(
+        "downtime: maintenance on until {}; running {name}",
+        (now + for_).to_rfc3339()
+    );
+
+    let outcome = run_command(&args.command).await;
+    eprintln!("downtime: {name} {}", outcome.words);
+    if outcome.success || args.on_failure == OnFailure::Off {
+        service.apply(Window::off(), change(outcome.words)).await?;
+        eprintln!("downtime: maintenance off");
+    } else {
+        // The same window again, so the failure is in the audit log; it ends at its time.
+        service
+            .apply(
+                window,
+                change(format!("{}; maintenance stays on", outcome.words)),
+            )
+            .await?;
+        eprintln!("downtime: maintenance stays on (until its end, or `downtime off`)");
+    }
+    Ok(outcome.code)
+}
+
+/// Runs the command with this process's terminal, passing SIGINT and SIGTERM on to it.
+async fn run_command(command: &[String]) -> Outcome {
+    let failed_to_start = |error: std::io::Error| Outcome {
+        code: 127,
+        success: false,
+        words: format!("could not start ({})", error.kind()),
+    };
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return failed_to_start(std::io::Error::other("cannot listen for signals"));
+    };
+    let Some((program, rest)) = command.split_first() else {
+        return failed_to_start(std::io::ErrorKind::NotFound.into());
+    };
+    let mut child = match tokio::process::Command::new(program)
+        .args(rest)
+        .stdin(Stdio::inherit())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(error) => return failed_to_start(error),
+    };
+    let pid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+    let forward = |sig: Signal| {
+        if let Some(pid) = pid {
+            let _ = kill(pid, sig);
+        }
+    };
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            _ = interrupt.recv() => forward(Signal::SIGINT),
+            _ = terminate.recv() => forward(Signal::SIGTERM),
+        }
+    };
+    match status {
+        Ok(status) => {
+            use std::os::unix::process::ExitStatusExt as _;
+            match (status.code(), status.signal()) {
+                (Some(0), _) => Outcome {
+                    code: 0,
+                    success: true,
+                    words: "succeeded".into(),
+                },
+                (Some(code), _) => Outcome {
+                    code: u8::try_from(code).unwrap_or(1),
+                    success: false,
+                    words: format!("failed (exit {code})"),
+                },
+                (None, Some(sig)) => Outcome {
+                    code: u8::try_from(128 + sig).unwrap_or(1),
+                    success: false,
+                    words: format!("ended by signal {sig}"),
+                },
+                (None, None) => Outcome {
+                    code: 1,
+                    success: false,
+                    words: "ended".into(),
+                },
+            }
+        }
+        Err(error) => Outcome {
+            code: 1,
+            success: false,
+            words: format!("could not be waited for ({})", error.kind()),
+        },
+    }
+}
