@@ -20,6 +20,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
 use crate::gate::{Gate, Rules, Superusers};
 use crate::http::BodyLimit;
+use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, MaintenanceState, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
@@ -89,6 +90,23 @@ impl DowntimeBuilder {
         session_ttl: Duration => auth.session_ttl;
         /// Run the development identity provider (loopback only; never in production).
         dev_idp: bool => auth.dev_idp;
+        /// How long to wait for a connection to the upstream (default 5 s).
+        upstream_connect_timeout: Duration => proxy.upstream_connect_timeout;
+        /// How long to wait for the upstream's response headers (default 60 s).
+        upstream_timeout: Duration => proxy.upstream_timeout;
+    }
+
+    /// Forward what passes the gate to this app: [`Downtime::upstream`] is then the endpoint
+    /// to wrap.
+    pub fn upstream(mut self, url: UpstreamUrl) -> Self {
+        self.config.proxy.upstream = Some(url);
+        self
+    }
+
+    /// The `Host` sent to the upstream instead of the client's.
+    pub fn upstream_host(mut self, host: impl Into<String>) -> Self {
+        self.config.proxy.upstream_host = Some(host.into());
+        self
     }
 
     /// The site's public URL (default `http://<bind>`); `https://` makes cookies `Secure`.
@@ -214,6 +232,17 @@ impl DowntimeBuilder {
         if dev_idp.is_some() {
             rules.open_paths.push(urls.own_path("/dev-idp"));
         }
+        let upstream = match &config.proxy.upstream {
+            Some(url) => Some(Upstream::new(UpstreamSettings {
+                url: url.clone(),
+                host: config.proxy.upstream_host.clone(),
+                connect_timeout: config.proxy.upstream_connect_timeout,
+                response_timeout: config.proxy.upstream_timeout,
+                max_body: config.max_body,
+                trusted_proxies: config.trusted_proxies.clone(),
+            })?),
+            None => None,
+        };
         let follower = service.follow(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
@@ -226,6 +255,7 @@ impl DowntimeBuilder {
                 rules,
                 session_key,
                 dev_idp,
+                upstream,
                 follower,
             }),
         })
@@ -275,6 +305,7 @@ struct Parts {
     rules: Rules,
     session_key: CookieKey,
     dev_idp: Option<crate::startup::DevIdp>,
+    upstream: Option<Upstream>,
     follower: JoinHandle<()>,
 }
 
@@ -314,6 +345,12 @@ impl Downtime {
     /// The development provider, when `dev_idp` is on.
     pub fn dev_idp(&self) -> Option<&crate::startup::DevIdp> {
         self.parts.dev_idp.as_ref()
+    }
+
+    /// The reverse proxy to the upstream app, when one is configured: wrap it like any site,
+    /// `downtime.around(upstream.clone())`.
+    pub fn upstream(&self) -> Option<&Upstream> {
+        self.parts.upstream.as_ref()
     }
 
     /// The gate alone, asking `superusers` who passes: for an app that assembles its own

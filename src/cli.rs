@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::superusers::{self, Kind};
 use crate::config::{Config, DatabaseArgs};
-use crate::startup::Application;
+use crate::startup::{Application, Site};
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
     Window, WriteError,
@@ -275,9 +275,13 @@ impl Cli {
     }
 }
 
-/// `downtime serve`: the demo site behind downtime, until a signal.
+/// `downtime serve`: the upstream app, or the demo site, behind downtime, until a signal.
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let app = Application::build(config, demo::site()?).await?;
+    let site = match &config.proxy.upstream {
+        Some(_) => Site::Upstream,
+        None => Site::Routes(demo::site()?),
+    };
+    let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %app.local_addr(), "listening");

@@ -9,6 +9,7 @@ use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
 use crate::http::DEFAULT_MAX_BODY_BYTES;
+use crate::proxy::ProxyConfig;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
@@ -50,8 +51,9 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_PAGE_DIR")]
     pub page_dir: Option<PathBuf>,
 
-    /// The largest request body read by downtime's routes and the demo site, in bytes
-    /// (`64KiB`, `1MiB` or a number).
+    /// The largest request body read by downtime's routes and the demo site, or forwarded to
+    /// the upstream, in bytes (`64KiB`, `1MiB` or a number); raise it for an app that takes
+    /// uploads.
     #[arg(long, env = "DOWNTIME_MAX_BODY", default_value = "64KiB", value_parser = byte_size)]
     pub max_body: usize,
 
@@ -92,6 +94,10 @@ pub struct Config {
     /// Login and superusers.
     #[command(flatten)]
     pub auth: AuthConfig,
+
+    /// The upstream app, when downtime is a reverse proxy (`--upstream`).
+    #[command(flatten)]
+    pub proxy: ProxyConfig,
 }
 
 impl Default for Config {
@@ -111,6 +117,7 @@ impl Default for Config {
             default_language: "en-US".into(),
             poll_interval: Duration::from_millis(500),
             auth: AuthConfig::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }

@@ -59,6 +59,7 @@
 //!   `http`.
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
+//! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), used through `startup` only.
 
@@ -71,6 +72,7 @@ pub mod config;
 pub mod dev_idp;
 pub mod gate;
 pub mod http;
+pub mod proxy;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -8,5 +8,6 @@ mod embed;
 mod gate;
 mod helpers;
 mod page;
+mod proxy;
 mod server;
 mod state;

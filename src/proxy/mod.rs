@@ -1,0 +1,610 @@
+//! The reverse proxy: every request that passes the gate goes on to one upstream app, so
+//! downtime can stand in front of a site written in anything (`downtime serve --upstream
+//! http://127.0.0.1:8000`).
+//!
+//! [`Upstream`] is a Poem endpoint: wrap it like any site, `downtime.around(upstream)`. Bodies
+//! stream frame by frame both ways (nothing is held whole), connections to the upstream are
+//! pooled and kept alive, and a client that goes away cancels its upstream request, since
+//! dropping the request's future drops the upstream connection with it.
+
+pub mod headers;
+
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::Args;
+use http_body_util::BodyExt as _;
+use http_body_util::combinators::BoxBody;
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use ipnet::IpNet;
+use poem::http::uri::{Authority, Scheme};
+use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use tokio::sync::oneshot;
+
+use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem};
+use headers::Hop;
+
+/// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamUrl {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl UpstreamUrl {
+    /// Parses an upstream URL.
+    ///
+    /// # Errors
+    /// Not http(s), no host, or a path, query, fragment or credentials: requests keep their own
+    /// paths, so a base path would silently change every one of them.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let refuse = |why: &str| {
+            format!(
+                "{value:?} is not an upstream URL ({why}): use http://HOST:PORT or https://HOST"
+            )
+        };
+        let value = value.trim();
+        let uri: Uri = value.parse().map_err(|_| refuse("not a URL"))?;
+        let scheme = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => Scheme::HTTP,
+            Some(s) if s.eq_ignore_ascii_case("https") => Scheme::HTTPS,
+            _ => return Err(refuse("only http and https")),
+        };
+        let authority = uri.authority().cloned().ok_or_else(|| refuse("no host"))?;
+        if authority.host().is_empty() {
+            return Err(refuse("no host"));
+        }
+        if authority.as_str().contains('@') {
+            return Err(refuse("no credentials"));
+        }
+        if value.contains('#') {
+            return Err(refuse("no fragment"));
+        }
+        if uri.query().is_some() || !matches!(uri.path(), "" | "/") {
+            return Err(refuse("no path or query"));
+        }
+        Ok(UpstreamUrl { scheme, authority })
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// `host[:port]`.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    fn with_path(&self, path_and_query: &str) -> Option<Uri> {
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .ok()
+    }
+}
+
+impl FromStr for UpstreamUrl {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        UpstreamUrl::parse(value)
+    }
+}
+
+impl fmt::Display for UpstreamUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.authority)
+    }
+}
+
+/// The proxy's settings, as flags and environment variables of `downtime serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ProxyConfig {
+    /// Forward every request that passes the gate to this app (`http://127.0.0.1:8000`, or
+    /// `https://…`); without it, `serve` shows the built-in demo site.
+    #[arg(long, env = "DOWNTIME_UPSTREAM", value_parser = UpstreamUrl::parse)]
+    pub upstream: Option<UpstreamUrl>,
+
+    /// The `Host` sent upstream instead of the client's (for an app that answers one name only).
+    #[arg(long, env = "DOWNTIME_UPSTREAM_HOST", value_parser = host_header)]
+    pub upstream_host: Option<String>,
+
+    /// How long to wait for a connection to the upstream (`5s`).
+    #[arg(long, env = "DOWNTIME_UPSTREAM_CONNECT_TIMEOUT", default_value = "5s", value_parser = timeout)]
+    pub upstream_connect_timeout: Duration,
+
+    /// How long to wait for the upstream's response headers once the request is sent (`60s`);
+    /// the body that follows may take as long as it needs.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_TIMEOUT", default_value = "60s", value_parser = timeout)]
+    pub upstream_timeout: Duration,
+}
+
+impl Default for ProxyConfig {
+    /// The same values as the flags' defaults.
+    fn default() -> Self {
+        ProxyConfig {
+            upstream: None,
+            upstream_host: None,
+            upstream_connect_timeout: Duration::from_secs(5),
+            upstream_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A value fit for a `Host` header.
+///
+/// # Errors
+/// Empty, or holds characters a header cannot.
+pub fn host_header(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() || value.parse::<Authority>().is_err() || value.contains('@') {
+        return Err(format!(
+            "{value:?} is not a host such as example.com or example.com:8080"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A timeout between 1 ms and 1 hour (`500ms`, `5s`, `2m`).
+///
+/// # Errors
+/// Not a duration, or outside that range.
+pub fn timeout(value: &str) -> Result<Duration, String> {
+    let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(&every) {
+        Ok(every)
+    } else {
+        Err("must be between 1ms and 1h".into())
+    }
+}
+
+/// Everything an [`Upstream`] needs; [`UpstreamSettings::new`] gives the defaults of
+/// `downtime serve`.
+#[derive(Clone, Debug)]
+pub struct UpstreamSettings {
+    /// Where requests go.
+    pub url: UpstreamUrl,
+    /// The `Host` sent instead of the client's.
+    pub host: Option<String>,
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long to wait for the response headers once the request is sent.
+    pub response_timeout: Duration,
+    /// The largest request body forwarded, in bytes.
+    pub max_body: usize,
+    /// Proxies in front of downtime whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl UpstreamSettings {
+    /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies, no trusted
+    /// proxies.
+    pub fn new(url: UpstreamUrl) -> Self {
+        let defaults = ProxyConfig::default();
+        UpstreamSettings {
+            url,
+            host: None,
+            connect_timeout: defaults.upstream_connect_timeout,
+            response_timeout: defaults.upstream_timeout,
+            max_body: DEFAULT_MAX_BODY_BYTES,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+type HttpClient = Client<HttpsConnector<HttpConnector>, Outgoing>;
+
+/// The reverse proxy to one upstream app, as a Poem endpoint. Cheap to clone: clones share the
+/// connection pool.
+///
+/// # Errors
+/// None as `poem::Error`: an upstream that cannot be reached or answers badly gets a 502 or 504
+/// problem document, a body over the limit a 413, and each is logged.
+///
+/// # Example
+/// ```no_run
+/// use downtime::proxy::{Upstream, UpstreamSettings};
+///
+/// # fn main() -> anyhow::Result<()> {
+/// let app = Upstream::new(UpstreamSettings::new("http://127.0.0.1:8000".parse().map_err(anyhow::Error::msg)?))?;
+/// # let _ = app; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Upstream {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    url: UpstreamUrl,
+    client: HttpClient,
+    host: Option<HeaderValue>,
+    response_timeout: Duration,
+    max_body: usize,
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstream")
+            .field("url", &self.inner.url.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstream {
+    /// A proxy to `settings.url`. Nothing is connected until the first request.
+    ///
+    /// # Errors
+    /// The `Host` override is not a header value, or TLS cannot be set up.
+    pub fn new(settings: UpstreamSettings) -> anyhow::Result<Self> {
+        let host = settings
+            .host
+            .as_deref()
+            .map(HeaderValue::from_str)
+            .transpose()
+            .map_err(|_| anyhow::anyhow!("the upstream host is not a header value"))?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        // The crypto provider named here, not the process default, so nothing else in the
+        // process can change (or leave unset) how the upstream's TLS is done.
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .build(https);
+        Ok(Upstream {
+            inner: Arc::new(Inner {
+                url: settings.url,
+                client,
+                host,
+                response_timeout: settings.response_timeout,
+                max_body: settings.max_body,
+                trusted_proxies: settings.trusted_proxies,
+            }),
+        })
+    }
+
+    /// Where requests go.
+    pub fn url(&self) -> &UpstreamUrl {
+        &self.inner.url
+    }
+}
+
+impl Endpoint for Upstream {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        Ok(match self.inner.forward(req).await {
+            Ok(resp) => resp,
+            Err(failure) => failure.into_response(),
+        })
+    }
+}
+
+impl Inner {
+    async fn forward(&self, req: Request) -> Result<Response, Failure> {
+        if req.method() == Method::CONNECT {
+            return Err(Failure::Connect);
+        }
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if announced.is_some_and(|n| n > self.max_body as u64) {
+            return Err(Failure::TooLarge(self.max_body));
+        }
+        let peer = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|addr| addr.ip().to_canonical());
+        let trusted =
+            peer.is_some_and(|ip: IpAddr| self.trusted_proxies.iter().any(|net| net.contains(&ip)));
+        let proto = if *req.scheme() == Scheme::HTTPS {
+            "https"
+        } else {
+            "http"
+        };
+        let (parts, body) = req.into_parts();
+        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let uri = self
+            .url
+            .with_path(path_and_query)
+            .ok_or(Failure::BadRequest)?;
+        let mut headers = parts.headers;
+        // HTTP/2 clients name the host in the URI, not in `Host`.
+        let client_host = headers.get(header::HOST).cloned().or_else(|| {
+            parts
+                .uri
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
+        headers::strip_hop_by_hop(&mut headers, false);
+        headers::set_forwarding(
+            &mut headers,
+            &Hop {
+                peer,
+                trusted,
+                proto,
+                host: client_host.as_ref(),
+            },
+        );
+        let host = self.host.clone().or(client_host);
+        match host {
+            Some(host) => {
+                headers.insert(header::HOST, host);
+            }
+            // hyper names the upstream itself when no `Host` is given.
+            None => {
+                headers.remove(header::HOST);
+            }
+        }
+        let too_large = Arc::new(AtomicBool::new(false));
+        let (body, sent) = Outgoing::new(body, self.max_body, Arc::clone(&too_large));
+        let mut out = hyper::Request::new(body);
+        *out.method_mut() = parts.method;
+        *out.uri_mut() = uri;
+        *out.version_mut() = Version::HTTP_11;
+        *out.headers_mut() = headers;
+
+        let answer = self.client.request(out);
+        tokio::pin!(answer);
+        // The timeout runs from the end of the request body: an upload may take as long as the
+        // client needs, but then the upstream must answer in time.
+        let answered = tokio::select! {
+            answered = &mut answer => answered,
+            _ = sent => match tokio::time::timeout(self.response_timeout, &mut answer).await {
+                Ok(answered) => answered,
+                Err(_) => return Err(Failure::Timeout(self.response_timeout)),
+            },
+        };
+        let resp = match answered {
+            Ok(resp) => resp,
+            Err(_) if too_large.load(Ordering::Relaxed) => {
+                return Err(Failure::TooLarge(self.max_body));
+            }
+            Err(error) if error.is_connect() => {
+                return Err(Failure::Unreachable(error_chain(&error)));
+            }
+            Err(error) => return Err(Failure::BadAnswer(error_chain(&error))),
+        };
+        let (mut parts, body) = resp.into_parts();
+        headers::strip_hop_by_hop(&mut parts.headers, false);
+        let body = BoxBody::new(body.map_err(io::Error::other));
+        let mut resp = Response::builder()
+            .status(parts.status)
+            .body(Body::from(body));
+        *resp.headers_mut() = parts.headers;
+        Ok(resp)
+    }
+}
+
+/// Why a request got no answer from the upstream.
+#[derive(Debug)]
+enum Failure {
+    /// `CONNECT`: this is a reverse proxy, not a tunnel.
+    Connect,
+    /// The path cannot be joined to the upstream's URL.
+    BadRequest,
+    /// The body is over the limit (bytes).
+    TooLarge(usize),
+    /// No connection (refused, unknown host, connect timeout, TLS failure).
+    Unreachable(String),
+    /// No response headers in time.
+    Timeout(Duration),
+    /// The upstream answered something that is not HTTP, or closed the connection.
+    BadAnswer(String),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Connect => {
+                Problem::from_status(StatusCode::METHOD_NOT_ALLOWED, "CONNECT is not forwarded.")
+                    .into_response()
+            }
+            Failure::BadRequest => {
+                Problem::from_status(StatusCode::BAD_REQUEST, "The request path is not valid.")
+                    .into_response()
+            }
+            Failure::TooLarge(max) => Problem::from_status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The body is larger than {max} bytes."),
+            )
+            .into_response(),
+            Failure::Unreachable(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "upstream unreachable");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_unreachable",
+                    "Site unreachable",
+                    "The site behind this server cannot be reached.",
+                )
+                .into_response()
+            }
+            Failure::Timeout(after) => {
+                tracing::warn!(target: "downtime::proxy", ?after, "upstream timed out");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_timeout",
+                    "Site unreachable",
+                    "The site behind this server did not answer in time.",
+                )
+                .into_response()
+            }
+            Failure::BadAnswer(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "bad answer from the upstream");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "bad_gateway",
+                    "Site unreachable",
+                    "The site behind this server gave an answer that could not be read.",
+                )
+                .into_response()
+            }
+        }
+    }
+}
+
+/// An error and its causes on one line, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+/// The request body on its way upstream: passed frame by frame, cut off past the limit, and
+/// telling when it has all been sent (when the response timeout starts).
+struct Outgoing {
+    inner: BoxBody<Bytes, io::Error>,
+    left: u64,
+    too_large: Arc<AtomicBool>,
+    sent: Option<oneshot::Sender<()>>,
+}
+
+impl Outgoing {
+    fn new(
+        body: Body,
+        max: usize,
+        too_large: Arc<AtomicBool>,
+    ) -> (Self, impl Future<Output = ()> + Send) {
+        let (tx, rx) = oneshot::channel();
+        let inner: BoxBody<Bytes, io::Error> = body.into();
+        let mut body = Outgoing {
+            inner,
+            left: max as u64,
+            too_large,
+            sent: Some(tx),
+        };
+        if body.inner.is_end_stream() {
+            body.mark_sent();
+        }
+        // A body dropped unsent (the request failed) must not end the wait either: the
+        // request's own error is the answer then.
+        let sent = async move {
+            if rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        (body, sent)
+    }
+
+    fn mark_sent(&mut self) {
+        if let Some(tx) = self.sent.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl HttpBody for Outgoing {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let len = data.len() as u64;
+                    if len > this.left {
+                        this.too_large.store(true, Ordering::Relaxed);
+                        return Poll::Ready(Some(Err(io::Error::other(
+                            "the request body is over the limit",
+                        ))));
+                    }
+                    this.left -= len;
+                }
+                // hyper stops polling a body that says it has ended.
+                if this.inner.is_end_stream() {
+                    this.mark_sent();
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(None) => {
+                this.mark_sent();
+                Poll::Ready(None)
+            }
+            other => other,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_are_an_origin_and_nothing_more() {
+        let url = UpstreamUrl::parse("http://127.0.0.1:8000").expect("plain");
+        assert_eq!(url.to_string(), "http://127.0.0.1:8000");
+        assert_eq!(
+            UpstreamUrl::parse("HTTPS://app.internal/")
+                .expect("https with a slash")
+                .to_string(),
+            "https://app.internal"
+        );
+        for bad in [
+            "",
+            "127.0.0.1:8000",
+            "ftp://app",
+            "http://",
+            "http://app/base",
+            "http://app/?x=1",
+            "http://user:pw@app",
+            "http://app/#top",
+        ] {
+            assert!(UpstreamUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn host_overrides_and_timeouts_are_checked() {
+        assert_eq!(
+            host_header("shop.example:8080"),
+            Ok("shop.example:8080".into())
+        );
+        assert!(host_header("").is_err());
+        assert!(host_header("a b").is_err());
+        assert_eq!(timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert!(timeout("0s").is_err());
+        assert!(timeout("2h").is_err());
+    }
+}
