@@ -5,7 +5,9 @@
 //! [`Upstream`] is a Poem endpoint: wrap it like any site, `downtime.around(upstream)`. Bodies
 //! stream frame by frame both ways (nothing is held whole), connections to the upstream are
 //! pooled and kept alive, and a client that goes away cancels its upstream request, since
-//! dropping the request's future drops the upstream connection with it.
+//! dropping the request's future drops the upstream connection with it. An HTTP/1.1 switch of
+//! protocols (WebSocket and any other `Upgrade`) is passed on, and the two connections are
+//! then joined byte for byte.
 
 pub mod headers;
 
@@ -23,16 +25,17 @@ use bytes::Bytes;
 use clap::Args;
 use http_body_util::BodyExt as _;
 use http_body_util::combinators::BoxBody;
-use hyper::body::{Body as HttpBody, Frame, SizeHint};
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
 use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
-use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
 use tokio::sync::oneshot;
+use tracing::Instrument as _;
 
 use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem};
 use headers::Hop;
@@ -322,6 +325,11 @@ impl Inner {
             .map(|addr| addr.ip().to_canonical());
         let trusted =
             peer.is_some_and(|ip: IpAddr| self.trusted_proxies.iter().any(|net| net.contains(&ip)));
+        // A switch of protocols (WebSocket…) is passed on only when this connection can make
+        // it (HTTP/1.1); otherwise the request goes as a plain one.
+        let client_upgrade = headers::wants_upgrade(req.headers())
+            .then(|| req.take_upgrade().ok())
+            .flatten();
         let proto = if *req.scheme() == Scheme::HTTPS {
             "https"
         } else {
@@ -341,7 +349,7 @@ impl Inner {
                 .authority()
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
-        headers::strip_hop_by_hop(&mut headers, false);
+        headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
         headers::set_forwarding(
             &mut headers,
             &Hop {
@@ -390,6 +398,14 @@ impl Inner {
             }
             Err(error) => return Err(Failure::BadAnswer(error_chain(&error))),
         };
+        if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+            return match client_upgrade {
+                Some(client) => Ok(tunnel(client, resp)),
+                None => Err(Failure::BadAnswer(
+                    "101 Switching Protocols to a request that asked for no switch".into(),
+                )),
+            };
+        }
         let (mut parts, body) = resp.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers, false);
         let body = BoxBody::new(body.map_err(io::Error::other));
@@ -399,6 +415,40 @@ impl Inner {
         *resp.headers_mut() = parts.headers;
         Ok(resp)
     }
+}
+
+/// Answers the client's switch with the upstream's 101, then joins the two connections once
+/// both have switched, copying bytes both ways until either side closes.
+fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>) -> Response {
+    let upstream = hyper::upgrade::on(&mut resp);
+    tokio::spawn(
+        async move {
+            let (client, upstream) = tokio::join!(client, upstream);
+            match (client, upstream) {
+                (Ok(mut client), Ok(upstream)) => {
+                    let mut upstream = TokioIo::new(upstream);
+                    if let Err(error) =
+                        tokio::io::copy_bidirectional(&mut client, &mut upstream).await
+                    {
+                        tracing::debug!(%error, "upgraded connection ended");
+                    }
+                }
+                (client, upstream) => tracing::warn!(
+                    client = client.err().map(|e| e.to_string()),
+                    upstream = upstream.err().map(|e| e.to_string()),
+                    "the protocol switch failed"
+                ),
+            }
+        }
+        .in_current_span(),
+    );
+    let (mut parts, _) = resp.into_parts();
+    headers::strip_hop_by_hop(&mut parts.headers, true);
+    let mut resp = Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .finish();
+    *resp.headers_mut() = parts.headers;
+    resp
 }
 
 /// Why a request got no answer from the upstream.

@@ -11,8 +11,9 @@ use downtime::config::Config;
 use downtime::gate::Superusers;
 use downtime::state::{Change, Window};
 use downtime::{Downtime, DowntimeBuilder};
-use futures_util::StreamExt as _;
+use futures_util::{SinkExt as _, StreamExt as _};
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::websocket::{Message as WsMessage, WebSocket};
 use poem::web::{Data, Json, Path};
 use poem::{
     Body, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler,
@@ -140,6 +141,23 @@ mod app {
             .body(Body::from_bytes_stream(events))
     }
 
+    /// A WebSocket that echoes text messages back.
+    #[handler]
+    pub fn ws(ws: WebSocket) -> impl IntoResponse {
+        ws.on_upgrade(|mut socket| async move {
+            while let Some(Ok(message)) = socket.next().await {
+                if let WsMessage::Text(text) = message
+                    && socket
+                        .send(WsMessage::Text(format!("echo: {text}")))
+                        .await
+                        .is_err()
+                {
+                    break;
+                }
+            }
+        })
+    }
+
     /// Never answers.
     #[handler]
     pub async fn slow() -> &'static str {
@@ -191,6 +209,7 @@ async fn start_upstream(upstream: &Upstream) -> Running {
         .at("/gzip", get(app::gzip))
         .at("/sse", get(app::sse))
         .at("/slow", get(app::slow))
+        .at("/ws", get(app::ws))
         .at("/*path", app::echo)
         .at("/", app::echo)
         .data(upstream.clone());
@@ -774,5 +793,71 @@ async fn an_upstream_url_with_a_path_or_another_scheme_is_refused_at_start() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
         assert!(err.contains("upstream"), "{err}");
+    }
+}
+
+/// Opens a WebSocket to `/ws` through the proxy with `headers`, sends one message and returns
+/// the reply; the handshake's refusal as an error.
+async fn websocket_round_trip(
+    proxy: &Proxy,
+    headers: &[(&'static str, &'static str)],
+) -> Result<String, String> {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let stream = TcpStream::connect(proxy.server.addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut request = format!("ws://{}/ws", proxy.server.addr)
+        .into_client_request()
+        .map_err(|e| e.to_string())?;
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            poem::http::HeaderName::from_static(name),
+            poem::http::HeaderValue::from_static(value),
+        );
+    }
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut replies = Vec::new();
+    for text in ["hello", "again"] {
+        socket
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let reply = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .map_err(|_| "no reply in time".to_owned())?;
+        match reply {
+            Some(Ok(Message::Text(reply))) => replies.push(reply.to_string()),
+            other => return Err(format!("unexpected reply {other:?}")),
+        }
+    }
+    socket.close(None).await.map_err(|e| e.to_string())?;
+    Ok(replies.join(" / "))
+}
+
+#[tokio::test]
+async fn websockets_pass_for_visitors_while_off_and_for_superusers_while_on() {
+    for db in databases().await {
+        let upstream = start_upstream(&Upstream::default()).await;
+        let proxy = Proxy::start_with(&db, &upstream.url(), |_| {}, |_| HeaderSuperuser).await;
+
+        let visitor = websocket_round_trip(&proxy, &[]).await;
+        assert_eq!(
+            visitor.as_deref(),
+            Ok("echo: hello / echo: again"),
+            "{}",
+            db.kind
+        );
+
+        proxy.switch_on().await;
+        let visitor = websocket_round_trip(&proxy, &[]).await;
+        assert!(
+            visitor.as_ref().is_err_and(|e| e.contains("302")),
+            "a visitor is gated: {visitor:?}"
+        );
+        let superuser = websocket_round_trip(&proxy, &[("x-test-superuser", "yes")]).await;
+        assert_eq!(superuser.as_deref(), Ok("echo: hello / echo: again"));
     }
 }
