@@ -233,14 +233,18 @@ impl DowntimeBuilder {
             rules.open_paths.push(urls.own_path("/dev-idp"));
         }
         let upstream = match &config.proxy.upstream {
-            Some(url) => Some(Upstream::new(UpstreamSettings {
-                url: url.clone(),
-                host: config.proxy.upstream_host.clone(),
-                connect_timeout: config.proxy.upstream_connect_timeout,
-                response_timeout: config.proxy.upstream_timeout,
-                max_body: config.max_body,
-                trusted_proxies: config.trusted_proxies.clone(),
-            })?),
+            Some(url) => Some(Upstream::with_pages(
+                UpstreamSettings {
+                    url: url.clone(),
+                    host: config.proxy.upstream_host.clone(),
+                    connect_timeout: config.proxy.upstream_connect_timeout,
+                    response_timeout: config.proxy.upstream_timeout,
+                    max_body: config.max_body,
+                    trusted_proxies: config.trusted_proxies.clone(),
+                },
+                Arc::clone(&pages),
+                Some(service.live().clone()),
+            )?),
             None => None,
         };
         let follower = service.follow(config.poll_interval);
@@ -429,7 +433,9 @@ impl Downtime {
             .at(urls.own_path("/healthz"), get(health::healthz))
             .at(
                 urls.own_path("/readyz"),
-                get(health::readyz).data(parts.service.clone()),
+                get(health::readyz)
+                    .data(parts.service.clone())
+                    .data(parts.upstream.clone()),
             )
             .nest(
                 urls.own_path("/auth"),

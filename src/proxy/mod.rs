@@ -37,7 +37,11 @@ use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
 use tokio::sync::oneshot;
 use tracing::Instrument as _;
 
-use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem};
+use crate::gate::decision::wants_html;
+use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_param};
+use crate::state::Live;
+use crate::web::locale::LANG_COOKIE;
+use crate::web::page::{PageOptions, Pages};
 use headers::Hop;
 
 /// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
@@ -217,8 +221,10 @@ type HttpClient = Client<HttpsConnector<HttpConnector>, Outgoing>;
 /// connection pool.
 ///
 /// # Errors
-/// None as `poem::Error`: an upstream that cannot be reached or answers badly gets a 502 or 504
-/// problem document, a body over the limit a 413, and each is logged.
+/// None as `poem::Error`. When the upstream cannot be reached, does not answer in time, answers
+/// something unreadable, or answers 502, 503 or 504 while maintenance is not on, browsers get
+/// the localized "site unreachable" page and other clients a problem document, with 502 (503
+/// when the upstream said 503); each is logged. A body over the limit gets 413.
 ///
 /// # Example
 /// ```no_run
@@ -235,8 +241,12 @@ pub struct Upstream {
 
 struct Inner {
     url: UpstreamUrl,
+    pages: Arc<Pages>,
+    /// While maintenance is on, the people who pass (superusers) see the app's own errors.
+    live: Option<Live>,
     client: HttpClient,
     host: Option<HeaderValue>,
+    connect_timeout: Duration,
     response_timeout: Duration,
     max_body: usize,
     trusted_proxies: Vec<IpNet>,
@@ -251,11 +261,27 @@ impl fmt::Debug for Upstream {
 }
 
 impl Upstream {
-    /// A proxy to `settings.url`. Nothing is connected until the first request.
+    /// A proxy to `settings.url`, with the built-in pages. Nothing is connected until the first
+    /// request.
     ///
     /// # Errors
     /// The `Host` override is not a header value, or TLS cannot be set up.
     pub fn new(settings: UpstreamSettings) -> anyhow::Result<Self> {
+        let pages = Arc::new(Pages::new(&PageOptions::default())?);
+        Upstream::with_pages(settings, pages, None)
+    }
+
+    /// A proxy answering failures with `pages` (branded and with the languages downtime
+    /// serves); `live`, when given, lets the upstream's own 5xx answers through while
+    /// maintenance is on.
+    ///
+    /// # Errors
+    /// As [`Upstream::new`].
+    pub fn with_pages(
+        settings: UpstreamSettings,
+        pages: Arc<Pages>,
+        live: Option<Live>,
+    ) -> anyhow::Result<Self> {
         let host = settings
             .host
             .as_deref()
@@ -280,8 +306,11 @@ impl Upstream {
         Ok(Upstream {
             inner: Arc::new(Inner {
                 url: settings.url,
+                pages,
+                live,
                 client,
                 host,
+                connect_timeout: settings.connect_timeout,
                 response_timeout: settings.response_timeout,
                 max_body: settings.max_body,
                 trusted_proxies: settings.trusted_proxies,
@@ -293,16 +322,65 @@ impl Upstream {
     pub fn url(&self) -> &UpstreamUrl {
         &self.inner.url
     }
+
+    /// Whether the upstream accepts a TCP connection within the connect timeout (at most 2 s):
+    /// a probe that costs the app nothing, not even a line in its log.
+    pub async fn probe(&self) -> bool {
+        let url = &self.inner.url;
+        let host = url.authority.host();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = url
+            .authority
+            .port_u16()
+            .unwrap_or(if url.scheme == Scheme::HTTPS { 443 } else { 80 });
+        let within = self.inner.connect_timeout.min(Duration::from_secs(2));
+        matches!(
+            tokio::time::timeout(within, tokio::net::TcpStream::connect((host, port))).await,
+            Ok(Ok(_))
+        )
+    }
 }
 
 impl Endpoint for Upstream {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
+        let asker = Asker::of(&req);
         Ok(match self.inner.forward(req).await {
             Ok(resp) => resp,
-            Err(failure) => failure.into_response(),
+            Err(failure) => self.inner.answer(failure, &asker),
         })
+    }
+}
+
+/// What a failure's answer is negotiated from (format and language), kept aside before the
+/// request goes upstream: the URI (for `?lang=`), `Accept`, `Accept-Language` and `Cookie`.
+struct Asker {
+    uri: Uri,
+    headers: poem::http::HeaderMap,
+}
+
+impl Asker {
+    fn of(req: &Request) -> Self {
+        let mut headers = poem::http::HeaderMap::new();
+        for name in [header::ACCEPT, header::ACCEPT_LANGUAGE, header::COOKIE] {
+            for value in req.headers().get_all(&name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        Asker {
+            uri: req.uri().clone(),
+            headers,
+        }
+    }
+
+    fn request(&self) -> Request {
+        let mut req = Request::builder().uri(self.uri.clone()).finish();
+        *req.headers_mut() = self.headers.clone();
+        req
     }
 }
 
@@ -398,6 +476,14 @@ impl Inner {
             }
             Err(error) => return Err(Failure::BadAnswer(error_chain(&error))),
         };
+        if matches!(
+            resp.status(),
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        ) && !self.maintenance_on()
+        {
+            let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+            return Err(Failure::Upstream(resp.status(), retry_after));
+        }
         if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
             return match client_upgrade {
                 Some(client) => Ok(tunnel(client, resp)),
@@ -414,6 +500,77 @@ impl Inner {
             .body(Body::from(body));
         *resp.headers_mut() = parts.headers;
         Ok(resp)
+    }
+}
+
+impl Inner {
+    fn maintenance_on(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|live| live.load().is_active(chrono::Utc::now()))
+    }
+
+    /// The answer to a request that got none from the upstream: the unreachable page for
+    /// browsers, a problem document for the rest, in the asker's language; never cached.
+    fn answer(&self, failure: Failure, asker: &Asker) -> Response {
+        let (status, code, retry_after) = match failure {
+            Failure::Unreachable(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "upstream unreachable");
+                (StatusCode::BAD_GATEWAY, "upstream_unreachable", None)
+            }
+            Failure::Timeout(after) => {
+                tracing::warn!(target: "downtime::proxy", ?after, "upstream timed out");
+                (StatusCode::BAD_GATEWAY, "upstream_timeout", None)
+            }
+            Failure::BadAnswer(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "bad answer from the upstream");
+                (StatusCode::BAD_GATEWAY, "bad_gateway", None)
+            }
+            Failure::Upstream(status, retry_after) => {
+                tracing::warn!(target: "downtime::proxy", status = status.as_u16(), "the upstream answered with an error");
+                let ours = if status == StatusCode::SERVICE_UNAVAILABLE {
+                    status
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                (ours, "upstream_error", retry_after)
+            }
+            other => return other.into_response(),
+        };
+        let req = asker.request();
+        let pages = &*self.pages;
+        let choice = pages.languages().negotiate(
+            query_param(&req, "lang").as_deref(),
+            cookie(&req, LANG_COOKIE),
+            header_str(&req, header::ACCEPT_LANGUAGE),
+        );
+        let language = pages.languages().get(choice.index);
+        let mut resp = if wants_html(req.uri().path(), header_str(&req, header::ACCEPT)) {
+            Response::builder()
+                .status(status)
+                .content_type("text/html; charset=utf-8")
+                .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
+                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
+                .body(pages.unreachable(choice.index).clone())
+        } else {
+            pages
+                .unreachable_problem(choice.index, status, code)
+                .into_response()
+        };
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(
+                header::RETRY_AFTER,
+                retry_after.unwrap_or(HeaderValue::from_static("30")),
+            );
+        }
+        resp
     }
 }
 
@@ -466,55 +623,35 @@ enum Failure {
     Timeout(Duration),
     /// The upstream answered something that is not HTTP, or closed the connection.
     BadAnswer(String),
+    /// The upstream answered 502, 503 or 504 (with its `Retry-After`).
+    Upstream(StatusCode, Option<HeaderValue>),
 }
 
+/// The answers that need no page: the request itself was refused.
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        match self {
-            Failure::Connect => {
-                Problem::from_status(StatusCode::METHOD_NOT_ALLOWED, "CONNECT is not forwarded.")
-                    .into_response()
-            }
-            Failure::BadRequest => {
-                Problem::from_status(StatusCode::BAD_REQUEST, "The request path is not valid.")
-                    .into_response()
-            }
-            Failure::TooLarge(max) => Problem::from_status(
+        let (status, detail) = match self {
+            Failure::Connect => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "CONNECT is not forwarded.".to_owned(),
+            ),
+            Failure::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "The request path is not valid.".to_owned(),
+            ),
+            Failure::TooLarge(max) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The body is larger than {max} bytes."),
-            )
-            .into_response(),
-            Failure::Unreachable(error) => {
-                tracing::warn!(target: "downtime::proxy", %error, "upstream unreachable");
-                Problem::new(
-                    StatusCode::BAD_GATEWAY,
-                    "upstream_unreachable",
-                    "Site unreachable",
-                    "The site behind this server cannot be reached.",
-                )
-                .into_response()
-            }
-            Failure::Timeout(after) => {
-                tracing::warn!(target: "downtime::proxy", ?after, "upstream timed out");
-                Problem::new(
-                    StatusCode::BAD_GATEWAY,
-                    "upstream_timeout",
-                    "Site unreachable",
-                    "The site behind this server did not answer in time.",
-                )
-                .into_response()
-            }
-            Failure::BadAnswer(error) => {
-                tracing::warn!(target: "downtime::proxy", %error, "bad answer from the upstream");
-                Problem::new(
-                    StatusCode::BAD_GATEWAY,
-                    "bad_gateway",
-                    "Site unreachable",
-                    "The site behind this server gave an answer that could not be read.",
-                )
-                .into_response()
-            }
-        }
+            ),
+            Failure::Unreachable(_)
+            | Failure::Timeout(_)
+            | Failure::BadAnswer(_)
+            | Failure::Upstream(..) => (
+                StatusCode::BAD_GATEWAY,
+                "The site behind this server cannot be reached.".to_owned(),
+            ),
+        };
+        Problem::from_status(status, detail).into_response()
     }
 }
 

@@ -861,3 +861,146 @@ async fn websockets_pass_for_visitors_while_off_and_for_superusers_while_on() {
         assert_eq!(superuser.as_deref(), Ok("echo: hello / echo: again"));
     }
 }
+
+#[tokio::test]
+async fn browsers_get_the_unreachable_page_in_their_language_json_clients_a_problem() {
+    let db = sqlite();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    };
+    let proxy = Proxy::start(&db, &format!("http://{refused}"), |_| {}).await;
+    let resp = http()
+        .get(proxy.url("/shop"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("accept-language", "de-DE,de;q=0.9")
+        .send()
+        .await
+        .expect("browse");
+    assert_eq!(resp.status(), reqwest::StatusCode::BAD_GATEWAY);
+    assert_eq!(resp.headers()["content-language"], "de");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert!(resp.headers().contains_key("content-security-policy"));
+    let page = resp.text().await.expect("page");
+    assert!(
+        page.contains("<h1>Die Website antwortet gerade nicht</h1>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Wir sind bald wieder da"),
+        "not the maintenance page: {page}"
+    );
+
+    let resp = http()
+        .get(proxy.url("/shop?lang=he"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("browse");
+    let page = resp.text().await.expect("page");
+    assert!(page.contains("<html lang=\"he\" dir=\"rtl\">"), "{page}");
+
+    let resp = http()
+        .get(proxy.url("/api/orders"))
+        .header("accept", "application/json")
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .expect("json");
+    assert_eq!(resp.status(), reqwest::StatusCode::BAD_GATEWAY);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let problem: Value = resp.json().await.expect("problem");
+    assert_eq!(problem["code"], "upstream_unreachable");
+    assert_eq!(problem["status"], 502);
+    assert_eq!(problem["title"], "Site injoignable");
+}
+
+#[tokio::test]
+async fn the_apps_own_502_503_504_become_the_page_unless_maintenance_is_on() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start_with(&db, &upstream.url(), |_| {}, |_| HeaderSuperuser).await;
+    let client = http();
+
+    for (code, ours) in [(502, 502), (503, 503), (504, 502)] {
+        let resp = client
+            .get(proxy.url(&format!("/status/{code}")))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("browse");
+        assert_eq!(resp.status().as_u16(), ours, "the app said {code}");
+        let page = resp.text().await.expect("page");
+        assert!(
+            page.contains("The site is not answering right now"),
+            "{page}"
+        );
+        let resp = client
+            .post(proxy.url(&format!("/status/{code}")))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status().as_u16(), ours);
+        if ours == 503 {
+            assert_eq!(resp.headers()["retry-after"], "30");
+        }
+        let problem: Value = resp.json().await.expect("problem");
+        assert_eq!(problem["code"], "upstream_error");
+    }
+
+    // While maintenance is on, whoever passes is working on the app: they see its own errors.
+    proxy.switch_on().await;
+    let resp = client
+        .get(proxy.url("/status/503"))
+        .header("x-test-superuser", "yes")
+        .send()
+        .await
+        .expect("superuser");
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.text().await.expect("body"), "the app says 503");
+}
+
+#[tokio::test]
+async fn readyz_reports_the_upstream_and_healthz_does_not_ask_it() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |_| {}).await;
+    let ready: Value = http()
+        .get(proxy.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        ready,
+        json!({ "status": "ok", "database": "ok", "upstream": "ok" })
+    );
+
+    drop(upstream);
+    let refused = Proxy::start(&db, "http://127.0.0.1:9", |_| {}).await;
+    let resp = http()
+        .get(refused.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(
+        resp.status(),
+        reqwest::StatusCode::OK,
+        "the page still needs serving"
+    );
+    let ready: Value = resp.json().await.expect("JSON");
+    assert_eq!(ready["upstream"], "unreachable");
+    assert_eq!(ready["status"], "degraded");
+    let health: Value = http()
+        .get(refused.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(health, json!({ "status": "ok" }));
+}
