@@ -76,6 +76,10 @@ impl DowntimeBuilder {
         require_if_match: bool => require_if_match;
         /// The page's language when none of the visitor's is available (default `en-US`).
         default_language: String => default_language;
+        /// The cookie remembering a visitor's language choice (default `downtime_lang`).
+        lang_cookie: String => lang_cookie;
+        /// The session cookie's name (default `downtime_session`).
+        session_cookie: String => auth.session_cookie;
         /// How often to look for changes made elsewhere (default 500 ms).
         poll_interval: Duration => poll_interval;
         /// The largest request body downtime's routes read (default 64 KiB).
@@ -220,11 +224,19 @@ impl DowntimeBuilder {
             session_key.clone(),
         )
         .await?;
-        let pages = Arc::new(Pages::new(&PageOptions {
-            default_language: config.default_language.clone(),
-            prefix: config.prefix.clone(),
-            page_dir: config.page_dir.clone(),
-        })?);
+        anyhow::ensure!(
+            config.lang_cookie != config.auth.session_cookie,
+            "the language and session cookies need different names (both are {:?})",
+            config.lang_cookie
+        );
+        let pages = Arc::new(
+            Pages::new(&PageOptions {
+                default_language: config.default_language.clone(),
+                prefix: config.prefix.clone(),
+                page_dir: config.page_dir.clone(),
+            })?
+            .with_lang_cookie(&config.lang_cookie),
+        );
         let mut rules = Rules::mounted_at(&config.prefix);
         rules.open_paths.extend(config.open_paths.iter().cloned());
         rules.serve_in_place = config.serve_in_place;
@@ -443,6 +455,7 @@ impl Downtime {
                     .with(limit)
                     .with(session::middleware(
                         parts.session_key.clone(),
+                        &parts.config.auth.session_cookie,
                         parts.secure_cookies,
                         parts.auth.session_ttl(),
                     ))

@@ -67,6 +67,7 @@ struct Inner {
     urls: SiteUrls,
     verified: VerifiedTokens,
     session_key: CookieKey,
+    session_cookie: String,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -129,6 +130,7 @@ impl Auth {
                 urls,
                 verified: VerifiedTokens::default(),
                 session_key,
+                session_cookie: config.session_cookie.clone(),
                 tasks,
             }),
         })
@@ -155,7 +157,7 @@ impl Auth {
     pub fn session_user(&self, req: &Request) -> Option<SessionUser> {
         let user = match req.extensions().get::<Session>() {
             Some(session) => session.get::<SessionUser>(SESSION_USER),
-            None => session::decode_user(req, &self.inner.session_key),
+            None => session::decode_user(req, &self.inner.session_key, &self.inner.session_cookie),
         }?;
         (user.expires_at > Utc::now().timestamp()).then_some(user)
     }

@@ -40,7 +40,6 @@ use tracing::Instrument as _;
 use crate::gate::decision::wants_html;
 use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_param};
 use crate::state::Live;
-use crate::web::locale::LANG_COOKIE;
 use crate::web::page::{PageOptions, Pages};
 use headers::Hop;
 
@@ -541,7 +540,7 @@ impl Inner {
         let pages = &*self.pages;
         let choice = pages.languages().negotiate(
             query_param(&req, "lang").as_deref(),
-            cookie(&req, LANG_COOKIE),
+            cookie(&req, pages.lang_cookie()),
             header_str(&req, header::ACCEPT_LANGUAGE),
         );
         let language = pages.languages().get(choice.index);

@@ -22,7 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::brand::{Brand, TEMPLATE_FILE};
-use super::locale::{Languages, Messages, UNKNOWN_MESSAGE};
+use super::locale::{LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE};
 use crate::http::Problem;
 use crate::state::{MaintenanceState, Mode, Window};
 
@@ -113,6 +113,7 @@ pub struct Pages {
     current: ArcSwap<Rendition>,
     /// The page for an upstream that does not answer, by language.
     unreachable: Vec<OnceLock<Bytes>>,
+    lang_cookie: String,
 }
 
 impl std::fmt::Debug for Pages {
@@ -173,6 +174,7 @@ impl Pages {
             csp: HeaderValue::try_from(csp)?,
             current: ArcSwap::from_pointee(initial),
             unreachable,
+            lang_cookie: LANG_COOKIE.to_owned(),
         };
         pages.check(&template_name)?;
         Ok(pages)
@@ -214,6 +216,19 @@ impl Pages {
             }
         }
         Ok(())
+    }
+
+    /// The same pages, remembering a visitor's language in cookie `name` instead of
+    /// `downtime_lang`.
+    #[must_use]
+    pub fn with_lang_cookie(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.lang_cookie);
+        self
+    }
+
+    /// The cookie that remembers a visitor's choice of language.
+    pub fn lang_cookie(&self) -> &str {
+        &self.lang_cookie
     }
 
     /// The languages pages are rendered in.

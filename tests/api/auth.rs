@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use downtime::config::Config;
 use downtime::dev_idp::{self, DevIdp};
-use downtime::startup::Application;
+use downtime::startup::{Application, Site};
 use downtime::state::{Change, StateService, Window};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::pkcs8::EncodePrivateKey as _;
@@ -43,11 +43,16 @@ pub fn dev_config() -> Config {
 }
 
 pub async fn start(db: &TestDb, config: Config) -> LiveServer {
+    let site = downtime::web::demo::site().expect("demo site");
+    start_site(db, config, site).await
+}
+
+/// Like [`start`], in front of `site`.
+pub async fn start_site(db: &TestDb, config: Config, site: impl Into<Site>) -> LiveServer {
     let config = Config {
         database_url: db.url.clone(),
         ..config
     };
-    let site = downtime::web::demo::site().expect("demo site");
     let app = Application::build(config, site).await.expect("build");
     let base = format!("http://{}", app.local_addr());
     let idp = app.downtime().dev_idp().cloned();

@@ -1004,3 +1004,100 @@ async fn readyz_reports_the_upstream_and_healthz_does_not_ask_it() {
         .expect("JSON");
     assert_eq!(health, json!({ "status": "ok" }));
 }
+
+#[tokio::test]
+async fn downtimes_cookie_names_can_be_changed_to_stay_clear_of_the_apps() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |config| {
+        config.lang_cookie = "dt_lang".into();
+        config.auth.session_cookie = "dt_session".into();
+        config.serve_in_place = true;
+    })
+    .await;
+    proxy.switch_on().await;
+
+    let resp = http()
+        .get(proxy.url("/maintenance?lang=fr"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    let cookie = resp.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cookie.starts_with("dt_lang=fr;"), "{cookie}");
+    let resp = http()
+        .get(proxy.url("/maintenance"))
+        .header("accept", "text/html")
+        .header("cookie", "downtime_lang=de; dt_lang=ja")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.headers()["content-language"], "ja");
+
+    let same = DowntimeBuilder::from_config(Config {
+        database_url: db.url.clone(),
+        ..Config::default()
+    })
+    .lang_cookie("sessionid")
+    .session_cookie("sessionid")
+    .build()
+    .await;
+    let error = same.expect_err("two cookies with one name").to_string();
+    assert!(error.contains("different names"), "{error}");
+}
+
+#[test]
+fn downtimes_default_cookie_names_are_its_own() {
+    let config = Config::default();
+    assert_eq!(config.lang_cookie, "downtime_lang");
+    assert_eq!(config.auth.session_cookie, "downtime_session");
+}
+
+#[tokio::test]
+async fn a_superuser_logs_in_through_downtime_and_uses_the_app_during_maintenance() {
+    use crate::auth::{Browser, dev_config, login, start_site};
+    for db in databases().await {
+        let upstream = start_upstream(&Upstream::default()).await;
+        let mut config = dev_config();
+        config.proxy.upstream = Some(upstream.url().parse().expect("URL"));
+        config.auth.session_cookie = "dt_session".into();
+        let server = start_site(&db, config, downtime::startup::Site::Upstream).await;
+        server.maintenance_on().await;
+
+        let mut admin = Browser::new();
+        let done = login(
+            &server,
+            &mut admin,
+            downtime::dev_idp::ADMIN.subject,
+            "/app",
+        )
+        .await;
+        assert_eq!(done.status(), reqwest::StatusCode::SEE_OTHER, "{}", db.kind);
+        assert!(
+            admin.cookies.contains_key("dt_session"),
+            "{:?}",
+            admin.cookies
+        );
+        assert!(!admin.cookies.contains_key("downtime_session"));
+
+        admin
+            .cookies
+            .insert("sessionid".into(), "the-apps-own".into());
+        let resp = admin
+            .get(&format!("{}/app/orders?page=2", server.base))
+            .await;
+        assert_eq!(resp.status(), reqwest::StatusCode::OK);
+        let echo: Value = resp.json().await.expect("echo");
+        assert_eq!(echo["path"], "/app/orders");
+        let cookies = seen(&echo, "cookie").join("; ");
+        assert!(cookies.contains("sessionid=the-apps-own"), "{cookies}");
+
+        let visitor = http()
+            .get(format!("{}/app/orders", server.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("visitor");
+        assert_eq!(visitor.status(), reqwest::StatusCode::FOUND);
+    }
+}
