@@ -107,6 +107,13 @@ impl DowntimeBuilder {
         self
     }
 
+    /// Switch maintenance on by itself once the upstream has failed this long, and off when
+    /// it answers again (unless an operator switched it in between).
+    pub fn auto_maintenance_after(mut self, after: Duration) -> Self {
+        self.config.proxy.auto_maintenance_after = Some(after);
+        self
+    }
+
     /// The `Host` sent to the upstream instead of the client's.
     pub fn upstream_host(mut self, host: impl Into<String>) -> Self {
         self.config.proxy.upstream_host = Some(host.into());
@@ -259,6 +266,14 @@ impl DowntimeBuilder {
             )?),
             None => None,
         };
+        let auto_maintenance = match (&upstream, config.proxy.auto_maintenance_after) {
+            (Some(upstream), Some(after)) => Some(crate::proxy::health::watch(
+                upstream.clone(),
+                service.clone(),
+                after,
+            )),
+            _ => None,
+        };
         let follower = service.follow(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
@@ -272,6 +287,7 @@ impl DowntimeBuilder {
                 session_key,
                 dev_idp,
                 upstream,
+                auto_maintenance,
                 follower,
             }),
         })
@@ -322,6 +338,7 @@ struct Parts {
     session_key: CookieKey,
     dev_idp: Option<crate::startup::DevIdp>,
     upstream: Option<Upstream>,
+    auto_maintenance: Option<JoinHandle<()>>,
     follower: JoinHandle<()>,
 }
 
@@ -475,9 +492,12 @@ impl Downtime {
     }
 
     /// Stops the background work (the state follower, the superuser follower, the provider's
-    /// key refresh). Requests still in flight are unaffected.
+    /// key refresh, the upstream checks). Requests still in flight are unaffected.
     pub fn stop(&self) {
         self.parts.follower.abort();
+        if let Some(watch) = &self.parts.auto_maintenance {
+            watch.abort();
+        }
         self.parts.auth.stop();
     }
 }

@@ -10,6 +10,7 @@
 //! then joined byte for byte.
 
 pub mod headers;
+pub mod health;
 
 use std::fmt;
 use std::io;
@@ -139,6 +140,12 @@ pub struct ProxyConfig {
     /// the body that follows may take as long as it needs.
     #[arg(long, env = "DOWNTIME_UPSTREAM_TIMEOUT", default_value = "60s", value_parser = timeout)]
     pub upstream_timeout: Duration,
+
+    /// Switch maintenance on by itself once the upstream has failed for this long (`30s`),
+    /// and off again when it answers, unless an operator switched it in between (audited as
+    /// actor `upstream-health`). Off when unset.
+    #[arg(long, env = "DOWNTIME_AUTO_MAINTENANCE_AFTER", value_parser = timeout)]
+    pub auto_maintenance_after: Option<Duration>,
 }
 
 impl Default for ProxyConfig {
@@ -149,6 +156,7 @@ impl Default for ProxyConfig {
             upstream_host: None,
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_timeout: Duration::from_secs(60),
+            auto_maintenance_after: None,
         }
     }
 }
@@ -249,6 +257,7 @@ struct Inner {
     response_timeout: Duration,
     max_body: usize,
     trusted_proxies: Vec<IpNet>,
+    health: tokio::sync::watch::Sender<health::Health>,
 }
 
 impl fmt::Debug for Upstream {
@@ -313,6 +322,7 @@ impl Upstream {
                 response_timeout: settings.response_timeout,
                 max_body: settings.max_body,
                 trusted_proxies: settings.trusted_proxies,
+                health: tokio::sync::watch::Sender::new(health::Health::default()),
             }),
         })
     }
@@ -320,6 +330,38 @@ impl Upstream {
     /// Where requests go.
     pub fn url(&self) -> &UpstreamUrl {
         &self.inner.url
+    }
+
+    /// What the automatic-maintenance checks found so far (nothing unless they run).
+    pub fn health(&self) -> tokio::sync::watch::Receiver<health::Health> {
+        self.inner.health.subscribe()
+    }
+
+    /// Whether the upstream answers `HEAD /` in time with anything but 502, 503 or 504: the
+    /// check behind automatic maintenance (an app whose port is open but whose workers hang
+    /// fails it).
+    pub async fn check(&self) -> bool {
+        let inner = &*self.inner;
+        let Some(uri) = inner.url.with_path("/") else {
+            return false;
+        };
+        let (body, _) = Outgoing::new(Body::empty(), 0, Arc::new(AtomicBool::new(false)));
+        let mut req = hyper::Request::new(body);
+        *req.method_mut() = Method::HEAD;
+        *req.uri_mut() = uri;
+        if let Some(host) = &inner.host {
+            req.headers_mut().insert(header::HOST, host.clone());
+        }
+        let within = inner.response_timeout.min(Duration::from_secs(5));
+        match tokio::time::timeout(within, inner.client.request(req)).await {
+            Ok(Ok(resp)) => !matches!(
+                resp.status(),
+                StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            ),
+            _ => false,
+        }
     }
 
     /// Whether the upstream accepts a TCP connection within the connect timeout (at most 2 s):

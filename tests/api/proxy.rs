@@ -3,7 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -34,6 +34,8 @@ struct Upstream {
     counted: Arc<AtomicUsize>,
     /// The events `/sse` sends, as the test releases them.
     events: Arc<Mutex<Option<mpsc::Receiver<String>>>>,
+    /// While set, every echo (and so `HEAD /`, the health check) answers 503.
+    down: Arc<AtomicBool>,
 }
 
 /// The upstream app's routes.
@@ -41,7 +43,12 @@ mod app {
     use super::*;
 
     #[handler]
-    pub async fn echo(req: &Request, body: Body) -> impl IntoResponse {
+    pub async fn echo(req: &Request, body: Body, upstream: Data<&Upstream>) -> Response {
+        if upstream.down.load(Ordering::SeqCst) {
+            return Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .body("down");
+        }
         let body = body.into_vec().await.unwrap_or_default();
         let headers: Vec<(String, String)> = req
             .headers()
@@ -61,6 +68,7 @@ mod app {
             "body": String::from_utf8_lossy(&body),
         }))
         .with_header("x-upstream", "echo")
+        .into_response()
     }
 
     /// Reads the body as it comes and answers how many bytes there were.
@@ -1100,4 +1108,131 @@ async fn a_superuser_logs_in_through_downtime_and_uses_the_app_during_maintenanc
             .expect("visitor");
         assert_eq!(visitor.status(), reqwest::StatusCode::FOUND);
     }
+}
+
+/// Waits (at most 10 s) for the state to satisfy `check`, and returns it.
+async fn state_where(
+    proxy: &Proxy,
+    check: impl FnMut(&Arc<downtime::state::MaintenanceState>) -> bool,
+) -> Arc<downtime::state::MaintenanceState> {
+    let mut changes = proxy.downtime.subscribe();
+    let state = tokio::time::timeout(Duration::from_secs(10), changes.wait_for(check))
+        .await
+        .expect("the state changed in time")
+        .expect("the state is followed");
+    Arc::clone(&state)
+}
+
+/// Waits (at most 10 s) until the health checks have run `more` times past now with the
+/// answer `answering`.
+async fn checks(proxy: &Proxy, answering: bool, more: u64) {
+    let mut health = proxy.downtime.upstream().expect("upstream").health();
+    let from = health.borrow().checks;
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        health.wait_for(|h| h.answering == answering && h.checks >= from + more),
+    )
+    .await
+    .expect("checked in time")
+    .expect("checks run");
+}
+
+const AUTO_AFTER: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn maintenance_switches_on_when_the_upstream_fails_and_off_when_it_recovers() {
+    for db in databases().await {
+        let app = Upstream::default();
+        let upstream = start_upstream(&app).await;
+        let proxy = Proxy::start(&db, &upstream.url(), |config| {
+            config.proxy.auto_maintenance_after = Some(AUTO_AFTER);
+        })
+        .await;
+        checks(&proxy, true, 1).await;
+        assert!(!proxy.downtime.state().live().load().window.enabled);
+
+        app.down.store(true, Ordering::SeqCst);
+        let on = state_where(&proxy, |s| s.window.enabled).await;
+        assert_eq!(on.updated_by, "upstream-health", "{}", db.kind);
+        let resp = http()
+            .get(proxy.url("/orders"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("gated");
+        assert_eq!(resp.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        let problem: Value = resp.json().await.expect("problem");
+        assert_eq!(problem["code"], "maintenance");
+
+        app.down.store(false, Ordering::SeqCst);
+        let off = state_where(&proxy, |s| !s.window.enabled).await;
+        assert_eq!(off.updated_by, "upstream-health");
+        let history = proxy
+            .downtime
+            .state()
+            .history(10, None)
+            .await
+            .expect("history");
+        let audited: Vec<(&str, bool)> = history
+            .iter()
+            .map(|e| {
+                (
+                    e.actor.as_str(),
+                    e.reason.as_deref().is_some_and(|r| r.contains("upstream")),
+                )
+            })
+            .collect();
+        assert_eq!(
+            &audited[..2],
+            [("upstream-health", true), ("upstream-health", true)]
+        );
+        let resp = http().get(proxy.url("/orders")).send().await.expect("open");
+        assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn an_operators_maintenance_is_never_switched_off_by_a_recovery() {
+    let db = sqlite();
+    let app = Upstream::default();
+    let upstream = start_upstream(&app).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |config| {
+        config.proxy.auto_maintenance_after = Some(AUTO_AFTER);
+    })
+    .await;
+
+    // Switched on by an operator, then the app fails and recovers.
+    proxy.switch_on().await;
+    app.down.store(true, Ordering::SeqCst);
+    checks(&proxy, false, 3).await;
+    app.down.store(false, Ordering::SeqCst);
+    checks(&proxy, true, 2).await;
+    let state = Arc::clone(&proxy.downtime.state().live().load());
+    assert!(state.window.enabled);
+    assert_eq!(state.updated_by, "test");
+
+    // Switched on automatically, then taken over by an operator before the app recovers.
+    proxy
+        .downtime
+        .state()
+        .apply(Window::off(), Change::by("test"))
+        .await
+        .expect("off");
+    app.down.store(true, Ordering::SeqCst);
+    state_where(&proxy, |s| s.window.enabled).await;
+    let taken = Window {
+        message: Some("We are on it".into()),
+        ..Window::on()
+    };
+    proxy
+        .downtime
+        .state()
+        .apply(taken, Change::by("ops"))
+        .await
+        .expect("take over");
+    app.down.store(false, Ordering::SeqCst);
+    checks(&proxy, true, 2).await;
+    let state = Arc::clone(&proxy.downtime.state().live().load());
+    assert!(state.window.enabled);
+    assert_eq!(state.updated_by, "ops");
 }
