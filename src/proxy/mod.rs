@@ -106,11 +106,16 @@ impl UpstreamUrl {
     }
 }
 
-impl FromStr for UpstreamUrl {
-    type Err = String;
+/// Why a text is not an [`UpstreamUrl`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidUpstream(String);
 
-    fn from_str(value: &str) -> Result<Self, String> {
-        UpstreamUrl::parse(value)
+impl FromStr for UpstreamUrl {
+    type Err = InvalidUpstream;
+
+    fn from_str(value: &str) -> Result<Self, InvalidUpstream> {
+        UpstreamUrl::parse(value).map_err(InvalidUpstream)
     }
 }
 
@@ -238,7 +243,7 @@ type HttpClient = Client<HttpsConnector<HttpConnector>, Outgoing>;
 /// use downtime::proxy::{Upstream, UpstreamSettings};
 ///
 /// # fn main() -> anyhow::Result<()> {
-/// let app = Upstream::new(UpstreamSettings::new("http://127.0.0.1:8000".parse().map_err(anyhow::Error::msg)?))?;
+/// let app = Upstream::new(UpstreamSettings::new("http://127.0.0.1:8000".parse()?))?;
 /// # let _ = app; Ok(()) }
 /// ```
 #[derive(Clone)]
