@@ -4,8 +4,11 @@
 //!
 //! [`Upstream`] is a Poem endpoint: wrap it like any site, `downtime.around(upstream)`. Bodies
 //! stream frame by frame both ways (nothing is held whole), connections to the upstream are
-//! pooled and kept alive, and a client that goes away cancels its upstream request, since
-//! dropping the request's future drops the upstream connection with it. An HTTP/1.1 switch of
+//! pooled and kept alive, and a client that goes away cancels its upstream request: dropping
+//! the request's future (or the response body) drops the upstream connection with it. Poem's
+//! server drops them when a write to the departed client fails, so a stream is cut at its next
+//! chunk; a request still waiting for the app's headers lasts until they come or
+//! `--upstream-timeout` passes. An HTTP/1.1 switch of
 //! protocols (WebSocket and any other `Upgrade`) is passed on, and the two connections are
 //! then joined byte for byte.
 
@@ -433,7 +436,7 @@ impl Asker {
 impl Inner {
     async fn forward(&self, req: Request) -> Result<Response, Failure> {
         if req.method() == Method::CONNECT {
-            return Err(Failure::Connect);
+            return Err(Failure::ConnectMethod);
         }
         let announced = req
             .headers()
@@ -474,6 +477,9 @@ impl Inner {
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
         headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
+        // The client's `Expect: 100-continue` is answered by this server as soon as the body
+        // is read; the client library upstream sends the body at once, so it must not ask.
+        headers.remove(header::EXPECT);
         headers::set_forwarding(
             &mut headers,
             &Hop {
@@ -658,7 +664,7 @@ fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>) -> Response {
 #[derive(Debug)]
 enum Failure {
     /// `CONNECT`: this is a reverse proxy, not a tunnel.
-    Connect,
+    ConnectMethod,
     /// The path cannot be joined to the upstream's URL.
     BadRequest,
     /// The body is over the limit (bytes).
@@ -677,7 +683,7 @@ enum Failure {
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let (status, detail) = match self {
-            Failure::Connect => (
+            Failure::ConnectMethod => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "CONNECT is not forwarded.".to_owned(),
             ),

@@ -1236,3 +1236,102 @@ async fn an_operators_maintenance_is_never_switched_off_by_a_recovery() {
     assert!(state.window.enabled);
     assert_eq!(state.updated_by, "ops");
 }
+
+#[tokio::test]
+async fn a_client_that_goes_away_cancels_its_upstream_request() {
+    // An upstream written by hand, to see exactly when downtime closes the connection to it:
+    // it streams a first event, then heartbeats once the client has gone.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (client_gone, mut gone) = mpsc::channel::<()>(1);
+    let (closed, mut upstream_closed) = mpsc::channel::<bool>(1);
+    let app = tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.expect("accept");
+        let mut head = [0u8; 4096];
+        let _ = conn.read(&mut head).await;
+        conn.write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n\
+              9\r\ndata: 1\n\n\r\n",
+        )
+        .await
+        .expect("first chunk");
+        gone.recv().await;
+        // Like an event stream's heartbeat: the app keeps writing, and learns the connection
+        // is gone when downtime closes it (the write fails or the read ends).
+        let (mut reader, mut writer) = conn.split();
+        let mut heartbeat = tokio::time::interval(Duration::from_millis(20));
+        let mut scratch = [0u8; 64];
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                tokio::select! {
+                    _ = heartbeat.tick() => {
+                        if writer.write_all(b"b\r\n: heartbeat\r\n").await.is_err() {
+                            return;
+                        }
+                    }
+                    read = reader.read(&mut scratch) => {
+                        if matches!(read, Ok(0) | Err(_)) {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+        .await
+        .is_ok();
+        let _ = closed.send(ended).await;
+    });
+    let db = sqlite();
+    let proxy = Proxy::start(&db, &format!("http://{addr}"), |_| {}).await;
+
+    let mut resp = http()
+        .get(proxy.url("/events"))
+        .send()
+        .await
+        .expect("request");
+    let first = resp.chunk().await.expect("chunk").expect("first event");
+    assert_eq!(&first[..], b"data: 1\n\n");
+    drop(resp);
+    client_gone.send(()).await.expect("signal");
+    assert_eq!(
+        upstream_closed.recv().await,
+        Some(true),
+        "downtime closed its connection to the app once the client had gone"
+    );
+    app.await.expect("the app ran");
+}
+
+#[tokio::test]
+async fn a_client_expecting_100_continue_gets_it_and_its_body_goes_through() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |_| {}).await;
+
+    let mut conn = TcpStream::connect(proxy.server.addr)
+        .await
+        .expect("connect");
+    conn.write_all(
+        b"POST /form HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\n\
+          Expect: 100-continue\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("head");
+    let mut interim = [0u8; 25];
+    tokio::time::timeout(Duration::from_secs(10), conn.read_exact(&mut interim))
+        .await
+        .expect("100 Continue in time")
+        .expect("read");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    conn.write_all(b"hello").await.expect("body");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut answer))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    let echo = raw_json(&answer);
+    assert_eq!(echo["body"], "hello");
+    assert!(seen(&echo, "expect").is_empty(), "{echo}");
+}
