@@ -429,7 +429,9 @@ impl Downtime {
         let routes = SplitByPath {
             api_paths: own.api_paths,
             api: own.api,
-            rest: own.others.nest("/", app),
+            other_paths: own.other_paths,
+            others: own.others,
+            app: app.into_endpoint(),
         };
         routes
             .with(self.gate(superusers))
@@ -478,10 +480,16 @@ impl Downtime {
                     ))
                     .data(parts.auth.clone()),
             );
+        let mut other_paths: Vec<String> = ["/healthz", "/readyz", "/auth"]
+            .iter()
+            .map(|p| urls.own_path(p))
+            .collect();
         if let Some(idp) = &parts.dev_idp {
             others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
+            other_paths.push(urls.own_path("/dev-idp"));
         }
         OwnRoutes {
+            other_paths,
             api_paths: ["/maintenance", "/status", "/docs", "/openapi.json"]
                 .iter()
                 .map(|p| urls.own_path(&format!("/api{p}")))
@@ -518,27 +526,35 @@ pub struct OwnRoutes {
     pub api_paths: Vec<String>,
     /// The control API, answering those paths.
     pub api: BoxEndpoint<'static, Response>,
-    /// Health checks, login and the development provider.
+    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/auth`,
+    /// `/dev-idp`, under the prefix), each with what lies below it.
+    pub other_paths: Vec<String>,
+    /// Health checks, login and the development provider, answering those paths.
     pub others: Route,
 }
 
-/// Sends the control API's own paths to it, everything else on: the app may have routes of
-/// its own under `/api`, which a router nesting `/api` would swallow.
-struct SplitByPath<R> {
+/// Sends downtime's own paths to its routes and everything else to the app as it came: the app
+/// may have routes of its own under `/api`, which a router nesting `/api` would swallow, and a
+/// router nesting the app at `/` would rebuild every request's URI on the way.
+struct SplitByPath<A> {
     api_paths: Vec<String>,
     api: BoxEndpoint<'static, Response>,
-    rest: R,
+    other_paths: Vec<String>,
+    others: Route,
+    app: A,
 }
 
-impl<R: Endpoint> Endpoint for SplitByPath<R> {
+impl<A: Endpoint> Endpoint for SplitByPath<A> {
     type Output = Response;
 
     async fn call(&self, req: poem::Request) -> poem::Result<Response> {
         let path = req.uri().path();
         if self.api_paths.iter().any(|p| is_under(path, p)) {
             self.api.call(req).await
+        } else if self.other_paths.iter().any(|p| is_under(path, p)) {
+            self.others.call(req).await
         } else {
-            self.rest.call(req).await.map(IntoResponse::into_response)
+            self.app.call(req).await.map(IntoResponse::into_response)
         }
     }
 }

@@ -1,8 +1,10 @@
 //! What a reverse proxy does to headers on the way through: hop-by-hop headers removed (RFC 9110
 //! §7.6.1), forwarding headers set (`X-Forwarded-*`, RFC 7239 `Forwarded`).
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use bytes::Bytes;
 use poem::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// `X-Forwarded-Host`, which the `http` crate has no constant for.
@@ -76,7 +78,7 @@ pub struct Hop<'a> {
     /// Whether that peer is a trusted proxy, whose forwarding headers are believed.
     pub trusted: bool,
     /// `http` or `https`: how the peer reached us.
-    pub proto: &'a str,
+    pub proto: &'static str,
     /// The host the client asked for (its `Host`).
     pub host: Option<&'a HeaderValue>,
 }
@@ -97,58 +99,55 @@ pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
             headers.remove(name);
         }
     }
-    let peer = hop.peer.map(|ip| ip.to_string());
-    if let Some(peer) = &peer {
-        let earlier = joined(headers, &X_FORWARDED_FOR);
-        let value = match earlier {
-            Some(earlier) => format!("{earlier}, {peer}"),
-            None => peer.clone(),
-        };
-        insert(headers, X_FORWARDED_FOR, &value);
+    // Each value is written once into one buffer, then handed to the header without a copy:
+    // this runs for every proxied request.
+    if let Some(ip) = hop.peer {
+        let mut value = earlier(headers, &X_FORWARDED_FOR);
+        let _ = write!(value, "{ip}");
+        insert(headers, X_FORWARDED_FOR, value);
     }
     if !headers.contains_key(&X_FORWARDED_PROTO) {
-        insert(headers, X_FORWARDED_PROTO, hop.proto);
+        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(hop.proto));
     }
     if !headers.contains_key(&X_FORWARDED_HOST)
         && let Some(host) = hop.host
     {
         headers.insert(X_FORWARDED_HOST, host.clone());
     }
-    let mut element = Vec::with_capacity(3);
-    if let Some(ip) = hop.peer {
-        element.push(match ip {
-            IpAddr::V4(v4) => format!("for={v4}"),
-            IpAddr::V6(v6) => format!("for=\"[{v6}]\""),
-        });
+    let mut value = earlier(headers, &header::FORWARDED);
+    match hop.peer {
+        Some(IpAddr::V4(v4)) => {
+            let _ = write!(value, "for={v4};");
+        }
+        Some(IpAddr::V6(v6)) => {
+            let _ = write!(value, "for=\"[{v6}]\";");
+        }
+        None => {}
     }
     if let Some(host) = hop
         .host
         .and_then(|h| h.to_str().ok())
         .filter(|h| is_quotable(h))
     {
-        element.push(format!("host=\"{host}\""));
+        let _ = write!(value, "host=\"{host}\";");
     }
-    element.push(format!("proto={}", hop.proto));
-    let element = element.join(";");
-    let value = match joined(headers, &header::FORWARDED) {
-        Some(earlier) => format!("{earlier}, {element}"),
-        None => element,
-    };
-    insert(headers, header::FORWARDED, &value);
+    let _ = write!(value, "proto={}", hop.proto);
+    insert(headers, header::FORWARDED, value);
 }
 
-/// Every value of `name` joined with `, ` (one header, as RFC 9110 §5.3 allows for lists).
-fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    (!values.is_empty()).then(|| values.join(", "))
+/// The values of list header `name` so far, joined and followed by `, ` (RFC 9110 §5.3), ready
+/// for one more element; empty when there are none.
+fn earlier(headers: &HeaderMap, name: &HeaderName) -> String {
+    let mut joined = String::with_capacity(64);
+    for value in headers.get_all(name).iter().filter_map(|v| v.to_str().ok()) {
+        joined.push_str(value);
+        joined.push_str(", ");
+    }
+    joined
 }
 
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(value)) {
         headers.insert(name, value);
     }
 }

@@ -38,7 +38,7 @@ use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
 use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
-use tokio::sync::oneshot;
+use tokio::sync::Notify;
 use tracing::Instrument as _;
 
 use crate::gate::decision::wants_html;
@@ -353,7 +353,7 @@ impl Upstream {
         let Some(uri) = inner.url.with_path("/") else {
             return false;
         };
-        let (body, _) = Outgoing::new(Body::empty(), 0, Arc::new(AtomicBool::new(false)));
+        let (body, _) = Outgoing::new(Body::empty(), 0);
         let mut req = hyper::Request::new(body);
         *req.method_mut() = Method::HEAD;
         *req.uri_mut() = uri;
@@ -407,28 +407,37 @@ impl Endpoint for Upstream {
 
 /// What a failure's answer is negotiated from (format and language), kept aside before the
 /// request goes upstream: the URI (for `?lang=`), `Accept`, `Accept-Language` and `Cookie`.
+/// Clones of parsed values share their bytes, so this costs no copy on the way through.
 struct Asker {
     uri: Uri,
-    headers: poem::http::HeaderMap,
+    accept: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
+    cookie: Option<HeaderValue>,
 }
 
 impl Asker {
     fn of(req: &Request) -> Self {
-        let mut headers = poem::http::HeaderMap::new();
-        for name in [header::ACCEPT, header::ACCEPT_LANGUAGE, header::COOKIE] {
-            for value in req.headers().get_all(&name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
+        let headers = req.headers();
         Asker {
             uri: req.uri().clone(),
-            headers,
+            accept: headers.get(header::ACCEPT).cloned(),
+            accept_language: headers.get(header::ACCEPT_LANGUAGE).cloned(),
+            cookie: headers.get(header::COOKIE).cloned(),
         }
     }
 
     fn request(&self) -> Request {
         let mut req = Request::builder().uri(self.uri.clone()).finish();
-        *req.headers_mut() = self.headers.clone();
+        let headers = req.headers_mut();
+        for (name, value) in [
+            (header::ACCEPT, &self.accept),
+            (header::ACCEPT_LANGUAGE, &self.accept_language),
+            (header::COOKIE, &self.cookie),
+        ] {
+            if let Some(value) = value {
+                headers.insert(name, value.clone());
+            }
+        }
         req
     }
 }
@@ -499,8 +508,7 @@ impl Inner {
                 headers.remove(header::HOST);
             }
         }
-        let too_large = Arc::new(AtomicBool::new(false));
-        let (body, sent) = Outgoing::new(body, self.max_body, Arc::clone(&too_large));
+        let (body, watch) = Outgoing::new(body, self.max_body);
         let mut out = hyper::Request::new(body);
         *out.method_mut() = parts.method;
         *out.uri_mut() = uri;
@@ -511,16 +519,29 @@ impl Inner {
         tokio::pin!(answer);
         // The timeout runs from the end of the request body: an upload may take as long as the
         // client needs, but then the upstream must answer in time.
-        let answered = tokio::select! {
-            answered = &mut answer => answered,
-            _ = sent => match tokio::time::timeout(self.response_timeout, &mut answer).await {
-                Ok(answered) => answered,
-                Err(_) => return Err(Failure::Timeout(self.response_timeout)),
-            },
+        if let Some(watch) = &watch {
+            tokio::select! {
+                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade),
+                () = watch.sent.notified() => {}
+            }
+        }
+        let answered = match tokio::time::timeout(self.response_timeout, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) => return Err(Failure::Timeout(self.response_timeout)),
         };
+        self.answered(answered, watch.as_deref(), client_upgrade)
+    }
+
+    /// What the upstream's answer becomes: the response, or why there is none.
+    fn answered(
+        &self,
+        answered: Result<hyper::Response<Incoming>, hyper_util::client::legacy::Error>,
+        watch: Option<&BodyWatch>,
+        client_upgrade: Option<OnUpgrade>,
+    ) -> Result<Response, Failure> {
         let resp = match answered {
             Ok(resp) => resp,
-            Err(_) if too_large.load(Ordering::Relaxed) => {
+            Err(_) if watch.is_some_and(|w| w.too_large.load(Ordering::Relaxed)) => {
                 return Err(Failure::TooLarge(self.max_body));
             }
             Err(error) if error.is_connect() => {
@@ -724,40 +745,33 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 struct Outgoing {
     inner: BoxBody<Bytes, io::Error>,
     left: u64,
-    too_large: Arc<AtomicBool>,
-    sent: Option<oneshot::Sender<()>>,
+    /// Shared with the request; none for a body that is empty from the start (most requests),
+    /// which has nothing to tell.
+    watch: Option<Arc<BodyWatch>>,
+}
+
+#[derive(Default)]
+struct BodyWatch {
+    too_large: AtomicBool,
+    sent: Notify,
 }
 
 impl Outgoing {
-    fn new(
-        body: Body,
-        max: usize,
-        too_large: Arc<AtomicBool>,
-    ) -> (Self, impl Future<Output = ()> + Send) {
-        let (tx, rx) = oneshot::channel();
+    fn new(body: Body, max: usize) -> (Self, Option<Arc<BodyWatch>>) {
         let inner: BoxBody<Bytes, io::Error> = body.into();
-        let mut body = Outgoing {
+        let watch = (!inner.is_end_stream()).then(Arc::<BodyWatch>::default);
+        let body = Outgoing {
             inner,
             left: max as u64,
-            too_large,
-            sent: Some(tx),
+            watch: watch.clone(),
         };
-        if body.inner.is_end_stream() {
-            body.mark_sent();
-        }
-        // A body dropped unsent (the request failed) must not end the wait either: the
-        // request's own error is the answer then.
-        let sent = async move {
-            if rx.await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        (body, sent)
+        (body, watch)
     }
 
     fn mark_sent(&mut self) {
-        if let Some(tx) = self.sent.take() {
-            let _ = tx.send(());
+        if let Some(watch) = self.watch.take() {
+            // A permit is kept when nobody waits yet.
+            watch.sent.notify_one();
         }
     }
 }
@@ -776,7 +790,9 @@ impl HttpBody for Outgoing {
                 if let Some(data) = frame.data_ref() {
                     let len = data.len() as u64;
                     if len > this.left {
-                        this.too_large.store(true, Ordering::Relaxed);
+                        if let Some(watch) = &this.watch {
+                            watch.too_large.store(true, Ordering::Relaxed);
+                        }
                         return Poll::Ready(Some(Err(io::Error::other(
                             "the request body is over the limit",
                         ))));
