@@ -14,6 +14,7 @@
 
 pub mod headers;
 pub mod health;
+mod pool;
 
 use std::fmt;
 use std::io;
@@ -27,13 +28,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Args;
-use http_body_util::BodyExt as _;
 use http_body_util::combinators::BoxBody;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
 use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
@@ -46,6 +44,7 @@ use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_par
 use crate::state::Live;
 use crate::web::page::{PageOptions, Pages};
 use headers::Hop;
+use pool::{Pool, Pooled, SendError};
 
 /// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,8 +229,6 @@ impl UpstreamSettings {
     }
 }
 
-type HttpClient = Client<HttpsConnector<HttpConnector>, Outgoing>;
-
 /// The reverse proxy to one upstream app, as a Poem endpoint. Cheap to clone: clones share the
 /// connection pool.
 ///
@@ -256,10 +253,12 @@ pub struct Upstream {
 
 struct Inner {
     url: UpstreamUrl,
+    /// The upstream's origin (`http://host:port/`), what connections are made to.
+    origin: Uri,
     pages: Arc<Pages>,
     /// While maintenance is on, the people who pass (superusers) see the app's own errors.
     live: Option<Live>,
-    client: HttpClient,
+    pool: Arc<Pool>,
     host: Option<HeaderValue>,
     connect_timeout: Duration,
     response_timeout: Duration,
@@ -315,16 +314,17 @@ impl Upstream {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build(https);
+        let origin = settings
+            .url
+            .with_path("/")
+            .ok_or_else(|| anyhow::anyhow!("the upstream URL is not a URL"))?;
         Ok(Upstream {
             inner: Arc::new(Inner {
                 url: settings.url,
+                origin,
                 pages,
                 live,
-                client,
+                pool: Arc::new(Pool::new(https)),
                 host,
                 connect_timeout: settings.connect_timeout,
                 response_timeout: settings.response_timeout,
@@ -350,24 +350,27 @@ impl Upstream {
     /// fails it).
     pub async fn check(&self) -> bool {
         let inner = &*self.inner;
-        let Some(uri) = inner.url.with_path("/") else {
-            return false;
-        };
         let (body, _) = Outgoing::new(Body::empty(), 0);
         let mut req = hyper::Request::new(body);
         *req.method_mut() = Method::HEAD;
-        *req.uri_mut() = uri;
-        if let Some(host) = &inner.host {
-            req.headers_mut().insert(header::HOST, host.clone());
-        }
+        *req.uri_mut() = Uri::from_static("/");
+        req.headers_mut().insert(
+            header::HOST,
+            inner.host.clone().unwrap_or_else(|| inner.url_host()),
+        );
         let within = inner.response_timeout.min(Duration::from_secs(5));
-        match tokio::time::timeout(within, inner.client.request(req)).await {
-            Ok(Ok(resp)) => !matches!(
-                resp.status(),
-                StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            ),
+        match tokio::time::timeout(within, inner.pool.send(&inner.origin, req)).await {
+            Ok(Ok((resp, pooled))) => {
+                let answering = !matches!(
+                    resp.status(),
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                );
+                // The (empty) answer hands the connection back.
+                drop(inner.pool.body(resp.into_body(), pooled));
+                answering
+            }
             _ => false,
         }
     }
@@ -472,11 +475,10 @@ impl Inner {
             "http"
         };
         let (parts, body) = req.into_parts();
-        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let uri = self
-            .url
-            .with_path(path_and_query)
-            .ok_or(Failure::BadRequest)?;
+        let uri = match parts.uri.path_and_query() {
+            Some(pq) => Uri::from(pq.clone()),
+            None => Uri::from_static("/"),
+        };
         let mut headers = parts.headers;
         // HTTP/2 clients name the host in the URI, not in `Host`.
         let client_host = headers.get(header::HOST).cloned().or_else(|| {
@@ -498,16 +500,12 @@ impl Inner {
                 host: client_host.as_ref(),
             },
         );
-        let host = self.host.clone().or(client_host);
-        match host {
-            Some(host) => {
-                headers.insert(header::HOST, host);
-            }
-            // hyper names the upstream itself when no `Host` is given.
-            None => {
-                headers.remove(header::HOST);
-            }
-        }
+        let host = self
+            .host
+            .clone()
+            .or(client_host)
+            .unwrap_or_else(|| self.url_host());
+        headers.insert(header::HOST, host);
         let (body, watch) = Outgoing::new(body, self.max_body);
         let mut out = hyper::Request::new(body);
         *out.method_mut() = parts.method;
@@ -515,7 +513,7 @@ impl Inner {
         *out.version_mut() = Version::HTTP_11;
         *out.headers_mut() = headers;
 
-        let answer = self.client.request(out);
+        let answer = self.pool.send(&self.origin, out);
         tokio::pin!(answer);
         // The timeout runs from the end of the request body: an upload may take as long as the
         // client needs, but then the upstream must answer in time.
@@ -535,19 +533,24 @@ impl Inner {
     /// What the upstream's answer becomes: the response, or why there is none.
     fn answered(
         &self,
-        answered: Result<hyper::Response<Incoming>, hyper_util::client::legacy::Error>,
+        answered: Result<(hyper::Response<Incoming>, Pooled), SendError>,
         watch: Option<&BodyWatch>,
         client_upgrade: Option<OnUpgrade>,
     ) -> Result<Response, Failure> {
-        let resp = match answered {
-            Ok(resp) => resp,
+        let (resp, pooled) = match answered {
+            Ok(answer) => answer,
             Err(_) if watch.is_some_and(|w| w.too_large.load(Ordering::Relaxed)) => {
                 return Err(Failure::TooLarge(self.max_body));
             }
-            Err(error) if error.is_connect() => {
-                return Err(Failure::Unreachable(error_chain(&error)));
+            Err(SendError::Connect(error)) => {
+                return Err(Failure::Unreachable(error_chain(&*error)));
             }
-            Err(error) => return Err(Failure::BadAnswer(error_chain(&error))),
+            Err(SendError::Http(error)) => return Err(Failure::BadAnswer(error_chain(&error))),
+            Err(SendError::Closed) => {
+                return Err(Failure::BadAnswer(
+                    "the connection closed before the answer".into(),
+                ));
+            }
         };
         if matches!(
             resp.status(),
@@ -559,7 +562,7 @@ impl Inner {
         }
         if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
             return match client_upgrade {
-                Some(client) => Ok(tunnel(client, resp)),
+                Some(client) => Ok(tunnel(client, resp, pooled)),
                 None => Err(Failure::BadAnswer(
                     "101 Switching Protocols to a request that asked for no switch".into(),
                 )),
@@ -567,7 +570,7 @@ impl Inner {
         }
         let (mut parts, body) = resp.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers, false);
-        let body = BoxBody::new(body.map_err(io::Error::other));
+        let body = BoxBody::new(self.pool.body(body, pooled));
         let mut resp = Response::builder()
             .status(parts.status)
             .body(Body::from(body));
@@ -577,6 +580,12 @@ impl Inner {
 }
 
 impl Inner {
+    /// The upstream's own `host[:port]`, as `Host` when the client named none.
+    fn url_host(&self) -> HeaderValue {
+        HeaderValue::from_str(self.url.authority.as_str())
+            .unwrap_or_else(|_| HeaderValue::from_static("localhost"))
+    }
+
     fn maintenance_on(&self) -> bool {
         self.live
             .as_ref()
@@ -649,11 +658,14 @@ impl Inner {
 
 /// Answers the client's switch with the upstream's 101, then joins the two connections once
 /// both have switched, copying bytes both ways until either side closes.
-fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>) -> Response {
+fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>, pooled: Pooled) -> Response {
     let upstream = hyper::upgrade::on(&mut resp);
+    // The connection hands itself over once it has been polled past the 101.
+    let connection = pooled.into_connection();
     tokio::spawn(
         async move {
-            let (client, upstream) = tokio::join!(client, upstream);
+            let ((), (client, upstream)) =
+                tokio::join!(connection, async { tokio::join!(client, upstream) });
             match (client, upstream) {
                 (Ok(mut client), Ok(upstream)) => {
                     let mut upstream = TokioIo::new(upstream);
@@ -686,8 +698,6 @@ fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>) -> Response {
 enum Failure {
     /// `CONNECT`: this is a reverse proxy, not a tunnel.
     ConnectMethod,
-    /// The path cannot be joined to the upstream's URL.
-    BadRequest,
     /// The body is over the limit (bytes).
     TooLarge(usize),
     /// No connection (refused, unknown host, connect timeout, TLS failure).
@@ -707,10 +717,6 @@ impl IntoResponse for Failure {
             Failure::ConnectMethod => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "CONNECT is not forwarded.".to_owned(),
-            ),
-            Failure::BadRequest => (
-                StatusCode::BAD_REQUEST,
-                "The request path is not valid.".to_owned(),
             ),
             Failure::TooLarge(max) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

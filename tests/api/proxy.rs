@@ -66,6 +66,7 @@ mod app {
             "query": req.original_uri().query(),
             "headers": headers,
             "body": String::from_utf8_lossy(&body),
+            "peer": req.remote_addr().to_string(),
         }))
         .with_header("x-upstream", "echo")
         .into_response()
@@ -1334,4 +1335,59 @@ async fn a_client_expecting_100_continue_gets_it_and_its_body_goes_through() {
     let echo = raw_json(&answer);
     assert_eq!(echo["body"], "hello");
     assert!(seen(&echo, "expect").is_empty(), "{echo}");
+}
+
+#[tokio::test]
+async fn connections_to_the_app_are_kept_alive_and_reused() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |_| {}).await;
+    let mut peers = std::collections::BTreeSet::new();
+    for _ in 0..5 {
+        let echo: Value = http()
+            .get(proxy.url("/"))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("echo");
+        peers.insert(echo["peer"].as_str().expect("peer").to_owned());
+    }
+    assert_eq!(
+        peers.len(),
+        1,
+        "one connection for five requests in a row: {peers:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_connection_the_app_closed_is_replaced_without_an_error() {
+    // An app that answers one request per connection, then closes it, as one whose keep-alive
+    // timeout has run out does.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (closed, mut closes) = mpsc::unbounded_channel::<()>();
+    let app = tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let mut head = [0u8; 4096];
+            let _ = conn.read(&mut head).await;
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .await;
+            drop(conn);
+            let _ = closed.send(());
+        }
+    });
+    let db = sqlite();
+    let proxy = Proxy::start(&db, &format!("http://{addr}"), |_| {}).await;
+    for n in 0..3 {
+        let resp = http().get(proxy.url("/")).send().await.expect("request");
+        assert_eq!(resp.status(), reqwest::StatusCode::OK, "request {n}");
+        assert_eq!(resp.text().await.expect("body"), "ok");
+        closes.recv().await.expect("the app closed the connection");
+    }
+    app.abort();
 }
