@@ -114,6 +114,13 @@ impl DowntimeBuilder {
         self
     }
 
+    /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in
+    /// and system roots.
+    pub fn upstream_ca(mut self, file: impl Into<PathBuf>) -> Self {
+        self.config.proxy.upstream_ca = Some(file.into());
+        self
+    }
+
     /// The `Host` sent to the upstream instead of the client's.
     pub fn upstream_host(mut self, host: impl Into<String>) -> Self {
         self.config.proxy.upstream_host = Some(host.into());
@@ -260,6 +267,7 @@ impl DowntimeBuilder {
                     response_timeout: config.proxy.upstream_timeout,
                     max_body: config.max_body,
                     trusted_proxies: config.trusted_proxies.clone(),
+                    ca_file: config.proxy.upstream_ca.clone(),
                 },
                 Arc::clone(&pages),
                 Some(service.live().clone()),

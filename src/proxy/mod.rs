@@ -19,6 +19,7 @@ mod pool;
 use std::fmt;
 use std::io;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use bytes::Bytes;
 use clap::Args;
 use http_body_util::combinators::BoxBody;
@@ -36,6 +38,8 @@ use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
 use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 use tokio::sync::Notify;
 use tracing::Instrument as _;
 
@@ -148,6 +152,11 @@ pub struct ProxyConfig {
     #[arg(long, env = "DOWNTIME_UPSTREAM_TIMEOUT", default_value = "60s", value_parser = timeout)]
     pub upstream_timeout: Duration,
 
+    /// Certificates (PEM) trusted for an `https://` upstream besides the built-in roots and
+    /// the system's: a private CA's, or the app's own self-signed one.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_CA")]
+    pub upstream_ca: Option<PathBuf>,
+
     /// Switch maintenance on by itself once the upstream has failed for this long (`30s`),
     /// and off again when it answers, unless an operator switched it in between (audited as
     /// actor `upstream-health`). Off when unset.
@@ -163,6 +172,7 @@ impl Default for ProxyConfig {
             upstream_host: None,
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_timeout: Duration::from_secs(60),
+            upstream_ca: None,
             auto_maintenance_after: None,
         }
     }
@@ -211,6 +221,9 @@ pub struct UpstreamSettings {
     pub max_body: usize,
     /// Proxies in front of downtime whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in and
+    /// system roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl UpstreamSettings {
@@ -225,6 +238,7 @@ impl UpstreamSettings {
             response_timeout: defaults.upstream_timeout,
             max_body: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
+            ca_file: None,
         }
     }
 }
@@ -307,10 +321,8 @@ impl Upstream {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(settings.connect_timeout));
-        // The crypto provider named here, not the process default, so nothing else in the
-        // process can change (or leave unset) how the upstream's TLS is done.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
+            .with_tls_config(tls_config(settings.ca_file.as_deref())?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
@@ -394,6 +406,65 @@ impl Upstream {
             Ok(Ok(_))
         )
     }
+}
+
+/// Where the system keeps its trusted certificates, by family: Debian, Ubuntu and Alpine;
+/// Fedora and RHEL; openSUSE; macOS and the BSDs. `SSL_CERT_FILE` comes first when set.
+const SYSTEM_ROOTS: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// TLS for https upstreams: the Mozilla roots built in, the system's, and `ca_file`'s.
+///
+/// # Errors
+/// `ca_file` cannot be read or holds no certificate.
+fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let system = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(SYSTEM_ROOTS.iter().map(PathBuf::from))
+        .find(|path| path.is_file());
+    if let Some(path) = system {
+        // A system bundle may hold certificates rustls refuses; the rest still count.
+        let certs = CertificateDer::pem_file_iter(&path)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok);
+        roots.add_parsable_certificates(certs);
+    }
+    if let Some(path) = ca_file {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<_, _>>())
+            .with_context(|| {
+                format!(
+                    "{}: cannot read the upstream CA certificates",
+                    path.display()
+                )
+            })?;
+        anyhow::ensure!(
+            !certs.is_empty(),
+            "{}: no certificate in this file (--upstream-ca wants PEM)",
+            path.display()
+        );
+        for cert in certs {
+            roots
+                .add(cert)
+                .with_context(|| format!("{}: a certificate is not usable", path.display()))?;
+        }
+    }
+    // The crypto provider named here, not the process default, so nothing else in the
+    // process can change (or leave unset) how the upstream's TLS is done.
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
 }
 
 impl Endpoint for Upstream {

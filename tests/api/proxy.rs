@@ -1391,3 +1391,93 @@ async fn an_idle_connection_the_app_closed_is_replaced_without_an_error() {
     }
     app.abort();
 }
+
+/// An https app: TLS with the test certificate for `localhost` (tests/api/tls, signed by the
+/// test CA there), answering every request with its method and path.
+async fn start_tls_upstream() -> SocketAddr {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
+            .expect("server.pem")
+            .collect::<Result<_, _>>()
+            .expect("certificates");
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).expect("server.key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("TLS config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(|req: hyper::Request<_>| async move {
+                    let text = format!("tls {} {}", req.method(), req.uri());
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(Bytes::from(text)),
+                    ))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn https_upstreams_are_verified_against_the_roots_and_a_configured_ca() {
+    let db = sqlite();
+    let addr = start_tls_upstream().await;
+    let upstream = format!("https://localhost:{}", addr.port());
+    let ca = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/tls/ca.pem"));
+
+    let trusting = Proxy::start(&db, &upstream, |config| {
+        config.proxy.upstream_ca = Some(ca.clone());
+    })
+    .await;
+    let resp = http()
+        .get(trusting.url("/secure/page?x=1"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    assert_eq!(resp.text().await.expect("body"), "tls GET /secure/page?x=1");
+
+    // Without the CA the certificate is not trusted: the app counts as unreachable.
+    let doubting = Proxy::start(&db, &upstream, |_| {}).await;
+    let resp = http()
+        .get(doubting.url("/"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), reqwest::StatusCode::BAD_GATEWAY);
+    let problem: Value = resp.json().await.expect("problem");
+    assert_eq!(problem["code"], "upstream_unreachable");
+
+    let missing = DowntimeBuilder::from_config(Config {
+        database_url: db.url.clone(),
+        ..Config::default()
+    })
+    .upstream(upstream.parse().expect("URL"))
+    .upstream_ca("no/such/ca.pem")
+    .build()
+    .await;
+    let error = missing.expect_err("an unreadable CA file").to_string();
+    assert!(error.contains("no/such/ca.pem"), "{error}");
+}
