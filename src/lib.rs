@@ -60,7 +60,8 @@
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
 //! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`, the
-//!   state (read-only, for whether maintenance is on) and the pages for its "site
+//!   state (read to see whether maintenance is on; written only through the state service,
+//!   by automatic maintenance), the pages and the gate's `Accept` rule for its "site
 //!   unreachable" answer.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), used through `startup` only.

@@ -3,14 +3,14 @@
 //! http://127.0.0.1:8000`).
 //!
 //! [`Upstream`] is a Poem endpoint: wrap it like any site, `downtime.around(upstream)`. Bodies
-//! stream frame by frame both ways (nothing is held whole), connections to the upstream are
-//! pooled and kept alive, and a client that goes away cancels its upstream request: dropping
-//! the request's future (or the response body) drops the upstream connection with it. Poem's
-//! server drops them when a write to the departed client fails, so a stream is cut at its next
-//! chunk; a request still waiting for the app's headers lasts until they come or
-//! `--upstream-timeout` passes. An HTTP/1.1 switch of
-//! protocols (WebSocket and any other `Upgrade`) is passed on, and the two connections are
-//! then joined byte for byte.
+//! stream frame by frame both ways (nothing is held whole), and connections to the upstream
+//! are kept alive and reused. An HTTP/1.1 switch of protocols (WebSocket and any other
+//! `Upgrade`) is passed on, and the two connections are then joined byte for byte.
+//!
+//! A client that goes away cancels its upstream request: dropping the request's future (or
+//! the response body) drops the upstream connection with it. Poem's server drops them when a
+//! write to the departed client fails, so a stream is cut at its next chunk; a request still
+//! waiting for the app's headers lasts until they come or `--upstream-timeout` passes.
 
 pub mod headers;
 pub mod health;
