@@ -16,6 +16,7 @@ pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for
 /// `X-Real-IP`: not set here, but removed from untrusted clients, since apps read it as the
 /// client's address.
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 
 /// Whether the message asks to switch protocols (`Connection: upgrade` and an `Upgrade`).
 pub fn wants_upgrade(headers: &HeaderMap) -> bool {
@@ -37,6 +38,27 @@ fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
 /// `upgrade`, the switch itself is kept (`Upgrade` and `Connection: upgrade`), since it is what
 /// the two ends agree on through the proxy.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    // Most messages carry none of these: one look at each name, and no removal when there is
+    // nothing to remove (this runs twice for every proxied request).
+    if headers.keys().any(is_hop_by_hop) {
+        remove_hop_by_hop(headers, upgrade);
+    }
+    if upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+}
+
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    *name == header::CONNECTION
+        || *name == header::TE
+        || *name == header::TRAILER
+        || *name == header::TRANSFER_ENCODING
+        || *name == header::UPGRADE
+        || *name == KEEP_ALIVE
+        || name.as_str().starts_with("proxy-")
+}
+
+fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
     let named: Vec<HeaderName> = connection_tokens(headers)
         .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
         .collect();
@@ -50,7 +72,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
         header::TE,
         header::TRAILER,
         header::TRANSFER_ENCODING,
-        HeaderName::from_static("keep-alive"),
+        KEEP_ALIVE,
     ] {
         headers.remove(name);
     }
@@ -64,9 +86,6 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
         .collect();
     for name in proxy {
         headers.remove(name);
-    }
-    if upgrade {
-        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
 }
 
@@ -88,7 +107,14 @@ pub struct Hop<'a> {
 /// kept (its `X-Forwarded-Proto` and `-Host` describe the original request better than we
 /// can); anyone else's are replaced, so a client cannot claim another address.
 pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
-    if !hop.trusted {
+    let forwarding = |name: &HeaderName| {
+        *name == X_FORWARDED_FOR
+            || *name == X_FORWARDED_PROTO
+            || *name == X_FORWARDED_HOST
+            || *name == header::FORWARDED
+            || *name == X_REAL_IP
+    };
+    if !hop.trusted && headers.keys().any(forwarding) {
         for name in [
             X_FORWARDED_FOR,
             X_FORWARDED_PROTO,
