@@ -20,6 +20,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
 use crate::gate::{Gate, Rules, Superusers};
 use crate::http::BodyLimit;
+use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
@@ -75,6 +76,10 @@ impl DowntimeBuilder {
         require_if_match: bool => require_if_match;
         /// The page's language when none of the visitor's is available (default `en-US`).
         default_language: String => default_language;
+        /// The cookie remembering a visitor's language choice (default `downtime_lang`).
+        lang_cookie: String => lang_cookie;
+        /// The session cookie's name (default `downtime_session`).
+        session_cookie: String => auth.session_cookie;
         /// How often to look for changes made elsewhere (default 500 ms).
         poll_interval: Duration => poll_interval;
         /// The largest request body downtime's routes read (default 64 KiB).
@@ -89,6 +94,37 @@ impl DowntimeBuilder {
         session_ttl: Duration => auth.session_ttl;
         /// Run the development identity provider (loopback only; never in production).
         dev_idp: bool => auth.dev_idp;
+        /// How long to wait for a connection to the upstream (default 5 s).
+        upstream_connect_timeout: Duration => proxy.upstream_connect_timeout;
+        /// How long to wait for the upstream's response headers (default 60 s).
+        upstream_timeout: Duration => proxy.upstream_timeout;
+    }
+
+    /// Forward what passes the gate to this app: [`Downtime::upstream`] is then the endpoint
+    /// to wrap.
+    pub fn upstream(mut self, url: UpstreamUrl) -> Self {
+        self.config.proxy.upstream = Some(url);
+        self
+    }
+
+    /// Switch maintenance on by itself once the upstream has failed this long, and off when
+    /// it answers again (unless an operator switched it in between).
+    pub fn auto_maintenance_after(mut self, after: Duration) -> Self {
+        self.config.proxy.auto_maintenance_after = Some(after);
+        self
+    }
+
+    /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in
+    /// and system roots.
+    pub fn upstream_ca(mut self, file: impl Into<PathBuf>) -> Self {
+        self.config.proxy.upstream_ca = Some(file.into());
+        self
+    }
+
+    /// The `Host` sent to the upstream instead of the client's.
+    pub fn upstream_host(mut self, host: impl Into<String>) -> Self {
+        self.config.proxy.upstream_host = Some(host.into());
+        self
     }
 
     /// The site's public URL (default `http://<bind>`); `https://` makes cookies `Secure`.
@@ -203,11 +239,19 @@ impl DowntimeBuilder {
             service.database_changes(),
         )
         .await?;
-        let pages = Arc::new(Pages::new(&PageOptions {
-            default_language: config.default_language.clone(),
-            prefix: config.prefix.clone(),
-            page_dir: config.page_dir.clone(),
-        })?);
+        anyhow::ensure!(
+            config.lang_cookie != config.auth.session_cookie,
+            "the language and session cookies need different names (both are {:?})",
+            config.lang_cookie
+        );
+        let pages = Arc::new(
+            Pages::new(&PageOptions {
+                default_language: config.default_language.clone(),
+                prefix: config.prefix.clone(),
+                page_dir: config.page_dir.clone(),
+            })?
+            .with_lang_cookie(&config.lang_cookie),
+        );
         let mut rules = Rules::mounted_at(&config.prefix);
         rules.open_paths.extend(config.open_paths.iter().cloned());
         rules.serve_in_place = config.serve_in_place;
@@ -215,6 +259,30 @@ impl DowntimeBuilder {
         if dev_idp.is_some() {
             rules.open_paths.push(urls.own_path("/dev-idp"));
         }
+        let upstream = match &config.proxy.upstream {
+            Some(url) => Some(Upstream::with_pages(
+                UpstreamSettings {
+                    url: url.clone(),
+                    host: config.proxy.upstream_host.clone(),
+                    connect_timeout: config.proxy.upstream_connect_timeout,
+                    response_timeout: config.proxy.upstream_timeout,
+                    max_body: config.max_body,
+                    trusted_proxies: config.trusted_proxies.clone(),
+                    ca_file: config.proxy.upstream_ca.clone(),
+                },
+                Arc::clone(&pages),
+                Some(service.live().clone()),
+            )?),
+            None => None,
+        };
+        let auto_maintenance = match (&upstream, config.proxy.auto_maintenance_after) {
+            (Some(upstream), Some(after)) => Some(crate::proxy::health::watch(
+                upstream.clone(),
+                service.clone(),
+                after,
+            )),
+            _ => None,
+        };
         let follower = service.follow(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
@@ -227,6 +295,8 @@ impl DowntimeBuilder {
                 rules,
                 session_key,
                 dev_idp,
+                upstream,
+                auto_maintenance,
                 follower,
             }),
         })
@@ -276,6 +346,8 @@ struct Parts {
     rules: Rules,
     session_key: CookieKey,
     dev_idp: Option<crate::startup::DevIdp>,
+    upstream: Option<Upstream>,
+    auto_maintenance: Option<JoinHandle<()>>,
     follower: JoinHandle<()>,
 }
 
@@ -315,6 +387,12 @@ impl Downtime {
     /// The development provider, when `dev_idp` is on.
     pub fn dev_idp(&self) -> Option<&crate::startup::DevIdp> {
         self.parts.dev_idp.as_ref()
+    }
+
+    /// The reverse proxy to the upstream app, when one is configured: wrap it like any site,
+    /// `downtime.around(upstream.clone())`.
+    pub fn upstream(&self) -> Option<&Upstream> {
+        self.parts.upstream.as_ref()
     }
 
     /// The gate alone, asking `superusers` who passes: for an app that assembles its own
@@ -360,7 +438,9 @@ impl Downtime {
         let routes = SplitByPath {
             api_paths: own.api_paths,
             api: own.api,
-            rest: own.others.nest("/", app),
+            other_paths: own.other_paths,
+            others: own.others,
+            app: app.into_endpoint(),
         };
         routes
             .with(self.gate(superusers))
@@ -393,7 +473,9 @@ impl Downtime {
             .at(urls.own_path("/healthz"), get(health::healthz))
             .at(
                 urls.own_path("/readyz"),
-                get(health::readyz).data(parts.service.clone()),
+                get(health::readyz)
+                    .data(parts.service.clone())
+                    .data(parts.upstream.clone()),
             )
             .nest(
                 urls.own_path("/auth"),
@@ -401,15 +483,22 @@ impl Downtime {
                     .with(limit)
                     .with(session::middleware(
                         parts.session_key.clone(),
+                        &parts.config.auth.session_cookie,
                         parts.secure_cookies,
                         parts.auth.session_ttl(),
                     ))
                     .data(parts.auth.clone()),
             );
+        let mut other_paths: Vec<String> = ["/healthz", "/readyz", "/auth"]
+            .iter()
+            .map(|p| urls.own_path(p))
+            .collect();
         if let Some(idp) = &parts.dev_idp {
             others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
+            other_paths.push(urls.own_path("/dev-idp"));
         }
         OwnRoutes {
+            other_paths,
             api_paths: ["/maintenance", "/status", "/docs", "/openapi.json"]
                 .iter()
                 .map(|p| urls.own_path(&format!("/api{p}")))
@@ -420,9 +509,12 @@ impl Downtime {
     }
 
     /// Stops the background work (the state follower, the superuser follower, the provider's
-    /// key refresh). Requests still in flight are unaffected.
+    /// key refresh, the upstream checks). Requests still in flight are unaffected.
     pub fn stop(&self) {
         self.parts.follower.abort();
+        if let Some(watch) = &self.parts.auto_maintenance {
+            watch.abort();
+        }
         self.parts.auth.stop();
     }
 }
@@ -443,27 +535,35 @@ pub struct OwnRoutes {
     pub api_paths: Vec<String>,
     /// The control API, answering those paths.
     pub api: BoxEndpoint<'static, Response>,
-    /// Health checks, login and the development provider.
+    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/auth`,
+    /// `/dev-idp`, under the prefix), each with what lies below it.
+    pub other_paths: Vec<String>,
+    /// Health checks, login and the development provider, answering those paths.
     pub others: Route,
 }
 
-/// Sends the control API's own paths to it, everything else on: the app may have routes of
-/// its own under `/api`, which a router nesting `/api` would swallow.
-struct SplitByPath<R> {
+/// Sends downtime's own paths to its routes and everything else to the app as it came: the app
+/// may have routes of its own under `/api`, which a router nesting `/api` would swallow, and a
+/// router nesting the app at `/` would rebuild every request's URI on the way.
+struct SplitByPath<A> {
     api_paths: Vec<String>,
     api: BoxEndpoint<'static, Response>,
-    rest: R,
+    other_paths: Vec<String>,
+    others: Route,
+    app: A,
 }
 
-impl<R: Endpoint> Endpoint for SplitByPath<R> {
+impl<A: Endpoint> Endpoint for SplitByPath<A> {
     type Output = Response;
 
     async fn call(&self, req: poem::Request) -> poem::Result<Response> {
         let path = req.uri().path();
         if self.api_paths.iter().any(|p| is_under(path, p)) {
             self.api.call(req).await
+        } else if self.other_paths.iter().any(|p| is_under(path, p)) {
+            self.others.call(req).await
         } else {
-            self.rest.call(req).await.map(IntoResponse::into_response)
+            self.app.call(req).await.map(IntoResponse::into_response)
         }
     }
 }

@@ -14,7 +14,7 @@ use poem::{EndpointExt as _, Route};
 use crate::auth::superusers::{self, Kind};
 use crate::config::{Config, DatabaseArgs};
 use crate::http::BodyLimit;
-use crate::startup::Application;
+use crate::startup::{Application, Site};
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
     Window, WriteError,
@@ -312,10 +312,16 @@ impl Cli {
     }
 }
 
-/// `downtime serve`: the demo site behind downtime, until a signal.
+/// `downtime serve`: the upstream app, or the demo site, behind downtime, until a signal.
 async fn serve(config: Config) -> anyhow::Result<()> {
-    // The demo's form and JSON routes read bodies: the same limit as downtime's own routes.
-    let site = Route::new().nest("/", demo::site()?.with(BodyLimit::new(config.max_body)));
+    let site = match &config.proxy.upstream {
+        Some(_) => Site::Upstream,
+        // The demo's form and JSON routes read bodies: the same limit as downtime's own routes
+        // (the proxy limits what it forwards by itself, streaming).
+        None => Site::Routes(
+            Route::new().nest("/", demo::site()?.with(BodyLimit::new(config.max_body))),
+        ),
+    };
     let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());
     let _ = std::io::stdout().flush();

@@ -9,6 +9,8 @@ use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
 use crate::http::DEFAULT_MAX_BODY_BYTES;
+use crate::proxy::ProxyConfig;
+use crate::web::locale::LANG_COOKIE;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
@@ -50,8 +52,9 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_PAGE_DIR")]
     pub page_dir: Option<PathBuf>,
 
-    /// The largest request body read by downtime's routes and the demo site, in bytes
-    /// (`64KiB`, `1MiB` or a number).
+    /// The largest request body read by downtime's routes and the demo site, or forwarded to
+    /// the upstream, in bytes (`64KiB`, `1MiB` or a number); raise it for an app that takes
+    /// uploads.
     #[arg(long, env = "DOWNTIME_MAX_BODY", default_value = "64KiB", value_parser = byte_size)]
     pub max_body: usize,
 
@@ -81,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::state::parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// The cookie that remembers a visitor's choice of language: change it if the site behind
+    /// uses the same name.
+    #[arg(long, env = "DOWNTIME_LANG_COOKIE", default_value = LANG_COOKIE, value_parser = crate::http::cookie_name)]
+    pub lang_cookie: String,
+
     /// The page's language when the visitor's cannot be served.
     #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
     pub default_language: String,
@@ -94,6 +102,10 @@ pub struct Config {
     /// Login and superusers.
     #[command(flatten)]
     pub auth: AuthConfig,
+
+    /// The upstream app, when downtime is a reverse proxy (`--upstream`).
+    #[command(flatten)]
+    pub proxy: ProxyConfig,
 }
 
 impl Default for Config {
@@ -110,9 +122,11 @@ impl Default for Config {
             open_paths: Vec::new(),
             trusted_proxies: Vec::new(),
             require_if_match: false,
+            lang_cookie: LANG_COOKIE.into(),
             default_language: "en-US".into(),
             poll_interval: Duration::from_secs(5),
             auth: AuthConfig::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }

@@ -56,9 +56,13 @@
 //! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
 //!   question and imports neither `api`, `web` nor the gate's internals.
 //! - [`api`] and [`web`]: the control API and the pages. They import `state`, `auth` and
-//!   `http`.
+//!   `http` (and `/readyz` asks the [`proxy`] whether the upstream answers).
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
+//! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`, the
+//!   state (read to see whether maintenance is on; written only through the state service,
+//!   by automatic maintenance), the pages and the gate's `Accept` rule for its "site
+//!   unreachable" answer.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), used through `startup` only.
 
@@ -71,6 +75,7 @@ pub mod config;
 pub mod dev_idp;
 pub mod gate;
 pub mod http;
+pub mod proxy;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, Middleware, Route, Server};
+use poem::{Endpoint, EndpointExt as _, Middleware, Response, Route, Server};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Downtime;
@@ -93,16 +94,36 @@ pub struct Application<E> {
     signals: Signals,
 }
 
+/// What downtime stands in front of.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once at start and consumed at once"
+)]
+pub enum Site {
+    /// Poem routes in this process (the demo site, or an app's own).
+    Routes(Route),
+    /// The upstream app of `config.proxy.upstream`, reached over HTTP.
+    Upstream,
+}
+
+impl From<Route> for Site {
+    fn from(routes: Route) -> Self {
+        Site::Routes(routes)
+    }
+}
+
 impl Application<()> {
     /// Binds `config.bind` (port 0 picks a free port), then builds downtime around `site`
     /// (the base URL defaults to the bound address).
     ///
     /// # Errors
-    /// The address cannot be bound, or downtime cannot be built.
+    /// The address cannot be bound, downtime cannot be built, or the site is the upstream and
+    /// none is configured.
     pub async fn build(
         mut config: Config,
-        site: Route,
-    ) -> anyhow::Result<Application<impl Endpoint + use<>>> {
+        site: impl Into<Site>,
+    ) -> anyhow::Result<Application<BoxEndpoint<'static, Response>>> {
+        let site = site.into();
         let acceptor = TcpListener::bind(config.bind)
             .into_acceptor()
             .await
@@ -114,7 +135,15 @@ impl Application<()> {
             .context("the listener has no address")?;
         config.bind = local_addr;
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
-        let app = downtime.around(site);
+        let app = match site {
+            Site::Routes(routes) => downtime.around(routes).boxed(),
+            Site::Upstream => {
+                let upstream = downtime
+                    .upstream()
+                    .context("no upstream is configured (--upstream)")?;
+                downtime.around(upstream.clone()).boxed()
+            }
+        };
         Ok(Application {
             acceptor,
             local_addr,

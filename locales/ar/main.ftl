@@ -50,3 +50,13 @@ duration-days = { $count ->
 problem-title = الخدمة غير متاحة بسبب الصيانة
 problem-detail = الخدمة متوقفة حاليًا للصيانة. يُرجى المحاولة مرة أخرى لاحقًا.
 problem-detail-read-only = الخدمة في وضع القراءة فقط أثناء الصيانة، لذا تُرفض التغييرات حاليًا. يُرجى المحاولة مرة أخرى لاحقًا.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = تعذّر الوصول إلى الموقع
+unreachable-heading = الموقع لا يستجيب حاليًا
+unreachable-intro = تعذّر الوصول إلى التطبيق الموجود خلف هذا العنوان. هذه ليست صيانة مجدولة، وعادةً ما تُحل المشكلة بسرعة.
+unreachable-retry-link = إعادة المحاولة
+unreachable-auto-reload = تعيد هذه الصفحة المحاولة تلقائيًا كل 30 ثانية.
+unreachable-problem-title = تعذّر الوصول إلى الموقع
+unreachable-problem-detail = التطبيق الموجود خلف هذا الخادم لا يستجيب. يُرجى المحاولة مرة أخرى بعد قليل.

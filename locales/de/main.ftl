@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Dienst wegen Wartungsarbeiten nicht verfügbar
 problem-detail = Der Dienst ist wegen Wartungsarbeiten nicht verfügbar. Bitte versuchen Sie es später erneut.
 problem-detail-read-only = Der Dienst befindet sich während der Wartung im Nur-Lese-Modus, Änderungen werden daher vorerst abgelehnt. Bitte versuchen Sie es später erneut.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Website nicht erreichbar
+unreachable-heading = Die Website antwortet gerade nicht
+unreachable-intro = Die Anwendung hinter dieser Adresse ist nicht erreichbar. Es handelt sich nicht um geplante Wartungsarbeiten; meist ist das Problem schnell behoben.
+unreachable-retry-link = Erneut versuchen
+unreachable-auto-reload = Diese Seite versucht es alle 30 Sekunden automatisch erneut.
+unreachable-problem-title = Website nicht erreichbar
+unreachable-problem-detail = Die Anwendung hinter diesem Server antwortet nicht. Bitte versuchen Sie es in Kürze erneut.

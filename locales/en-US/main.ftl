@@ -38,3 +38,14 @@ duration-days = { $count ->
 problem-title = Service unavailable for maintenance
 problem-detail = The service is down for maintenance. Please try again later.
 problem-detail-read-only = The service is read-only during maintenance, so changes are refused for now. Please try again later.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Site unreachable
+unreachable-heading = The site is not answering right now
+unreachable-intro = The application behind this address cannot be reached. This is not planned maintenance, and it is usually resolved quickly.
+unreachable-retry-link = Try again
+# The page reloads itself every 30 seconds.
+unreachable-auto-reload = This page tries again by itself every 30 seconds.
+unreachable-problem-title = Site unreachable
+unreachable-problem-detail = The application behind this server is not answering. Please try again shortly.

@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Servicio no disponible por mantenimiento
 problem-detail = El servicio no está disponible por mantenimiento. Vuelva a intentarlo más tarde.
 problem-detail-read-only = El servicio está en modo de solo lectura durante el mantenimiento, por lo que los cambios se rechazan por ahora. Vuelva a intentarlo más tarde.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Sitio no disponible
+unreachable-heading = El sitio no responde en este momento
+unreachable-intro = No se puede acceder a la aplicación que hay detrás de esta dirección. No se trata de un mantenimiento programado y suele resolverse rápidamente.
+unreachable-retry-link = Reintentar
+unreachable-auto-reload = Esta página vuelve a intentarlo automáticamente cada 30 segundos.
+unreachable-problem-title = Sitio no disponible
+unreachable-problem-detail = La aplicación que hay detrás de este servidor no responde. Vuelva a intentarlo en unos instantes.

@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Service indisponible pour cause de maintenance
 problem-detail = Le service est en maintenance. Veuillez réessayer plus tard.
 problem-detail-read-only = Le service est en lecture seule pendant la maintenance, les modifications sont donc refusées pour le moment. Veuillez réessayer plus tard.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Site injoignable
+unreachable-heading = Le site ne répond pas pour le moment
+unreachable-intro = L’application derrière cette adresse est injoignable. Il ne s’agit pas d’une maintenance programmée, et le problème est généralement résolu rapidement.
+unreachable-retry-link = Réessayer
+unreachable-auto-reload = Cette page réessaie automatiquement toutes les 30 secondes.
+unreachable-problem-title = Site injoignable
+unreachable-problem-detail = L’application derrière ce serveur ne répond pas. Veuillez réessayer dans quelques instants.

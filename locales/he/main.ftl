@@ -41,3 +41,13 @@ duration-days = { $count ->
 problem-title = השירות אינו זמין עקב תחזוקה
 problem-detail = השירות מושבת לצורך תחזוקה. נא לנסות שוב מאוחר יותר.
 problem-detail-read-only = השירות נמצא במצב קריאה בלבד במהלך התחזוקה, ולכן שינויים נדחים כרגע. נא לנסות שוב מאוחר יותר.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = לא ניתן לגשת לאתר
+unreachable-heading = האתר אינו מגיב כרגע
+unreachable-intro = לא ניתן להתחבר ליישום שמאחורי הכתובת הזו. זו אינה תחזוקה מתוכננת, ובדרך כלל הבעיה נפתרת במהירות.
+unreachable-retry-link = ניסיון חוזר
+unreachable-auto-reload = הדף הזה מנסה שוב באופן אוטומטי כל 30 שניות.
+unreachable-problem-title = לא ניתן לגשת לאתר
+unreachable-problem-detail = היישום שמאחורי השרת הזה אינו מגיב. נא לנסות שוב בעוד רגע.

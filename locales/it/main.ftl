@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Servizio non disponibile per manutenzione
 problem-detail = Il servizio non è disponibile per manutenzione. Riprova più tardi.
 problem-detail-read-only = Durante la manutenzione il servizio è in sola lettura, quindi per ora le modifiche vengono rifiutate. Riprova più tardi.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Sito non raggiungibile
+unreachable-heading = Il sito non risponde in questo momento
+unreachable-intro = L’applicazione dietro questo indirizzo non è raggiungibile. Non si tratta di una manutenzione programmata e di solito il problema si risolve rapidamente.
+unreachable-retry-link = Riprova
+unreachable-auto-reload = Questa pagina riprova automaticamente ogni 30 secondi.
+unreachable-problem-title = Sito non raggiungibile
+unreachable-problem-detail = L’applicazione dietro questo server non risponde. Riprova tra poco.

@@ -35,3 +35,13 @@ duration-days = { $count ->
 problem-title = メンテナンスのためサービスを利用できません
 problem-detail = メンテナンスのため、サービスを停止しています。しばらくしてからもう一度お試しください。
 problem-detail-read-only = メンテナンス中はサービスが読み取り専用となるため、現在変更は受け付けていません。しばらくしてからもう一度お試しください。
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = サイトに接続できません
+unreachable-heading = ただいまサイトが応答していません
+unreachable-intro = このアドレスのアプリケーションに接続できません。計画メンテナンスではなく、通常はすぐに復旧します。
+unreachable-retry-link = 再試行
+unreachable-auto-reload = このページは30秒ごとに自動的に再試行します。
+unreachable-problem-title = サイトに接続できません
+unreachable-problem-detail = このサーバーの背後にあるアプリケーションが応答していません。しばらくしてから再度お試しください。

@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Dienst niet beschikbaar vanwege onderhoud
 problem-detail = De dienst is niet beschikbaar vanwege onderhoud. Probeer het later opnieuw.
 problem-detail-read-only = De dienst is tijdens het onderhoud alleen-lezen, dus wijzigingen worden voorlopig geweigerd. Probeer het later opnieuw.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Site onbereikbaar
+unreachable-heading = De site reageert op dit moment niet
+unreachable-intro = De applicatie achter dit adres is niet bereikbaar. Dit is geen gepland onderhoud en het is meestal snel opgelost.
+unreachable-retry-link = Opnieuw proberen
+unreachable-auto-reload = Deze pagina probeert het elke 30 seconden automatisch opnieuw.
+unreachable-problem-title = Site onbereikbaar
+unreachable-problem-detail = De applicatie achter deze server reageert niet. Probeer het zo meteen opnieuw.

@@ -44,3 +44,13 @@ duration-days = { $count ->
 problem-title = Usługa niedostępna z powodu przerwy technicznej
 problem-detail = Usługa jest niedostępna z powodu przerwy technicznej. Spróbuj ponownie później.
 problem-detail-read-only = Podczas przerwy technicznej usługa działa w trybie tylko do odczytu, dlatego zmiany są na razie odrzucane. Spróbuj ponownie później.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Witryna niedostępna
+unreachable-heading = Witryna w tej chwili nie odpowiada
+unreachable-intro = Aplikacja pod tym adresem jest nieosiągalna. To nie są planowane prace konserwacyjne – zwykle problem zostaje szybko rozwiązany.
+unreachable-retry-link = Spróbuj ponownie
+unreachable-auto-reload = Ta strona automatycznie ponawia próbę co 30 sekund.
+unreachable-problem-title = Witryna niedostępna
+unreachable-problem-detail = Aplikacja za tym serwerem nie odpowiada. Spróbuj ponownie za chwilę.

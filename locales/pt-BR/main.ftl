@@ -38,3 +38,13 @@ duration-days = { $count ->
 problem-title = Serviço indisponível devido à manutenção
 problem-detail = O serviço está em manutenção. Tente novamente mais tarde.
 problem-detail-read-only = O serviço está em modo somente leitura durante a manutenção, por isso as alterações estão sendo recusadas no momento. Tente novamente mais tarde.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Site inacessível
+unreachable-heading = O site não está respondendo no momento
+unreachable-intro = Não foi possível acessar a aplicação por trás deste endereço. Não se trata de uma manutenção programada, e isso costuma ser resolvido rapidamente.
+unreachable-retry-link = Tentar novamente
+unreachable-auto-reload = Esta página tenta novamente sozinha a cada 30 segundos.
+unreachable-problem-title = Site inacessível
+unreachable-problem-detail = A aplicação por trás deste servidor não está respondendo. Tente novamente em instantes.

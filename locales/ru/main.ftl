@@ -44,3 +44,13 @@ duration-days = { $count ->
 problem-title = Сервис недоступен из-за технических работ
 problem-detail = Сервис временно недоступен из-за технических работ. Повторите попытку позже.
 problem-detail-read-only = На время технических работ сервис доступен только для чтения, поэтому изменения пока не принимаются. Повторите попытку позже.
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = Сайт недоступен
+unreachable-heading = Сайт сейчас не отвечает
+unreachable-intro = Приложение по этому адресу недоступно. Это не плановые технические работы, и обычно проблема быстро устраняется.
+unreachable-retry-link = Повторить попытку
+unreachable-auto-reload = Эта страница автоматически повторяет попытку каждые 30 секунд.
+unreachable-problem-title = Сайт недоступен
+unreachable-problem-detail = Приложение за этим сервером не отвечает. Повторите попытку чуть позже.

@@ -35,3 +35,13 @@ duration-days = { $count ->
 problem-title = 服务维护中，暂不可用
 problem-detail = 服务正在维护，暂时无法使用。请稍后重试。
 problem-detail-read-only = 维护期间服务处于只读状态，暂不接受任何更改。请稍后重试。
+
+## The page and problem document when the app behind a proxying downtime does not answer
+
+unreachable-title = 无法访问网站
+unreachable-heading = 网站暂时没有响应
+unreachable-intro = 无法连接到此地址背后的应用程序。这不是计划内的维护，通常很快就会恢复。
+unreachable-retry-link = 重试
+unreachable-auto-reload = 此页面每 30 秒自动重试一次。
+unreachable-problem-title = 无法访问网站
+unreachable-problem-detail = 此服务器背后的应用程序没有响应。请稍后重试。

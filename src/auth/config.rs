@@ -5,6 +5,8 @@ use std::time::Duration;
 use clap::Args;
 use secrecy::SecretString;
 
+use super::session;
+
 /// Login and superuser settings.
 #[derive(Args, Clone, Debug)]
 pub struct AuthConfig {
@@ -73,6 +75,10 @@ pub struct AuthConfig {
     #[arg(long, env = "DOWNTIME_SUPERUSER_CLIENTS", value_delimiter = ',')]
     pub superuser_clients: Vec<String>,
 
+    /// The session cookie's name: change it if the site behind uses the same one.
+    #[arg(long, env = "DOWNTIME_SESSION_COOKIE", default_value = session::COOKIE_NAME, value_parser = crate::http::cookie_name)]
+    pub session_cookie: String,
+
     /// How long a browser login lasts.
     #[arg(long, env = "DOWNTIME_SESSION_TTL", default_value = "8h", value_parser = humantime::parse_duration)]
     pub session_ttl: Duration,
@@ -99,6 +105,7 @@ impl Default for AuthConfig {
             superuser_groups: Vec::new(),
             groups_claim: "groups".into(),
             superuser_clients: Vec::new(),
+            session_cookie: session::COOKIE_NAME.into(),
             session_ttl: Duration::from_secs(8 * 3600),
             dev_idp: false,
         }

@@ -74,6 +74,7 @@ struct Inner {
     /// The development provider mints superuser tokens for anyone who asks it: its tokens and
     /// sessions count only on requests addressed to this machine by name.
     loopback_only: bool,
+    session_cookie: String,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -144,6 +145,7 @@ impl Auth {
                 revoked,
                 db: db.clone(),
                 loopback_only: config.dev_idp,
+                session_cookie: config.session_cookie.clone(),
                 tasks,
             }),
         })
@@ -170,7 +172,7 @@ impl Auth {
     pub fn session_user(&self, req: &Request) -> Option<SessionUser> {
         let user = match req.extensions().get::<Session>() {
             Some(session) => session.get::<SessionUser>(SESSION_USER),
-            None => session::decode_user(req, &self.inner.session_key),
+            None => session::decode_user(req, &self.inner.session_key, &self.inner.session_cookie),
         }?;
         let current = user.expires_at > Utc::now().timestamp()
             && !user.session_id.is_empty()

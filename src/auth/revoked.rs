@@ -3,7 +3,7 @@
 //! their cookies: a copied cookie stops working everywhere, not only in the browser that
 //! logged out.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,10 +15,10 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 
-/// The ids of sessions ended before their cookies expire.
+/// The ids of sessions ended before their cookies expire, with when those would have expired.
 #[derive(Clone)]
 pub(super) struct Revoked {
-    ids: Arc<ArcSwap<HashSet<String>>>,
+    ids: Arc<ArcSwap<HashMap<String, DateTime<Utc>>>>,
 }
 
 impl Revoked {
@@ -31,7 +31,7 @@ impl Revoked {
 
     /// Whether session `id` was ended.
     pub(super) fn contains(&self, id: &str) -> bool {
-        self.ids.load().contains(id)
+        self.ids.load().contains_key(id)
     }
 
     /// Ends session `id` here at once, and in the database for the other replicas. Rows whose
@@ -43,8 +43,8 @@ impl Revoked {
         expires_at: DateTime<Utc>,
     ) -> Result<(), DbErr> {
         self.ids.rcu(|ids| {
-            let mut ids = HashSet::clone(ids);
-            ids.insert(id.to_owned());
+            let mut ids = HashMap::clone(ids);
+            ids.insert(id.to_owned(), expires_at);
             ids
         });
         let now = Utc::now();
@@ -84,22 +84,33 @@ impl Revoked {
                     _ = ticks.tick() => {}
                     Ok(()) = changes.changed() => {}
                 }
-                if let Ok(now) = list(&db).await
-                    && now != **ids.load()
-                {
-                    ids.store(Arc::new(now));
-                }
+                let Ok(stored) = list(&db).await else {
+                    continue;
+                };
+                // A merge, never a replacement: a read that started before this replica's own
+                // logout committed must not forget it. Only expiry removes an id.
+                let now = Utc::now();
+                ids.rcu(|current| {
+                    let mut merged = stored.clone();
+                    for (id, expires) in current.iter() {
+                        if *expires > now {
+                            merged.entry(id.clone()).or_insert(*expires);
+                        }
+                    }
+                    merged
+                });
             }
         })
     }
 }
 
-async fn list(db: &DatabaseConnection) -> Result<HashSet<String>, DbErr> {
+async fn list(db: &DatabaseConnection) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
     row::Entity::find()
         .select_only()
         .column(row::Column::SessionId)
+        .column(row::Column::ExpiresAt)
         .filter(row::Column::ExpiresAt.gt(Utc::now()))
-        .into_tuple::<String>()
+        .into_tuple::<(String, DateTime<Utc>)>()
         .all(db)
         .await
         .map(|ids| ids.into_iter().collect())

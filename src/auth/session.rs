@@ -21,7 +21,7 @@ use sha2::{Digest, Sha512};
 
 use super::{SESSION_USER, SessionUser};
 
-/// The session cookie's name.
+/// The session cookie's default name (`--session-cookie`), unlike any common app's.
 pub const COOKIE_NAME: &str = "downtime_session";
 const KEY_NAME: &str = "session_cookie_key";
 
@@ -72,10 +72,10 @@ pub async fn cookie_key(
 /// and encrypted) cookie, HttpOnly, SameSite=Lax (it must come along when the provider redirects
 /// back), Secure behind HTTPS, bounded life. Elsewhere the cookie is only read, and only when
 /// needed ([`decode_user`]), so the site behind the gate pays nothing for sessions.
-pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession {
+pub fn middleware(key: CookieKey, name: &str, secure: bool, ttl: Duration) -> CookieSession {
     CookieSession::new(
         CookieConfig::private(key)
-            .name(COOKIE_NAME)
+            .name(name)
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -84,10 +84,10 @@ pub fn middleware(key: CookieKey, secure: bool, ttl: Duration) -> CookieSession 
     )
 }
 
-/// The logged-in user in the request's session cookie, decrypted with `key`: `None` without a
-/// cookie, or with one that was forged, tampered with or made with another key.
-pub fn decode_user(req: &Request, key: &CookieKey) -> Option<SessionUser> {
-    crate::http::cookie(req, COOKIE_NAME)?;
+/// The logged-in user in the request's session cookie `name`, decrypted with `key`: `None`
+/// without a cookie, or with one that was forged, tampered with or made with another key.
+pub fn decode_user(req: &Request, key: &CookieKey, name: &str) -> Option<SessionUser> {
+    crate::http::cookie(req, name)?;
     let header = req
         .headers()
         .get_all(header::COOKIE)
@@ -96,7 +96,7 @@ pub fn decode_user(req: &Request, key: &CookieKey) -> Option<SessionUser> {
         .collect::<Vec<_>>()
         .join("; ");
     let jar = CookieJar::from_str(&header).ok()?;
-    let value = jar.private_with_key(key).get(COOKIE_NAME)?;
+    let value = jar.private_with_key(key).get(name)?;
     let entries: BTreeMap<String, serde_json::Value> =
         serde_json::from_str(value.value_str()).ok()?;
     serde_json::from_value(entries.get(SESSION_USER)?.clone()).ok()

@@ -19,7 +19,6 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::http::{self, cookie, header_str, query_param};
 use crate::state::{Live, MaintenanceState};
-use crate::web::locale::LANG_COOKIE;
 use crate::web::page::Pages;
 pub use decision::{Gated, Outcome, Rules};
 
@@ -205,7 +204,7 @@ fn gated_response(
     } else {
         let choice = pages.languages().negotiate(
             query_param(req, "lang").as_deref(),
-            cookie(req, LANG_COOKIE),
+            cookie(req, pages.lang_cookie()),
             header_str(req, header::ACCEPT_LANGUAGE),
         );
         let language = pages.languages().get(choice.index);
@@ -231,7 +230,8 @@ fn gated_response(
         );
         if choice.remember
             && let Ok(cookie) = HeaderValue::try_from(format!(
-                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                pages.lang_cookie(),
                 language.tag
             ))
         {

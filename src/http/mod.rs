@@ -57,6 +57,19 @@ pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
         })
 }
 
+/// A cookie name (an RFC 6265 token: visible ASCII without separators), as given in settings.
+///
+/// # Errors
+/// Empty, or a character a cookie name cannot hold.
+pub fn cookie_name(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let token = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+    if value.is_empty() || !value.chars().all(token) {
+        return Err(format!("{value:?} is not a cookie name"));
+    }
+    Ok(value.to_owned())
+}
+
 /// The first value of `name` in the query string, percent- and `+`-decoded; `None` when absent
 /// or not UTF-8.
 pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
@@ -210,6 +223,14 @@ mod tests {
             ]
         );
         assert_eq!(q_values(&"a,".repeat(100)).count(), 32);
+    }
+
+    #[test]
+    fn cookie_names_are_tokens() {
+        assert_eq!(cookie_name(" app_lang "), Ok("app_lang".into()));
+        for bad in ["", "a b", "a;b", "a=b", "é", "a\"b"] {
+            assert!(cookie_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ const REFERENCE: &str = include_str!("../../locales/en-US/main.ftl");
 /// loaders), so a template asking for one can be caught when it is checked at start.
 pub(crate) const UNKNOWN_MESSAGE: &str = "Unknown localization key: ";
 
-/// The cookie that remembers a visitor's `?lang=` choice.
+/// The default name (`--lang-cookie`) of the cookie that remembers a visitor's `?lang=` choice.
 pub const LANG_COOKIE: &str = "downtime_lang";
 
 /// One language's Fluent files from a page directory, already parsed.

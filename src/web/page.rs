@@ -22,7 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::brand::{Brand, TEMPLATE_FILE};
-use super::locale::{Languages, Messages, UNKNOWN_MESSAGE};
+use super::locale::{LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE};
 use crate::http::Problem;
 use crate::state::{MaintenanceState, Mode, Window};
 
@@ -30,6 +30,10 @@ const TEMPLATE: &str = "maintenance.html";
 const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.tera");
 const STYLE: &str = include_str!("../../templates/maintenance.css");
 const SCRIPT: &str = include_str!("../../templates/maintenance.js");
+const UNREACHABLE: &str = "unreachable.html";
+const UNREACHABLE_SOURCE: &str = include_str!("../../templates/unreachable.html.tera");
+/// How often the unreachable page reloads itself; its messages say 30 seconds.
+const UNREACHABLE_REFRESH_SECS: u32 = 30;
 /// The public status the page polls, below [`PageOptions::prefix`].
 pub const STATUS_URL: &str = "/api/status";
 /// A stable identifier of the problem type in JSON answers (RFC 9457 `type`).
@@ -107,6 +111,9 @@ pub struct Pages {
     status_url: String,
     csp: HeaderValue,
     current: ArcSwap<Rendition>,
+    /// The page for an upstream that does not answer, by language.
+    unreachable: Vec<OnceLock<Bytes>>,
+    lang_cookie: String,
 }
 
 impl std::fmt::Debug for Pages {
@@ -143,6 +150,8 @@ impl Pages {
         tera.register_function("fluent", FluentLoader::new(Arc::clone(&messages)));
         tera.add_raw_template(TEMPLATE, template)
             .with_context(|| format!("{template_name}: the template does not compile"))?;
+        tera.add_raw_template(UNREACHABLE, UNREACHABLE_SOURCE)
+            .context("the built-in unreachable page does not compile")?;
         let style = brand.style.unwrap_or_else(|| STYLE.to_owned());
         // The hashes of what is actually served, so an operator's stylesheet is allowed too.
         let csp = format!(
@@ -152,6 +161,9 @@ impl Pages {
             sha256_source(SCRIPT)
         );
         let initial = Rendition::new(&MaintenanceState::initial(), languages.all().len());
+        let unreachable = (0..languages.all().len())
+            .map(|_| OnceLock::new())
+            .collect();
         let pages = Pages {
             tera,
             messages,
@@ -161,6 +173,8 @@ impl Pages {
             status_url,
             csp: HeaderValue::try_from(csp)?,
             current: ArcSwap::from_pointee(initial),
+            unreachable,
+            lang_cookie: LANG_COOKIE.to_owned(),
         };
         pages.check(&template_name)?;
         Ok(pages)
@@ -177,6 +191,9 @@ impl Pages {
                         language.tag
                     )
                 })?;
+                let unreachable = self.render_unreachable(index).with_context(|| {
+                    format!("the unreachable page fails to render in {}", language.tag)
+                })?;
                 if let Some(at) = html.find(UNKNOWN_MESSAGE) {
                     // The template escaped the quotes around the id.
                     let unknown: String = html[at + UNKNOWN_MESSAGE.len()..]
@@ -190,9 +207,28 @@ impl Pages {
                         language.tag
                     );
                 }
+                if unreachable.contains(UNKNOWN_MESSAGE) {
+                    bail!(
+                        "the unreachable page in {} lacks a message (unreachable-*)",
+                        language.tag
+                    );
+                }
             }
         }
         Ok(())
+    }
+
+    /// The same pages, remembering a visitor's language in cookie `name` instead of
+    /// `downtime_lang`.
+    #[must_use]
+    pub fn with_lang_cookie(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.lang_cookie);
+        self
+    }
+
+    /// The cookie that remembers a visitor's choice of language.
+    pub fn lang_cookie(&self) -> &str {
+        &self.lang_cookie
     }
 
     /// The languages pages are rendered in.
@@ -220,6 +256,41 @@ impl Pages {
     pub fn rendered<'r>(&self, rendition: &'r Rendition, index: usize) -> &'r Rendered {
         let index = index.min(rendition.by_language.len().saturating_sub(1));
         rendition.by_language[index].get_or_init(|| self.render(&rendition.state, index))
+    }
+
+    /// The page saying the site behind the proxy does not answer, in language `index`
+    /// (rendered on first use): branded like the maintenance page, with no script.
+    pub fn unreachable(&self, index: usize) -> &Bytes {
+        let index = index.min(self.unreachable.len().saturating_sub(1));
+        self.unreachable[index].get_or_init(|| match self.render_unreachable(index) {
+            Ok(html) => Bytes::from(html),
+            Err(error) => {
+                tracing::error!(target: "downtime::page", %error, "cannot render the unreachable page");
+                Bytes::from_static(FALLBACK_HTML.as_bytes())
+            }
+        })
+    }
+
+    /// The problem document for an upstream that does not answer, in language `index`.
+    pub fn unreachable_problem(&self, index: usize, status: StatusCode, code: &str) -> Problem {
+        let lang = &self.languages.get(index).id;
+        Problem::new(
+            status,
+            code,
+            self.messages.lookup(lang, "unreachable-problem-title"),
+            self.messages.lookup(lang, "unreachable-problem-detail"),
+        )
+    }
+
+    fn render_unreachable(&self, index: usize) -> tera::TeraResult<String> {
+        let language = self.languages.get(index);
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", &language.tag);
+        ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
+        ctx.insert("style", &self.style);
+        ctx.insert("logo", self.logo.as_deref().unwrap_or_default());
+        ctx.insert("refresh_secs", &UNREACHABLE_REFRESH_SECS);
+        self.tera.render(UNREACHABLE, &ctx)
     }
 
     fn render(&self, state: &MaintenanceState, index: usize) -> Rendered {

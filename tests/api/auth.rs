@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use downtime::config::Config;
 use downtime::dev_idp::{self, DevIdp};
-use downtime::startup::Application;
+use downtime::startup::{Application, Site};
 use downtime::state::{Change, StateService, Window};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::pkcs8::EncodePrivateKey as _;
@@ -45,11 +45,16 @@ pub fn dev_config() -> Config {
 }
 
 pub async fn start(db: &TestDb, config: Config) -> LiveServer {
+    let site = downtime::web::demo::site().expect("demo site");
+    start_site(db, config, site).await
+}
+
+/// Like [`start`], in front of `site`.
+pub async fn start_site(db: &TestDb, config: Config, site: impl Into<Site>) -> LiveServer {
     let config = Config {
         database_url: db.url.clone(),
         ..config
     };
-    let site = downtime::web::demo::site().expect("demo site");
     let app = Application::build(config, site)
         .await
         .expect("build")
@@ -1127,15 +1132,21 @@ async fn logout_ends_the_session_everywhere_even_for_a_copied_cookie() {
             .apply(Window::on(), Change::by("test"))
             .await
             .expect("switch on");
-        let through = eventually(Duration::from_secs(2), || async {
-            thief
-                .clone()
+        let gated = eventually(Duration::from_secs(2), || async {
+            Browser::new()
                 .get(&format!("{}/about", second.base))
                 .await
                 .status()
-                == StatusCode::OK
+                == StatusCode::FOUND
         })
         .await;
+        assert!(gated, "{}: the other replica never gated", db.kind);
+        let through = thief
+            .clone()
+            .get(&format!("{}/about", second.base))
+            .await
+            .status()
+            == StatusCode::OK;
         assert!(
             through,
             "{}: the superuser's cookie passes the gate",

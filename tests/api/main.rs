@@ -8,6 +8,7 @@ mod embed;
 mod gate;
 mod helpers;
 mod page;
+mod proxy;
 mod replicas;
 mod server;
 mod spec_check;

@@ -88,6 +88,7 @@ fn every_message_is_used_and_no_locale_is_left_in_english() {
     let all = locales();
     let sources: String = [
         "templates/maintenance.html.tera",
+        "templates/unreachable.html.tera",
         "src/web/page.rs",
         "src/web/locale.rs",
     ]

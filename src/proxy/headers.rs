@@ -1,0 +1,298 @@
+//! What a reverse proxy does to headers on the way through: hop-by-hop headers removed (RFC 9110
+//! §7.6.1), forwarding headers set (`X-Forwarded-*`, RFC 7239 `Forwarded`).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use poem::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// `X-Forwarded-Host`, which the `http` crate has no constant for.
+pub const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// `X-Forwarded-Proto`.
+pub const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// `X-Forwarded-For`.
+pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// `X-Real-IP`: not set here, but removed from untrusted clients, since apps read it as the
+/// client's address.
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+
+/// Whether the message asks to switch protocols (`Connection: upgrade` and an `Upgrade`).
+pub fn wants_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE) && connection_tokens(headers).any(|t| t == "upgrade")
+}
+
+fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+}
+
+/// Removes the headers that concern only one connection: `Connection` and every header it
+/// names, `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, and `Upgrade`. With
+/// `upgrade`, the switch itself is kept (`Upgrade` and `Connection: upgrade`), since it is what
+/// the two ends agree on through the proxy.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    // Most messages carry none of these: one look at each name, and no removal when there is
+    // nothing to remove (this runs twice for every proxied request).
+    if headers.keys().any(is_hop_by_hop) {
+        remove_hop_by_hop(headers, upgrade);
+    }
+    if upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+}
+
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    *name == header::CONNECTION
+        || *name == header::TE
+        || *name == header::TRAILER
+        || *name == header::TRANSFER_ENCODING
+        || *name == header::UPGRADE
+        || *name == KEEP_ALIVE
+        || name.as_str().starts_with("proxy-")
+}
+
+fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
+    let named: Vec<HeaderName> = connection_tokens(headers)
+        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+        .collect();
+    for name in named {
+        if !(upgrade && name == header::UPGRADE) {
+            headers.remove(name);
+        }
+    }
+    for name in [
+        header::CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        KEEP_ALIVE,
+    ] {
+        headers.remove(name);
+    }
+    if !upgrade {
+        headers.remove(header::UPGRADE);
+    }
+    let proxy: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("proxy-"))
+        .cloned()
+        .collect();
+    for name in proxy {
+        headers.remove(name);
+    }
+}
+
+/// The facts about the client's connection that the forwarding headers carry.
+#[derive(Clone, Debug)]
+pub struct Hop<'a> {
+    /// The address of the peer that connected to us.
+    pub peer: Option<IpAddr>,
+    /// Whether that peer is a trusted proxy, whose forwarding headers are believed.
+    pub trusted: bool,
+    /// `http` or `https`: how the peer reached us.
+    pub proto: &'static str,
+    /// The host the client asked for (its `Host`).
+    pub host: Option<&'a HeaderValue>,
+}
+
+/// Sets the forwarding headers for the upstream: `X-Forwarded-For` with the peer appended,
+/// `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded`. A trusted proxy's own values are
+/// kept (its `X-Forwarded-Proto` and `-Host` describe the original request better than we
+/// can); anyone else's are replaced, so a client cannot claim another address.
+pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
+    let forwarding = |name: &HeaderName| {
+        *name == X_FORWARDED_FOR
+            || *name == X_FORWARDED_PROTO
+            || *name == X_FORWARDED_HOST
+            || *name == header::FORWARDED
+            || *name == X_REAL_IP
+    };
+    if !hop.trusted && headers.keys().any(forwarding) {
+        for name in [
+            X_FORWARDED_FOR,
+            X_FORWARDED_PROTO,
+            X_FORWARDED_HOST,
+            header::FORWARDED,
+            X_REAL_IP,
+        ] {
+            headers.remove(name);
+        }
+    }
+    // Each value is written once into one buffer, then handed to the header without a copy:
+    // this runs for every proxied request.
+    if let Some(ip) = hop.peer {
+        let mut value = earlier(headers, &X_FORWARDED_FOR);
+        let _ = write!(value, "{ip}");
+        insert(headers, X_FORWARDED_FOR, value);
+    }
+    if !headers.contains_key(&X_FORWARDED_PROTO) {
+        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(hop.proto));
+    }
+    if !headers.contains_key(&X_FORWARDED_HOST)
+        && let Some(host) = hop.host
+    {
+        headers.insert(X_FORWARDED_HOST, host.clone());
+    }
+    let mut value = earlier(headers, &header::FORWARDED);
+    match hop.peer {
+        Some(IpAddr::V4(v4)) => {
+            let _ = write!(value, "for={v4};");
+        }
+        Some(IpAddr::V6(v6)) => {
+            let _ = write!(value, "for=\"[{v6}]\";");
+        }
+        None => {}
+    }
+    if let Some(host) = hop
+        .host
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| is_quotable(h))
+    {
+        let _ = write!(value, "host=\"{host}\";");
+    }
+    let _ = write!(value, "proto={}", hop.proto);
+    insert(headers, header::FORWARDED, value);
+}
+
+/// The values of list header `name` so far, joined and followed by `, ` (RFC 9110 §5.3), ready
+/// for one more element; empty when there are none.
+fn earlier(headers: &HeaderMap, name: &HeaderName) -> String {
+    let mut joined = String::with_capacity(64);
+    for value in headers.get_all(name).iter().filter_map(|v| v.to_str().ok()) {
+        joined.push_str(value);
+        joined.push_str(", ");
+    }
+    joined
+}
+
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(value)) {
+        headers.insert(name, value);
+    }
+}
+
+/// A host fit for a quoted string: no quote, backslash or control character to escape.
+fn is_quotable(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (k, v) in pairs {
+            headers.append(
+                HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                HeaderValue::from_str(v).expect("value"),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_the_ones_connection_names_are_removed() {
+        let mut headers = map(&[
+            ("connection", "keep-alive, X-Private"),
+            ("x-private", "secret"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-authorization", "Basic x"),
+            ("proxy-connection", "keep-alive"),
+            ("te", "trailers"),
+            ("trailer", "x-checksum"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "websocket"),
+            ("x-kept", "yes"),
+            ("cookie", "a=1"),
+        ]);
+        strip_hop_by_hop(&mut headers, false);
+        let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["cookie", "x-kept"]);
+    }
+
+    #[test]
+    fn an_upgrade_keeps_the_switch_only() {
+        let mut headers = map(&[
+            ("connection", "Upgrade, x-private"),
+            ("upgrade", "websocket"),
+            ("x-private", "1"),
+            ("sec-websocket-key", "abc"),
+        ]);
+        assert!(wants_upgrade(&headers));
+        strip_hop_by_hop(&mut headers, true);
+        assert_eq!(headers["upgrade"], "websocket");
+        assert_eq!(headers["connection"], "upgrade");
+        assert_eq!(headers["sec-websocket-key"], "abc");
+        assert!(!headers.contains_key("x-private"));
+        assert!(!wants_upgrade(&map(&[("upgrade", "websocket")])));
+    }
+
+    #[test]
+    fn an_untrusted_clients_forwarding_headers_are_replaced() {
+        let mut headers = map(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "evil.example"),
+            ("forwarded", "for=6.6.6.6"),
+            ("x-real-ip", "6.6.6.6"),
+        ]);
+        let host = HeaderValue::from_static("shop.example:8080");
+        set_forwarding(
+            &mut headers,
+            &Hop {
+                peer: Some("203.0.113.7".parse().expect("ip")),
+                trusted: false,
+                proto: "http",
+                host: Some(&host),
+            },
+        );
+        assert_eq!(headers["x-forwarded-for"], "203.0.113.7");
+        assert_eq!(headers["x-forwarded-proto"], "http");
+        assert_eq!(headers["x-forwarded-host"], "shop.example:8080");
+        assert_eq!(
+            headers["forwarded"],
+            "for=203.0.113.7;host=\"shop.example:8080\";proto=http"
+        );
+        assert!(!headers.contains_key("x-real-ip"));
+    }
+
+    #[test]
+    fn a_trusted_proxys_forwarding_headers_are_extended() {
+        let mut headers = map(&[
+            ("x-forwarded-for", "198.51.100.1"),
+            ("x-forwarded-for", "198.51.100.2"),
+            ("x-forwarded-proto", "https"),
+            ("forwarded", "for=198.51.100.1;proto=https"),
+        ]);
+        set_forwarding(
+            &mut headers,
+            &Hop {
+                peer: Some("2001:db8::1".parse().expect("ip")),
+                trusted: true,
+                proto: "http",
+                host: None,
+            },
+        );
+        assert_eq!(
+            headers["x-forwarded-for"],
+            "198.51.100.1, 198.51.100.2, 2001:db8::1"
+        );
+        assert_eq!(headers["x-forwarded-proto"], "https");
+        assert_eq!(
+            headers["forwarded"],
+            "for=198.51.100.1;proto=https, for=\"[2001:db8::1]\";proto=http"
+        );
+    }
+}

@@ -1,0 +1,942 @@
+//! The reverse proxy: every request that passes the gate goes on to one upstream app, so
+//! downtime can stand in front of a site written in anything (`downtime serve --upstream
+//! http://127.0.0.1:8000`).
+//!
+//! [`Upstream`] is a Poem endpoint: wrap it like any site, `downtime.around(upstream)`. Bodies
+//! stream frame by frame both ways (nothing is held whole), and connections to the upstream
+//! are kept alive and reused. An HTTP/1.1 switch of protocols (WebSocket and any other
+//! `Upgrade`) is passed on, and the two connections are then joined byte for byte.
+//!
+//! A client that goes away cancels its upstream request: dropping the request's future (or
+//! the response body) drops the upstream connection with it. Poem's server drops them when a
+//! write to the departed client fails, so a stream is cut at its next chunk; a request still
+//! waiting for the app's headers lasts until they come or `--upstream-timeout` passes.
+
+pub mod headers;
+pub mod health;
+mod pool;
+
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use clap::Args;
+use http_body_util::combinators::BoxBody;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
+use ipnet::IpNet;
+use poem::http::uri::{Authority, Scheme};
+use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+use tokio::sync::Notify;
+use tracing::Instrument as _;
+
+use crate::gate::decision::wants_html;
+use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_param};
+use crate::state::Live;
+use crate::web::page::{PageOptions, Pages};
+use headers::Hop;
+use pool::{Pool, Pooled, SendError};
+
+/// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamUrl {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl UpstreamUrl {
+    /// Parses an upstream URL.
+    ///
+    /// # Errors
+    /// Not http(s), no host, or a path, query, fragment or credentials: requests keep their own
+    /// paths, so a base path would silently change every one of them.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let refuse = |why: &str| {
+            format!(
+                "{value:?} is not an upstream URL ({why}): use http://HOST:PORT or https://HOST"
+            )
+        };
+        let value = value.trim();
+        let uri: Uri = value.parse().map_err(|_| refuse("not a URL"))?;
+        let scheme = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => Scheme::HTTP,
+            Some(s) if s.eq_ignore_ascii_case("https") => Scheme::HTTPS,
+            _ => return Err(refuse("only http and https")),
+        };
+        let authority = uri.authority().cloned().ok_or_else(|| refuse("no host"))?;
+        if authority.host().is_empty() {
+            return Err(refuse("no host"));
+        }
+        if authority.as_str().contains('@') {
+            return Err(refuse("no credentials"));
+        }
+        if value.contains('#') {
+            return Err(refuse("no fragment"));
+        }
+        if uri.query().is_some() || !matches!(uri.path(), "" | "/") {
+            return Err(refuse("no path or query"));
+        }
+        Ok(UpstreamUrl { scheme, authority })
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// `host[:port]`.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    fn with_path(&self, path_and_query: &str) -> Option<Uri> {
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .ok()
+    }
+}
+
+/// Why a text is not an [`UpstreamUrl`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidUpstream(String);
+
+impl FromStr for UpstreamUrl {
+    type Err = InvalidUpstream;
+
+    fn from_str(value: &str) -> Result<Self, InvalidUpstream> {
+        UpstreamUrl::parse(value).map_err(InvalidUpstream)
+    }
+}
+
+impl fmt::Display for UpstreamUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.authority)
+    }
+}
+
+/// The proxy's settings, as flags and environment variables of `downtime serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ProxyConfig {
+    /// Forward every request that passes the gate to this app (`http://127.0.0.1:8000`, or
+    /// `https://…`); without it, `serve` shows the built-in demo site.
+    #[arg(long, env = "DOWNTIME_UPSTREAM", value_parser = UpstreamUrl::parse)]
+    pub upstream: Option<UpstreamUrl>,
+
+    /// The `Host` sent upstream instead of the client's (for an app that answers one name only).
+    #[arg(long, env = "DOWNTIME_UPSTREAM_HOST", value_parser = host_header)]
+    pub upstream_host: Option<String>,
+
+    /// How long to wait for a connection to the upstream (`5s`).
+    #[arg(long, env = "DOWNTIME_UPSTREAM_CONNECT_TIMEOUT", default_value = "5s", value_parser = timeout)]
+    pub upstream_connect_timeout: Duration,
+
+    /// How long to wait for the upstream's response headers once the request is sent (`60s`);
+    /// the body that follows may take as long as it needs.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_TIMEOUT", default_value = "60s", value_parser = timeout)]
+    pub upstream_timeout: Duration,
+
+    /// Certificates (PEM) trusted for an `https://` upstream besides the built-in roots and
+    /// the system's: a private CA's, or the app's own self-signed one.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_CA")]
+    pub upstream_ca: Option<PathBuf>,
+
+    /// Switch maintenance on by itself once the upstream has failed for this long (`30s`),
+    /// and off again when it answers, unless an operator switched it in between (audited as
+    /// actor `upstream-health`). Off when unset.
+    #[arg(long, env = "DOWNTIME_AUTO_MAINTENANCE_AFTER", value_parser = timeout)]
+    pub auto_maintenance_after: Option<Duration>,
+}
+
+impl Default for ProxyConfig {
+    /// The same values as the flags' defaults.
+    fn default() -> Self {
+        ProxyConfig {
+            upstream: None,
+            upstream_host: None,
+            upstream_connect_timeout: Duration::from_secs(5),
+            upstream_timeout: Duration::from_secs(60),
+            upstream_ca: None,
+            auto_maintenance_after: None,
+        }
+    }
+}
+
+/// A value fit for a `Host` header.
+///
+/// # Errors
+/// Empty, or holds characters a header cannot.
+pub fn host_header(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() || value.parse::<Authority>().is_err() || value.contains('@') {
+        return Err(format!(
+            "{value:?} is not a host such as example.com or example.com:8080"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A timeout between 1 ms and 1 hour (`500ms`, `5s`, `2m`).
+///
+/// # Errors
+/// Not a duration, or outside that range.
+pub fn timeout(value: &str) -> Result<Duration, String> {
+    let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(&every) {
+        Ok(every)
+    } else {
+        Err("must be between 1ms and 1h".into())
+    }
+}
+
+/// Everything an [`Upstream`] needs; [`UpstreamSettings::new`] gives the defaults of
+/// `downtime serve`.
+#[derive(Clone, Debug)]
+pub struct UpstreamSettings {
+    /// Where requests go.
+    pub url: UpstreamUrl,
+    /// The `Host` sent instead of the client's.
+    pub host: Option<String>,
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long to wait for the response headers once the request is sent.
+    pub response_timeout: Duration,
+    /// The largest request body forwarded, in bytes.
+    pub max_body: usize,
+    /// Proxies in front of downtime whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in and
+    /// system roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl UpstreamSettings {
+    /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies, no trusted
+    /// proxies.
+    pub fn new(url: UpstreamUrl) -> Self {
+        let defaults = ProxyConfig::default();
+        UpstreamSettings {
+            url,
+            host: None,
+            connect_timeout: defaults.upstream_connect_timeout,
+            response_timeout: defaults.upstream_timeout,
+            max_body: DEFAULT_MAX_BODY_BYTES,
+            trusted_proxies: Vec::new(),
+            ca_file: None,
+        }
+    }
+}
+
+/// The reverse proxy to one upstream app, as a Poem endpoint. Cheap to clone: clones share the
+/// connection pool.
+///
+/// # Errors
+/// None as `poem::Error`. When the upstream cannot be reached, does not answer in time, answers
+/// something unreadable, or answers 502, 503 or 504 while maintenance is not on, browsers get
+/// the localized "site unreachable" page and other clients a problem document, with 502 (503
+/// when the upstream said 503); each is logged. A body over the limit gets 413.
+///
+/// # Example
+/// ```no_run
+/// use downtime::proxy::{Upstream, UpstreamSettings};
+///
+/// # fn main() -> anyhow::Result<()> {
+/// let app = Upstream::new(UpstreamSettings::new("http://127.0.0.1:8000".parse()?))?;
+/// # let _ = app; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Upstream {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    url: UpstreamUrl,
+    /// The upstream's origin (`http://host:port/`), what connections are made to.
+    origin: Uri,
+    pages: Arc<Pages>,
+    /// While maintenance is on, the people who pass (superusers) see the app's own errors.
+    live: Option<Live>,
+    pool: Arc<Pool>,
+    host: Option<HeaderValue>,
+    connect_timeout: Duration,
+    response_timeout: Duration,
+    max_body: usize,
+    trusted_proxies: Vec<IpNet>,
+    health: tokio::sync::watch::Sender<health::Health>,
+}
+
+impl fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upstream")
+            .field("url", &self.inner.url.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstream {
+    /// A proxy to `settings.url`, with the built-in pages. Nothing is connected until the first
+    /// request.
+    ///
+    /// # Errors
+    /// The `Host` override is not a header value, or TLS cannot be set up.
+    pub fn new(settings: UpstreamSettings) -> anyhow::Result<Self> {
+        let pages = Arc::new(Pages::new(&PageOptions::default())?);
+        Upstream::with_pages(settings, pages, None)
+    }
+
+    /// A proxy answering failures with `pages` (branded and with the languages downtime
+    /// serves); `live`, when given, lets the upstream's own 5xx answers through while
+    /// maintenance is on.
+    ///
+    /// # Errors
+    /// As [`Upstream::new`].
+    pub fn with_pages(
+        settings: UpstreamSettings,
+        pages: Arc<Pages>,
+        live: Option<Live>,
+    ) -> anyhow::Result<Self> {
+        let host = settings
+            .host
+            .as_deref()
+            .map(HeaderValue::from_str)
+            .transpose()
+            .map_err(|_| anyhow::anyhow!("the upstream host is not a header value"))?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(settings.ca_file.as_deref())?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let origin = settings
+            .url
+            .with_path("/")
+            .ok_or_else(|| anyhow::anyhow!("the upstream URL is not a URL"))?;
+        Ok(Upstream {
+            inner: Arc::new(Inner {
+                url: settings.url,
+                origin,
+                pages,
+                live,
+                pool: Arc::new(Pool::new(https)),
+                host,
+                connect_timeout: settings.connect_timeout,
+                response_timeout: settings.response_timeout,
+                max_body: settings.max_body,
+                trusted_proxies: settings.trusted_proxies,
+                health: tokio::sync::watch::Sender::new(health::Health::default()),
+            }),
+        })
+    }
+
+    /// Where requests go.
+    pub fn url(&self) -> &UpstreamUrl {
+        &self.inner.url
+    }
+
+    /// What the automatic-maintenance checks found so far (nothing unless they run).
+    pub fn health(&self) -> tokio::sync::watch::Receiver<health::Health> {
+        self.inner.health.subscribe()
+    }
+
+    /// Whether the upstream answers `HEAD /` in time with anything but 502, 503 or 504: the
+    /// check behind automatic maintenance (an app whose port is open but whose workers hang
+    /// fails it).
+    pub async fn check(&self) -> bool {
+        let inner = &*self.inner;
+        let (body, _) = Outgoing::new(Body::empty(), 0);
+        let mut req = hyper::Request::new(body);
+        *req.method_mut() = Method::HEAD;
+        *req.uri_mut() = Uri::from_static("/");
+        req.headers_mut().insert(
+            header::HOST,
+            inner.host.clone().unwrap_or_else(|| inner.url_host()),
+        );
+        let within = inner.response_timeout.min(Duration::from_secs(5));
+        match tokio::time::timeout(within, inner.pool.send(&inner.origin, req)).await {
+            Ok(Ok((resp, pooled))) => {
+                let answering = !matches!(
+                    resp.status(),
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                );
+                // The (empty) answer hands the connection back.
+                drop(inner.pool.body(resp.into_body(), pooled));
+                answering
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the upstream accepts a TCP connection within the connect timeout (at most 2 s):
+    /// a probe that costs the app nothing, not even a line in its log.
+    pub async fn probe(&self) -> bool {
+        let url = &self.inner.url;
+        let host = url.authority.host();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = url
+            .authority
+            .port_u16()
+            .unwrap_or(if url.scheme == Scheme::HTTPS { 443 } else { 80 });
+        let within = self.inner.connect_timeout.min(Duration::from_secs(2));
+        matches!(
+            tokio::time::timeout(within, tokio::net::TcpStream::connect((host, port))).await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+/// Where the system keeps its trusted certificates, by family: Debian, Ubuntu and Alpine;
+/// Fedora and RHEL; openSUSE; macOS and the BSDs. `SSL_CERT_FILE` comes first when set.
+const SYSTEM_ROOTS: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// TLS for https upstreams: the Mozilla roots built in, the system's, and `ca_file`'s.
+///
+/// # Errors
+/// `ca_file` cannot be read or holds no certificate.
+fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let system = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(SYSTEM_ROOTS.iter().map(PathBuf::from))
+        .find(|path| path.is_file());
+    if let Some(path) = system {
+        // A system bundle may hold certificates rustls refuses; the rest still count.
+        let certs = CertificateDer::pem_file_iter(&path)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok);
+        roots.add_parsable_certificates(certs);
+    }
+    if let Some(path) = ca_file {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<_, _>>())
+            .with_context(|| {
+                format!(
+                    "{}: cannot read the upstream CA certificates",
+                    path.display()
+                )
+            })?;
+        anyhow::ensure!(
+            !certs.is_empty(),
+            "{}: no certificate in this file (--upstream-ca wants PEM)",
+            path.display()
+        );
+        for cert in certs {
+            roots
+                .add(cert)
+                .with_context(|| format!("{}: a certificate is not usable", path.display()))?;
+        }
+    }
+    // The crypto provider named here, not the process default, so nothing else in the
+    // process can change (or leave unset) how the upstream's TLS is done.
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+impl Endpoint for Upstream {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let asker = Asker::of(&req);
+        Ok(match self.inner.forward(req).await {
+            Ok(resp) => resp,
+            Err(failure) => self.inner.answer(failure, &asker),
+        })
+    }
+}
+
+/// What a failure's answer is negotiated from (format and language), kept aside before the
+/// request goes upstream: the URI (for `?lang=`), `Accept`, `Accept-Language` and `Cookie`.
+/// Clones of parsed values share their bytes, so this costs no copy on the way through.
+struct Asker {
+    uri: Uri,
+    accept: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
+    cookie: Option<HeaderValue>,
+}
+
+impl Asker {
+    fn of(req: &Request) -> Self {
+        let headers = req.headers();
+        Asker {
+            uri: req.uri().clone(),
+            accept: headers.get(header::ACCEPT).cloned(),
+            accept_language: headers.get(header::ACCEPT_LANGUAGE).cloned(),
+            cookie: headers.get(header::COOKIE).cloned(),
+        }
+    }
+
+    fn request(&self) -> Request {
+        let mut req = Request::builder().uri(self.uri.clone()).finish();
+        let headers = req.headers_mut();
+        for (name, value) in [
+            (header::ACCEPT, &self.accept),
+            (header::ACCEPT_LANGUAGE, &self.accept_language),
+            (header::COOKIE, &self.cookie),
+        ] {
+            if let Some(value) = value {
+                headers.insert(name, value.clone());
+            }
+        }
+        req
+    }
+}
+
+impl Inner {
+    async fn forward(&self, req: Request) -> Result<Response, Failure> {
+        if req.method() == Method::CONNECT {
+            return Err(Failure::ConnectMethod);
+        }
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if announced.is_some_and(|n| n > self.max_body as u64) {
+            return Err(Failure::TooLarge(self.max_body));
+        }
+        let peer = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|addr| addr.ip().to_canonical());
+        let trusted =
+            peer.is_some_and(|ip: IpAddr| self.trusted_proxies.iter().any(|net| net.contains(&ip)));
+        // A switch of protocols (WebSocket…) is passed on only when this connection can make
+        // it (HTTP/1.1); otherwise the request goes as a plain one.
+        let client_upgrade = headers::wants_upgrade(req.headers())
+            .then(|| req.take_upgrade().ok())
+            .flatten();
+        let proto = if *req.scheme() == Scheme::HTTPS {
+            "https"
+        } else {
+            "http"
+        };
+        let (parts, body) = req.into_parts();
+        let uri = match parts.uri.path_and_query() {
+            Some(pq) => Uri::from(pq.clone()),
+            None => Uri::from_static("/"),
+        };
+        let mut headers = parts.headers;
+        // HTTP/2 clients name the host in the URI, not in `Host`.
+        let client_host = headers.get(header::HOST).cloned().or_else(|| {
+            parts
+                .uri
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
+        headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
+        // The client's `Expect: 100-continue` is answered by this server as soon as the body
+        // is read; the client library upstream sends the body at once, so it must not ask.
+        headers.remove(header::EXPECT);
+        headers::set_forwarding(
+            &mut headers,
+            &Hop {
+                peer,
+                trusted,
+                proto,
+                host: client_host.as_ref(),
+            },
+        );
+        let host = self
+            .host
+            .clone()
+            .or(client_host)
+            .unwrap_or_else(|| self.url_host());
+        headers.insert(header::HOST, host);
+        let (body, watch) = Outgoing::new(body, self.max_body);
+        let mut out = hyper::Request::new(body);
+        *out.method_mut() = parts.method;
+        *out.uri_mut() = uri;
+        *out.version_mut() = Version::HTTP_11;
+        *out.headers_mut() = headers;
+
+        let answer = self.pool.send(&self.origin, out);
+        tokio::pin!(answer);
+        // The timeout runs from the end of the request body: an upload may take as long as the
+        // client needs, but then the upstream must answer in time.
+        if let Some(watch) = &watch {
+            tokio::select! {
+                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade),
+                () = watch.sent.notified() => {}
+            }
+        }
+        let answered = match tokio::time::timeout(self.response_timeout, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) => return Err(Failure::Timeout(self.response_timeout)),
+        };
+        self.answered(answered, watch.as_deref(), client_upgrade)
+    }
+
+    /// What the upstream's answer becomes: the response, or why there is none.
+    fn answered(
+        &self,
+        answered: Result<(hyper::Response<Incoming>, Pooled), SendError>,
+        watch: Option<&BodyWatch>,
+        client_upgrade: Option<OnUpgrade>,
+    ) -> Result<Response, Failure> {
+        let (resp, pooled) = match answered {
+            Ok(answer) => answer,
+            Err(_) if watch.is_some_and(|w| w.too_large.load(Ordering::Relaxed)) => {
+                return Err(Failure::TooLarge(self.max_body));
+            }
+            Err(SendError::Connect(error)) => {
+                return Err(Failure::Unreachable(error_chain(&*error)));
+            }
+            Err(SendError::Http(error)) => return Err(Failure::BadAnswer(error_chain(&error))),
+            Err(SendError::Closed) => {
+                return Err(Failure::BadAnswer(
+                    "the connection closed before the answer".into(),
+                ));
+            }
+        };
+        if matches!(
+            resp.status(),
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        ) && !self.maintenance_on()
+        {
+            let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+            return Err(Failure::Upstream(resp.status(), retry_after));
+        }
+        if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+            return match client_upgrade {
+                Some(client) => Ok(tunnel(client, resp, pooled)),
+                None => Err(Failure::BadAnswer(
+                    "101 Switching Protocols to a request that asked for no switch".into(),
+                )),
+            };
+        }
+        let (mut parts, body) = resp.into_parts();
+        headers::strip_hop_by_hop(&mut parts.headers, false);
+        let body = BoxBody::new(self.pool.body(body, pooled));
+        let mut resp = Response::builder()
+            .status(parts.status)
+            .body(Body::from(body));
+        *resp.headers_mut() = parts.headers;
+        Ok(resp)
+    }
+}
+
+impl Inner {
+    /// The upstream's own `host[:port]`, as `Host` when the client named none.
+    fn url_host(&self) -> HeaderValue {
+        HeaderValue::from_str(self.url.authority.as_str())
+            .unwrap_or_else(|_| HeaderValue::from_static("localhost"))
+    }
+
+    fn maintenance_on(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|live| live.load().is_active())
+    }
+
+    /// The answer to a request that got none from the upstream: the unreachable page for
+    /// browsers, a problem document for the rest, in the asker's language; never cached.
+    fn answer(&self, failure: Failure, asker: &Asker) -> Response {
+        let (status, code, retry_after) = match failure {
+            Failure::Unreachable(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "upstream unreachable");
+                (StatusCode::BAD_GATEWAY, "upstream_unreachable", None)
+            }
+            Failure::Timeout(after) => {
+                tracing::warn!(target: "downtime::proxy", ?after, "upstream timed out");
+                (StatusCode::BAD_GATEWAY, "upstream_timeout", None)
+            }
+            Failure::BadAnswer(error) => {
+                tracing::warn!(target: "downtime::proxy", %error, "bad answer from the upstream");
+                (StatusCode::BAD_GATEWAY, "bad_gateway", None)
+            }
+            Failure::Upstream(status, retry_after) => {
+                tracing::warn!(target: "downtime::proxy", status = status.as_u16(), "the upstream answered with an error");
+                let ours = if status == StatusCode::SERVICE_UNAVAILABLE {
+                    status
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                (ours, "upstream_error", retry_after)
+            }
+            other => return other.into_response(),
+        };
+        let req = asker.request();
+        let pages = &*self.pages;
+        let choice = pages.languages().negotiate(
+            query_param(&req, "lang").as_deref(),
+            cookie(&req, pages.lang_cookie()),
+            header_str(&req, header::ACCEPT_LANGUAGE),
+        );
+        let language = pages.languages().get(choice.index);
+        let mut resp = if wants_html(req.uri().path(), header_str(&req, header::ACCEPT)) {
+            Response::builder()
+                .status(status)
+                .content_type("text/html; charset=utf-8")
+                .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
+                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
+                .body(pages.unreachable(choice.index).clone())
+        } else {
+            pages
+                .unreachable_problem(choice.index, status, code)
+                .into_response()
+        };
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(
+                header::RETRY_AFTER,
+                retry_after.unwrap_or(HeaderValue::from_static("30")),
+            );
+        }
+        resp
+    }
+}
+
+/// Answers the client's switch with the upstream's 101, then joins the two connections once
+/// both have switched, copying bytes both ways until either side closes.
+fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>, pooled: Pooled) -> Response {
+    let upstream = hyper::upgrade::on(&mut resp);
+    // The connection hands itself over once it has been polled past the 101.
+    let connection = pooled.into_connection();
+    tokio::spawn(
+        async move {
+            let ((), (client, upstream)) =
+                tokio::join!(connection, async { tokio::join!(client, upstream) });
+            match (client, upstream) {
+                (Ok(mut client), Ok(upstream)) => {
+                    let mut upstream = TokioIo::new(upstream);
+                    if let Err(error) =
+                        tokio::io::copy_bidirectional(&mut client, &mut upstream).await
+                    {
+                        tracing::debug!(%error, "upgraded connection ended");
+                    }
+                }
+                (client, upstream) => tracing::warn!(
+                    client = client.err().map(|e| e.to_string()),
+                    upstream = upstream.err().map(|e| e.to_string()),
+                    "the protocol switch failed"
+                ),
+            }
+        }
+        .in_current_span(),
+    );
+    let (mut parts, _) = resp.into_parts();
+    headers::strip_hop_by_hop(&mut parts.headers, true);
+    let mut resp = Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .finish();
+    *resp.headers_mut() = parts.headers;
+    resp
+}
+
+/// Why a request got no answer from the upstream.
+#[derive(Debug)]
+enum Failure {
+    /// `CONNECT`: this is a reverse proxy, not a tunnel.
+    ConnectMethod,
+    /// The body is over the limit (bytes).
+    TooLarge(usize),
+    /// No connection (refused, unknown host, connect timeout, TLS failure).
+    Unreachable(String),
+    /// No response headers in time.
+    Timeout(Duration),
+    /// The upstream answered something that is not HTTP, or closed the connection.
+    BadAnswer(String),
+    /// The upstream answered 502, 503 or 504 (with its `Retry-After`).
+    Upstream(StatusCode, Option<HeaderValue>),
+}
+
+/// The answers that need no page: the request itself was refused.
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let (status, detail) = match self {
+            Failure::ConnectMethod => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "CONNECT is not forwarded.".to_owned(),
+            ),
+            Failure::TooLarge(max) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The body is larger than {max} bytes."),
+            ),
+            Failure::Unreachable(_)
+            | Failure::Timeout(_)
+            | Failure::BadAnswer(_)
+            | Failure::Upstream(..) => (
+                StatusCode::BAD_GATEWAY,
+                "The site behind this server cannot be reached.".to_owned(),
+            ),
+        };
+        Problem::from_status(status, detail).into_response()
+    }
+}
+
+/// An error and its causes on one line, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+/// The request body on its way upstream: passed frame by frame, cut off past the limit, and
+/// telling when it has all been sent (when the response timeout starts).
+struct Outgoing {
+    inner: BoxBody<Bytes, io::Error>,
+    left: u64,
+    /// Shared with the request; none for a body that is empty from the start (most requests),
+    /// which has nothing to tell.
+    watch: Option<Arc<BodyWatch>>,
+}
+
+#[derive(Default)]
+struct BodyWatch {
+    too_large: AtomicBool,
+    sent: Notify,
+}
+
+impl Outgoing {
+    fn new(body: Body, max: usize) -> (Self, Option<Arc<BodyWatch>>) {
+        let inner: BoxBody<Bytes, io::Error> = body.into();
+        let watch = (!inner.is_end_stream()).then(Arc::<BodyWatch>::default);
+        let body = Outgoing {
+            inner,
+            left: max as u64,
+            watch: watch.clone(),
+        };
+        (body, watch)
+    }
+
+    fn mark_sent(&mut self) {
+        if let Some(watch) = self.watch.take() {
+            // A permit is kept when nobody waits yet.
+            watch.sent.notify_one();
+        }
+    }
+}
+
+impl HttpBody for Outgoing {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let len = data.len() as u64;
+                    if len > this.left {
+                        if let Some(watch) = &this.watch {
+                            watch.too_large.store(true, Ordering::Relaxed);
+                        }
+                        return Poll::Ready(Some(Err(io::Error::other(
+                            "the request body is over the limit",
+                        ))));
+                    }
+                    this.left -= len;
+                }
+                // hyper stops polling a body that says it has ended.
+                if this.inner.is_end_stream() {
+                    this.mark_sent();
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(None) => {
+                this.mark_sent();
+                Poll::Ready(None)
+            }
+            other => other,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_are_an_origin_and_nothing_more() {
+        let url = UpstreamUrl::parse("http://127.0.0.1:8000").expect("plain");
+        assert_eq!(url.to_string(), "http://127.0.0.1:8000");
+        assert_eq!(
+            UpstreamUrl::parse("HTTPS://app.internal/")
+                .expect("https with a slash")
+                .to_string(),
+            "https://app.internal"
+        );
+        for bad in [
+            "",
+            "127.0.0.1:8000",
+            "ftp://app",
+            "http://",
+            "http://app/base",
+            "http://app/?x=1",
+            "http://user:pw@app",
+            "http://app/#top",
+        ] {
+            assert!(UpstreamUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn host_overrides_and_timeouts_are_checked() {
+        assert_eq!(
+            host_header("shop.example:8080"),
+            Ok("shop.example:8080".into())
+        );
+        assert!(host_header("").is_err());
+        assert!(host_header("a b").is_err());
+        assert_eq!(timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert!(timeout("0s").is_err());
+        assert!(timeout("2h").is_err());
+    }
+}
