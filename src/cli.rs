@@ -16,8 +16,8 @@ use crate::config::{Config, DatabaseArgs};
 use crate::http::BodyLimit;
 use crate::startup::{Application, Site};
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
-    Window, WriteError,
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
+    Phase, StateService, Window, WriteError,
 };
 use crate::telemetry::LogFormat;
 use crate::web::demo;
@@ -174,6 +174,10 @@ struct OnArgs {
     /// `Retry-After` while no end time is known (`5m`).
     #[arg(long, value_name = "DURATION", value_parser = retry_after)]
     retry_after: Option<u32>,
+    /// The status gated requests are answered with: 503 (default), another 5xx, or 200 for
+    /// load balancers that need it.
+    #[arg(long, value_name = "CODE", value_parser = status_code)]
+    status_code: Option<u16>,
     /// Why, for the audit log.
     #[arg(long)]
     reason: Option<String>,
@@ -416,6 +420,7 @@ impl OnArgs {
             starts_at: self.from,
             ends_at,
             retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
+            status_code: self.status_code.unwrap_or(DEFAULT_STATUS_CODE),
             allowed_ips: self.allow_ips.clone(),
             open_paths: self.open_paths.clone(),
         })
@@ -428,6 +433,14 @@ fn window_length(value: &str) -> Result<Duration, String> {
         return Err("must be between 1s and a year".into());
     }
     Ok(length)
+}
+
+fn status_code(value: &str) -> Result<u16, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|code| crate::state::is_gate_status(*code))
+        .ok_or_else(|| format!("{value:?} is not 200 or a server error (500 to 599)"))
 }
 
 fn retry_after(value: &str) -> Result<u32, String> {

@@ -29,6 +29,8 @@ pub struct Model {
     pub allowed_ips: String,
     /// Extra path prefixes kept open, as a JSON array of strings.
     pub open_paths: String,
+    /// The status gated requests are answered with.
+    pub status_code: i32,
     /// Monotonic version, the ETag of the state.
     pub version: i64,
     /// Who made the last change.

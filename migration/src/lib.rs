@@ -8,6 +8,7 @@ mod m20261124_000003_create_auth_tables;
 mod m20261124_000004_add_allowed_ips_and_open_paths;
 mod m20261124_000005_create_session_revocation;
 mod m20261124_000006_notify_changes;
+mod m20261124_000007_add_status_code;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_add_allowed_ips_and_open_paths::Migration),
             Box::new(m20261124_000005_create_session_revocation::Migration),
             Box::new(m20261124_000006_notify_changes::Migration),
+            Box::new(m20261124_000007_add_status_code::Migration),
         ]
     }
 }

@@ -14,8 +14,8 @@ use super::security::ApiAuth;
 use crate::auth::Principal;
 use crate::http::FieldError;
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, MaintenanceState, Mode, Phase, StateService,
-    StoreError, Window, parse_network, parse_open_path,
+    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
+    Phase, StateService, StoreError, Window, parse_network, parse_open_path,
 };
 
 /// Settings of the control API.
@@ -111,6 +111,8 @@ pub struct MaintenanceView {
     pub allowed_ips: Vec<String>,
     /// Extra path prefixes kept open during the window.
     pub open_paths: Vec<String>,
+    /// The status gated requests are answered with (503, another 5xx, or 200).
+    pub status_code: u16,
     /// The version, which grows with every change; the `ETag` is `"v<version>"`.
     pub version: i64,
     /// Who made the last change.
@@ -138,6 +140,7 @@ impl MaintenanceView {
                 .map(ToString::to_string)
                 .collect(),
             open_paths: state.window.open_paths.clone(),
+            status_code: state.window.status_code,
             version: state.version,
             updated_by: state.updated_by.clone(),
             updated_at: state.updated_at,
@@ -159,6 +162,7 @@ impl Example for MaintenanceView {
             retry_after: 300,
             allowed_ips: vec!["203.0.113.0/24".into()],
             open_paths: vec!["/status".into()],
+            status_code: 503,
             version: 42,
             updated_by: "ada@example.com".into(),
             updated_at: at("2026-12-01T02:00:00Z"),
@@ -190,6 +194,9 @@ pub struct MaintenanceUpdate {
     /// Extra path prefixes kept open, such as `/status`.
     #[oai(default)]
     pub open_paths: Vec<String>,
+    /// The status gated requests are answered with: 503 (default), another 5xx, or 200 for
+    /// load balancers that need it.
+    pub status_code: Option<u16>,
 }
 
 impl Example for MaintenanceUpdate {
@@ -203,6 +210,7 @@ impl Example for MaintenanceUpdate {
             retry_after: None,
             allowed_ips: vec![],
             open_paths: vec![],
+            status_code: None,
         }
     }
 }
@@ -228,6 +236,8 @@ pub struct MaintenancePatch {
     pub allowed_ips: MaybeUndefined<Vec<String>>,
     /// Extra open path prefixes (replaces the whole list); `null` empties it.
     pub open_paths: MaybeUndefined<Vec<String>>,
+    /// The status gated requests are answered with; `null` means 503.
+    pub status_code: MaybeUndefined<u16>,
 }
 
 impl Example for MaintenancePatch {
@@ -241,6 +251,7 @@ impl Example for MaintenancePatch {
             retry_after: MaybeUndefined::Undefined,
             allowed_ips: MaybeUndefined::Undefined,
             open_paths: MaybeUndefined::Undefined,
+            status_code: MaybeUndefined::Undefined,
         }
     }
 }
@@ -528,6 +539,11 @@ fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Window, 
             Vec::new(),
         ),
         open_paths: apply(patch.open_paths, now.open_paths.clone(), Vec::new()),
+        status_code: Some(apply(
+            patch.status_code,
+            now.status_code,
+            DEFAULT_STATUS_CODE,
+        )),
     };
     to_window(update)
 }
@@ -559,6 +575,7 @@ fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
         retry_after_secs: update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
         allowed_ips,
         open_paths,
+        status_code: update.status_code.unwrap_or(DEFAULT_STATUS_CODE),
     };
     // The state's own rules, so one answer lists every refusal; applying checks them again.
     if let Err(broken) = window.validate(Utc::now()) {

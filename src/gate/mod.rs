@@ -209,16 +209,19 @@ fn gated_response(
         );
         let language = pages.languages().get(choice.index);
         let rendered = pages.rendered(&rendition, choice.index);
+        // 503 unless the window asks for another server error, or 200 for a load balancer.
+        let status = StatusCode::from_u16(state.window.status_code)
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let mut resp = if kind == Gated::Page {
             Response::builder()
-                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .status(status)
                 .content_type("text/html; charset=utf-8")
                 .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
                 .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
                 .body(rendered.html.clone())
         } else {
             Response::builder()
-                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .status(status)
                 .content_type("application/problem+json")
                 .body(rendered.problem.clone())
         };

@@ -18,9 +18,9 @@ pub use service::{Change, StateService, redact};
 use store::Store;
 pub use store::{AuditEntry, StoreError, WriteError};
 pub use window::{
-    DEFAULT_RETRY_AFTER_SECS, HORIZON_DAYS, Invalid, InvalidWindow, MAX_LIST_ENTRIES,
-    MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_open_path, parse_network,
-    parse_open_path,
+    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, HORIZON_DAYS, Invalid, InvalidWindow,
+    MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_gate_status,
+    is_open_path, parse_network, parse_open_path,
 };
 
 /// Where a window stands at a given moment.

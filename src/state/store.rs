@@ -196,6 +196,7 @@ impl Store {
             retry_after_secs: Set(retry_after),
             allowed_ips: Set(to_text(&w.allowed_ips)?),
             open_paths: Set(to_text(&w.open_paths)?),
+            status_code: Set(i32::from(w.status_code)),
             version: Set(after.version),
             updated_by: Set(after.updated_by.clone()),
             updated_at: Set(after.updated_at),
@@ -268,6 +269,10 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
         .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?;
     let open_paths = serde_json::from_str(&model.open_paths)
         .map_err(|e| StoreError::Corrupt(format!("open_paths: {e}")))?;
+    let status_code = u16::try_from(model.status_code)
+        .ok()
+        .filter(|code| super::is_gate_status(*code))
+        .ok_or_else(|| StoreError::Corrupt(format!("status_code = {}", model.status_code)))?;
     Ok(MaintenanceState {
         window: Window {
             enabled: model.enabled,
@@ -278,6 +283,7 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
             retry_after_secs,
             allowed_ips,
             open_paths,
+            status_code,
         },
         version: model.version,
         updated_by: model.updated_by,

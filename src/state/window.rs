@@ -13,6 +13,8 @@ pub const MAX_MESSAGE_CHARS: usize = 2_000;
 pub const MAX_RETRY_AFTER_SECS: u32 = 7 * 24 * 3600;
 /// `Retry-After` when nothing else is said: five minutes.
 pub const DEFAULT_RETRY_AFTER_SECS: u32 = 300;
+/// The status gated requests are answered with unless a window says otherwise.
+pub const DEFAULT_STATUS_CODE: u16 = 503;
 /// The most entries `allowed_ips` and `open_paths` may each hold.
 pub const MAX_LIST_ENTRIES: usize = 100;
 /// How far ahead a window may be planned: a hundred years. Anything later is a typo, and dates
@@ -81,6 +83,19 @@ pub struct Window {
     /// Extra path prefixes kept open during the window.
     #[serde(default)]
     pub open_paths: Vec<String>,
+    /// The status gated requests are answered with: 503 unless a load balancer needs another
+    /// 5xx, or 200 (`Retry-After` and `no-store` are sent whatever it is).
+    #[serde(default = "default_status_code")]
+    pub status_code: u16,
+}
+
+fn default_status_code() -> u16 {
+    DEFAULT_STATUS_CODE
+}
+
+/// Whether gated requests may be answered with `code`: 200, or a server error.
+pub fn is_gate_status(code: u16) -> bool {
+    code == 200 || (500..=599).contains(&code)
 }
 
 /// One rule a [`Window`] breaks.
@@ -109,6 +124,9 @@ pub enum Invalid {
         "open path {1:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\)"
     )]
     BadOpenPath(usize, String),
+    /// The status code is neither 200 nor a server error (5xx).
+    #[error("status code {0} is not 200 or a server error (500 to 599)")]
+    BadStatusCode(u16),
 }
 
 impl Invalid {
@@ -120,6 +138,7 @@ impl Invalid {
             Invalid::BeyondHorizon(field) | Invalid::TooManyEntries(field) => (*field).into(),
             Invalid::RetryAfterOutOfRange => "retry_after".into(),
             Invalid::BadOpenPath(index, _) => format!("open_paths[{index}]"),
+            Invalid::BadStatusCode(_) => "status_code".into(),
         }
     }
 }
@@ -147,6 +166,7 @@ impl Window {
     pub fn off() -> Self {
         Window {
             retry_after_secs: DEFAULT_RETRY_AFTER_SECS,
+            status_code: DEFAULT_STATUS_CODE,
             ..Window::default()
         }
     }
@@ -188,6 +208,9 @@ impl Window {
         }
         if !(1..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             broken.push(Invalid::RetryAfterOutOfRange);
+        }
+        if !is_gate_status(self.status_code) {
+            broken.push(Invalid::BadStatusCode(self.status_code));
         }
         if self.allowed_ips.len() > MAX_LIST_ENTRIES {
             broken.push(Invalid::TooManyEntries("allowed_ips"));

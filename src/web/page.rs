@@ -361,8 +361,10 @@ impl Pages {
             Mode::ReadOnly => "problem-detail-read-only",
         };
         let window = &state.window;
+        let status =
+            StatusCode::from_u16(window.status_code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let mut doc = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            status,
             "maintenance",
             self.messages.lookup(lang, "problem-title"),
             self.messages.lookup(lang, detail_key),

@@ -142,6 +142,8 @@ async fn bad_usage_prints_one_line_exits_2_and_writes_nothing() {
         &["on", "--until", "tomorrow"],
         &["on", "--until", "2020-01-01T00:00:00Z"],
         &["on", "--until", "+10000-01-01T00:00:00Z"],
+        &["on", "--status-code", "404"],
+        &["on", "--status-code", "teapot"],
         &["on", "--for", "200000y"],
         &["on", "--for", "1h", "--until", "2099-01-01T00:00:00Z"],
         &["on", "--retry-after", "30d"],

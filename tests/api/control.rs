@@ -194,6 +194,7 @@ async fn put_replaces_the_state_and_audits_who_and_why() {
             json!(["203.0.113.7/32", "2001:db8::/32"])
         );
         assert_eq!(state["open_paths"], json!(["/press"]));
+        assert_eq!(state["status_code"], 503, "left out: the default");
         assert_eq!(state["retry_after"], 300, "left out: the default");
         assert_eq!(state["updated_by"], "client:downtime-script");
 
@@ -365,6 +366,14 @@ async fn out_of_range_values_are_listed_field_by_field() {
         .await;
     let far = self::problem(far, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(far["errors"][0]["field"], "ends_at", "{far}");
+    // Gated requests are answered with 200 or a server error, nothing else.
+    for code in [199, 404, 418, 499, 600] {
+        let bad = api
+            .put(&json!({ "enabled": true, "status_code": code }), None)
+            .await;
+        let bad = self::problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(bad["errors"][0]["field"], "status_code", "{code}: {bad}");
+    }
     assert_eq!(api.get_state().await.1["version"], 1, "nothing written");
 }
 
@@ -517,7 +526,7 @@ async fn hostile_bodies_get_a_4xx_problem_and_change_nothing() {
 async fn a_merge_patch_changes_only_what_it_names() {
     for db in databases().await {
         let api = Api::start(&db).await;
-        api.put(&json!({ "enabled": false, "message": "Keep me", "retry_after": 600, "open_paths": ["/press"] }), None)
+        api.put(&json!({ "enabled": false, "message": "Keep me", "retry_after": 600, "open_paths": ["/press"], "status_code": 200 }), None)
             .await;
 
         let resp = api.patch("{\"enabled\": true}", Some("\"v2\"")).await;
@@ -528,10 +537,11 @@ async fn a_merge_patch_changes_only_what_it_names() {
         assert_eq!(state["message"], "Keep me");
         assert_eq!(state["retry_after"], 600);
         assert_eq!(state["open_paths"], json!(["/press"]));
+        assert_eq!(state["status_code"], 200);
 
         let resp = api
             .patch(
-                "{\"message\": null, \"retry_after\": null, \"open_paths\": [\"/a\", \"/b\"]}",
+                "{\"message\": null, \"retry_after\": null, \"status_code\": null, \"open_paths\": [\"/a\", \"/b\"]}",
                 None,
             )
             .await;
@@ -539,6 +549,7 @@ async fn a_merge_patch_changes_only_what_it_names() {
         assert!(state["message"].is_null());
         assert_eq!(state["retry_after"], 300);
         assert_eq!(state["open_paths"], json!(["/a", "/b"]));
+        assert_eq!(state["status_code"], 503, "null is the default");
         assert_eq!(state["enabled"], true);
 
         let cleared = api.patch("{\"enabled\": null}", None).await;

@@ -537,3 +537,38 @@ fn every_spelling_of_a_path_is_judged_as_its_normal_form() {
         })
         .expect("the property holds");
 }
+
+#[tokio::test]
+async fn a_window_may_answer_with_another_server_error_or_200() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        for code in [200u16, 502, 503, 599] {
+            app.switch_on(Window {
+                status_code: code,
+                ..Window::off()
+            })
+            .await;
+            let expected = StatusCode::from_u16(code).expect("status");
+            let problem = app
+                .client
+                .get("/api/demo/items")
+                .header("accept", "application/json")
+                .send()
+                .await;
+            problem.assert_status(expected);
+            assert_eq!(header(&problem, "retry-after"), Some("300"), "{code}");
+            assert_eq!(
+                header(&problem, "cache-control"),
+                Some("no-store"),
+                "{code}"
+            );
+            assert_eq!(json(problem).await["status"], code, "{}", db.kind);
+            let page = app.browse("/maintenance").await;
+            page.assert_status(expected);
+            assert_eq!(header(&page, "retry-after"), Some("300"), "{code}");
+            assert_eq!(header(&page, "cache-control"), Some("no-store"), "{code}");
+            // Browsers elsewhere are still sent to the page.
+            app.browse("/about").await.assert_status(StatusCode::FOUND);
+        }
+    }
+}
