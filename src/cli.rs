@@ -178,6 +178,10 @@ struct OnArgs {
     /// load balancers that need it.
     #[arg(long, value_name = "CODE", value_parser = status_code)]
     status_code: Option<u16>,
+    /// Close only this path prefix (repeatable: `--scope /checkout --scope /api/payments`);
+    /// without it, the whole site.
+    #[arg(long, value_name = "PATH", value_parser = crate::state::parse_open_path)]
+    scope: Vec<String>,
     /// Why, for the audit log.
     #[arg(long)]
     reason: Option<String>,
@@ -421,6 +425,7 @@ impl OnArgs {
             ends_at,
             retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
             status_code: self.status_code.unwrap_or(DEFAULT_STATUS_CODE),
+            scope: self.scope.clone(),
             allowed_ips: self.allow_ips.clone(),
             open_paths: self.open_paths.clone(),
         })

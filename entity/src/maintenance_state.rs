@@ -31,6 +31,8 @@ pub struct Model {
     pub open_paths: String,
     /// The status gated requests are answered with.
     pub status_code: i32,
+    /// The only path prefixes the window closes, as a JSON array of strings (empty: all).
+    pub scope: String,
     /// Monotonic version, the ETag of the state.
     pub version: i64,
     /// Who made the last change.

@@ -7,6 +7,7 @@ page-title = الموقع قيد الصيانة
 page-heading = سنعود قريبًا
 page-intro = هذا الموقع متوقف مؤقتًا لإجراء صيانة مجدولة. شكرًا لصبركم.
 page-intro-read-only = هذا الموقع في وضع القراءة فقط أثناء الصيانة: يمكنكم التصفح، لكن إجراء التغييرات متوقف مؤقتًا.
+page-scope = أُغلقت هذه الأجزاء فقط من الموقع للصيانة، ويعمل الباقي كالمعتاد:
 page-message-label = رسالة من الفريق
 # $end is a date and time, already formatted.
 page-expected-end = موعد العودة المتوقع: { $end }

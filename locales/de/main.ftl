@@ -7,6 +7,7 @@ page-title = Wartungsarbeiten
 page-heading = Wir sind bald wieder da
 page-intro = Diese Website ist wegen planmäßiger Wartungsarbeiten vorübergehend nicht erreichbar. Vielen Dank für Ihre Geduld.
 page-intro-read-only = Diese Website befindet sich während der Wartung im Nur-Lese-Modus: Sie können sie weiterhin aufrufen, Änderungen sind jedoch vorerst ausgesetzt.
+page-scope = Nur diese Bereiche der Website sind wegen Wartung geschlossen; alles andere funktioniert wie gewohnt:
 page-message-label = Nachricht des Teams
 # $end is a date and time, already formatted.
 page-expected-end = Voraussichtlich wieder verfügbar: { $end }

@@ -7,6 +7,7 @@ page-title = Down for maintenance
 page-heading = We’ll be back soon
 page-intro = This site is down for scheduled maintenance. Thank you for your patience.
 page-intro-read-only = This site is in read-only mode during maintenance: you can browse, but changes are paused for now.
+page-scope = Only these parts of the site are closed for maintenance; the rest works as usual:
 page-message-label = A note from the team
 # $end is a date and time, already formatted.
 page-expected-end = Expected back by { $end }

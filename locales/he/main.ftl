@@ -7,6 +7,7 @@ page-title = האתר בתחזוקה
 page-heading = נחזור בקרוב
 page-intro = האתר מושבת לצורך תחזוקה מתוכננת. תודה על הסבלנות.
 page-intro-read-only = האתר נמצא במצב קריאה בלבד במהלך התחזוקה: אפשר לגלוש בו, אך ביצוע שינויים מושהה כרגע.
+page-scope = רק החלקים האלה של האתר סגורים לתחזוקה; כל השאר פועל כרגיל:
 page-message-label = הודעה מהצוות
 # $end is a date and time, already formatted.
 page-expected-end = מועד החזרה המשוער: { $end }

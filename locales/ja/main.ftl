@@ -7,6 +7,7 @@ page-title = メンテナンス中
 page-heading = まもなく再開します
 page-intro = ただいま計画メンテナンスのため、サイトを停止しております。今しばらくお待ちください。
 page-intro-read-only = メンテナンス中のため、サイトは読み取り専用モードになっています。閲覧はできますが、変更は現在受け付けておりません。
+page-scope = メンテナンスのため、次のページのみご利用いただけません。その他のページは通常どおりご利用いただけます：
 page-message-label = チームからのお知らせ
 # $end is a date and time, already formatted.
 page-expected-end = 再開予定：{ $end }

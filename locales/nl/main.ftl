@@ -7,6 +7,7 @@ page-title = Website in onderhoud
 page-heading = We zijn zo weer terug
 page-intro = Deze website is tijdelijk niet beschikbaar vanwege gepland onderhoud. Bedankt voor je geduld.
 page-intro-read-only = Deze website is tijdens het onderhoud alleen-lezen: je kunt rondkijken, maar wijzigingen zijn voorlopig gepauzeerd.
+page-scope = Alleen deze delen van de website zijn gesloten voor onderhoud; de rest werkt gewoon:
 page-message-label = Een bericht van het team
 # $end is a date and time, already formatted.
 page-expected-end = Naar verwachting weer beschikbaar: { $end }

@@ -9,6 +9,7 @@ mod m20261124_000004_add_allowed_ips_and_open_paths;
 mod m20261124_000005_create_session_revocation;
 mod m20261124_000006_notify_changes;
 mod m20261124_000007_add_status_code;
+mod m20261124_000008_add_scope;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_session_revocation::Migration),
             Box::new(m20261124_000006_notify_changes::Migration),
             Box::new(m20261124_000007_add_status_code::Migration),
+            Box::new(m20261124_000008_add_scope::Migration),
         ]
     }
 }

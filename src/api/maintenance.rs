@@ -111,6 +111,8 @@ pub struct MaintenanceView {
     pub allowed_ips: Vec<String>,
     /// Extra path prefixes kept open during the window.
     pub open_paths: Vec<String>,
+    /// The only path prefixes the window closes; empty, the whole site.
+    pub scope: Vec<String>,
     /// The status gated requests are answered with (503, another 5xx, or 200).
     pub status_code: u16,
     /// The version, which grows with every change; the `ETag` is `"v<version>"`.
@@ -140,6 +142,7 @@ impl MaintenanceView {
                 .map(ToString::to_string)
                 .collect(),
             open_paths: state.window.open_paths.clone(),
+            scope: state.window.scope.clone(),
             status_code: state.window.status_code,
             version: state.version,
             updated_by: state.updated_by.clone(),
@@ -162,6 +165,7 @@ impl Example for MaintenanceView {
             retry_after: 300,
             allowed_ips: vec!["203.0.113.0/24".into()],
             open_paths: vec!["/status".into()],
+            scope: vec![],
             status_code: 503,
             version: 42,
             updated_by: "ada@example.com".into(),
@@ -194,6 +198,9 @@ pub struct MaintenanceUpdate {
     /// Extra path prefixes kept open, such as `/status`.
     #[oai(default)]
     pub open_paths: Vec<String>,
+    /// Close only these path prefixes, such as `/checkout`; leave out to close the whole site.
+    #[oai(default)]
+    pub scope: Vec<String>,
     /// The status gated requests are answered with: 503 (default), another 5xx, or 200 for
     /// load balancers that need it.
     pub status_code: Option<u16>,
@@ -210,6 +217,7 @@ impl Example for MaintenanceUpdate {
             retry_after: None,
             allowed_ips: vec![],
             open_paths: vec![],
+            scope: vec![],
             status_code: None,
         }
     }
@@ -236,6 +244,8 @@ pub struct MaintenancePatch {
     pub allowed_ips: MaybeUndefined<Vec<String>>,
     /// Extra open path prefixes (replaces the whole list); `null` empties it.
     pub open_paths: MaybeUndefined<Vec<String>>,
+    /// The only path prefixes closed (replaces the whole list); `null` closes the whole site.
+    pub scope: MaybeUndefined<Vec<String>>,
     /// The status gated requests are answered with; `null` means 503.
     pub status_code: MaybeUndefined<u16>,
 }
@@ -251,6 +261,7 @@ impl Example for MaintenancePatch {
             retry_after: MaybeUndefined::Undefined,
             allowed_ips: MaybeUndefined::Undefined,
             open_paths: MaybeUndefined::Undefined,
+            scope: MaybeUndefined::Undefined,
             status_code: MaybeUndefined::Undefined,
         }
     }
@@ -539,6 +550,7 @@ fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Window, 
             Vec::new(),
         ),
         open_paths: apply(patch.open_paths, now.open_paths.clone(), Vec::new()),
+        scope: apply(patch.scope, now.scope.clone(), Vec::new()),
         status_code: Some(apply(
             patch.status_code,
             now.status_code,
@@ -566,6 +578,13 @@ fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
             Err(message) => errors.push(FieldError::new(format!("open_paths[{i}]"), message)),
         }
     }
+    let mut scope = Vec::new();
+    for (i, path) in update.scope.iter().enumerate() {
+        match parse_open_path(path) {
+            Ok(path) => scope.push(path),
+            Err(message) => errors.push(FieldError::new(format!("scope[{i}]"), message)),
+        }
+    }
     let window = Window {
         enabled: update.enabled,
         mode: update.mode.into(),
@@ -575,6 +594,7 @@ fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
         retry_after_secs: update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
         allowed_ips,
         open_paths,
+        scope,
         status_code: update.status_code.unwrap_or(DEFAULT_STATUS_CODE),
     };
     // The state's own rules, so one answer lists every refusal; applying checks them again.

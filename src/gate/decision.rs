@@ -2,7 +2,7 @@
 
 use ipnet::IpNet;
 
-use super::path::is_under;
+use super::path::{is_under, is_under_any_case};
 use crate::http::q_values;
 use crate::state::{MaintenanceState, Mode, Phase};
 
@@ -103,7 +103,8 @@ pub enum Outcome {
 
 /// Decides what happens to a request, given the window's `phase` (which the state's clock
 /// keeps, so no request reads the time), following the rules in order: inactive passes (but the
-/// page sends visitors home), the page itself, open paths (configured or the window's),
+/// page sends visitors home), the page itself, paths outside the window's scope (when it
+/// names one), open paths (configured or the window's),
 /// read-only reads, allowed client addresses, then the gate.
 pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: &Rules) -> Outcome {
     let on_page = is_under(facts.path, &rules.page_path);
@@ -116,6 +117,14 @@ pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: 
     }
     if on_page {
         return Outcome::ShowPage;
+    }
+    let scope = &state.window.scope;
+    if !scope.is_empty()
+        && !scope
+            .iter()
+            .any(|prefix| is_under_any_case(facts.path, prefix))
+    {
+        return Outcome::Pass;
     }
     if rules.is_open(facts.path, &state.window.open_paths)
         || (state.window.mode == Mode::ReadOnly && facts.safe_method)

@@ -103,6 +103,19 @@ pub fn is_under(path: &str, prefix: &str) -> bool {
     }
 }
 
+/// Like [`is_under`], but ignoring ASCII case: for a prefix that closes paths (a window's
+/// scope), where an app that routes `/Checkout` like `/checkout` must not let it escape.
+pub fn is_under_any_case(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
+    match path.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => {
+            let rest = &path[prefix.len()..];
+            rest.is_empty() || rest.starts_with('/')
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,6 +197,7 @@ impl Store {
             allowed_ips: Set(to_text(&w.allowed_ips)?),
             open_paths: Set(to_text(&w.open_paths)?),
             status_code: Set(i32::from(w.status_code)),
+            scope: Set(to_text(&w.scope)?),
             version: Set(after.version),
             updated_by: Set(after.updated_by.clone()),
             updated_at: Set(after.updated_at),
@@ -269,6 +270,8 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
         .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?;
     let open_paths = serde_json::from_str(&model.open_paths)
         .map_err(|e| StoreError::Corrupt(format!("open_paths: {e}")))?;
+    let scope = serde_json::from_str(&model.scope)
+        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
     let status_code = u16::try_from(model.status_code)
         .ok()
         .filter(|code| super::is_gate_status(*code))
@@ -283,6 +286,7 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
             retry_after_secs,
             allowed_ips,
             open_paths,
+            scope,
             status_code,
         },
         version: model.version,

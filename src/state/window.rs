@@ -83,6 +83,9 @@ pub struct Window {
     /// Extra path prefixes kept open during the window.
     #[serde(default)]
     pub open_paths: Vec<String>,
+    /// The only path prefixes this window closes (`/checkout`); empty, the whole site.
+    #[serde(default)]
+    pub scope: Vec<String>,
     /// The status gated requests are answered with: 503 unless a load balancer needs another
     /// 5xx, or 200 (`Retry-After` and `no-store` are sent whatever it is).
     #[serde(default = "default_status_code")]
@@ -124,6 +127,11 @@ pub enum Invalid {
         "open path {1:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\)"
     )]
     BadOpenPath(usize, String),
+    /// A scope entry (at this index) is not a path prefix such as `/checkout`.
+    #[error(
+        "scope {1:?} is not a path prefix such as /checkout (at most 200 characters, no ?, # or \\)"
+    )]
+    BadScope(usize, String),
     /// The status code is neither 200 nor a server error (5xx).
     #[error("status code {0} is not 200 or a server error (500 to 599)")]
     BadStatusCode(u16),
@@ -138,6 +146,7 @@ impl Invalid {
             Invalid::BeyondHorizon(field) | Invalid::TooManyEntries(field) => (*field).into(),
             Invalid::RetryAfterOutOfRange => "retry_after".into(),
             Invalid::BadOpenPath(index, _) => format!("open_paths[{index}]"),
+            Invalid::BadScope(index, _) => format!("scope[{index}]"),
             Invalid::BadStatusCode(_) => "status_code".into(),
         }
     }
@@ -208,6 +217,14 @@ impl Window {
         }
         if !(1..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             broken.push(Invalid::RetryAfterOutOfRange);
+        }
+        if self.scope.len() > MAX_LIST_ENTRIES {
+            broken.push(Invalid::TooManyEntries("scope"));
+        }
+        for (index, path) in self.scope.iter().enumerate() {
+            if !is_open_path(path) {
+                broken.push(Invalid::BadScope(index, path.clone()));
+            }
         }
         if !is_gate_status(self.status_code) {
             broken.push(Invalid::BadStatusCode(self.status_code));

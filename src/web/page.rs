@@ -342,6 +342,7 @@ impl Pages {
         ctx.insert("poll_secs", &POLL_SECS);
         ctx.insert("refresh_secs", &REFRESH_SECS);
         ctx.insert("read_only", &(state.window.mode == Mode::ReadOnly));
+        ctx.insert("scope", &state.window.scope);
         ctx.insert(
             "message",
             state.window.message.as_deref().unwrap_or_default(),
@@ -372,6 +373,10 @@ impl Pages {
         // The window's details, as RFC 9457 extension members.
         let extensions = &mut doc.extensions;
         extensions.insert("mode".into(), window.mode.as_str().into());
+        if !window.scope.is_empty() {
+            // What is down: only these path prefixes.
+            extensions.insert("scope".into(), window.scope.clone().into());
+        }
         if let Some(message) = &window.message {
             extensions.insert("message".into(), message.as_str().into());
         }

@@ -143,6 +143,7 @@ async fn bad_usage_prints_one_line_exits_2_and_writes_nothing() {
         &["on", "--until", "2020-01-01T00:00:00Z"],
         &["on", "--until", "+10000-01-01T00:00:00Z"],
         &["on", "--status-code", "404"],
+        &["on", "--scope", "checkout"],
         &["on", "--status-code", "teapot"],
         &["on", "--for", "200000y"],
         &["on", "--for", "1h", "--until", "2099-01-01T00:00:00Z"],

@@ -366,6 +366,15 @@ async fn out_of_range_values_are_listed_field_by_field() {
         .await;
     let far = self::problem(far, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(far["errors"][0]["field"], "ends_at", "{far}");
+    // A scope names path prefixes, like open paths.
+    let bad = api
+        .put(
+            &json!({ "enabled": true, "scope": ["/checkout", "checkout?x"] }),
+            None,
+        )
+        .await;
+    let bad = self::problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(bad["errors"][0]["field"], "scope[1]", "{bad}");
     // Gated requests are answered with 200 or a server error, nothing else.
     for code in [199, 404, 418, 499, 600] {
         let bad = api

@@ -572,3 +572,68 @@ async fn a_window_may_answer_with_another_server_error_or_200() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_scoped_window_closes_only_its_prefixes_however_they_are_spelled() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        app.switch_on(Window {
+            scope: vec!["/checkout".into(), "/api/demo".into()],
+            ..Window::off()
+        })
+        .await;
+        for open in ["/", "/about", "/checkoutx", "/contact", "/x/checkout"] {
+            let status = app.browse(open).await.0.status();
+            assert_ne!(
+                status,
+                StatusCode::FOUND,
+                "{}: {open} is outside the scope",
+                db.kind
+            );
+            assert!(!status.is_server_error(), "{open}: {status}");
+        }
+        for closed in [
+            "/checkout",
+            "/checkout/",
+            "/checkout/pay?step=2",
+            "//checkout",
+            "/./checkout",
+            "/x/../checkout",
+            "/%63heckout",
+            "/Checkout",
+            "/CHECKOUT/pay",
+            "/api/demo/../../checkout",
+        ] {
+            let resp = app.browse(closed).await;
+            resp.assert_status(StatusCode::FOUND);
+            assert!(
+                header(&resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
+                "{}: {closed}",
+                db.kind
+            );
+        }
+        // JSON clients and the page say what is down.
+        let problem = app
+            .client
+            .get("/api/demo/items")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        problem.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            json(problem).await["scope"],
+            serde_json::json!(["/checkout", "/api/demo"])
+        );
+        let page = app.browse("/maintenance").await;
+        page.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+        let html = text(page).await;
+        assert!(
+            html.contains("Only these parts of the site are closed"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<code dir=\"ltr\">/checkout</code>"),
+            "{html}"
+        );
+    }
+}
