@@ -18,8 +18,8 @@ use poem::http::{HeaderValue, Method, StatusCode, Uri};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::http::{self, cookie, header_str, query_param};
-use crate::state::{Live, MaintenanceState};
-use crate::web::page::Pages;
+use crate::state::{Live, MaintenanceState, Phase};
+use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
 pub use decision::{Gated, Outcome, Rules};
 
 /// Answers the gate's one question about the person behind a request.
@@ -161,6 +161,11 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         };
         let outcome = decision::decide(&facts, &state, state.phase(), &shared.rules);
         let kind = match outcome {
+            // Before a scheduled window, the site's pages announce it.
+            Outcome::Pass if state.phase() == Phase::Scheduled => {
+                let resp = self.inner.call(req).await?.into_response();
+                return Ok(announce(&shared.pages, &state, resp));
+            }
             Outcome::Pass => return self.inner.call(req).await.map(IntoResponse::into_response),
             Outcome::LeavePage => return Ok(leave_page(&req)),
             Outcome::ShowPage => Gated::Page,
@@ -249,6 +254,20 @@ fn gated_response(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    resp
+}
+
+/// Adds the `Maintenance-Window` header to an HTML page.
+fn announce(pages: &Pages, state: &MaintenanceState, mut resp: Response) -> Response {
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if is_html && let Some(value) = pages.for_state(state).announcement() {
+        resp.headers_mut()
+            .insert(ANNOUNCEMENT_HEADER, value.clone());
+    }
     resp
 }
 

@@ -91,14 +91,36 @@ pub struct Rendition {
     version: i64,
     state: MaintenanceState,
     retry_after: HeaderValue,
+    announcement: Option<HeaderValue>,
     by_language: Vec<OnceLock<Rendered>>,
 }
+
+/// The header announcing a scheduled window on the pages that pass the gate before it starts.
+pub const ANNOUNCEMENT_HEADER: &str = "maintenance-window";
 
 impl Rendition {
     /// `Retry-After`: an HTTP-date when the end is known, else seconds.
     pub fn retry_after(&self) -> &HeaderValue {
         &self.retry_after
     }
+
+    /// `Maintenance-Window: start=<RFC 3339>; end=<RFC 3339>` (`end` only when one is set),
+    /// for a window switched on with a start time; `None` otherwise.
+    pub fn announcement(&self) -> Option<&HeaderValue> {
+        self.announcement.as_ref()
+    }
+}
+
+fn announcement(state: &MaintenanceState) -> Option<HeaderValue> {
+    let window = &state.window;
+    let start = window.starts_at.filter(|_| window.enabled)?;
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut value = format!("start={}", stamp(start));
+    if let Some(end) = window.ends_at {
+        value.push_str("; end=");
+        value.push_str(&stamp(end));
+    }
+    HeaderValue::try_from(value).ok()
 }
 
 /// The renderer and its cache.
@@ -402,6 +424,7 @@ impl Rendition {
             version: state.version,
             state: state.clone(),
             retry_after: retry_after(state, Utc::now()),
+            announcement: announcement(state),
             by_language: (0..languages).map(|_| OnceLock::new()).collect(),
         }
     }

@@ -637,3 +637,52 @@ async fn a_scoped_window_closes_only_its_prefixes_however_they_are_spelled() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_announce_a_scheduled_window_before_it_starts() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let start: chrono::DateTime<Utc> = "2099-06-01T02:00:00Z".parse().expect("date");
+        let end: chrono::DateTime<Utc> = "2099-06-01T03:30:00Z".parse().expect("date");
+        app.switch_on(Window {
+            starts_at: Some(start),
+            ends_at: Some(end),
+            ..Window::off()
+        })
+        .await;
+        let page = app.browse("/about").await;
+        page.assert_status_is_ok();
+        assert_eq!(
+            header(&page, "maintenance-window"),
+            Some("start=2099-06-01T02:00:00Z; end=2099-06-01T03:30:00Z"),
+            "{}",
+            db.kind
+        );
+        // Only pages: the app's JSON stays as it was.
+        let data = app
+            .client
+            .get("/api/demo/items")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        data.assert_status_is_ok();
+        assert_eq!(header(&data, "maintenance-window"), None);
+        let status = json(app.client.get("/api/status").send().await).await;
+        assert_eq!(status["phase"], "scheduled");
+        let announced: chrono::DateTime<Utc> = status["starts_at"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("starts_at");
+        assert_eq!(announced, start);
+
+        // Without a schedule, nothing is announced.
+        app.service
+            .apply(Window::off(), downtime::state::Change::by("test"))
+            .await
+            .expect("off");
+        assert_eq!(
+            header(&app.browse("/about").await, "maintenance-window"),
+            None
+        );
+    }
+}
