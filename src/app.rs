@@ -472,6 +472,10 @@ impl Downtime {
         let mut others = Route::new()
             .at(urls.own_path("/healthz"), get(health::healthz))
             .at(
+                urls.own_path("/maintenance/banner.js"),
+                get(crate::web::page::banner_js).data(Arc::clone(&parts.pages)),
+            )
+            .at(
                 urls.own_path("/readyz"),
                 get(health::readyz)
                     .data(parts.service.clone())
@@ -489,10 +493,11 @@ impl Downtime {
                     ))
                     .data(parts.auth.clone()),
             );
-        let mut other_paths: Vec<String> = ["/healthz", "/readyz", "/auth"]
-            .iter()
-            .map(|p| urls.own_path(p))
-            .collect();
+        let mut other_paths: Vec<String> =
+            ["/healthz", "/readyz", "/auth", "/maintenance/banner.js"]
+                .iter()
+                .map(|p| urls.own_path(p))
+                .collect();
         if let Some(idp) = &parts.dev_idp {
             others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
             other_paths.push(urls.own_path("/dev-idp"));
@@ -535,7 +540,7 @@ pub struct OwnRoutes {
     pub api_paths: Vec<String>,
     /// The control API, answering those paths.
     pub api: BoxEndpoint<'static, Response>,
-    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/auth`,
+    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/auth`, the banner,
     /// `/dev-idp`, under the prefix), each with what lies below it.
     pub other_paths: Vec<String>,
     /// Health checks, login and the development provider, answering those paths.

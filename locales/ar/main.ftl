@@ -61,3 +61,8 @@ unreachable-retry-link = إعادة المحاولة
 unreachable-auto-reload = تعيد هذه الصفحة المحاولة تلقائيًا كل 30 ثانية.
 unreachable-problem-title = تعذّر الوصول إلى الموقع
 unreachable-problem-detail = التطبيق الموجود خلف هذا الخادم لا يستجيب. يُرجى المحاولة مرة أخرى بعد قليل.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = من المقرر إجراء صيانة من { $start } إلى { $end }.
+banner-from = من المقرر إجراء صيانة ابتداءً من { $start }.
+banner-dismiss = إغلاق

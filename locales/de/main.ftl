@@ -49,3 +49,8 @@ unreachable-retry-link = Erneut versuchen
 unreachable-auto-reload = Diese Seite versucht es alle 30 Sekunden automatisch erneut.
 unreachable-problem-title = Website nicht erreichbar
 unreachable-problem-detail = Die Anwendung hinter diesem Server antwortet nicht. Bitte versuchen Sie es in Kürze erneut.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Wartungsarbeiten sind geplant von { $start } bis { $end }.
+banner-from = Wartungsarbeiten sind geplant ab { $start }.
+banner-dismiss = Schließen

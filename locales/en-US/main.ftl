@@ -50,3 +50,8 @@ unreachable-retry-link = Try again
 unreachable-auto-reload = This page tries again by itself every 30 seconds.
 unreachable-problem-title = Site unreachable
 unreachable-problem-detail = The application behind this server is not answering. Please try again shortly.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Maintenance is planned from { $start } to { $end }.
+banner-from = Maintenance is planned from { $start }.
+banner-dismiss = Dismiss

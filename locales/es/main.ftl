@@ -49,3 +49,8 @@ unreachable-retry-link = Reintentar
 unreachable-auto-reload = Esta página vuelve a intentarlo automáticamente cada 30 segundos.
 unreachable-problem-title = Sitio no disponible
 unreachable-problem-detail = La aplicación que hay detrás de este servidor no responde. Vuelva a intentarlo en unos instantes.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Hay un mantenimiento previsto desde el { $start } hasta el { $end }.
+banner-from = Hay un mantenimiento previsto a partir del { $start }.
+banner-dismiss = Cerrar

@@ -49,3 +49,8 @@ unreachable-retry-link = Réessayer
 unreachable-auto-reload = Cette page réessaie automatiquement toutes les 30 secondes.
 unreachable-problem-title = Site injoignable
 unreachable-problem-detail = L’application derrière ce serveur ne répond pas. Veuillez réessayer dans quelques instants.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Une maintenance est prévue du { $start } au { $end }.
+banner-from = Une maintenance est prévue à partir du { $start }.
+banner-dismiss = Fermer

@@ -52,3 +52,8 @@ unreachable-retry-link = ניסיון חוזר
 unreachable-auto-reload = הדף הזה מנסה שוב באופן אוטומטי כל 30 שניות.
 unreachable-problem-title = לא ניתן לגשת לאתר
 unreachable-problem-detail = היישום שמאחורי השרת הזה אינו מגיב. נא לנסות שוב בעוד רגע.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = מתוכננת תחזוקה מ־{ $start } עד { $end }.
+banner-from = מתוכננת תחזוקה החל מ־{ $start }.
+banner-dismiss = סגירה

@@ -49,3 +49,8 @@ unreachable-retry-link = Riprova
 unreachable-auto-reload = Questa pagina riprova automaticamente ogni 30 secondi.
 unreachable-problem-title = Sito non raggiungibile
 unreachable-problem-detail = L’applicazione dietro questo server non risponde. Riprova tra poco.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = È prevista una manutenzione dal { $start } al { $end }.
+banner-from = È prevista una manutenzione a partire dal { $start }.
+banner-dismiss = Chiudi

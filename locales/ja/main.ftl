@@ -46,3 +46,8 @@ unreachable-retry-link = 再試行
 unreachable-auto-reload = このページは30秒ごとに自動的に再試行します。
 unreachable-problem-title = サイトに接続できません
 unreachable-problem-detail = このサーバーの背後にあるアプリケーションが応答していません。しばらくしてから再度お試しください。
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = { $start }から{ $end }までメンテナンスを予定しています。
+banner-from = { $start }からメンテナンスを予定しています。
+banner-dismiss = 閉じる

@@ -49,3 +49,8 @@ unreachable-retry-link = Opnieuw proberen
 unreachable-auto-reload = Deze pagina probeert het elke 30 seconden automatisch opnieuw.
 unreachable-problem-title = Site onbereikbaar
 unreachable-problem-detail = De applicatie achter deze server reageert niet. Probeer het zo meteen opnieuw.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Er is onderhoud gepland van { $start } tot { $end }.
+banner-from = Er is onderhoud gepland vanaf { $start }.
+banner-dismiss = Sluiten

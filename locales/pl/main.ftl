@@ -55,3 +55,8 @@ unreachable-retry-link = Spróbuj ponownie
 unreachable-auto-reload = Ta strona automatycznie ponawia próbę co 30 sekund.
 unreachable-problem-title = Witryna niedostępna
 unreachable-problem-detail = Aplikacja za tym serwerem nie odpowiada. Spróbuj ponownie za chwilę.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Planowana przerwa techniczna: od { $start } do { $end }.
+banner-from = Planowana przerwa techniczna od { $start }.
+banner-dismiss = Zamknij

@@ -49,3 +49,8 @@ unreachable-retry-link = Tentar novamente
 unreachable-auto-reload = Esta página tenta novamente sozinha a cada 30 segundos.
 unreachable-problem-title = Site inacessível
 unreachable-problem-detail = A aplicação por trás deste servidor não está respondendo. Tente novamente em instantes.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Há uma manutenção programada de { $start } até { $end }.
+banner-from = Há uma manutenção programada a partir de { $start }.
+banner-dismiss = Fechar

@@ -55,3 +55,8 @@ unreachable-retry-link = Повторить попытку
 unreachable-auto-reload = Эта страница автоматически повторяет попытку каждые 30 секунд.
 unreachable-problem-title = Сайт недоступен
 unreachable-problem-detail = Приложение за этим сервером не отвечает. Повторите попытку чуть позже.
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = Запланированы технические работы с { $start } до { $end }.
+banner-from = Запланированы технические работы начиная с { $start }.
+banner-dismiss = Закрыть

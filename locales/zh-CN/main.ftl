@@ -46,3 +46,8 @@ unreachable-retry-link = 重试
 unreachable-auto-reload = 此页面每 30 秒自动重试一次。
 unreachable-problem-title = 无法访问网站
 unreachable-problem-detail = 此服务器背后的应用程序没有响应。请稍后重试。
+
+# The announcement banner (/maintenance/banner.js) on the site's own pages.
+banner-window = 计划于 { $start } 至 { $end } 进行维护。
+banner-from = 计划自 { $start } 起进行维护。
+banner-dismiss = 关闭

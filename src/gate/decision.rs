@@ -19,6 +19,7 @@ pub const OWN_OPEN_PATHS: &[&str] = &[
     "/api/docs",
     "/api/openapi.json",
     "/auth",
+    "/maintenance/banner.js",
 ];
 
 /// The gate's configuration.
@@ -107,7 +108,11 @@ pub enum Outcome {
 /// names one), open paths (configured or the window's),
 /// read-only reads, allowed client addresses, then the gate.
 pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: &Rules) -> Outcome {
-    let on_page = is_under(facts.path, &rules.page_path);
+    // The page itself, not what lies below it (its banner script).
+    let on_page = facts
+        .path
+        .strip_prefix(rules.page_path.as_str())
+        .is_some_and(|rest| rest.is_empty() || rest == "/");
     if phase != Phase::Active {
         return if on_page {
             Outcome::LeavePage

@@ -6,6 +6,8 @@
 //! a logo and whole languages. Everything is checked when [`Pages::new`] runs, so a broken
 //! override stops start-up instead of failing visitors.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -16,6 +18,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{FluentLoader, Loader};
 use poem::http::{HeaderValue, StatusCode};
 use serde::Serialize;
@@ -30,6 +33,7 @@ const TEMPLATE: &str = "maintenance.html";
 const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.tera");
 const STYLE: &str = include_str!("../../templates/maintenance.css");
 const SCRIPT: &str = include_str!("../../templates/maintenance.js");
+const BANNER_SOURCE: &str = include_str!("../../templates/banner.js");
 const UNREACHABLE: &str = "unreachable.html";
 const UNREACHABLE_SOURCE: &str = include_str!("../../templates/unreachable.html.tera");
 /// How often the unreachable page reloads itself; its messages say 30 seconds.
@@ -135,6 +139,8 @@ pub struct Pages {
     current: ArcSwap<Rendition>,
     /// The page for an upstream that does not answer, by language.
     unreachable: Vec<OnceLock<Bytes>>,
+    /// The announcement banner's script, by language.
+    banners: Vec<OnceLock<Bytes>>,
     lang_cookie: String,
 }
 
@@ -186,7 +192,11 @@ impl Pages {
         let unreachable = (0..languages.all().len())
             .map(|_| OnceLock::new())
             .collect();
+        let banners = (0..languages.all().len())
+            .map(|_| OnceLock::new())
+            .collect();
         let pages = Pages {
+            banners,
             tera,
             messages,
             languages,
@@ -302,6 +312,34 @@ impl Pages {
             self.messages.lookup(lang, "unreachable-problem-title"),
             self.messages.lookup(lang, "unreachable-problem-detail"),
         )
+    }
+
+    /// The announcement banner's script in language `index` (built on first use): the
+    /// messages go in as a JSON object, times are filled in by the browser in its own format.
+    pub fn banner(&self, index: usize) -> &Bytes {
+        let index = index.min(self.banners.len().saturating_sub(1));
+        self.banners[index].get_or_init(|| {
+            let language = self.languages.get(index);
+            let lang = &language.id;
+            let with_times = |id: &str| {
+                let args = HashMap::from([
+                    (Cow::Borrowed("start"), FluentValue::from("%START%")),
+                    (Cow::Borrowed("end"), FluentValue::from("%END%")),
+                ]);
+                self.messages.lookup_with_args(lang, id, &args)
+            };
+            let messages = serde_json::json!({
+                "lang": language.tag,
+                "dir": if language.rtl { "rtl" } else { "ltr" },
+                "status": self.status_url,
+                "window": with_times("banner-window"),
+                "from": with_times("banner-from"),
+                "dismiss": self.messages.lookup(lang, "banner-dismiss"),
+            });
+            // JSON is a JavaScript expression; `<` escaped so no message can end a script tag.
+            let literal = messages.to_string().replace('<', "\\u003c");
+            Bytes::from(BANNER_SOURCE.replace("__MESSAGES__", &literal))
+        })
     }
 
     fn render_unreachable(&self, index: usize) -> tera::TeraResult<String> {
@@ -516,6 +554,25 @@ fn sha256_source(source: &str) -> String {
         "sha256-{}",
         BASE64.encode(Sha256::digest(source.as_bytes()))
     )
+}
+
+/// `GET /maintenance/banner.js`: the announcement banner's script in the visitor's language
+/// (`?lang=`, the language cookie, `Accept-Language`), cacheable for five minutes.
+#[poem::handler]
+pub fn banner_js(pages: poem::web::Data<&Arc<Pages>>, req: &poem::Request) -> poem::Response {
+    use crate::http::{cookie, header_str, query_param};
+    use poem::http::header;
+    let choice = pages.languages().negotiate(
+        query_param(req, "lang").as_deref(),
+        cookie(req, pages.lang_cookie()),
+        header_str(req, header::ACCEPT_LANGUAGE),
+    );
+    poem::Response::builder()
+        .content_type("text/javascript; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=300")
+        .header(header::VARY, "Accept-Language, Cookie")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(pages.banner(choice.index).clone())
 }
 
 #[cfg(test)]

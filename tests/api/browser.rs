@@ -160,3 +160,69 @@ async fn served_in_place_the_language_links_stay_on_this_site() {
     );
     assert!(!dom.contains("href=\"//"), "a link to another host: {dom}");
 }
+
+/// A page of the site's own with a strict policy, including the banner as the README says.
+#[poem::handler]
+fn strict_page() -> poem::Response {
+    poem::Response::builder()
+        .content_type("text/html; charset=utf-8")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; script-src 'self'; connect-src 'self'",
+        )
+        .body(
+            "<!doctype html><html lang=\"de\"><title>Shop</title><body><h1>Shop</h1>\
+             <script src=\"/maintenance/banner.js?lang=de\" defer></script></body></html>",
+        )
+}
+
+#[tokio::test]
+async fn the_banner_announces_a_scheduled_window_under_a_strict_csp() {
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    let site = poem::Route::new().at("/shop", poem::get(strict_page));
+    let server = crate::auth::start_site(&db, config, site).await;
+    let at = |h| {
+        Utc.with_ymd_and_hms(2099, 6, 1, h, 0, 0)
+            .single()
+            .expect("date")
+    };
+    server
+        .service
+        .apply(
+            Window {
+                starts_at: Some(at(2)),
+                ends_at: Some(at(3)),
+                ..Window::on()
+            },
+            downtime::state::Change::by("test"),
+        )
+        .await
+        .expect("schedule");
+    let (dom, log) = dump_dom(&browser, &format!("{}/shop", server.base)).await;
+    assert!(
+        dom.contains("id=\"downtime-banner\""),
+        "no banner: {dom}\n{log}"
+    );
+    assert!(dom.contains("Wartungsarbeiten sind geplant von"), "{dom}");
+    assert!(dom.contains("2099"), "the times are written out: {dom}");
+    assert!(dom.contains(">Schließen</button>"), "{dom}");
+    assert!(
+        !log.contains("Content Security Policy"),
+        "a CSP violation: {log}"
+    );
+
+    // Switched off: no banner.
+    server
+        .service
+        .apply(Window::off(), downtime::state::Change::by("test"))
+        .await
+        .expect("off");
+    let (dom, _) = dump_dom(&browser, &format!("{}/shop", server.base)).await;
+    assert!(dom.contains("<h1>Shop</h1>"), "{dom}");
+    assert!(!dom.contains("downtime-banner"), "{dom}");
+}

@@ -736,3 +736,49 @@ fn broken_overrides_fail_at_start_naming_the_file() {
     let error = format!("{:#}", Pages::new(&missing).expect_err("missing dir"));
     assert!(error.contains("cannot read the page directory"), "{error}");
 }
+
+#[tokio::test]
+async fn the_banner_script_is_localized_and_served_whatever_the_state() {
+    let db = crate::helpers::sqlite();
+    let app = crate::helpers::spawn_app(&db).await;
+    for on in [false, true] {
+        if on {
+            app.on().await;
+        }
+        let resp = app
+            .client
+            .get("/maintenance/banner.js")
+            .header("accept-language", "fr-CA, en;q=0.5")
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+        assert_eq!(
+            crate::helpers::header(&resp, "content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        assert_eq!(
+            crate::helpers::header(&resp, "x-content-type-options"),
+            Some("nosniff")
+        );
+        assert!(
+            crate::helpers::header(&resp, "vary").is_some_and(|v| v.contains("Accept-Language"))
+        );
+        let script = crate::helpers::text(resp).await;
+        assert!(
+            script.contains("Une maintenance est pr\u{e9}vue du"),
+            "{script}"
+        );
+        assert!(script.contains("\"dir\":\"ltr\""), "{script}");
+        assert!(!script.contains("__MESSAGES__"));
+    }
+    let hebrew = app
+        .client
+        .get("/maintenance/banner.js?lang=he")
+        .send()
+        .await;
+    assert!(
+        crate::helpers::text(hebrew)
+            .await
+            .contains("\"dir\":\"rtl\"")
+    );
+}
