@@ -476,6 +476,14 @@ impl Downtime {
                 get(crate::web::page::banner_js).data(Arc::clone(&parts.pages)),
             )
             .at(
+                urls.own_path("/maintenance/feed.atom"),
+                get(crate::web::feed::feed_atom).data(crate::web::feed::FeedSource {
+                    service: parts.service.clone(),
+                    self_url: urls.own("/maintenance/feed.atom"),
+                    site_url: format!("{}/", urls.base_url),
+                }),
+            )
+            .at(
                 urls.own_path("/readyz"),
                 get(health::readyz)
                     .data(parts.service.clone())
@@ -493,11 +501,16 @@ impl Downtime {
                     ))
                     .data(parts.auth.clone()),
             );
-        let mut other_paths: Vec<String> =
-            ["/healthz", "/readyz", "/auth", "/maintenance/banner.js"]
-                .iter()
-                .map(|p| urls.own_path(p))
-                .collect();
+        let mut other_paths: Vec<String> = [
+            "/healthz",
+            "/readyz",
+            "/auth",
+            "/maintenance/banner.js",
+            "/maintenance/feed.atom",
+        ]
+        .iter()
+        .map(|p| urls.own_path(p))
+        .collect();
         if let Some(idp) = &parts.dev_idp {
             others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
             other_paths.push(urls.own_path("/dev-idp"));

@@ -20,6 +20,7 @@ pub const OWN_OPEN_PATHS: &[&str] = &[
     "/api/openapi.json",
     "/auth",
     "/maintenance/banner.js",
+    "/maintenance/feed.atom",
 ];
 
 /// The gate's configuration.

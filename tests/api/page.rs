@@ -782,3 +782,51 @@ async fn the_banner_script_is_localized_and_served_whatever_the_state() {
             .contains("\"dir\":\"rtl\"")
     );
 }
+
+#[tokio::test]
+async fn the_feed_lists_upcoming_and_recent_windows_for_feed_readers() {
+    for db in crate::helpers::databases().await {
+        let app = crate::helpers::spawn_app(&db).await;
+        let at = |h| {
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2099, 6, 1, h, 0, 0)
+                .single()
+                .expect("date")
+        };
+        app.switch_on(Window {
+            starts_at: Some(at(2)),
+            ends_at: Some(at(3)),
+            message: Some("Database upgrade <b>& more</b>".into()),
+            ..Window::off()
+        })
+        .await;
+        app.on().await; // now, until further notice: the feed stays reachable while gated
+        let resp = app.client.get("/maintenance/feed.atom").send().await;
+        resp.assert_status_is_ok();
+        assert_eq!(
+            crate::helpers::header(&resp, "content-type"),
+            Some("application/atom+xml; charset=utf-8")
+        );
+        let body = crate::helpers::text(resp).await;
+        // A feed parser accepts it.
+        let feed = atom_syndication::Feed::read_from(body.as_bytes()).expect("an Atom feed");
+        assert_eq!(feed.id(), "http://localhost/maintenance/feed.atom");
+        let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Maintenance until further notice",
+                "Maintenance scheduled from 2099-06-01T02:00:00Z until 2099-06-01T03:00:00Z",
+            ],
+            "{}",
+            db.kind
+        );
+        let scheduled = &feed.entries()[1];
+        assert_eq!(
+            scheduled.summary().map(|s| s.as_str()),
+            Some("Database upgrade <b>& more</b>"),
+            "the message as text, escaped in the XML"
+        );
+        assert!(!body.contains("<b>"), "{body}");
+        assert_ne!(feed.entries()[0].id(), feed.entries()[1].id());
+    }
+}
