@@ -125,7 +125,9 @@ async fn data_version(db: &DatabaseConnection, changed: &watch::Sender<()>) {
         {
             Ok(version) => {
                 backoff.recovered("the database file is readable again");
-                if seen.is_some_and(|seen| seen != version) {
+                // The first reading also nudges: a commit between the state's first load and
+                // this connection's first reading would otherwise wait for the poll.
+                if seen != Some(version) {
                     changed.send_replace(());
                 }
                 seen = Some(version);
