@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use chrono::Utc;
 use tokio::sync::Semaphore;
@@ -19,7 +20,14 @@ pub(super) struct VerifiedTokens {
     /// Introspection calls in flight: a flood of distinct junk tokens waits here instead of
     /// opening a connection to the provider each.
     introspecting: Semaphore,
+    /// The last token refused, for a moment: the API's two security schemes (Swagger UI's and
+    /// a plain bearer token) each check the same header, and one request should cost one
+    /// verification and one log line.
+    last_refusal: Mutex<Option<(String, &'static str, Instant)>>,
 }
+
+/// How long [`VerifiedTokens::last_refusal`] is believed: one request's worth.
+const REFUSAL_MEMORY: std::time::Duration = std::time::Duration::from_secs(1);
 
 type Verdict = Result<Principal, &'static str>;
 
@@ -35,11 +43,25 @@ impl Default for VerifiedTokens {
         VerifiedTokens {
             tokens: Mutex::default(),
             introspecting: Semaphore::new(CONCURRENT_INTROSPECTIONS),
+            last_refusal: Mutex::default(),
         }
     }
 }
 
 impl VerifiedTokens {
+    /// Why `token` was refused a moment ago, if it was.
+    fn recent_refusal(&self, token: &str) -> Option<&'static str> {
+        let last = self.last_refusal.lock().ok()?;
+        let (refused, reason, at) = last.as_ref()?;
+        (refused == token && at.elapsed() < REFUSAL_MEMORY).then_some(*reason)
+    }
+
+    fn refused(&self, token: &str, reason: &'static str) {
+        if let Ok(mut last) = self.last_refusal.lock() {
+            *last = Some((token.to_owned(), reason, Instant::now()));
+        }
+    }
+
     fn get(&self, token: &str) -> Option<Verdict> {
         let tokens = self.tokens.lock().ok()?;
         let (verdict, expires) = tokens.get(token)?;
@@ -69,6 +91,9 @@ impl Auth {
                 "no identity provider is configured",
             ));
         };
+        if let Some(reason) = self.verified().recent_refusal(token) {
+            return Err(AuthError::Unauthenticated(reason));
+        }
         let looks_like_jwt = token.split('.').count() == 3;
         let verified = if looks_like_jwt || !provider.settings().introspection {
             self.jwt(provider, token).await
@@ -78,6 +103,7 @@ impl Auth {
         verified.map_err(|e| match e {
             TokenError::Unavailable => AuthError::Unavailable,
             TokenError::Invalid(reason) => {
+                self.verified().refused(token, reason);
                 tracing::info!(target: "downtime::auth", reason, "bearer token refused");
                 AuthError::Unauthenticated(reason)
             }

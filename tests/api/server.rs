@@ -326,6 +326,13 @@ async fn the_log_cannot_be_forged_and_shows_the_real_client() {
     assert_nothing_planted(&log);
     assert!(log.contains("bearer token refused"), "{log}");
     assert!(log.contains("client=127.0.0.1"), "{log}");
+    // One refusal logged per refused request, though the API offers two security schemes.
+    let refusals = log.matches("bearer token refused").count();
+    let refused_requests = log
+        .lines()
+        .filter(|l| l.contains("path=/api/maintenance") && l.contains("status=401"))
+        .count();
+    assert_eq!(refusals, refused_requests, "{log}");
 }
 
 #[tokio::test]
