@@ -3,6 +3,7 @@
 //! their cookies: a copied cookie stops working everywhere, not only in the browser that
 //! logged out.
 
+use crate::state::Wakeups;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,17 +74,13 @@ impl Revoked {
         &self,
         db: DatabaseConnection,
         every: Duration,
-        mut changes: tokio::sync::watch::Receiver<()>,
+        changes: tokio::sync::watch::Receiver<()>,
     ) -> tokio::task::JoinHandle<()> {
         let ids = Arc::clone(&self.ids);
+        let mut wakeups = Wakeups::new(every, changes);
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::select! {
-                    _ = ticks.tick() => {}
-                    Ok(()) = changes.changed() => {}
-                }
+                wakeups.next().await;
                 let Ok(stored) = list(&db).await else {
                     continue;
                 };

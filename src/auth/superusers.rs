@@ -1,6 +1,7 @@
 //! Who is a superuser: principals recorded in the database (`downtime superuser add`), plus
 //! configured e-mail addresses (verified only), groups and client ids.
 
+use crate::state::Wakeups;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -211,18 +212,14 @@ impl Registry {
         &self,
         db: DatabaseConnection,
         every: Duration,
-        mut changes: tokio::sync::watch::Receiver<()>,
+        changes: tokio::sync::watch::Receiver<()>,
     ) -> tokio::task::JoinHandle<()> {
         let stored = Arc::clone(&self.stored);
+        let mut wakeups = Wakeups::new(every, changes);
         tokio::spawn(async move {
             let mut seen = fingerprint(&db).await.ok();
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::select! {
-                    _ = ticks.tick() => {}
-                    Ok(()) = changes.changed() => {}
-                }
+                wakeups.next().await;
                 let Ok(now) = fingerprint(&db).await else {
                     continue;
                 };

@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::{SubsecRound as _, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
 
 use super::{AuditEntry, Live, MaintenanceState, Store, StoreError, Window, WriteError};
 
@@ -166,18 +165,13 @@ impl StateService {
         let (store, live) = (self.store.clone(), self.live.clone());
         let clock = self.live.clone();
         let changed = Arc::clone(&self.changed);
-        let mut nudges = changed.subscribe();
+        let mut wakeups = super::Wakeups::new(every, changed.subscribe());
         tokio::spawn(async move {
             let watcher = super::watch::watch(store.db().clone(), changed);
             let follower = async move {
-                let mut ticks = tokio::time::interval(every);
-                ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
                 let mut failing = false;
                 loop {
-                    tokio::select! {
-                        _ = ticks.tick() => {}
-                        Ok(()) = nudges.changed() => {}
-                    }
+                    wakeups.next().await;
                     let result = match store.version().await {
                         Ok(version) if version == live.load().version => Ok(()),
                         Ok(_) => store.current().await.map(|state| {
