@@ -96,22 +96,20 @@ fn utf8_len(first: u8) -> usize {
 /// Whether normalised `path` is `prefix` itself or lies below it (segment-wise: `/api` covers
 /// `/api/x` and `/api/`, not `/apix`).
 pub fn is_under(path: &str, prefix: &str) -> bool {
-    let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
-    match path.strip_prefix(prefix) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/'),
-        None => false,
-    }
+    under(path, prefix, |head, prefix| head == prefix)
 }
 
 /// Like [`is_under`], but ignoring ASCII case: for a prefix that closes paths (a window's
 /// scope), where an app that routes `/Checkout` like `/checkout` must not let it escape.
 pub fn is_under_any_case(path: &str, prefix: &str) -> bool {
+    under(path, prefix, str::eq_ignore_ascii_case)
+}
+
+/// Whether `path` starts with `prefix` (compared by `same`) at a segment boundary.
+fn under(path: &str, prefix: &str, same: fn(&str, &str) -> bool) -> bool {
     let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
-    match path.get(..prefix.len()) {
-        Some(head) if head.eq_ignore_ascii_case(prefix) => {
-            let rest = &path[prefix.len()..];
-            rest.is_empty() || rest.starts_with('/')
-        }
+    match (path.get(..prefix.len()), path.get(prefix.len()..)) {
+        (Some(head), Some(rest)) if same(head, prefix) => rest.is_empty() || rest.starts_with('/'),
         _ => false,
     }
 }
