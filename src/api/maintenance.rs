@@ -560,31 +560,40 @@ fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Window, 
     to_window(update)
 }
 
+/// Parses every entry of list `field`, noting each refusal as `field[index]`.
+fn parse_each<T>(
+    field: &str,
+    items: &[String],
+    parse: fn(&str) -> Result<T, String>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<T> {
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match parse(item) {
+            Ok(value) => parsed.push(value),
+            Err(message) => errors.push(FieldError::new(format!("{field}[{i}]"), message)),
+        }
+    }
+    parsed
+}
+
 /// Reads the fields that are text on the wire (networks, paths), reporting every refusal at
 /// once (422). The window's own rules are checked by the state service when it is applied.
 fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut allowed_ips = Vec::new();
-    for (i, text) in update.allowed_ips.iter().enumerate() {
-        match parse_network(text) {
-            Ok(net) => allowed_ips.push(net),
-            Err(message) => errors.push(FieldError::new(format!("allowed_ips[{i}]"), message)),
-        }
-    }
-    let mut open_paths = Vec::new();
-    for (i, path) in update.open_paths.iter().enumerate() {
-        match parse_open_path(path) {
-            Ok(path) => open_paths.push(path),
-            Err(message) => errors.push(FieldError::new(format!("open_paths[{i}]"), message)),
-        }
-    }
-    let mut scope = Vec::new();
-    for (i, path) in update.scope.iter().enumerate() {
-        match parse_open_path(path) {
-            Ok(path) => scope.push(path),
-            Err(message) => errors.push(FieldError::new(format!("scope[{i}]"), message)),
-        }
-    }
+    let allowed_ips = parse_each(
+        "allowed_ips",
+        &update.allowed_ips,
+        parse_network,
+        &mut errors,
+    );
+    let open_paths = parse_each(
+        "open_paths",
+        &update.open_paths,
+        parse_open_path,
+        &mut errors,
+    );
+    let scope = parse_each("scope", &update.scope, parse_open_path, &mut errors);
     let window = Window {
         enabled: update.enabled,
         mode: update.mode.into(),

@@ -218,32 +218,41 @@ impl Window {
         if !(1..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             broken.push(Invalid::RetryAfterOutOfRange);
         }
-        if self.scope.len() > MAX_LIST_ENTRIES {
-            broken.push(Invalid::TooManyEntries("scope"));
-        }
-        for (index, path) in self.scope.iter().enumerate() {
-            if !is_open_path(path) {
-                broken.push(Invalid::BadScope(index, path.clone()));
-            }
-        }
+        check_paths(&mut broken, "scope", &self.scope, Invalid::BadScope);
         if !is_gate_status(self.status_code) {
             broken.push(Invalid::BadStatusCode(self.status_code));
         }
         if self.allowed_ips.len() > MAX_LIST_ENTRIES {
             broken.push(Invalid::TooManyEntries("allowed_ips"));
         }
-        if self.open_paths.len() > MAX_LIST_ENTRIES {
-            broken.push(Invalid::TooManyEntries("open_paths"));
-        }
-        for (index, path) in self.open_paths.iter().enumerate() {
-            if !is_open_path(path) {
-                broken.push(Invalid::BadOpenPath(index, path.clone()));
-            }
-        }
+        check_paths(
+            &mut broken,
+            "open_paths",
+            &self.open_paths,
+            Invalid::BadOpenPath,
+        );
         if broken.is_empty() {
             Ok(())
         } else {
             Err(InvalidWindow(broken))
+        }
+    }
+}
+
+/// The rules of a list of path prefixes (`open_paths`, `scope`): not too many, each one a path
+/// prefix; a bad entry is reported as `bad(index, entry)`.
+fn check_paths(
+    broken: &mut Vec<Invalid>,
+    field: &'static str,
+    paths: &[String],
+    bad: fn(usize, String) -> Invalid,
+) {
+    if paths.len() > MAX_LIST_ENTRIES {
+        broken.push(Invalid::TooManyEntries(field));
+    }
+    for (index, path) in paths.iter().enumerate() {
+        if !is_open_path(path) {
+            broken.push(bad(index, path.clone()));
         }
     }
 }
