@@ -311,6 +311,18 @@ async fn a_superuser_logs_in_and_passes_the_gate_an_ordinary_user_does_not() {
     }
 }
 
+/// The CSRF token of the session's logout form, from the logout page (which must answer 200).
+async fn logout_csrf(server: &LiveServer, browser: &mut Browser) -> String {
+    let page = browser.get(&format!("{}/auth/logout", server.base)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("page");
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf field")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn logout_needs_the_session_csrf_token_and_ends_the_session() {
     let db = sqlite();
@@ -318,15 +330,7 @@ async fn logout_needs_the_session_csrf_token_and_ends_the_session() {
     let mut browser = Browser::new();
     login(&server, &mut browser, dev_idp::ADMIN.subject, "/").await;
 
-    let page = browser.get(&format!("{}/auth/logout", server.base)).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.expect("page");
-    let token = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf field")
-        .to_owned();
+    let token = logout_csrf(&server, &mut browser).await;
 
     let url = format!("{}/auth/logout", server.base);
     let forged = browser
@@ -846,10 +850,7 @@ async fn introspecting_provider() -> (String, Arc<Calls>) {
     use poem::web::{Form, Json};
     use poem::{EndpointExt, Route, get, handler, post};
 
-    // A free port: reserved by binding, released, then bound again by Poem.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port");
+    let addr = crate::helpers::free_addr();
     let base = format!("http://{addr}");
     let calls = Arc::new(Calls::default());
 
@@ -1153,14 +1154,7 @@ async fn logout_ends_the_session_everywhere_even_for_a_copied_cookie() {
             db.kind
         );
 
-        let page = browser.get(&format!("{}/auth/logout", first.base)).await;
-        let html = page.text().await.expect("page");
-        let csrf = html
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("csrf field")
-            .to_owned();
+        let csrf = logout_csrf(&first, &mut browser).await;
         let out = browser
             .post_form(
                 &format!("{}/auth/logout", first.base),

@@ -186,6 +186,14 @@ pub fn header<'a>(resp: &'a TestResponse, name: &str) -> Option<&'a str> {
     resp.0.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// An address nothing listens on: a port reserved by binding, then released at once. Bind it
+/// again for a server, or connect to it to be refused.
+pub fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+}
+
 /// Polls `check` every 20 ms until it holds or `within` passes.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where

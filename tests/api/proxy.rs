@@ -608,10 +608,7 @@ async fn server_sent_events_arrive_as_they_are_sent() {
 async fn an_upstream_that_is_down_slow_or_garbled_gets_502_never_a_hang() {
     let db = sqlite();
     // A port that was free a moment ago: connections are refused.
-    let refused = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
+    let refused = crate::helpers::free_addr();
     let proxy = Proxy::start(&db, &format!("http://{refused}"), |_| {}).await;
     let resp = http()
         .get(proxy.url("/"))
@@ -874,10 +871,7 @@ async fn websockets_pass_for_visitors_while_off_and_for_superusers_while_on() {
 #[tokio::test]
 async fn browsers_get_the_unreachable_page_in_their_language_json_clients_a_problem() {
     let db = sqlite();
-    let refused = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
+    let refused = crate::helpers::free_addr();
     let proxy = Proxy::start(&db, &format!("http://{refused}"), |_| {}).await;
     let resp = http()
         .get(proxy.url("/shop"))
