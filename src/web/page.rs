@@ -189,14 +189,11 @@ impl Pages {
             sha256_source(SCRIPT)
         );
         let initial = Rendition::new(&MaintenanceState::initial(), languages.all().len());
-        let unreachable = (0..languages.all().len())
-            .map(|_| OnceLock::new())
-            .collect();
-        let banners = (0..languages.all().len())
-            .map(|_| OnceLock::new())
-            .collect();
+        // Built in each language on first use.
+        let count = languages.all().len();
+        let per_language = || (0..count).map(|_| OnceLock::new()).collect();
         let pages = Pages {
-            banners,
+            banners: per_language(),
             tera,
             messages,
             languages,
@@ -205,7 +202,7 @@ impl Pages {
             status_url,
             csp: HeaderValue::try_from(csp)?,
             current: ArcSwap::from_pointee(initial),
-            unreachable,
+            unreachable: per_language(),
             lang_cookie: LANG_COOKIE.to_owned(),
         };
         pages.check(&template_name)?;
