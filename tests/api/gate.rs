@@ -284,12 +284,7 @@ async fn no_spelling_of_a_gated_path_slips_through() {
         "/HEALTHZ",
         "/healthzz",
     ] {
-        let resp = app.browse(path).await;
-        resp.assert_status(StatusCode::FOUND);
-        assert!(
-            header(&resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
-            "{path}"
-        );
+        assert_sent_to_page(&app.browse(path).await, path);
     }
     // And an open path stays open however it is spelled, reaching the route it was judged as.
     for path in [
@@ -604,13 +599,7 @@ async fn a_scoped_window_closes_only_its_prefixes_however_they_are_spelled() {
             "/CHECKOUT/pay",
             "/api/demo/../../checkout",
         ] {
-            let resp = app.browse(closed).await;
-            resp.assert_status(StatusCode::FOUND);
-            assert!(
-                header(&resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
-                "{}: {closed}",
-                db.kind
-            );
+            assert_sent_to_page(&app.browse(closed).await, &format!("{}: {closed}", db.kind));
         }
         // JSON clients and the page say what is down.
         let problem = app
@@ -685,4 +674,13 @@ async fn pages_announce_a_scheduled_window_before_it_starts() {
             None
         );
     }
+}
+
+/// `resp` redirects a browser to the maintenance page (`what` names the case).
+fn assert_sent_to_page(resp: &poem::test::TestResponse, what: &str) {
+    assert_eq!(resp.0.status(), StatusCode::FOUND, "{what}");
+    assert!(
+        header(resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
+        "{what}"
+    );
 }
