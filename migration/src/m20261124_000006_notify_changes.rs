@@ -10,10 +10,8 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-// One string, so one implicit transaction; the lock queues replicas migrating at once.
+// Replicas migrating at once are queued by the lock downtime takes around all migrations.
 const UP: &str = r#"
-SELECT pg_advisory_xact_lock(71087);
-
 CREATE OR REPLACE FUNCTION downtime_notify_state() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('downtime_changed', 'state:' || NEW.version);
