@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
 use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
+use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
 use crate::gate::{Gate, Rules, Superusers};
@@ -78,6 +79,8 @@ impl DowntimeBuilder {
         default_language: String => default_language;
         /// The cookie remembering a visitor's language choice (default `downtime_lang`).
         lang_cookie: String => lang_cookie;
+        /// The cookie a bypass link sets (default `downtime_bypass`).
+        bypass_cookie: String => bypass_cookie;
         /// The session cookie's name (default `downtime_session`).
         session_cookie: String => auth.session_cookie;
         /// How often to look for changes made elsewhere (default 500 ms).
@@ -239,11 +242,28 @@ impl DowntimeBuilder {
             service.database_changes(),
         )
         .await?;
-        anyhow::ensure!(
-            config.lang_cookie != config.auth.session_cookie,
-            "the language and session cookies need different names (both are {:?})",
-            config.lang_cookie
-        );
+        let cookies = [
+            &config.lang_cookie,
+            &config.auth.session_cookie,
+            &config.bypass_cookie,
+        ];
+        for (i, name) in cookies.iter().enumerate() {
+            anyhow::ensure!(
+                !cookies[..i].contains(name),
+                "the language, session and bypass cookies need different names ({name:?} is used twice)"
+            );
+        }
+        let secure_cookies = urls.base_url.starts_with("https://");
+        let bypass = BypassLinks::load(
+            service.db(),
+            &session_key,
+            CookieSettings {
+                name: config.bypass_cookie.clone(),
+                secure: secure_cookies,
+            },
+        )
+        .await?;
+        let bypass_follower = bypass.follow(config.poll_interval, service.database_changes());
         let pages = Arc::new(
             Pages::new(&PageOptions {
                 default_language: config.default_language.clone(),
@@ -269,6 +289,10 @@ impl DowntimeBuilder {
                     max_body: config.max_body,
                     trusted_proxies: config.trusted_proxies.clone(),
                     ca_file: config.proxy.upstream_ca.clone(),
+                    own_cookies: vec![
+                        config.auth.session_cookie.clone(),
+                        config.bypass_cookie.clone(),
+                    ],
                 },
                 Arc::clone(&pages),
                 Some(service.live().clone()),
@@ -286,7 +310,7 @@ impl DowntimeBuilder {
         let follower = service.follow(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
-                secure_cookies: urls.base_url.starts_with("https://"),
+                secure_cookies,
                 urls,
                 config,
                 service,
@@ -298,6 +322,8 @@ impl DowntimeBuilder {
                 upstream,
                 auto_maintenance,
                 follower,
+                bypass,
+                bypass_follower,
             }),
         })
     }
@@ -349,6 +375,8 @@ struct Parts {
     upstream: Option<Upstream>,
     auto_maintenance: Option<JoinHandle<()>>,
     follower: JoinHandle<()>,
+    bypass: BypassLinks,
+    bypass_follower: JoinHandle<()>,
 }
 
 impl Downtime {
@@ -374,6 +402,11 @@ impl Downtime {
         &self.parts.auth
     }
 
+    /// The bypass links: create, list and revoke them in-process.
+    pub fn bypass(&self) -> &BypassLinks {
+        &self.parts.bypass
+    }
+
     /// The settings it was built with.
     pub fn config(&self) -> &Config {
         &self.parts.config
@@ -395,8 +428,8 @@ impl Downtime {
         self.parts.upstream.as_ref()
     }
 
-    /// The gate alone, asking `superusers` who passes: for an app that assembles its own
-    /// routes (most want [`Downtime::around`]).
+    /// The gate alone, letting bypass links' holders through and asking `superusers` who
+    /// else passes: for an app that assembles its own routes (most want [`Downtime::around`]).
     pub fn gate<S: Superusers>(&self, superusers: S) -> Gate<S> {
         let parts = &*self.parts;
         Gate::new(
@@ -404,6 +437,7 @@ impl Downtime {
             Arc::clone(&parts.pages),
             parts.rules.clone(),
         )
+        .with_bypass(parts.bypass.clone())
         .with_superusers(superusers)
     }
 
@@ -466,6 +500,8 @@ impl Downtime {
                 .data(ApiSettings {
                     require_if_match: parts.config.require_if_match,
                 })
+                .data(parts.bypass.clone())
+                .data(urls.clone())
                 .data(parts.service.clone()),
             )
             .boxed();
@@ -488,6 +524,10 @@ impl Downtime {
                 get(health::readyz)
                     .data(parts.service.clone())
                     .data(parts.upstream.clone()),
+            )
+            .at(
+                urls.own_path(bypass::PATH),
+                get(bypass::visit).data(parts.bypass.clone()),
             )
             .nest(
                 urls.own_path("/auth"),
@@ -526,10 +566,11 @@ impl Downtime {
         }
     }
 
-    /// Stops the background work (the state follower, the superuser follower, the provider's
-    /// key refresh, the upstream checks). Requests still in flight are unaffected.
+    /// Stops the background work (the followers of the state, the superusers and the bypass
+    /// links, the provider's key refresh, the upstream checks). Requests still in flight are unaffected.
     pub fn stop(&self) {
         self.parts.follower.abort();
+        self.parts.bypass_follower.abort();
         if let Some(watch) = &self.parts.auto_maintenance {
             watch.abort();
         }

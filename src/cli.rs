@@ -1,4 +1,4 @@
-//! The command line: `downtime serve|on|off|status|history|migrate`.
+//! The command line: `downtime serve|on|off|run|status|history|superuser|bypass|migrate|openapi`.
 //!
 //! Exit codes: 0 done; 1 the database failed (unreachable, corrupt, refused); 2 bad usage
 //! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use poem::{EndpointExt as _, Route};
 
 use crate::auth::superusers::{self, Kind};
+use crate::bypass;
 use crate::config::{Config, DatabaseArgs};
 use crate::http::BodyLimit;
 use crate::startup::{Application, Site};
@@ -78,6 +79,9 @@ enum Command {
     /// Manage the superusers recorded in the database.
     #[command(subcommand)]
     Superuser(SuperuserCommand),
+    /// Hand out secret links that let people without an account past the gate.
+    #[command(subcommand)]
+    Bypass(BypassCommand),
     /// Create or update the database schema, then exit.
     Migrate,
     /// Print the OpenAPI document of the control API (the one committed in openapi/).
@@ -96,6 +100,45 @@ enum SuperuserCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BypassCommand {
+    /// Create a link and print its URL (shown this once: share it like a password).
+    Create(BypassCreateArgs),
+    /// List the links: active ones, and expired or revoked ones from the last 90 days.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a link: it and the cookies it set stop working on every replica.
+    Revoke {
+        /// The link's id, as `bypass list` shows it.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct BypassCreateArgs {
+    /// How long the link lasts (`2h`, `3d`; at most 30 days).
+    #[arg(long, value_name = "DURATION", value_parser = link_ttl)]
+    ttl: Duration,
+    /// What it is for, such as who it goes to.
+    #[arg(long)]
+    label: Option<String>,
+    /// Where the link leads on the site (a path; default: the home page).
+    #[arg(long, value_name = "PATH")]
+    next: Option<String>,
+    /// The site's public URL, as `serve` has it (default `http://127.0.0.1:3000`).
+    #[arg(long, env = "DOWNTIME_BASE_URL")]
+    base_url: Option<String>,
+    /// Where downtime's routes are mounted, as `serve` has it.
+    #[arg(long, env = "DOWNTIME_PREFIX", default_value = "", value_parser = crate::config::prefix)]
+    prefix: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +311,7 @@ impl Cli {
                 .await?
             }
             Command::Superuser(command) => superuser(&url, command).await?,
+            Command::Bypass(command) => bypass_links(&url, command).await?,
             Command::Openapi => println!("{}", crate::api::spec()),
             Command::Migrate => {
                 StateService::open(&url).await?;
@@ -381,6 +425,85 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `downtime bypass create|list|revoke`.
+async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
+    let service = StateService::open(url).await?;
+    let db = service.db();
+    let usage = |error: bypass::BypassError| -> anyhow::Error {
+        match error {
+            bypass::BypassError::Database(e) => e.into(),
+            refused => Usage(refused.to_string()).into(),
+        }
+    };
+    match command {
+        BypassCommand::Create(args) => {
+            let request = bypass::LinkRequest {
+                ttl: args.ttl,
+                label: args.label,
+                next: args.next,
+            };
+            let new = bypass::create(db, request, &actor()).await.map_err(usage)?;
+            let base = args.base_url.as_deref().unwrap_or("http://127.0.0.1:3000");
+            let link_url = new.url(&format!("{}{}", base.trim_end_matches('/'), args.prefix));
+            if args.json {
+                let json = serde_json::json!({ "url": link_url, "link": new.link });
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            } else {
+                println!("{link_url}");
+                println!(
+                    "bypass link {} lets its holder past the gate until {}",
+                    new.link.id,
+                    rfc3339(new.link.expires_at)
+                );
+            }
+        }
+        BypassCommand::List { json } => {
+            let links = bypass::list(db).await?;
+            let now = Utc::now();
+            if json {
+                let items: Vec<_> = links
+                    .iter()
+                    .map(|l| serde_json::json!({ "status": l.status(now), "link": l }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&items)?);
+            } else if links.is_empty() {
+                println!("no bypass links");
+            }
+            for link in links.iter().filter(|_| !json) {
+                let mut line = format!(
+                    "{}  {:<7}  until {}  by {}",
+                    link.id,
+                    link.status(now),
+                    rfc3339(link.expires_at),
+                    link.created_by
+                );
+                if let Some(by) = &link.revoked_by {
+                    line.push_str(&format!(", revoked by {by}"));
+                }
+                if let Some(label) = &link.label {
+                    line.push_str(&format!("  \"{label}\""));
+                }
+                println!("{line}");
+            }
+        }
+        BypassCommand::Revoke { id } => {
+            let link = bypass::revoke(db, id.trim(), &actor())
+                .await
+                .map_err(usage)?;
+            println!("revoked bypass link {}", link.id);
+        }
+    }
+    Ok(())
+}
+
+fn link_ttl(value: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(value).map_err(|e| format!("{e} (try 2h or 3d)"))?;
+    if ttl < Duration::from_secs(1) || ttl > bypass::MAX_TTL {
+        return Err("must be between 1s and 30 days".into());
+    }
+    Ok(ttl)
 }
 
 /// clap's message up to its first blank line, on one line, without the `error: ` prefix.

@@ -89,6 +89,10 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_LANG_COOKIE", default_value = LANG_COOKIE, value_parser = crate::http::cookie_name)]
     pub lang_cookie: String,
 
+    /// The cookie a bypass link sets: change it if the site behind uses the same name.
+    #[arg(long, env = "DOWNTIME_BYPASS_COOKIE", default_value = crate::bypass::COOKIE_NAME, value_parser = crate::http::cookie_name)]
+    pub bypass_cookie: String,
+
     /// The page's language when the visitor's cannot be served.
     #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
     pub default_language: String,
@@ -123,6 +127,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             require_if_match: false,
             lang_cookie: LANG_COOKIE.into(),
+            bypass_cookie: crate::bypass::COOKIE_NAME.into(),
             default_language: "en-US".into(),
             poll_interval: Duration::from_secs(5),
             auth: AuthConfig::default(),

@@ -51,10 +51,12 @@
 //!   check, `Accept` q-values, URL encoding). A leaf: it imports nothing else from the crate.
 //! - [`state`]: the state, its validation, its store and the live snapshot. It imports only
 //!   the `entity` crate (and the migrations, through its one connector): no HTTP, pages or API.
-//! - [`gate`]: the middleware. It imports `state`, the page renderer ([`web::page`]) and
-//!   `http`, and defines the [`gate::Superusers`] question that `auth` answers.
+//! - [`gate`]: the middleware. It imports `state`, the page renderer ([`web::page`]),
+//!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`] question that `auth` answers.
 //! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
 //!   question and imports neither `api`, `web` nor the gate's internals.
+//! - [`bypass`]: bypass links, their store and the live set the gate checks. It imports
+//!   `state` (to follow the database) and `http`.
 //! - [`api`] and [`web`]: the control API and the pages. They import `state`, `auth` and
 //!   `http` (and `/readyz` asks the [`proxy`] whether the upstream answers).
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
@@ -69,6 +71,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bypass;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "dev-idp")]

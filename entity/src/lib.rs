@@ -1,5 +1,6 @@
 //! SeaORM entities for downtime's tables: plain data, no behaviour.
 
+pub mod bypass_link;
 pub mod maintenance_audit;
 pub mod maintenance_state;
 pub mod server_secret;

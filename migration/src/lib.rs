@@ -10,6 +10,7 @@ mod m20261124_000005_create_session_revocation;
 mod m20261124_000006_notify_changes;
 mod m20261124_000007_add_status_code;
 mod m20261124_000008_add_scope;
+mod m20261124_000009_create_bypass_link;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_notify_changes::Migration),
             Box::new(m20261124_000007_add_status_code::Migration),
             Box::new(m20261124_000008_add_scope::Migration),
+            Box::new(m20261124_000009_create_bypass_link::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API: the control API for superusers (`/api/maintenance`), the public status,
 //! their OpenAPI document and Swagger UI, and health checks.
 
+pub mod bypass;
 pub mod error;
 pub mod health;
 pub mod maintenance;
@@ -19,7 +20,8 @@ use crate::http::{BodyLimit, problem};
 /// Groups of operations in the spec.
 #[derive(Tags)]
 pub enum ApiTags {
-    /// Switch maintenance on and off, and read who did what (superusers).
+    /// Switch maintenance on and off, read who did what, and hand out bypass links
+    /// (superusers).
     Maintenance,
     /// Public status, no login.
     Status,
@@ -29,9 +31,20 @@ pub enum ApiTags {
 /// APIs, described for the reader of Swagger UI.
 pub fn service(
     prefix: &str,
-) -> OpenApiService<(maintenance::MaintenanceApi, status::StatusApi), ()> {
+) -> OpenApiService<
+    (
+        maintenance::MaintenanceApi,
+        bypass::BypassApi,
+        status::StatusApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (maintenance::MaintenanceApi, status::StatusApi),
+        (
+            maintenance::MaintenanceApi,
+            bypass::BypassApi,
+            status::StatusApi,
+        ),
         "downtime",
         env!("CARGO_PKG_VERSION"),
     )

@@ -48,6 +48,44 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
     }
 }
 
+/// Removes the cookies called `names` from `Cookie`: downtime's own credentials (its session,
+/// a bypass link's cookie) are for downtime alone, and an app that logs its requests must not
+/// hold them. Other cookies go on byte for byte.
+pub fn strip_cookies(headers: &mut HeaderMap, names: &[String]) {
+    let is_own = |pair: &[u8]| {
+        let pair = pair.trim_ascii_start();
+        names.iter().any(|name| {
+            pair.strip_prefix(name.as_bytes())
+                .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"="))
+        })
+    };
+    // Most requests carry none of them: one look, and no copy.
+    let carries_own = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().split(|b| *b == b';').any(is_own));
+    if !carries_own {
+        return;
+    }
+    let mut kept = Vec::new();
+    for value in headers.get_all(header::COOKIE) {
+        for pair in value.as_bytes().split(|b| *b == b';') {
+            if !is_own(pair) && !pair.trim_ascii().is_empty() {
+                if !kept.is_empty() {
+                    kept.extend_from_slice(b"; ");
+                }
+                kept.extend_from_slice(pair.trim_ascii());
+            }
+        }
+    }
+    headers.remove(header::COOKIE);
+    if let Ok(value) = HeaderValue::from_bytes(&kept)
+        && !kept.is_empty()
+    {
+        headers.insert(header::COOKIE, value);
+    }
+}
+
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     *name == header::CONNECTION
         || *name == header::TE
@@ -220,6 +258,46 @@ mod tests {
         let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
         left.sort_unstable();
         assert_eq!(left, ["cookie", "x-kept"]);
+    }
+
+    #[test]
+    fn downtimes_own_cookies_stop_at_the_proxy_and_the_apps_go_on() {
+        let own = ["downtime_session".to_owned(), "downtime_bypass".to_owned()];
+        let cases: [(&[&str], Option<&str>); 5] = [
+            (
+                &["sessionid=abc; csrftoken=x"],
+                Some("sessionid=abc; csrftoken=x"),
+            ),
+            (
+                &["sessionid=abc; downtime_session=s3cret; downtime_lang=fr"],
+                Some("sessionid=abc; downtime_lang=fr"),
+            ),
+            (
+                &["downtime_bypass=id.tag", "a=1;downtime_session =x"],
+                Some("a=1"),
+            ),
+            (&["downtime_session=x"], None),
+            (
+                &["downtime_sessionid=kept"],
+                Some("downtime_sessionid=kept"),
+            ),
+        ];
+        for (values, expected) in cases {
+            let mut headers = HeaderMap::new();
+            for v in values {
+                headers.append(header::COOKIE, HeaderValue::from_static(v));
+            }
+            strip_cookies(&mut headers, &own);
+            let left: Vec<&str> = headers
+                .get_all(header::COOKIE)
+                .iter()
+                .map(|v| v.to_str().expect("ASCII"))
+                .collect();
+            match expected {
+                Some(cookie) => assert_eq!(left, [cookie], "{values:?}"),
+                None => assert!(left.is_empty(), "{values:?}: {left:?}"),
+            }
+        }
     }
 
     #[test]

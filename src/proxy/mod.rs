@@ -224,11 +224,14 @@ pub struct UpstreamSettings {
     /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in and
     /// system roots.
     pub ca_file: Option<PathBuf>,
+    /// Cookies that are downtime's alone (its session, a bypass link's), removed before
+    /// requests go on to the upstream.
+    pub own_cookies: Vec<String>,
 }
 
 impl UpstreamSettings {
     /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies, no trusted
-    /// proxies.
+    /// proxies, every cookie forwarded.
     pub fn new(url: UpstreamUrl) -> Self {
         let defaults = ProxyConfig::default();
         UpstreamSettings {
@@ -239,6 +242,7 @@ impl UpstreamSettings {
             max_body: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
             ca_file: None,
+            own_cookies: Vec::new(),
         }
     }
 }
@@ -278,6 +282,7 @@ struct Inner {
     response_timeout: Duration,
     max_body: usize,
     trusted_proxies: Vec<IpNet>,
+    own_cookies: Vec<String>,
     health: tokio::sync::watch::Sender<health::Health>,
 }
 
@@ -342,6 +347,7 @@ impl Upstream {
                 response_timeout: settings.response_timeout,
                 max_body: settings.max_body,
                 trusted_proxies: settings.trusted_proxies,
+                own_cookies: settings.own_cookies,
                 health: tokio::sync::watch::Sender::new(health::Health::default()),
             }),
         })
@@ -559,6 +565,7 @@ impl Inner {
                 .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
         });
         headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
+        headers::strip_cookies(&mut headers, &self.own_cookies);
         // The client's `Expect: 100-continue` is answered by this server as soon as the body
         // is read; the client library upstream sends the body at once, so it must not ask.
         headers.remove(header::EXPECT);

@@ -2,6 +2,7 @@
 
 mod auth;
 mod browser;
+mod bypass;
 mod cli;
 mod control;
 mod embed;

@@ -1054,6 +1054,7 @@ fn downtimes_default_cookie_names_are_its_own() {
     let config = Config::default();
     assert_eq!(config.lang_cookie, "downtime_lang");
     assert_eq!(config.auth.session_cookie, "downtime_session");
+    assert_eq!(config.bypass_cookie, "downtime_bypass");
 }
 
 #[tokio::test]
@@ -1094,6 +1095,8 @@ async fn a_superuser_logs_in_through_downtime_and_uses_the_app_during_maintenanc
         assert_eq!(echo["path"], "/app/orders");
         let cookies = seen(&echo, "cookie").join("; ");
         assert!(cookies.contains("sessionid=the-apps-own"), "{cookies}");
+        // downtime's session is a credential for downtime alone: the app never sees it.
+        assert!(!cookies.contains("dt_session"), "{cookies}");
 
         let visitor = http()
             .get(format!("{}/app/orders", server.base))
