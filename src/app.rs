@@ -525,6 +525,16 @@ impl Downtime {
                     .data(parts.service.clone())
                     .data(parts.upstream.clone()),
             )
+            .nest(
+                urls.own_path(crate::web::admin::PATH),
+                crate::web::admin::routes(crate::web::admin::Admin {
+                    auth: parts.auth.clone(),
+                    service: parts.service.clone(),
+                    bypass: parts.bypass.clone(),
+                    pages: Arc::clone(&parts.pages),
+                })
+                .with(limit),
+            )
             .at(
                 urls.own_path(bypass::PATH),
                 get(bypass::visit).data(parts.bypass.clone()),
@@ -547,6 +557,7 @@ impl Downtime {
             "/auth",
             "/maintenance/banner.js",
             "/maintenance/feed.atom",
+            crate::web::admin::PATH,
         ]
         .iter()
         .map(|p| urls.own_path(p))

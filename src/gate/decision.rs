@@ -21,6 +21,7 @@ pub const OWN_OPEN_PATHS: &[&str] = &[
     "/auth",
     "/maintenance/banner.js",
     "/maintenance/feed.atom",
+    "/maintenance/admin",
 ];
 
 /// The gate's configuration.

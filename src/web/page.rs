@@ -34,6 +34,9 @@ const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.ter
 const STYLE: &str = include_str!("../../templates/maintenance.css");
 const SCRIPT: &str = include_str!("../../templates/maintenance.js");
 const BANNER_SOURCE: &str = include_str!("../../templates/banner.js");
+const ADMIN: &str = "admin.html";
+const ADMIN_SOURCE: &str = include_str!("../../templates/admin.html.tera");
+const ADMIN_STYLE: &str = include_str!("../../templates/admin.css");
 const UNREACHABLE: &str = "unreachable.html";
 const UNREACHABLE_SOURCE: &str = include_str!("../../templates/unreachable.html.tera");
 /// How often the unreachable page reloads itself; its messages say 30 seconds.
@@ -136,6 +139,7 @@ pub struct Pages {
     logo: Option<String>,
     status_url: String,
     csp: HeaderValue,
+    admin_csp: HeaderValue,
     current: ArcSwap<Rendition>,
     /// The page for an upstream that does not answer, by language.
     unreachable: Vec<OnceLock<Bytes>>,
@@ -180,6 +184,14 @@ impl Pages {
             .with_context(|| format!("{template_name}: the template does not compile"))?;
         tera.add_raw_template(UNREACHABLE, UNREACHABLE_SOURCE)
             .context("the built-in unreachable page does not compile")?;
+        tera.add_raw_template(ADMIN, ADMIN_SOURCE)
+            .context("the built-in admin page does not compile")?;
+        // No script at all: every control is a plain form.
+        let admin_csp = format!(
+            "default-src 'none'; style-src '{}'; img-src 'self' data:; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+            sha256_source(ADMIN_STYLE)
+        );
         let style = brand.style.unwrap_or_else(|| STYLE.to_owned());
         // The hashes of what is actually served, so an operator's stylesheet is allowed too.
         let csp = format!(
@@ -201,6 +213,7 @@ impl Pages {
             logo: brand.logo,
             status_url,
             csp: HeaderValue::try_from(csp)?,
+            admin_csp: HeaderValue::try_from(admin_csp)?,
             current: ArcSwap::from_pointee(initial),
             unreachable: per_language(),
             lang_cookie: LANG_COOKIE.to_owned(),
@@ -236,6 +249,17 @@ impl Pages {
                         language.tag
                     );
                 }
+                let admin = self
+                    .render_admin(index, &super::admin::sample_view())
+                    .with_context(|| {
+                        format!("the admin page fails to render in {}", language.tag)
+                    })?;
+                if admin.contains(UNKNOWN_MESSAGE) {
+                    bail!(
+                        "the admin page in {} lacks a message (admin-*)",
+                        language.tag
+                    );
+                }
                 if unreachable.contains(UNKNOWN_MESSAGE) {
                     bail!(
                         "the unreachable page in {} lacks a message (unreachable-*)",
@@ -268,6 +292,26 @@ impl Pages {
     /// The page's `Content-Security-Policy`: nothing but its own inline style and script.
     pub fn csp(&self) -> &HeaderValue {
         &self.csp
+    }
+
+    /// The admin page's `Content-Security-Policy`: its own stylesheet, no script.
+    pub fn admin_csp(&self) -> &HeaderValue {
+        &self.admin_csp
+    }
+
+    /// The admin page in language `index`, showing `view`.
+    pub(crate) fn render_admin(
+        &self,
+        index: usize,
+        view: &impl Serialize,
+    ) -> tera::TeraResult<String> {
+        let language = self.languages.get(index);
+        let mut ctx = tera::Context::from_serialize(view)?;
+        ctx.insert("lang", &language.tag);
+        ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
+        ctx.insert("style", ADMIN_STYLE);
+        ctx.insert("logo", self.logo.as_deref().unwrap_or_default());
+        self.tera.render(ADMIN, &ctx)
     }
 
     /// The rendition for `state`, replacing the cached one when the version moved.

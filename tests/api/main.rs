@@ -1,5 +1,6 @@
 //! Integration tests over HTTP against real databases, compiled as one binary.
 
+mod admin;
 mod auth;
 mod browser;
 mod bypass;

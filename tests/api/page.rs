@@ -89,7 +89,9 @@ fn every_message_is_used_and_no_locale_is_left_in_english() {
     let sources: String = [
         "templates/maintenance.html.tera",
         "templates/unreachable.html.tera",
+        "templates/admin.html.tera",
         "src/web/page.rs",
+        "src/web/admin.rs",
         "src/web/locale.rs",
     ]
     .iter()

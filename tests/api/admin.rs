@@ -1,0 +1,390 @@
+//! The admin page: a superuser logged in through the development provider switches
+//! maintenance, edits the window, and hands out bypass links with plain forms.
+
+use reqwest::StatusCode;
+
+use crate::auth::{Browser, LiveServer, dev_config, login, start};
+use crate::helpers::{databases, http, sqlite};
+use downtime::dev_idp;
+use downtime::state::Mode;
+
+const ADMIN: &str = "/maintenance/admin";
+
+/// The value of hidden field `name` in `html`.
+fn field(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} field in {html}"))
+        .to_owned()
+}
+
+/// The admin page as `browser` sees it: status and HTML.
+async fn admin_page(server: &LiveServer, browser: &mut Browser) -> (StatusCode, String) {
+    let resp = browser.get(&format!("{}{ADMIN}", server.base)).await;
+    let status = resp.status();
+    (status, resp.text().await.expect("page"))
+}
+
+/// Posts `form` (plus the session's CSRF token and the page's version, unless given) to
+/// `path` under the admin page.
+async fn submit(
+    server: &LiveServer,
+    browser: &mut Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let (_, html) = admin_page(server, browser).await;
+    let mut fields: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    for hidden in ["csrf", "version"] {
+        if !form.iter().any(|(k, _)| *k == hidden) {
+            fields.push((hidden.to_owned(), field(&html, hidden)));
+        }
+    }
+    browser
+        .post_form(&format!("{}{ADMIN}{path}", server.base), &fields)
+        .await
+}
+
+fn location(resp: &reqwest::Response) -> &str {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+async fn visitor_status(server: &LiveServer, path: &str) -> StatusCode {
+    http()
+        .get(format!("{}{path}", server.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("GET")
+        .status()
+}
+
+#[tokio::test]
+async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
+    for db in databases().await {
+        let kind = db.kind;
+        let server = start(&db, dev_config()).await;
+
+        // Anonymous: sent to log in, and back here afterwards.
+        let anonymous = http()
+            .get(format!("{}{ADMIN}", server.base))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(location(&anonymous), "/auth/login?next=/maintenance/admin");
+
+        let mut admin = Browser::new();
+        login(&server, &mut admin, dev_idp::ADMIN.subject, ADMIN).await;
+        let resp = admin.get(&format!("{}{ADMIN}", server.base)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{kind}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .expect("CSP")
+            .to_owned();
+        assert!(csp.starts_with("default-src 'none'"), "{csp}");
+        assert!(!csp.contains("script-src"), "no script allowed: {csp}");
+        assert!(csp.contains("form-action 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        assert_eq!(resp.headers()["x-frame-options"], "DENY");
+        let html = resp.text().await.expect("page");
+        assert!(html.contains("data-phase=\"off\""), "{kind}: {html}");
+        assert!(!html.contains("<script"), "usable without JavaScript");
+        assert!(html.contains(dev_idp::ADMIN.email));
+
+        // Switch on: the visitor is gated, the change is the admin's.
+        let on = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "on"), ("reason", "db upgrade")],
+        )
+        .await;
+        assert_eq!(on.status(), StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(location(&on), "/maintenance/admin?notice=saved");
+        assert_eq!(visitor_status(&server, "/about").await, StatusCode::FOUND);
+        let state = server.service.current().await.expect("state");
+        assert!(state.window.enabled);
+        assert_eq!(state.updated_by, dev_idp::ADMIN.email);
+        let history = server.service.history(1, None).await.expect("history");
+        assert_eq!(history[0].reason.as_deref(), Some("db upgrade"));
+        let (_, html) = admin_page(&server, &mut admin).await;
+        assert!(html.contains("data-phase=\"active\""), "{kind}");
+        assert!(html.contains("db upgrade"), "the history shows why");
+        // The superuser still uses the site.
+        assert_eq!(
+            admin.get(&format!("{}/about", server.base)).await.status(),
+            StatusCode::OK
+        );
+
+        // A form made before someone else's change changes nothing.
+        let stale_version = field(&html, "version");
+        server.maintenance_on().await;
+        let version_now = server.service.current().await.expect("state").version;
+        let stale = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "off"), ("version", &stale_version)],
+        )
+        .await;
+        assert_eq!(stale.status(), StatusCode::CONFLICT, "{kind}");
+        let stale = stale.text().await.expect("page");
+        assert!(stale.contains(&format!("version {version_now}")), "{stale}");
+        let state = server.service.current().await.expect("state");
+        assert!(state.window.enabled && state.version == version_now);
+
+        // A form without this session's token changes nothing.
+        let forged = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "off"), ("csrf", "not-the-token")],
+        )
+        .await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        assert!(
+            server
+                .service
+                .current()
+                .await
+                .expect("state")
+                .window
+                .enabled
+        );
+
+        // Bad settings: every refusal named, what was typed kept, nothing stored.
+        let refused = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[
+                ("action", "save"),
+                ("enabled", "on"),
+                ("message", "Typed with care"),
+                ("scope", "checkout"),
+                ("status_code", "404"),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refused = refused.text().await.expect("page");
+        assert!(refused.contains("Typed with care"), "the message was lost");
+        assert!(
+            refused.contains("checkout") && refused.contains("404"),
+            "{refused}"
+        );
+        assert_eq!(
+            server.service.current().await.expect("state").version,
+            version_now
+        );
+
+        // Good settings: stored as sent.
+        let saved = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[
+                ("action", "save"),
+                ("enabled", "on"),
+                ("mode", "read_only"),
+                ("message", "Payments are paused"),
+                ("scope", "/checkout\n/api/payments"),
+                ("status_code", "200"),
+                ("retry_after", "120"),
+                ("ends_at", "2099-01-01T00:00"),
+            ],
+        )
+        .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{kind}");
+        let window = server.service.current().await.expect("state").window;
+        assert_eq!(window.mode, Mode::ReadOnly);
+        assert_eq!(window.message.as_deref(), Some("Payments are paused"));
+        assert_eq!(window.scope, ["/checkout", "/api/payments"]);
+        assert_eq!(window.status_code, 200);
+        assert_eq!(window.retry_after_secs, 120);
+        assert_eq!(
+            window.ends_at.map(|t| t.to_rfc3339()),
+            Some("2099-01-01T00:00:00+00:00".to_owned())
+        );
+
+        // Off from the quick switch.
+        let off = submit(&server, &mut admin, "/state", &[("action", "off")]).await;
+        assert_eq!(off.status(), StatusCode::SEE_OTHER);
+        assert!(
+            !server
+                .service
+                .current()
+                .await
+                .expect("state")
+                .window
+                .enabled
+        );
+        assert_eq!(visitor_status(&server, "/about").await, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn bypass_links_are_created_and_revoked_from_the_admin_page() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    server.maintenance_on().await;
+    let mut admin = Browser::new();
+    login(&server, &mut admin, dev_idp::ADMIN.subject, ADMIN).await;
+
+    let created = submit(
+        &server,
+        &mut admin,
+        "/bypass",
+        &[
+            ("ttl", "7200"),
+            ("label", "Client preview"),
+            ("next", "/about"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    assert_eq!(created.headers()["cache-control"], "no-store");
+    let html = created.text().await.expect("page");
+    let url = html
+        .split("id=\"new-link-url\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the new link")
+        .replace("&amp;", "&");
+    assert!(
+        url.starts_with(&format!("{}/auth/bypass?token=", server.base)),
+        "{url}"
+    );
+    assert!(html.contains("Client preview"));
+
+    let opened = http().get(&url).send().await.expect("open");
+    assert_eq!(opened.status(), StatusCode::FOUND);
+    assert_eq!(location(&opened), "/about");
+    let cookie = opened.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let with_cookie = |cookie: String| {
+        let base = server.base.clone();
+        async move {
+            http()
+                .get(format!("{base}/about"))
+                .header("accept", "text/html")
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("GET")
+                .status()
+        }
+    };
+    assert_eq!(with_cookie(cookie.clone()).await, StatusCode::OK);
+
+    // The page shows the link once: reloading shows it listed, never its URL again.
+    let (_, html) = admin_page(&server, &mut admin).await;
+    assert!(!html.contains(&url.replace('&', "&amp;")) && !html.contains("new-link-url"));
+    let id = field(&html, "id");
+    let revoked = submit(&server, &mut admin, "/bypass/revoke", &[("id", &id)]).await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&revoked), "/maintenance/admin?notice=revoked");
+    assert_eq!(with_cookie(cookie).await, StatusCode::FOUND);
+
+    // Out of bounds: refused, nothing created.
+    let refused = submit(&server, &mut admin, "/bypass", &[("ttl", "99999999")]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let listed = downtime::bypass::list(
+        &sea_orm::Database::connect(db.url.as_str())
+            .await
+            .expect("db"),
+    )
+    .await
+    .expect("list");
+    assert_eq!(listed.len(), 1);
+}
+
+#[tokio::test]
+async fn only_superusers_get_the_admin_page_and_its_forms() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut visitor = Browser::new();
+    login(&server, &mut visitor, dev_idp::VISITOR.subject, "/").await;
+    let (status, html) = admin_page(&server, &mut visitor).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains(dev_idp::VISITOR.email), "{html}");
+    assert!(
+        !html.contains("name=\"version\""),
+        "no controls for a visitor"
+    );
+
+    // Even with the session's own token, the forms refuse them.
+    let csrf = field(&html, "csrf");
+    let tried = visitor
+        .post_form(
+            &format!("{}{ADMIN}/state", server.base),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), "1".into()),
+                ("action".into(), "on".into()),
+            ],
+        )
+        .await;
+    assert_eq!(tried.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !server
+            .service
+            .current()
+            .await
+            .expect("state")
+            .window
+            .enabled
+    );
+
+    // During maintenance the page is still reachable, so a superuser can log in to end it.
+    server.maintenance_on().await;
+    let anonymous = http()
+        .get(format!("{}{ADMIN}", server.base))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert!(location(&anonymous).starts_with("/auth/login"));
+}
+
+#[tokio::test]
+async fn the_admin_page_speaks_the_visitors_language_right_to_left_too() {
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut admin = Browser::new();
+    login(&server, &mut admin, dev_idp::ADMIN.subject, ADMIN).await;
+    for (lang, dir, content_language) in [
+        ("ar", "rtl", "ar"),
+        ("he", "rtl", "he"),
+        ("de", "ltr", "de"),
+        ("ja", "ltr", "ja"),
+    ] {
+        let resp = admin
+            .get(&format!("{}{ADMIN}?lang={lang}", server.base))
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-language"], content_language);
+        let html = resp.text().await.expect("page");
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")),
+            "{lang}: {html}"
+        );
+        assert!(
+            !html.contains("Switch maintenance on"),
+            "{lang}: still English"
+        );
+    }
+}
