@@ -113,12 +113,15 @@ pub fn routes(options: &ApiOptions) -> Route {
         )
     });
     let receiver: Arc<OnceLock<BoxEndpoint<'static>>> = Arc::new(OnceLock::new());
-    let receiver_page = poem::endpoint::make(move |req: Request| {
+    let receiver_page = poem::endpoint::make(move |mut req: Request| {
         let receiver = Arc::clone(&receiver);
         let prefix = prefix.clone();
         async move {
             let ui =
                 receiver.get_or_init(|| service(&prefix).swagger_ui().map_to_response().boxed());
+            // Mounted here, the UI would see `/` and answer its whole page instead of the
+            // small receiver that hands the login back to the window that opened it.
+            *req.uri_mut() = poem::http::Uri::from_static("/oauth-receiver.html");
             ui.call(req).await
         }
     });

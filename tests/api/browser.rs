@@ -24,7 +24,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Chromium, or `None` (and a note) where it is missing and not required.
-fn chromium_or_skip() -> Option<PathBuf> {
+pub fn chromium_or_skip() -> Option<PathBuf> {
     let browser = chromium();
     if browser.is_none() {
         assert!(

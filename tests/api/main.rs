@@ -7,6 +7,7 @@ mod bypass;
 mod cli;
 mod control;
 mod embed;
+mod flows;
 mod gate;
 mod helpers;
 mod page;
