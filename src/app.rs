@@ -25,6 +25,7 @@ use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
+use crate::webhook::{Retry, WebhookStats, WebhookUrl, Webhooks};
 
 /// The identity provider downtime logs superusers in with (any OpenID Connect provider).
 #[derive(Clone, Debug)]
@@ -205,6 +206,27 @@ impl DowntimeBuilder {
         self
     }
 
+    /// POST every change of the state, signed, to these URLs, each change once across all
+    /// replicas (see [`crate::webhook`]); needs [`DowntimeBuilder::webhook_secret`].
+    pub fn webhooks(mut self, urls: impl IntoIterator<Item = WebhookUrl>) -> Self {
+        self.config.webhook.webhooks = urls.into_iter().collect();
+        self
+    }
+
+    /// The key webhooks are signed with (32 characters or more); every replica must have the
+    /// same.
+    pub fn webhook_secret(mut self, secret: SecretString) -> Self {
+        self.config.webhook.webhook_secret = Some(secret);
+        self
+    }
+
+    /// How long a webhook attempt may take, and how long failed deliveries are retried
+    /// (default: 10 s, then pauses doubling from 5 s to 5 min, for 15 minutes).
+    pub fn webhook_retry(mut self, retry: Retry) -> Self {
+        self.config.webhook.webhook_retry = retry;
+        self
+    }
+
     /// The settings so far.
     pub fn config(&self) -> &Config {
         &self.config
@@ -215,10 +237,13 @@ impl DowntimeBuilder {
     ///
     /// # Errors
     /// The database cannot be opened, a setting is inconsistent (`dev_idp` off loopback, an
-    /// issuer without a client id), or a page override is broken; the message says which.
+    /// issuer without a client id, a webhook without a secret), or a page override is broken;
+    /// the message says which.
     pub async fn build(self) -> anyhow::Result<Downtime> {
         let mut config = self.config;
         let service = StateService::open(&config.database_url).await?;
+        // Before `maintenance_mode` is applied: that change is delivered like any other.
+        let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
         apply_environment(&service, config.maintenance_mode).await?;
         let urls = SiteUrls {
             base_url: config
@@ -308,6 +333,7 @@ impl DowntimeBuilder {
             _ => None,
         };
         let follower = service.follow(config.poll_interval);
+        let webhooks = webhooks.start(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
                 secure_cookies,
@@ -324,6 +350,7 @@ impl DowntimeBuilder {
                 follower,
                 bypass,
                 bypass_follower,
+                webhooks,
             }),
         })
     }
@@ -377,6 +404,7 @@ struct Parts {
     follower: JoinHandle<()>,
     bypass: BypassLinks,
     bypass_follower: JoinHandle<()>,
+    webhooks: Webhooks,
 }
 
 impl Downtime {
@@ -405,6 +433,12 @@ impl Downtime {
     /// The bypass links: create, list and revoke them in-process.
     pub fn bypass(&self) -> &BypassLinks {
         &self.parts.bypass
+    }
+
+    /// What this process's webhook sender has done: deliveries accepted, attempts failed,
+    /// deliveries given up (all zero without webhooks). For metrics.
+    pub fn webhook_stats(&self) -> Arc<WebhookStats> {
+        self.parts.webhooks.stats()
     }
 
     /// The settings it was built with.
@@ -578,10 +612,12 @@ impl Downtime {
     }
 
     /// Stops the background work (the followers of the state, the superusers and the bypass
-    /// links, the provider's key refresh, the upstream checks). Requests still in flight are unaffected.
+    /// links, the provider's key refresh, the upstream checks, the webhook sender). Requests
+    /// still in flight are unaffected.
     pub fn stop(&self) {
         self.parts.follower.abort();
         self.parts.bypass_follower.abort();
+        self.parts.webhooks.stop();
         if let Some(watch) = &self.parts.auto_maintenance {
             watch.abort();
         }

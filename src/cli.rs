@@ -366,6 +366,7 @@ impl Cli {
 
 /// `downtime serve`: the upstream app, or the demo site, behind downtime, until a signal.
 async fn serve(config: Config) -> anyhow::Result<()> {
+    config.webhook.check().map_err(Usage)?;
     let site = match &config.proxy.upstream {
         Some(_) => Site::Upstream,
         // The demo's form and JSON routes read bodies: the same limit as downtime's own routes

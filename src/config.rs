@@ -11,6 +11,7 @@ use crate::auth::AuthConfig;
 use crate::http::DEFAULT_MAX_BODY_BYTES;
 use crate::proxy::ProxyConfig;
 use crate::web::locale::LANG_COOKIE;
+use crate::webhook::WebhookConfig;
 
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
@@ -110,6 +111,10 @@ pub struct Config {
     /// The upstream app, when downtime is a reverse proxy (`--upstream`).
     #[command(flatten)]
     pub proxy: ProxyConfig,
+
+    /// Signed webhooks on every change (`--webhook`).
+    #[command(flatten)]
+    pub webhook: WebhookConfig,
 }
 
 impl Default for Config {
@@ -132,6 +137,7 @@ impl Default for Config {
             poll_interval: Duration::from_secs(5),
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
+            webhook: WebhookConfig::default(),
         }
     }
 }

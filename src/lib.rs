@@ -65,6 +65,9 @@
 //!   state (read to see whether maintenance is on; written only through the state service,
 //!   by automatic maintenance), the pages and the gate's `Accept` rule for its "site
 //!   unreachable" answer.
+//! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
+//!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
+//!   anything on the request path.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), used through `startup` only.
 
@@ -83,6 +86,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+pub mod webhook;
 
 pub use app::{Downtime, DowntimeBuilder, Oidc};
 pub use config::Config;

@@ -6,3 +6,4 @@ pub mod maintenance_state;
 pub mod server_secret;
 pub mod session_revocation;
 pub mod superuser;
+pub mod webhook_delivery;

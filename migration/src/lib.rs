@@ -11,6 +11,7 @@ mod m20261124_000006_notify_changes;
 mod m20261124_000007_add_status_code;
 mod m20261124_000008_add_scope;
 mod m20261124_000009_create_bypass_link;
+mod m20261124_000010_create_webhook_delivery;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_add_status_code::Migration),
             Box::new(m20261124_000008_add_scope::Migration),
             Box::new(m20261124_000009_create_bypass_link::Migration),
+            Box::new(m20261124_000010_create_webhook_delivery::Migration),
         ]
     }
 }

@@ -16,3 +16,4 @@ mod replicas;
 mod server;
 mod spec_check;
 mod state;
+mod webhooks;

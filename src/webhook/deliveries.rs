@@ -1,0 +1,340 @@
+//! The `webhook_delivery` table: finding new changes, claiming a delivery, recording how an
+//! attempt went. Portable queries only, for SQLite and PostgreSQL alike.
+
+use chrono::{DateTime, Utc};
+use entity::{maintenance_audit as audit, webhook_delivery as row};
+use rand::RngCore as _;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait as _, Condition, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, Set,
+};
+
+pub(super) use row::Model as Delivery;
+
+/// Waiting for its next attempt (or in one, while claimed).
+pub(super) const PENDING: &str = "pending";
+/// A receiver accepted it.
+pub(super) const DELIVERED: &str = "delivered";
+/// Given up.
+pub(super) const FAILED: &str = "failed";
+
+/// One webhook URL as the table knows it.
+#[derive(Clone, Debug)]
+pub(super) struct Target {
+    /// SHA-256 of the URL, hex.
+    pub key: String,
+    /// The URL without credentials or query.
+    pub endpoint: String,
+}
+
+/// The newest change in the audit log.
+pub(super) async fn newest_change(db: &DatabaseConnection) -> Result<Option<i64>, DbErr> {
+    Ok(audit::Entity::find()
+        .select_only()
+        .column_as(audit::Column::Id.max(), "newest")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// The change after which `target` still needs rows, when a sender starts: its newest row's
+/// (changes older than `oldest` excepted, as too late to send), or `baseline` for a URL no
+/// replica has sent to yet.
+pub(super) async fn floor(
+    db: &DatabaseConnection,
+    target: &Target,
+    baseline: i64,
+    oldest: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let last = row::Entity::find()
+        .select_only()
+        .column_as(row::Column::AuditId.max(), "last")
+        .filter(row::Column::Target.eq(&target.key))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let Some(last) = last else {
+        return Ok(baseline);
+    };
+    let too_old = audit::Entity::find()
+        .select_only()
+        .column_as(audit::Column::Id.max(), "too_old")
+        .filter(audit::Column::At.lt(oldest))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(last.max(too_old.unwrap_or(0)))
+}
+
+/// Up to `limit` changes after `floor`, oldest first.
+pub(super) async fn changes_after(
+    db: &DatabaseConnection,
+    floor: i64,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    audit::Entity::find()
+        .select_only()
+        .column(audit::Column::Id)
+        .filter(audit::Column::Id.gt(floor))
+        .order_by_asc(audit::Column::Id)
+        .limit(limit)
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+}
+
+/// Records a pending delivery of each change to `target`; rows another replica made first
+/// are kept as they are.
+pub(super) async fn add(
+    db: &DatabaseConnection,
+    target: &Target,
+    changes: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rows = changes.iter().map(|&audit_id| row::ActiveModel {
+        id: Set(new_id()),
+        audit_id: Set(audit_id),
+        target: Set(target.key.clone()),
+        endpoint: Set(target.endpoint.clone()),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+        created_at: Set(now),
+        delivered_at: Set(None),
+        last_error: Set(None),
+    });
+    row::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([row::Column::Target, row::Column::AuditId])
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Pending deliveries to these targets that nobody holds, soonest first.
+pub(super) async fn unclaimed(
+    db: &DatabaseConnection,
+    targets: &[Target],
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Delivery>, DbErr> {
+    row::Entity::find()
+        .filter(row::Column::Status.eq(PENDING))
+        .filter(row::Column::Target.is_in(targets.iter().map(|t| t.key.as_str())))
+        .filter(free(now))
+        .order_by_asc(row::Column::NextAttemptAt)
+        .order_by_asc(row::Column::AuditId)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Claims delivery `id` for `owner` until `until`, if it is due and nobody holds it: the one
+/// update concurrent replicas race on, which only one of them wins.
+pub(super) async fn claim(
+    db: &DatabaseConnection,
+    id: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let claimed = row::Entity::update_many()
+        .col_expr(row::Column::ClaimedBy, Expr::value(owner))
+        .col_expr(row::Column::ClaimedUntil, Expr::value(until))
+        .filter(row::Column::Id.eq(id))
+        .filter(row::Column::Status.eq(PENDING))
+        .filter(row::Column::NextAttemptAt.lte(now))
+        .filter(free(now))
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+fn free(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(row::Column::ClaimedUntil.is_null())
+        .add(row::Column::ClaimedUntil.lt(now))
+}
+
+/// How an attempt ended, to record.
+pub(super) enum Outcome {
+    /// The receiver accepted it.
+    Delivered,
+    /// Failed; try again then.
+    RetryAt(DateTime<Utc>, String),
+    /// Failed for good.
+    GivenUp(String),
+}
+
+/// Records the `attempts`-th attempt's outcome and lets go of the claim; `false` when the
+/// claim had lapsed and another replica took the delivery over meanwhile.
+pub(super) async fn record(
+    db: &DatabaseConnection,
+    delivery: &Delivery,
+    owner: &str,
+    attempts: i32,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = row::Entity::update_many()
+        .col_expr(row::Column::Attempts, Expr::value(attempts))
+        .col_expr(row::Column::ClaimedBy, Expr::value(None::<String>))
+        .col_expr(
+            row::Column::ClaimedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        );
+    update = match outcome {
+        Outcome::Delivered => update
+            .col_expr(row::Column::Status, Expr::value(DELIVERED))
+            .col_expr(row::Column::DeliveredAt, Expr::value(now))
+            .col_expr(row::Column::LastError, Expr::value(None::<String>)),
+        Outcome::RetryAt(at, error) => update
+            .col_expr(row::Column::NextAttemptAt, Expr::value(at))
+            .col_expr(row::Column::LastError, Expr::value(error)),
+        Outcome::GivenUp(error) => update
+            .col_expr(row::Column::Status, Expr::value(FAILED))
+            .col_expr(row::Column::LastError, Expr::value(error)),
+    };
+    let recorded = update
+        .filter(row::Column::Id.eq(&delivery.id))
+        .filter(row::Column::ClaimedBy.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(recorded.rows_affected == 1)
+}
+
+/// The change a delivery is about.
+pub(super) async fn change(
+    db: &DatabaseConnection,
+    audit_id: i64,
+) -> Result<Option<audit::Model>, DbErr> {
+    audit::Entity::find_by_id(audit_id).one(db).await
+}
+
+/// 128 random bits, hex: a delivery's id, unique across databases too, so a receiver fed by
+/// several sites can still tell deliveries apart.
+fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    super::payload::hex(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Change, StateService, Window};
+    use chrono::TimeDelta;
+
+    async fn open(url: &str) -> StateService {
+        StateService::open(url).await.expect("open")
+    }
+
+    fn target() -> Target {
+        Target {
+            key: "0".repeat(64),
+            endpoint: "http://127.0.0.1:9/hook".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn replicas_record_a_delivery_once_and_only_one_claims_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("d.db").display());
+        let replicas = [open(&url).await, open(&url).await, open(&url).await];
+        replicas[0]
+            .apply(Window::on(), Change::by("test"))
+            .await
+            .expect("change");
+        let db = replicas[0].db();
+        let change = newest_change(db).await.expect("read").expect("a change");
+        let now = Utc::now();
+        for replica in &replicas {
+            add(replica.db(), &target(), &[change], now)
+                .await
+                .expect("add");
+        }
+        let rows = unclaimed(db, &[target()], now, 10).await.expect("read");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let row = &rows[0];
+
+        let claims = replicas.iter().enumerate().map(|(i, replica)| {
+            let owner = format!("replica-{i}");
+            let id = row.id.clone();
+            async move { claim(replica.db(), &id, &owner, now, now + TimeDelta::seconds(40)).await }
+        });
+        let won: Vec<bool> = futures_util::future::join_all(claims)
+            .await
+            .into_iter()
+            .map(|r| r.expect("claim"))
+            .collect();
+        assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+        let owner = format!(
+            "replica-{}",
+            won.iter().position(|w| *w).unwrap_or_default()
+        );
+        assert!(
+            unclaimed(db, &[target()], now, 10)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+
+        // Only the holder records; then the row waits for its retry, free but not due.
+        let later = now + TimeDelta::seconds(5);
+        let retry = || Outcome::RetryAt(later, "answered 500".into());
+        assert!(
+            !record(db, row, "someone-else", 1, retry(), now)
+                .await
+                .expect("record")
+        );
+        assert!(
+            record(db, row, &owner, 1, retry(), now)
+                .await
+                .expect("record")
+        );
+        let until = now + TimeDelta::seconds(40);
+        assert!(
+            !claim(db, &row.id, "replica-x", now, until)
+                .await
+                .expect("claim")
+        );
+        assert!(
+            claim(db, &row.id, "replica-x", later, until)
+                .await
+                .expect("claim")
+        );
+        // A claim that lapsed (its holder died) is taken over.
+        let lapsed = until + TimeDelta::seconds(1);
+        assert!(
+            !claim(db, &row.id, "replica-y", later, until)
+                .await
+                .expect("claim")
+        );
+        assert!(
+            claim(db, &row.id, "replica-y", lapsed, lapsed)
+                .await
+                .expect("claim")
+        );
+        assert!(
+            record(db, row, "replica-y", 2, Outcome::Delivered, lapsed)
+                .await
+                .expect("record")
+        );
+        assert!(
+            !claim(
+                db,
+                &row.id,
+                "replica-z",
+                lapsed + TimeDelta::days(1),
+                lapsed
+            )
+            .await
+            .expect("claim")
+        );
+    }
+}

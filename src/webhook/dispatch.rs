@@ -1,0 +1,367 @@
+//! The sender of one process: records new changes as deliveries, claims the due ones, and makes
+//! each attempt in a task of its own, so a slow receiver holds up nothing else.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound as _, TimeDelta, Utc};
+use entity::maintenance_audit as audit;
+use rand::RngCore as _;
+use reqwest::header::CONTENT_TYPE;
+use sea_orm::DbErr;
+use secrecy::SecretString;
+use sha2::{Digest as _, Sha256};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::deliveries::{self, Delivery, Outcome, Target};
+use super::payload::{self, Payload, hex};
+use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
+use super::{WebhookUrl, change_kind};
+use crate::state::{MaintenanceState, StateService, Wakeups};
+
+/// Attempts under way at once in one process; more due deliveries wait for a free slot (or
+/// another replica).
+const MAX_IN_FLIGHT: usize = 16;
+/// Changes recorded per query, and due deliveries read per look.
+const BATCH: u64 = 100;
+
+/// Everything the sender needs; shared by its attempts.
+pub(super) struct Sender {
+    service: StateService,
+    targets: Vec<(WebhookUrl, Target)>,
+    secret: SecretString,
+    retry: Retry,
+    client: reqwest::Client,
+    stats: Arc<WebhookStats>,
+    /// This process in `claimed_by`.
+    owner: String,
+    /// The newest change when the process started.
+    baseline: i64,
+}
+
+impl Sender {
+    pub(super) async fn new(
+        service: &StateService,
+        urls: &[WebhookUrl],
+        secret: &SecretString,
+        retry: Retry,
+        stats: Arc<WebhookStats>,
+    ) -> anyhow::Result<Self> {
+        let mut targets: Vec<(WebhookUrl, Target)> = Vec::new();
+        for url in urls {
+            let key = hex(&Sha256::digest(url.as_str().as_bytes()));
+            if targets.iter().all(|(_, t)| t.key != key) {
+                let endpoint = url.endpoint();
+                targets.push((url.clone(), Target { key, endpoint }));
+            }
+        }
+        let client = reqwest::Client::builder()
+            // A redirect is a failed attempt: following it would send the signed body to
+            // wherever a receiver points, and hide a moved endpoint from the logs.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(retry.timeout.min(Duration::from_secs(5)))
+            .timeout(retry.timeout)
+            .user_agent(concat!("downtime/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let baseline = deliveries::newest_change(service.db()).await?.unwrap_or(0);
+        let mut tag = [0u8; 4];
+        rand::rngs::OsRng.fill_bytes(&mut tag);
+        Ok(Sender {
+            service: service.clone(),
+            targets,
+            secret: secret.clone(),
+            retry,
+            client,
+            stats,
+            owner: format!("{}-{}", std::process::id(), hex(&tag)),
+            baseline,
+        })
+    }
+
+    /// Looks for work whenever a change is made here, whenever the database says another
+    /// process committed, when a retry falls due, when an attempt ends, and every `poll`.
+    pub(super) async fn run(self, poll: Duration) {
+        let mut wakeups = Wakeups::new(poll, self.service.database_changes());
+        let mut changes = self.service.live().subscribe();
+        let sender = Arc::new(self);
+        let mut floors = HashMap::new();
+        let mut attempts = JoinSet::new();
+        let mut next_due: Option<Instant> = None;
+        let mut failing = false;
+        loop {
+            let due = async {
+                match next_due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = wakeups.next() => {}
+                Ok(()) = changes.changed() => {}
+                () = due => {}
+                Some(_) = attempts.join_next(), if !attempts.is_empty() => {}
+            }
+            match sender.look(&mut floors, &mut attempts).await {
+                Ok(due) => {
+                    next_due = due;
+                    if failing {
+                        failing = false;
+                        tracing::info!(target: "downtime::webhook", "database reachable again; sending webhooks");
+                    }
+                }
+                Err(error) => {
+                    next_due = None;
+                    if !failing {
+                        failing = true;
+                        tracing::warn!(target: "downtime::webhook", %error, "cannot read the webhook deliveries; trying again");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a delivery of every change not yet recorded, then claims and starts what is
+    /// due; returns when the next pending delivery falls due.
+    async fn look(
+        self: &Arc<Self>,
+        floors: &mut HashMap<String, i64>,
+        attempts: &mut JoinSet<()>,
+    ) -> Result<Option<Instant>, DbErr> {
+        let db = self.service.db();
+        let now = now();
+        if let Some(newest) = deliveries::newest_change(db).await? {
+            let oldest = shift(now, self.retry.give_up_after, false);
+            for (_, target) in &self.targets {
+                let mut floor = match floors.get(&target.key) {
+                    Some(floor) => *floor,
+                    None => deliveries::floor(db, target, self.baseline, oldest).await?,
+                };
+                // Every change up to `floor` has its row for this target. The audit log's ids
+                // grow in commit order (writers queue on the state row's lock before they
+                // append), so nothing can appear below a floor later.
+                while floor < newest {
+                    let changes = deliveries::changes_after(db, floor, BATCH).await?;
+                    let Some(&last) = changes.last() else { break };
+                    deliveries::add(db, target, &changes, now).await?;
+                    floor = last;
+                }
+                floors.insert(target.key.clone(), floor);
+            }
+        }
+        let targets: Vec<Target> = self.targets.iter().map(|(_, t)| t.clone()).collect();
+        let mut free = MAX_IN_FLIGHT.saturating_sub(attempts.len());
+        let mut soonest: Option<DateTime<Utc>> = None;
+        let until = shift(now, self.retry.lease(), true);
+        for delivery in deliveries::unclaimed(db, &targets, now, BATCH).await? {
+            if delivery.next_attempt_at > now {
+                soonest = Some(soonest.map_or(delivery.next_attempt_at, |s| {
+                    s.min(delivery.next_attempt_at)
+                }));
+            } else if free > 0
+                && deliveries::claim(db, &delivery.id, &self.owner, now, until).await?
+            {
+                free -= 1;
+                let sender = Arc::clone(self);
+                attempts.spawn(async move { sender.attempt(delivery).await });
+            }
+        }
+        Ok(soonest
+            .and_then(|at| Instant::now().checked_add((at - now).to_std().unwrap_or_default())))
+    }
+
+    /// One attempt at a delivery this process has claimed, and its record.
+    async fn attempt(self: Arc<Self>, delivery: Delivery) {
+        let Some((url, target)) = self.targets.iter().find(|(_, t)| t.key == delivery.target)
+        else {
+            return;
+        };
+        let log = Log {
+            endpoint: &target.endpoint,
+            delivery: &delivery.id,
+        };
+        let change = match deliveries::change(self.service.db(), delivery.audit_id).await {
+            Ok(Some(change)) => change,
+            Ok(None) => {
+                let error = "the change is no longer in the audit log".to_owned();
+                return self
+                    .give_up(&delivery, delivery.attempts, error, &log)
+                    .await;
+            }
+            // The claim lapses, and the next look (here or elsewhere) tries again.
+            Err(error) => {
+                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot read the change to deliver");
+                return;
+            }
+        };
+        let deadline = shift(change.at, self.retry.give_up_after, true);
+        // A retry was scheduled before the deadline and is made even if a little late; a
+        // change first seen after it (every server was down) is not sent at all.
+        if delivery.attempts == 0 && now() > deadline {
+            let error = format!(
+                "not sent: the change is older than {}",
+                humantime::format_duration(self.retry.give_up_after)
+            );
+            return self
+                .give_up(&delivery, delivery.attempts, error, &log)
+                .await;
+        }
+        let body = match body(&delivery, &change) {
+            Ok(body) => body,
+            Err(error) => {
+                return self
+                    .give_up(&delivery, delivery.attempts, error, &log)
+                    .await;
+            }
+        };
+        let attempts = delivery.attempts.saturating_add(1);
+        // Counted once recorded, so whoever reads the counters finds the table agreeing.
+        match self.post(url, &delivery.id, body).await {
+            Ok(()) => {
+                tracing::info!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, version = change.version, attempts, "webhook delivered");
+                self.record(&delivery, attempts, Outcome::Delivered, &log)
+                    .await;
+                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => {
+                let pause = self
+                    .retry
+                    .delay(u32::try_from(attempts).unwrap_or(u32::MAX));
+                let next = shift(now(), pause, true);
+                if next > deadline {
+                    self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                    self.give_up(&delivery, attempts, error, &log).await;
+                } else {
+                    tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, version = change.version, attempts, %error, retry_in = %humantime::format_duration(pause), "webhook attempt failed");
+                    self.record(&delivery, attempts, Outcome::RetryAt(next, error), &log)
+                        .await;
+                    self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    async fn give_up(&self, delivery: &Delivery, attempts: i32, error: String, log: &Log<'_>) {
+        tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, attempts, %error, "webhook given up");
+        self.record(delivery, attempts, Outcome::GivenUp(error), log)
+            .await;
+        self.stats.given_up.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn record(&self, delivery: &Delivery, attempts: i32, outcome: Outcome, log: &Log<'_>) {
+        let recorded = deliveries::record(
+            self.service.db(),
+            delivery,
+            &self.owner,
+            attempts,
+            outcome,
+            now(),
+        )
+        .await;
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, "the claim on a webhook delivery lapsed during its attempt; another replica may send it again");
+            }
+            Err(error) => {
+                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot record a webhook attempt; it will be made again once the claim lapses");
+            }
+        }
+    }
+
+    /// POSTs `body`, signed now; `Ok` when the receiver answers 2xx.
+    async fn post(&self, url: &WebhookUrl, delivery: &str, body: Vec<u8>) -> Result<(), String> {
+        let signature = payload::signature(&self.secret, Utc::now().timestamp(), &body);
+        let response = self
+            .client
+            .post(url.as_str())
+            .header(CONTENT_TYPE, "application/json")
+            .header(EVENT_HEADER, EVENT)
+            .header(DELIVERY_HEADER, delivery)
+            .header(SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.describe(e))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.is_redirection() {
+            Err(format!("answered {status} (redirects are not followed)"))
+        } else {
+            Err(format!("answered {status}"))
+        }
+    }
+
+    /// Why a request failed, without its URL (which may hold a token).
+    fn describe(&self, error: reqwest::Error) -> String {
+        if error.is_timeout() {
+            return format!(
+                "no answer within {}",
+                humantime::format_duration(self.retry.timeout)
+            );
+        }
+        let what = if error.is_connect() {
+            "cannot connect"
+        } else {
+            "request failed"
+        };
+        let error = error.without_url();
+        let mut cause: &dyn std::error::Error = &error;
+        while let Some(source) = cause.source() {
+            cause = source;
+        }
+        format!("{what}: {cause}")
+    }
+}
+
+/// The fields every line about one delivery has.
+struct Log<'a> {
+    endpoint: &'a str,
+    delivery: &'a str,
+}
+
+/// The JSON a delivery sends: the change as the audit log has it.
+fn body(delivery: &Delivery, change: &audit::Model) -> Result<Vec<u8>, String> {
+    let state = |json: &serde_json::Value, which: &str| {
+        serde_json::from_value::<MaintenanceState>(json.clone())
+            .map_err(|e| format!("the change's {which} state is unreadable: {e}"))
+    };
+    let before = state(&change.before, "before")?;
+    let after = state(&change.after, "after")?;
+    let payload = Payload {
+        id: &delivery.id,
+        event: EVENT,
+        change: change_kind(&before, &after),
+        actor: &change.actor,
+        reason: change.reason.as_deref(),
+        version: change.version,
+        at: change.at,
+        before: &before,
+        after: &after,
+    };
+    serde_json::to_vec(&payload).map_err(|e| e.to_string())
+}
+
+/// `at` moved `by` later (or earlier), stopping at the end of time instead of overflowing:
+/// retry bounds come from code, and may be huge.
+fn shift(at: DateTime<Utc>, by: Duration, later: bool) -> DateTime<Utc> {
+    let by = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+    let shifted = if later {
+        at.checked_add_signed(by)
+    } else {
+        at.checked_sub_signed(by)
+    };
+    shifted.unwrap_or(if later {
+        DateTime::<Utc>::MAX_UTC
+    } else {
+        DateTime::<Utc>::MIN_UTC
+    })
+}
+
+/// Now, to the microsecond: what both databases store.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

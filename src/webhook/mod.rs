@@ -1,0 +1,395 @@
+//! Signed webhooks: every change of the state is POSTed as JSON to each `--webhook` URL, once,
+//! by whichever replica claims it first, after the change is committed.
+//!
+//! The write never waits for a receiver: each server runs a sender in the background that
+//! notices new rows of the audit log (woken by the change itself, by the database's news of
+//! other processes' commits, and by the poll), and records one `webhook_delivery` row per
+//! change and URL. Replicas inserting the same row at once keep one (a unique index on URL and
+//! change); to make an attempt, a replica claims the row with a conditional update that only
+//! one can win, and the claim lapses after [`Retry::timeout`] plus a margin, so the delivery
+//! of a replica that died is taken over by another. A receiver answering 2xx ends it; any
+//! other answer, a timeout or a refused connection is retried after a pause that doubles
+//! from [`Retry::first_delay`] up to [`Retry::max_delay`], until the next attempt would come
+//! later than [`Retry::give_up_after`] after the change: the delivery is then given up.
+//!
+//! A delivery's id is kept across its attempts and sent as `Downtime-Delivery`: receivers
+//! skip ids they already handled, since a replica that dies between a receiver's answer and
+//! its record makes another send the same delivery again. Deliveries to one URL may arrive out
+//! of order (an earlier one being retried); the payload's `version` orders them.
+//!
+//! Each request carries `Downtime-Signature: t=<unix seconds>,v1=<hex>`, where the hex is
+//! HMAC-SHA256 under the shared secret of `<t>.<the raw body>` ([`signature`]); a receiver
+//! recomputes it, compares in constant time, and refuses a `t` more than a few minutes away
+//! from its clock, so a captured request cannot be replayed later.
+//!
+//! The module imports only `state` and the `entity` crate.
+
+mod deliveries;
+mod dispatch;
+mod payload;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::{ExposeSecret as _, SecretString};
+use tokio::task::JoinHandle;
+
+use crate::state::StateService;
+pub use payload::{EVENT, Payload, change_kind, signature};
+
+/// The header carrying the timestamp and the signature.
+pub const SIGNATURE_HEADER: &str = "Downtime-Signature";
+/// The header carrying the delivery's id, the same for each of its attempts.
+pub const DELIVERY_HEADER: &str = "Downtime-Delivery";
+/// The header naming the event ([`EVENT`]).
+pub const EVENT_HEADER: &str = "Downtime-Event";
+/// The shortest signing secret, in characters.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// A receiver's address: `http://` or `https://`, with a host. Its credentials and query are
+/// sent but never shown: [`fmt::Display`] and [`fmt::Debug`] give [`WebhookUrl::endpoint`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookUrl(reqwest::Url);
+
+impl WebhookUrl {
+    /// Parses a webhook URL.
+    ///
+    /// # Errors
+    /// Not a URL, not http(s), no host, or a fragment (which is never sent: a typo, most likely).
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        // Without the value: clap shows it beside the message, and a URL may hold a token.
+        let refuse = |why: &str| {
+            format!("not a webhook URL ({why}): use http://HOST/PATH or https://HOST/PATH")
+        };
+        let url = reqwest::Url::parse(value).map_err(|e| refuse(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse(&format!("{}: only http and https", url.scheme())));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refuse("no host"));
+        }
+        if url.fragment().is_some() {
+            return Err(refuse("a fragment is never sent"));
+        }
+        Ok(WebhookUrl(url))
+    }
+
+    /// The URL without credentials or query (`https://hooks.example.com/downtime`): what logs
+    /// and the `webhook_delivery` table show.
+    pub fn endpoint(&self) -> String {
+        format!("{}{}", self.0.origin().ascii_serialization(), self.0.path())
+    }
+
+    /// The whole URL, as requests go to it.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl FromStr for WebhookUrl {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        WebhookUrl::parse(value)
+    }
+}
+
+impl fmt::Display for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.endpoint())
+    }
+}
+
+impl fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WebhookUrl").field(&self.endpoint()).finish()
+    }
+}
+
+/// How long an attempt may take, and how long a failed delivery is retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// One attempt, from connecting to the response's headers (default 10 s).
+    pub timeout: Duration,
+    /// The pause after the first failed attempt; it doubles after each (default 5 s).
+    pub first_delay: Duration,
+    /// The longest pause (default 5 min).
+    pub max_delay: Duration,
+    /// No retry is scheduled later than this after the change, and a change first seen later
+    /// (every server was down) is not sent (default 15 min): with the other defaults, eight
+    /// attempts over about ten minutes.
+    pub give_up_after: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            timeout: Duration::from_secs(10),
+            first_delay: Duration::from_secs(5),
+            max_delay: Duration::from_secs(300),
+            give_up_after: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Retry {
+    /// The pause after the `failures`-th failed attempt (1 for the first).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(30);
+        self.first_delay
+            .saturating_mul(1 << doublings)
+            .min(self.max_delay)
+    }
+
+    /// How long a claim on a delivery lasts: the attempt, and time to record how it went. A
+    /// replica that dies mid-attempt holds the delivery up for this long.
+    fn lease(&self) -> Duration {
+        self.timeout.saturating_add(Duration::from_secs(30))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let positive = [
+            ("timeout", self.timeout),
+            ("first delay", self.first_delay),
+            ("maximum delay", self.max_delay),
+            ("give-up time", self.give_up_after),
+        ];
+        for (what, value) in positive {
+            if value.is_zero() {
+                return Err(format!("the webhooks' retry {what} must be more than zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Webhook settings, as flags, environment variables or code.
+#[derive(Args, Clone, Debug, Default)]
+pub struct WebhookConfig {
+    /// POST every change of the state, signed, to this URL (`http` or `https`; repeat the flag,
+    /// or separate URLs with commas in the variable).
+    #[arg(
+        long = "webhook",
+        value_name = "URL",
+        env = "DOWNTIME_WEBHOOKS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_parser = WebhookUrl::parse
+    )]
+    pub webhooks: Vec<WebhookUrl>,
+
+    /// The key webhooks are signed with (HMAC-SHA256, 32 characters or more); required with
+    /// `--webhook`, and the same on every replica.
+    #[arg(long, env = "DOWNTIME_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
+    pub webhook_secret: Option<SecretString>,
+
+    /// Attempts' timeout and the retries' bounds (in code only).
+    #[arg(skip)]
+    pub webhook_retry: Retry,
+}
+
+// The length is checked by `WebhookConfig::check`: clap's own message would repeat the value.
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
+impl WebhookConfig {
+    /// Whether the settings go together: a secret of 32 characters or more whenever a URL is
+    /// set (and whenever a secret is), and retry bounds above zero.
+    ///
+    /// # Errors
+    /// The first problem, in one line that never repeats the secret.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.webhook_secret {
+            None if !self.webhooks.is_empty() => Err(format!(
+                "--webhook needs --webhook-secret (DOWNTIME_WEBHOOK_SECRET), {MIN_SECRET_CHARS} characters or more, to sign the deliveries"
+            )),
+            Some(s) if s.expose_secret().chars().count() < MIN_SECRET_CHARS => Err(format!(
+                "the webhook secret (--webhook-secret, DOWNTIME_WEBHOOK_SECRET) must be {MIN_SECRET_CHARS} characters or more: `openssl rand -hex 32` makes one"
+            )),
+            _ => self.webhook_retry.check(),
+        }
+    }
+}
+
+/// What this process's sender has done since it started: plain counters, for metrics.
+#[derive(Debug, Default)]
+pub struct WebhookStats {
+    /// Deliveries a receiver accepted (answered 2xx).
+    pub delivered: AtomicU64,
+    /// Attempts that failed: another answer than 2xx, a timeout, no connection.
+    pub failed_attempts: AtomicU64,
+    /// Deliveries given up after their last attempt (or never attempted: the change was
+    /// older than [`Retry::give_up_after`] when a sender saw it).
+    pub given_up: AtomicU64,
+}
+
+/// [`WebhookStats`] read at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// See [`WebhookStats::delivered`].
+    pub delivered: u64,
+    /// See [`WebhookStats::failed_attempts`].
+    pub failed_attempts: u64,
+    /// See [`WebhookStats::given_up`].
+    pub given_up: u64,
+}
+
+impl WebhookStats {
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            delivered: self.delivered.load(Ordering::Relaxed),
+            failed_attempts: self.failed_attempts.load(Ordering::Relaxed),
+            given_up: self.given_up.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The webhook sender of one process: prepared with the other parts, started last.
+pub(crate) struct Webhooks {
+    stats: Arc<WebhookStats>,
+    sender: Option<dispatch::Sender>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Webhooks {
+    /// Checks `config` and notes the newest change so far: a URL no replica has delivered
+    /// to yet gets the changes from then on, not the whole history. Call it before making
+    /// changes of its own (`MAINTENANCE_MODE`) that should be delivered.
+    ///
+    /// # Errors
+    /// The settings do not go together ([`WebhookConfig::check`]), or the database fails.
+    pub async fn prepare(config: &WebhookConfig, service: &StateService) -> anyhow::Result<Self> {
+        config.check().map_err(anyhow::Error::msg)?;
+        let stats = Arc::new(WebhookStats::default());
+        let sender = match &config.webhook_secret {
+            Some(secret) if !config.webhooks.is_empty() => Some(
+                dispatch::Sender::new(
+                    service,
+                    &config.webhooks,
+                    secret,
+                    config.webhook_retry,
+                    Arc::clone(&stats),
+                )
+                .await?,
+            ),
+            _ => None,
+        };
+        Ok(Webhooks {
+            stats,
+            sender,
+            task: None,
+        })
+    }
+
+    /// Starts sending in the background, looking for changes at least every `poll`; nothing
+    /// when no webhook is set.
+    #[must_use]
+    pub fn start(mut self, poll: Duration) -> Self {
+        if let Some(sender) = self.sender.take() {
+            self.task = Some(tokio::spawn(sender.run(poll)));
+        }
+        self
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Arc<WebhookStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Stops sending. An attempt cut short keeps its claim until the claim lapses; then
+    /// another replica (or this one, restarted) makes it again.
+    pub fn stop(&self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+impl fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("running", &self.task.is_some())
+            .field("stats", &self.stats.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_http_or_https_with_a_host() {
+        for good in [
+            "http://127.0.0.1:9000/hook",
+            "https://hooks.example.com/downtime?token=abc",
+            "  https://user:pw@example.com/  ",
+        ] {
+            assert!(WebhookUrl::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ftp://example.com/hook",
+            "file:///etc/passwd",
+            "example.com/hook",
+            "https://example.com/hook#part",
+            "http://",
+            "",
+        ] {
+            assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shown_urls_lose_their_credentials_and_query() {
+        let url = WebhookUrl::parse("https://ops:s3cret@hooks.example.com:8443/in?token=t0ken")
+            .expect("url");
+        assert_eq!(url.endpoint(), "https://hooks.example.com:8443/in");
+        for shown in [url.to_string(), format!("{url:?}")] {
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("t0ken"),
+                "{shown}"
+            );
+        }
+        let refused = WebhookUrl::parse("gopher://x/?token=t0ken").expect_err("refused");
+        assert!(!refused.contains("t0ken"), "{refused}");
+    }
+
+    #[test]
+    fn a_webhook_needs_a_long_secret() {
+        let url = WebhookUrl::parse("https://example.com/hook").expect("url");
+        let mut config = WebhookConfig::default();
+        assert_eq!(config.check(), Ok(()));
+        config.webhooks = vec![url];
+        assert!(
+            config
+                .check()
+                .is_err_and(|e| e.contains("--webhook-secret"))
+        );
+        config.webhook_secret = Some(SecretString::from("short"));
+        assert!(config.check().is_err_and(|e| e.contains("32 characters")));
+        config.webhook_secret = Some(SecretString::from("x".repeat(32)));
+        assert_eq!(config.check(), Ok(()));
+        config.webhook_retry.timeout = Duration::ZERO;
+        assert!(config.check().is_err());
+        let alone = WebhookConfig {
+            webhook_secret: Some(SecretString::from("t00 short")),
+            ..WebhookConfig::default()
+        };
+        assert!(alone.check().is_err_and(|e| !e.contains("t00 short")));
+    }
+
+    #[test]
+    fn pauses_double_up_to_the_maximum() {
+        let retry = Retry::default();
+        let pauses: Vec<u64> = (1..=9).map(|n| retry.delay(n).as_secs()).collect();
+        assert_eq!(pauses, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+        assert_eq!(retry.delay(u32::MAX), retry.max_delay);
+    }
+}

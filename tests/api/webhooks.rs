@@ -1,0 +1,668 @@
+//! Webhooks over real HTTP, to receivers in this process: signed, sent after the commit without
+//! holding up the write, retried and given up within their bounds, and delivered once across
+//! replicas. Also the README's receiver, run as written.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use downtime::Downtime;
+use downtime::config::Config;
+use downtime::startup::Application;
+use downtime::state::{Change, Window};
+use downtime::webhook::{Retry, WebhookUrl};
+use entity::webhook_delivery as delivery;
+use hmac::{Hmac, Mac as _};
+use poem::http::{HeaderMap, StatusCode};
+use poem::listener::{Acceptor as _, Listener as _, TcpListener};
+use reqwest::StatusCode as Status;
+use sea_orm::{Database, EntityTrait as _, QueryOrder as _};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use crate::auth::dev_config;
+use crate::cli::{BIN, downtime};
+use crate::helpers::{TestDb, databases, eventually, free_addr, sqlite};
+use crate::server::Server;
+
+const SECRET: &str = "webhook-test-secret-0123456789abcdef";
+
+/// One request a receiver got, and when.
+struct Received {
+    headers: HeaderMap,
+    body: Vec<u8>,
+    at: Instant,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no {name} header"))
+    }
+}
+
+/// A webhook receiver on a free port: it reports each request at once, then answers the
+/// `n`-th (from 0) as `answer(n)` says, after the pause it says.
+struct Receiver {
+    url: String,
+    requests: mpsc::UnboundedReceiver<Received>,
+    _server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Receiver {
+    async fn start(
+        answer: impl Fn(usize) -> (StatusCode, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let addr = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .copied()
+            .expect("address");
+        let (tx, requests) = mpsc::unbounded_channel();
+        let count = Arc::new(AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let endpoint = poem::endpoint::make(move |req: poem::Request| {
+            let (tx, count, answer) = (tx.clone(), Arc::clone(&count), Arc::clone(&answer));
+            async move {
+                let headers = req.headers().clone();
+                let body = req.into_body().into_vec().await.unwrap_or_default();
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let _ = tx.send(Received {
+                    headers,
+                    body,
+                    at: Instant::now(),
+                });
+                let (status, pause) = answer(n);
+                tokio::time::sleep(pause).await;
+                status
+            }
+        });
+        let server = tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(endpoint));
+        Receiver {
+            url: format!("http://{addr}/hooks/downtime"),
+            requests,
+            _server: server,
+        }
+    }
+
+    /// The next request, waiting up to `within` for it.
+    async fn next(&mut self, within: Duration) -> Received {
+        tokio::time::timeout(within, self.requests.recv())
+            .await
+            .expect("a webhook arrived in time")
+            .expect("the receiver runs")
+    }
+
+    /// What has arrived and not been read yet.
+    fn drain(&mut self) -> Vec<Received> {
+        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The signature the receiver expects, computed here from the documented scheme.
+fn sign(timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("t={timestamp},v1={}", hex(&mac.finalize().into_bytes()))
+}
+
+/// Whether `received` carries a valid signature of its body, made within a minute.
+fn signed(received: &Received) -> bool {
+    let header = received.header("downtime-signature");
+    let Some(timestamp) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|t| t.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    (Utc::now().timestamp() - timestamp).abs() < 60 && sign(timestamp, &received.body) == header
+}
+
+fn retry(first_delay_ms: u64, give_up_after_ms: u64) -> Retry {
+    Retry {
+        timeout: Duration::from_secs(2),
+        first_delay: Duration::from_millis(first_delay_ms),
+        max_delay: Duration::from_millis(first_delay_ms * 4),
+        give_up_after: Duration::from_millis(give_up_after_ms),
+    }
+}
+
+/// A server in this process with webhooks to `urls`, and the development provider for the API.
+struct Site {
+    base: String,
+    downtime: Downtime,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.downtime.stop();
+        self.task.abort();
+    }
+}
+
+impl Site {
+    async fn start(db: &TestDb, urls: &[&str], retry: Retry) -> Site {
+        let mut config = Config {
+            database_url: db.url.clone(),
+            ..dev_config()
+        };
+        config.webhook.webhooks = urls
+            .iter()
+            .map(|u| WebhookUrl::parse(u).expect("webhook URL"))
+            .collect();
+        config.webhook.webhook_secret = Some(SecretString::from(SECRET));
+        config.webhook.webhook_retry = retry;
+        let app = Application::build(config, downtime::web::demo::site().expect("demo"))
+            .await
+            .expect("build");
+        let base = format!("http://{}", app.local_addr());
+        let downtime = app.downtime().clone();
+        let task = tokio::spawn(app.run_until_stopped());
+        Site {
+            base,
+            downtime,
+            task,
+        }
+    }
+
+    /// A token for the API from the development provider, once bearer tokens are checked.
+    async fn token(&self) -> String {
+        let http = crate::helpers::http();
+        let login = format!("{}/auth/login", self.base);
+        let ready = eventually(Duration::from_secs(10), || async {
+            http.get(&login)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == Status::SEE_OTHER)
+        })
+        .await;
+        assert!(ready, "the provider was never discovered");
+        let (id, secret) = downtime::dev_idp::SCRIPT_CLIENT;
+        let resp = http
+            .post(format!("{}/dev-idp/token", self.base))
+            .basic_auth(id, Some(secret))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "maintenance:write"),
+            ])
+            .send()
+            .await
+            .expect("token");
+        let body: Value = resp.json().await.expect("token JSON");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    async fn apply(&self, enabled: bool) {
+        let window = Window {
+            enabled,
+            ..Window::off()
+        };
+        self.downtime
+            .state()
+            .apply(window, Change::by("test"))
+            .await
+            .expect("apply");
+    }
+}
+
+async fn rows(db: &TestDb) -> Vec<delivery::Model> {
+    let conn = Database::connect(db.url.as_str()).await.expect("connect");
+    let rows = delivery::Entity::find()
+        .order_by_asc(delivery::Column::AuditId)
+        .all(&conn)
+        .await
+        .expect("deliveries");
+    conn.close().await.ok();
+    rows
+}
+
+#[tokio::test]
+async fn a_change_is_posted_once_signed_and_the_write_does_not_wait_for_the_receiver() {
+    for db in databases().await {
+        // A receiver that takes 5 s to answer.
+        let mut receiver =
+            Receiver::start(|_| (StatusCode::NO_CONTENT, Duration::from_secs(5))).await;
+        let site = Site::start(&db, &[&receiver.url], Retry::default()).await;
+        let token = site.token().await;
+
+        let started = Instant::now();
+        let put = crate::helpers::http()
+            .put(format!("{}/api/maintenance?reason=release%207", site.base))
+            .bearer_auth(&token)
+            .json(&json!({"enabled": true, "message": "Upgrading the database"}))
+            .send()
+            .await
+            .expect("PUT");
+        let took = started.elapsed();
+        assert_eq!(put.status(), Status::OK, "{}", db.kind);
+        assert!(
+            took < Duration::from_secs(3),
+            "{}: the PUT took {took:?}",
+            db.kind
+        );
+        let state: Value = put.json().await.expect("state");
+
+        let got = receiver.next(Duration::from_secs(10)).await;
+        assert_eq!(got.header("content-type"), "application/json");
+        assert_eq!(got.header("downtime-event"), "maintenance.changed");
+        let id = got.header("downtime-delivery").to_owned();
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+        assert!(signed(&got), "{}: bad signature", db.kind);
+        let mut tampered = Received {
+            headers: got.headers.clone(),
+            body: got.body.clone(),
+            at: got.at,
+        };
+        tampered.body.push(b' ');
+        assert!(!signed(&tampered), "the check in this test checks nothing");
+
+        let body = got.json();
+        assert_eq!(body["id"], id.as_str());
+        assert_eq!(body["event"], "maintenance.changed");
+        assert_eq!(body["change"], "on");
+        assert_eq!(body["actor"], state["updated_by"]);
+        assert_eq!(body["reason"], "release 7");
+        assert_eq!(body["version"], 2);
+        assert_eq!(body["version"], state["version"]);
+        assert!(body["at"].is_string(), "{body}");
+        assert_eq!(body["before"]["enabled"], false);
+        assert_eq!(body["before"]["version"], 1);
+        assert_eq!(body["after"]["enabled"], true);
+        assert_eq!(body["after"]["message"], "Upgrading the database");
+        assert_eq!(body["after"]["version"], 2);
+
+        // Delivered when the slow answer comes, and only once.
+        let stats = site.downtime.webhook_stats();
+        let delivered = eventually(Duration::from_secs(10), || async {
+            stats.snapshot().delivered == 1
+        })
+        .await;
+        assert!(delivered, "{}: {:?}", db.kind, stats.snapshot());
+        let rows = rows(&db).await;
+        assert_eq!(rows.len(), 1, "{}", db.kind);
+        assert_eq!(rows[0].id, id);
+        assert_eq!(rows[0].status, "delivered");
+        assert_eq!(rows[0].attempts, 1);
+        assert_eq!(rows[0].claimed_by, None);
+        assert!(receiver.drain().is_empty(), "{}: sent twice", db.kind);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_with_growing_pauses_until_accepted() {
+    for db in databases().await {
+        let mut receiver = Receiver::start(|n| {
+            let status = if n < 2 {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::OK
+            };
+            (status, Duration::ZERO)
+        })
+        .await;
+        let site = Site::start(&db, &[&receiver.url], retry(200, 30_000)).await;
+        site.apply(true).await;
+
+        let first = receiver.next(Duration::from_secs(10)).await;
+        let second = receiver.next(Duration::from_secs(10)).await;
+        let third = receiver.next(Duration::from_secs(10)).await;
+        let id = first.header("downtime-delivery").to_owned();
+        for got in [&first, &second, &third] {
+            assert_eq!(got.header("downtime-delivery"), id, "one delivery, retried");
+            assert_eq!(got.json()["id"], id.as_str());
+            assert_eq!(got.json()["version"], 2);
+            assert!(signed(got));
+        }
+        // Pauses of 200 ms, then 400 ms.
+        let pauses = [second.at - first.at, third.at - second.at];
+        assert!(pauses[0] >= Duration::from_millis(190), "{pauses:?}");
+        assert!(pauses[1] >= Duration::from_millis(390), "{pauses:?}");
+
+        let stats = site.downtime.webhook_stats();
+        let delivered = eventually(Duration::from_secs(10), || async {
+            stats.snapshot().delivered == 1
+        })
+        .await;
+        assert!(delivered, "{}: {:?}", db.kind, stats.snapshot());
+        assert_eq!(stats.snapshot().failed_attempts, 2);
+        assert_eq!(stats.snapshot().given_up, 0);
+        let rows = rows(&db).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, "delivered");
+        assert_eq!(rows[0].attempts, 3);
+        assert_eq!(rows[0].last_error, None);
+        assert!(receiver.drain().is_empty(), "{}: sent again", db.kind);
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_keeps_failing_is_given_up_within_the_bound_and_counted() {
+    for db in databases().await {
+        let mut failing =
+            Receiver::start(|_| (StatusCode::SERVICE_UNAVAILABLE, Duration::ZERO)).await;
+        // Nothing listens there: every attempt is refused.
+        let refused = format!("http://{}/hook?token=s3cret-token", free_addr());
+        let site = Site::start(&db, &[&failing.url, &refused], retry(100, 1_500)).await;
+        let changed = Instant::now();
+        site.apply(true).await;
+
+        let stats = site.downtime.webhook_stats();
+        let given_up = eventually(Duration::from_secs(10), || async {
+            stats.snapshot().given_up == 2
+        })
+        .await;
+        assert!(given_up, "{}: {:?}", db.kind, stats.snapshot());
+        let gave_up_after = changed.elapsed();
+        assert!(
+            gave_up_after < Duration::from_secs(4),
+            "{}: given up after {gave_up_after:?}",
+            db.kind
+        );
+
+        let attempts = failing.drain();
+        assert!(
+            attempts.len() >= 3,
+            "{}: {} attempts",
+            db.kind,
+            attempts.len()
+        );
+        let last = attempts.last().map(|a| a.at - changed).unwrap_or_default();
+        assert!(
+            last <= Duration::from_secs(2),
+            "last attempt after {last:?}"
+        );
+        let rows = rows(&db).await;
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.status == "failed"), "{rows:?}");
+        let total: i32 = rows.iter().map(|r| r.attempts).sum();
+        assert_eq!(
+            stats.snapshot().failed_attempts,
+            u64::try_from(total).expect("count")
+        );
+        assert_eq!(stats.snapshot().delivered, 0);
+        let to_failing = rows
+            .iter()
+            .find(|r| r.endpoint == failing.url)
+            .expect("the failing receiver's row");
+        assert_eq!(
+            usize::try_from(to_failing.attempts).ok(),
+            Some(attempts.len())
+        );
+        assert!(
+            to_failing
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("503")),
+            "{to_failing:?}"
+        );
+        let to_nobody = rows
+            .iter()
+            .find(|r| r.endpoint != failing.url)
+            .expect("the refused URL's row");
+        assert!(!to_nobody.endpoint.contains("s3cret"), "{to_nobody:?}");
+        let error = to_nobody.last_error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("cannot connect"), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
+        assert!(failing.drain().is_empty(), "attempts after giving up");
+    }
+}
+
+#[tokio::test]
+async fn with_two_replicas_each_change_is_delivered_once_in_total() {
+    for db in databases().await {
+        let receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+        let mut receiver = receiver;
+        // A change before any server runs is history: not delivered.
+        let before = downtime(&db.url, &["on", "--reason", "history"]).await;
+        assert_eq!(before.status.code(), Some(0));
+
+        let env = [
+            ("DOWNTIME_WEBHOOKS", receiver.url.as_str()),
+            ("DOWNTIME_WEBHOOK_SECRET", SECRET),
+        ];
+        let replicas = [
+            Server::start(&db.url, &env).await,
+            Server::start(&db.url, &env).await,
+        ];
+        // From the CLI, which sends nothing itself, and from a process of this test's, which
+        // neither does.
+        let writer = downtime::state::StateService::open(&db.url)
+            .await
+            .expect("open");
+        let mut versions = Vec::new();
+        for n in 0..6 {
+            let state = if n % 3 == 2 {
+                let window = Window {
+                    enabled: n % 2 == 0,
+                    ..Window::off()
+                };
+                writer
+                    .apply(window, Change::by("test"))
+                    .await
+                    .expect("apply")
+            } else {
+                let out = downtime(&db.url, &[if n % 2 == 0 { "off" } else { "on" }]).await;
+                assert_eq!(out.status.code(), Some(0), "{out:?}");
+                writer.current().await.expect("state")
+            };
+            versions.push(state.version);
+        }
+        assert_eq!(versions, (3..=8).collect::<Vec<i64>>());
+
+        let mut seen: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        while seen.len() < versions.len() {
+            let got = receiver.next(Duration::from_secs(20)).await;
+            assert!(signed(&got));
+            let version = got.json()["version"].as_i64().expect("version");
+            seen.entry(version)
+                .or_default()
+                .push(got.header("downtime-delivery").to_owned());
+        }
+        // Recorded as delivered once each: any second sender would have posted by then.
+        let recorded = eventually(Duration::from_secs(10), || async {
+            let rows = rows(&db).await;
+            rows.len() == versions.len() && rows.iter().all(|r| r.status == "delivered")
+        })
+        .await;
+        assert!(recorded, "{}: {:?}", db.kind, rows(&db).await);
+        for extra in receiver.drain() {
+            let version = extra.json()["version"].as_i64().expect("version");
+            seen.entry(version)
+                .or_default()
+                .push(extra.header("downtime-delivery").to_owned());
+        }
+        assert_eq!(
+            seen.keys().copied().collect::<Vec<_>>(),
+            versions,
+            "{}: history was replayed",
+            db.kind
+        );
+        for (version, ids) in &seen {
+            assert_eq!(ids.len(), 1, "{}: version {version} sent {ids:?}", db.kind);
+        }
+        assert!(rows(&db).await.iter().all(|r| r.attempts == 1));
+
+        for replica in replicas {
+            let log = replica.stop().await;
+            assert!(!log.contains(SECRET), "the secret is logged");
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_webhook_settings_stop_the_server_with_one_line() {
+    let db = sqlite();
+    // Flags, environment, and what the one line says.
+    type Case = (
+        Vec<&'static str>,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+    );
+    let cases: [Case; 4] = [
+        (
+            vec!["--webhook", "ftp://example.com/hook"],
+            vec![],
+            "only http and https",
+        ),
+        (
+            vec!["--webhook", "example.com/hook"],
+            vec![],
+            "not a webhook URL",
+        ),
+        (
+            vec![],
+            vec![("DOWNTIME_WEBHOOKS", "http://127.0.0.1:9/hook")],
+            "--webhook needs --webhook-secret",
+        ),
+        (
+            vec!["--webhook", "https://example.com/hook"],
+            vec![("DOWNTIME_WEBHOOK_SECRET", "too-short-s3cret")],
+            "32 characters or more",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let out = tokio::process::Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(&args)
+            .env("DATABASE_URL", &db.url)
+            .env_remove("DOWNTIME_WEBHOOKS")
+            .env_remove("DOWNTIME_WEBHOOK_SECRET")
+            .envs(env.iter().copied())
+            .output()
+            .await
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(expected),
+            "{err}"
+        );
+        assert!(!err.contains("s3cret"), "the secret is repeated: {err}");
+    }
+
+    let built = Downtime::builder()
+        .database_url(db.url.clone())
+        .webhooks([WebhookUrl::parse("https://example.com/hook").expect("url")])
+        .build()
+        .await;
+    let error = built.map(|_| ()).expect_err("a webhook without a secret");
+    assert!(error.to_string().contains("--webhook-secret"), "{error}");
+}
+
+/// The README's receiver, verbatim.
+fn readme_receiver() -> String {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("```python\n")
+        .expect("a Python block in the README")
+        + "```python\n".len();
+    let end = readme[start..].find("\n```").expect("its end") + start;
+    readme[start..end].to_owned()
+}
+
+fn python() -> Option<&'static str> {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have python3 for the README's receiver"
+        );
+        eprintln!("skipped: no python3 on this machine");
+    }
+    found.then_some("python3")
+}
+
+#[tokio::test]
+async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries() {
+    use tokio::io::AsyncBufReadExt as _;
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    let script = dir.path().join("receiver.py");
+    std::fs::write(&script, readme_receiver()).expect("write the receiver");
+    let addr = free_addr();
+    let mut child = tokio::process::Command::new(python)
+        .arg(&script)
+        .env("DOWNTIME_WEBHOOK_SECRET", SECRET)
+        .env("PORT", addr.port().to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the receiver");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let listening = eventually(Duration::from_secs(10), || async {
+        tokio::net::TcpStream::connect(addr).await.is_ok()
+    })
+    .await;
+    assert!(listening, "the README's receiver did not start");
+
+    let db = sqlite();
+    let site = Site::start(&db, &[&format!("http://{addr}/webhook")], retry(100, 5_000)).await;
+    site.apply(true).await;
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("the receiver printed the event in time")
+        .expect("stdout")
+        .expect("a line");
+    assert!(line.starts_with("on v2 by test"), "{line}");
+    let stats = site.downtime.webhook_stats();
+    let delivered = eventually(Duration::from_secs(10), || async {
+        stats.snapshot().delivered == 1
+    })
+    .await;
+    assert!(delivered, "{:?}", stats.snapshot());
+    assert_eq!(stats.snapshot().failed_attempts, 0);
+
+    // Forgeries: the signature of another body, one made too long ago, none at all.
+    let body = br#"{"id":"x","change":"off","version":9,"actor":"mallory"}"#;
+    let now = Utc::now().timestamp();
+    let http = crate::helpers::http();
+    let post = |signature: Option<String>| {
+        let mut req = http
+            .post(format!("http://{addr}/webhook"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            req = req.header("downtime-signature", signature);
+        }
+        req.send()
+    };
+    let cases = [
+        (Some(sign(now, b"{}")), Status::BAD_REQUEST),
+        (Some(sign(now - 600, body)), Status::BAD_REQUEST),
+        (None, Status::BAD_REQUEST),
+        (Some(sign(now, body)), Status::NO_CONTENT),
+    ];
+    for (signature, expected) in cases {
+        let resp = post(signature.clone()).await.expect("POST");
+        assert_eq!(resp.status(), expected, "{signature:?}");
+    }
+    child.kill().await.ok();
+}
