@@ -82,10 +82,14 @@ fn check(
             &instance,
         )?;
     }
-    // The API's own paths, wherever its prefix puts them.
-    let Some(operation) = path
-        .match_indices("/api/")
-        .find_map(|(at, _)| SPEC["paths"].get(&path[at + 4..]))
+    // The API's own paths, as the router sees them (normalised), at the root or under the
+    // tests' one prefix. A path that merely contains `/api/` further down (`/api/x/api/status`)
+    // is no API route: the gate answers it.
+    let normal = downtime::gate::path::normalize(path);
+    let under_mount = normal.strip_prefix("/_downtime").unwrap_or(&normal);
+    let Some(operation) = under_mount
+        .strip_prefix("/api")
+        .and_then(|route| SPEC["paths"].get(route))
         .and_then(|ops| ops.get(method))
     else {
         return Ok(());
@@ -169,6 +173,22 @@ fn the_checker_catches_what_the_spec_forbids() {
             .is_err(),
             "{body}"
         );
+    }
+    // Under the prefix, and spelled differently, it is the same route; deeper down it is none.
+    for (path, checked) in [
+        ("/_downtime/api/status", true),
+        ("/./api//status", true),
+        ("/api/api/api/status", false),
+        ("/shop/api/status", false),
+    ] {
+        let teapot = check(
+            "get",
+            path,
+            StatusCode::IM_A_TEAPOT,
+            "application/json",
+            b"{}",
+        );
+        assert_eq!(teapot.is_err(), checked, "{path}");
     }
     assert!(
         check(
