@@ -9,6 +9,7 @@ use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
 use crate::http::DEFAULT_MAX_BODY_BYTES;
+use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
 use crate::web::locale::LANG_COOKIE;
 
@@ -110,6 +111,10 @@ pub struct Config {
     /// The upstream app, when downtime is a reverse proxy (`--upstream`).
     #[command(flatten)]
     pub proxy: ProxyConfig,
+
+    /// Who may read `/metrics`.
+    #[command(flatten)]
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -132,6 +137,7 @@ impl Default for Config {
             poll_interval: Duration::from_secs(5),
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub const OWN_OPEN_PATHS: &[&str] = &[
     "/auth",
     "/maintenance/banner.js",
     "/maintenance/feed.atom",
+    "/metrics",
 ];
 
 /// The gate's configuration.
@@ -400,6 +401,7 @@ mod tests {
             // On: open paths pass, in every method.
             (&full, &rules, facts("/healthz", true, false), pass(OpenPath)),
             (&full, &rules, facts("/readyz", true, false), pass(OpenPath)),
+            (&full, &rules, facts("/metrics", true, false), pass(OpenPath)),
             (&full, &rules, facts("/api/maintenance", false, false), pass(OpenPath)),
             (&full, &rules, facts("/api/status", true, false), pass(OpenPath)),
             (&full, &rules, facts("/auth/callback", true, true), pass(OpenPath)),
@@ -439,9 +441,11 @@ mod tests {
             (&full, &prefixed, facts("/_downtime/api/maintenance", false, false), pass(OpenPath)),
             (&full, &prefixed, facts("/_downtime/auth/login", true, true), pass(OpenPath)),
             (&full, &prefixed, facts("/_downtime/healthz", true, false), pass(OpenPath)),
+            (&full, &prefixed, facts("/_downtime/metrics", true, false), pass(OpenPath)),
             (&full, &prefixed, facts("/static/app.css", true, true), pass(OpenPath)),
             (&full, &prefixed, facts("/maintenance", true, true), Gate(Redirect, Maintenance)),
             (&full, &prefixed, facts("/healthz", true, false), Gate(Json, Maintenance)),
+            (&full, &prefixed, facts("/metrics", true, false), Gate(Json, Maintenance)),
             (&off(), &prefixed, facts("/_downtime/maintenance", true, true), LeavePage),
         ];
         for (state, rules, facts, expected) in table {

@@ -8,6 +8,7 @@ mod control;
 mod embed;
 mod gate;
 mod helpers;
+mod metrics;
 mod page;
 mod proxy;
 mod replicas;
