@@ -14,13 +14,15 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::api::writes::WriteStats;
 use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
 use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
 use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
-use crate::gate::{Gate, Rules, Superusers};
+use crate::gate::{Gate, GateStats, Rules, Superusers};
 use crate::http::BodyLimit;
+use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
@@ -115,6 +117,20 @@ impl DowntimeBuilder {
     /// it answers again (unless an operator switched it in between).
     pub fn auto_maintenance_after(mut self, after: Duration) -> Self {
         self.config.proxy.auto_maintenance_after = Some(after);
+        self
+    }
+
+    /// Networks whose clients may read `/metrics` without a token (default: loopback,
+    /// `127.0.0.0/8` and `::1/128`); an empty list leaves the token as the only way in.
+    pub fn metrics_allow(mut self, networks: impl IntoIterator<Item = IpNet>) -> Self {
+        self.config.metrics.metrics_allow = networks.into_iter().collect();
+        self
+    }
+
+    /// A token that lets a scraper anywhere read `/metrics` as `Authorization: Bearer
+    /// <token>` (default: none).
+    pub fn metrics_token(mut self, token: SecretString) -> Self {
+        self.config.metrics.metrics_token = Some(token);
         self
     }
 
@@ -237,10 +253,11 @@ impl DowntimeBuilder {
     ///
     /// # Errors
     /// The database cannot be opened, a setting is inconsistent (`dev_idp` off loopback, an
-    /// issuer without a client id, a webhook without a secret), or a page override is broken;
+    /// issuer without a client id, a webhook without a secret, a metrics token too short), or a page override is broken;
     /// the message says which.
     pub async fn build(self) -> anyhow::Result<Downtime> {
         let mut config = self.config;
+        config.metrics.validate().map_err(anyhow::Error::msg)?;
         let service = StateService::open(&config.database_url).await?;
         // Before `maintenance_mode` is applied: that change is delivered like any other.
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
@@ -351,6 +368,8 @@ impl DowntimeBuilder {
                 bypass,
                 bypass_follower,
                 webhooks,
+                gate_stats: Arc::default(),
+                api_writes: Arc::default(),
             }),
         })
     }
@@ -405,6 +424,10 @@ struct Parts {
     bypass: BypassLinks,
     bypass_follower: JoinHandle<()>,
     webhooks: Webhooks,
+    /// What every gate [`Downtime::gate`] makes counts, for `/metrics`.
+    gate_stats: Arc<GateStats>,
+    /// The control API's writes, for `/metrics`.
+    api_writes: Arc<WriteStats>,
 }
 
 impl Downtime {
@@ -472,6 +495,7 @@ impl Downtime {
             parts.rules.clone(),
         )
         .with_bypass(parts.bypass.clone())
+        .with_stats(Arc::clone(&parts.gate_stats))
         .with_superusers(superusers)
     }
 
@@ -529,6 +553,7 @@ impl Downtime {
                     prefix: urls.prefix.clone(),
                     client_id: parts.auth.client_id().unwrap_or_default().to_owned(),
                     max_body_bytes: parts.config.max_body,
+                    writes: Arc::clone(&parts.api_writes),
                 })
                 .data(parts.auth.clone())
                 .data(ApiSettings {
@@ -573,6 +598,21 @@ impl Downtime {
                 urls.own_path(bypass::PATH),
                 get(bypass::visit).data(parts.bypass.clone()),
             )
+            .at(
+                urls.own_path(metrics::PATH),
+                get(MetricsEndpoint::new(
+                    Sources {
+                        service: parts.service.clone(),
+                        gate: Arc::clone(&parts.gate_stats),
+                        writes: Arc::clone(&parts.api_writes),
+                        upstream: parts.upstream.clone(),
+                        webhooks: (!parts.config.webhook.webhooks.is_empty())
+                            .then(|| parts.webhooks.stats()),
+                    },
+                    &parts.config.metrics,
+                    parts.rules.trusted_proxies.clone(),
+                )),
+            )
             .nest(
                 urls.own_path("/auth"),
                 auth_routes::routes()
@@ -592,6 +632,7 @@ impl Downtime {
             "/maintenance/banner.js",
             "/maintenance/feed.atom",
             crate::web::admin::PATH,
+            metrics::PATH,
         ]
         .iter()
         .map(|p| urls.own_path(p))
@@ -641,8 +682,8 @@ pub struct OwnRoutes {
     pub api_paths: Vec<String>,
     /// The control API, answering those paths.
     pub api: BoxEndpoint<'static, Response>,
-    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/auth`, the banner,
-    /// `/dev-idp`, under the prefix), each with what lies below it.
+    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/metrics`, `/auth`,
+    /// the banner, `/dev-idp`, under the prefix), each with what lies below it.
     pub other_paths: Vec<String>,
     /// Health checks, login and the development provider, answering those paths.
     pub others: Route,

@@ -9,6 +9,7 @@ use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
 use crate::http::DEFAULT_MAX_BODY_BYTES;
+use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
 use crate::web::locale::LANG_COOKIE;
 use crate::webhook::WebhookConfig;
@@ -115,6 +116,9 @@ pub struct Config {
     /// Signed webhooks on every change (`--webhook`).
     #[command(flatten)]
     pub webhook: WebhookConfig,
+    /// Who may read `/metrics`.
+    #[command(flatten)]
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -138,6 +142,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
             webhook: WebhookConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }

@@ -7,8 +7,8 @@
 //! One builder puts all of it in front of any Poem endpoint: the [gate](gate::Gate), the
 //! localized maintenance page, the control API (`/api/maintenance`, with Swagger UI at
 //! `/api/docs`), OpenID Connect login for superusers (`/auth/…`), `/healthz` and `/readyz`,
-//! the database migrations, and the follower that keeps every process in step with the
-//! stored state.
+//! Prometheus metrics (`/metrics`), the database migrations, and the follower that keeps
+//! every process in step with the stored state.
 //!
 //! ```
 //! use downtime::Downtime;
@@ -68,6 +68,9 @@
 //! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
 //!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
 //!   anything on the request path.
+//! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
+//!   state follower and the proxy keep (none of them imports it) and the live state, and
+//!   uses the gate's rule for the client's address.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), used through `startup` only.
 
@@ -81,6 +84,7 @@ pub mod config;
 pub mod dev_idp;
 pub mod gate;
 pub mod http;
+pub mod metrics;
 pub mod proxy;
 pub mod startup;
 pub mod state;

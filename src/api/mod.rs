@@ -7,6 +7,7 @@ pub mod health;
 pub mod maintenance;
 pub mod security;
 pub mod status;
+pub mod writes;
 
 use std::sync::{Arc, OnceLock};
 
@@ -87,6 +88,8 @@ pub struct ApiOptions {
     pub client_id: String,
     /// The largest request body read.
     pub max_body_bytes: usize,
+    /// Where writes to the state are counted, by result.
+    pub writes: Arc<writes::WriteStats>,
 }
 
 /// `/api`: the operations (bodies limited, errors as problem documents), the spec at
@@ -133,8 +136,12 @@ pub fn routes(options: &ApiOptions) -> Route {
         .nest("/docs", docs)
         .nest(
             "/",
-            api.with(BodyLimit::new(options.max_body_bytes))
-                .catch_all_error(|err| async move { problem::from_error(err) }),
+            writes::CountWrites {
+                inner: api
+                    .with(BodyLimit::new(options.max_body_bytes))
+                    .catch_all_error(|err| async move { problem::from_error(err) }),
+                stats: Arc::clone(&options.writes),
+            },
         )
 }
 

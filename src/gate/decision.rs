@@ -22,6 +22,7 @@ pub const OWN_OPEN_PATHS: &[&str] = &[
     "/maintenance/banner.js",
     "/maintenance/feed.atom",
     "/maintenance/admin",
+    "/metrics",
 ];
 
 /// The gate's configuration.
@@ -91,17 +92,126 @@ pub enum Gated {
     Json,
 }
 
+impl Gated {
+    /// Every answer, in the order of [`Gated::index`].
+    pub const ALL: [Gated; 3] = [Gated::Redirect, Gated::Page, Gated::Json];
+
+    /// The answer's name, as metrics and the log spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gated::Redirect => "redirect",
+            Gated::Page => "page",
+            Gated::Json => "json",
+        }
+    }
+
+    /// Its position in [`Gated::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Why a request passes the gate. [`decide`] gives the first five; the gate itself finds the
+/// last two, for requests [`decide`] would gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// Maintenance is not active (off, scheduled, or ended).
+    Inactive,
+    /// The path lies outside the window's scope.
+    OutOfScope,
+    /// An open path: downtime's own routes, static assets, configured or the window's.
+    OpenPath,
+    /// A read (GET, HEAD, OPTIONS) during read-only maintenance.
+    ReadOnly,
+    /// The client's address is one the window lets through.
+    AllowedAddress,
+    /// The request carries a live bypass link's cookie.
+    Bypass,
+    /// The request comes from a superuser.
+    Superuser,
+}
+
+impl Pass {
+    /// Every reason, in the order of [`Pass::index`].
+    pub const ALL: [Pass; 7] = [
+        Pass::Inactive,
+        Pass::OutOfScope,
+        Pass::OpenPath,
+        Pass::ReadOnly,
+        Pass::AllowedAddress,
+        Pass::Bypass,
+        Pass::Superuser,
+    ];
+
+    /// The reason's name, as metrics spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pass::Inactive => "inactive",
+            Pass::OutOfScope => "out_of_scope",
+            Pass::OpenPath => "open_path",
+            Pass::ReadOnly => "read_only",
+            Pass::AllowedAddress => "allowed_address",
+            Pass::Bypass => "bypass",
+            Pass::Superuser => "superuser",
+        }
+    }
+
+    /// Its position in [`Pass::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Why a request is gated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Full maintenance of the whole site.
+    Maintenance,
+    /// Full maintenance of the window's scope, which holds this path.
+    Scope,
+    /// A write (any method but GET, HEAD, OPTIONS) during read-only maintenance.
+    ReadOnlyWrite,
+    /// The maintenance page itself, asked for during maintenance.
+    MaintenancePage,
+}
+
+impl Reason {
+    /// Every reason, in the order of [`Reason::index`].
+    pub const ALL: [Reason; 4] = [
+        Reason::Maintenance,
+        Reason::Scope,
+        Reason::ReadOnlyWrite,
+        Reason::MaintenancePage,
+    ];
+
+    /// The reason's name, as metrics spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Maintenance => "maintenance",
+            Reason::Scope => "scope",
+            Reason::ReadOnlyWrite => "read_only_write",
+            Reason::MaintenancePage => "maintenance_page",
+        }
+    }
+
+    /// Its position in [`Reason::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// The decision for one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Let the request through.
-    Pass,
+    /// Let the request through, for this reason.
+    Pass(Pass),
     /// Maintenance is over and this is the maintenance page: send the visitor back.
     LeavePage,
     /// This is the maintenance page during maintenance: 503 with the page.
     ShowPage,
-    /// Gate the request, unless it comes from a superuser (the only question left).
-    Gate(Gated),
+    /// Gate the request, unless it comes from a superuser or a bypass link's holder (the
+    /// questions left).
+    Gate(Gated, Reason),
 }
 
 /// Decides what happens to a request, given the window's `phase` (which the state's clock
@@ -119,7 +229,7 @@ pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: 
         return if on_page {
             Outcome::LeavePage
         } else {
-            Outcome::Pass
+            Outcome::Pass(Pass::Inactive)
         };
     }
     if on_page {
@@ -131,21 +241,33 @@ pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: 
             .iter()
             .any(|prefix| is_under_any_case(facts.path, prefix))
     {
-        return Outcome::Pass;
+        return Outcome::Pass(Pass::OutOfScope);
     }
-    if rules.is_open(facts.path, &state.window.open_paths)
-        || (state.window.mode == Mode::ReadOnly && facts.safe_method)
-        || facts.client_allowed
-    {
-        return Outcome::Pass;
+    let read_only = state.window.mode == Mode::ReadOnly;
+    if rules.is_open(facts.path, &state.window.open_paths) {
+        return Outcome::Pass(Pass::OpenPath);
     }
-    Outcome::Gate(if !wants_html(facts.path, facts.accept) {
+    if read_only && facts.safe_method {
+        return Outcome::Pass(Pass::ReadOnly);
+    }
+    if facts.client_allowed {
+        return Outcome::Pass(Pass::AllowedAddress);
+    }
+    let answer = if !wants_html(facts.path, facts.accept) {
         Gated::Json
     } else if rules.serve_in_place {
         Gated::Page
     } else {
         Gated::Redirect
-    })
+    };
+    let reason = if read_only {
+        Reason::ReadOnlyWrite
+    } else if scope.is_empty() {
+        Reason::Maintenance
+    } else {
+        Reason::Scope
+    };
+    Outcome::Gate(answer, reason)
 }
 
 /// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise the
@@ -228,8 +350,11 @@ mod tests {
 
     #[test]
     fn decisions_follow_the_rules_in_order() {
-        use Gated::*;
-        use Outcome::*;
+        use Gated::{Json, Page, Redirect};
+        use Outcome::{Gate, LeavePage, ShowPage};
+        use Pass::{AllowedAddress, Inactive, OpenPath, OutOfScope, ReadOnly};
+        use Reason::{Maintenance, ReadOnlyWrite, Scope};
+        let pass = Outcome::Pass;
         let rules = Rules::default();
         let in_place = Rules {
             serve_in_place: true,
@@ -252,65 +377,109 @@ mod tests {
             ends_at: Some(now() - TimeDelta::minutes(5)),
             ..Window::on()
         });
+        let scoped = on_with(Window {
+            scope: vec!["/checkout".into()],
+            ..Window::on()
+        });
+        let scoped_read_only = on_with(Window {
+            scope: vec!["/checkout".into()],
+            mode: Mode::ReadOnly,
+            ..Window::on()
+        });
         #[rustfmt::skip]
         let table: &[(&MaintenanceState, &Rules, Facts<'_>, Outcome)] = &[
             // Off, scheduled or ended: everything passes, the page sends visitors back.
-            (&off(), &rules, facts("/", true, true), Pass),
-            (&off(), &rules, facts("/contact", false, true), Pass),
+            (&off(), &rules, facts("/", true, true), pass(Inactive)),
+            (&off(), &rules, facts("/contact", false, true), pass(Inactive)),
             (&off(), &rules, facts("/maintenance", true, true), LeavePage),
             (&off(), &rules, facts("/maintenance/", true, true), LeavePage),
-            (&scheduled, &rules, facts("/", true, true), Pass),
-            (&ended, &rules, facts("/", true, true), Pass),
+            (&scheduled, &rules, facts("/", true, true), pass(Inactive)),
+            (&ended, &rules, facts("/", true, true), pass(Inactive)),
             (&ended, &rules, facts("/maintenance", true, true), LeavePage),
             // On: the page itself.
             (&full, &rules, facts("/maintenance", true, true), ShowPage),
             (&full, &rules, facts("/maintenance", true, false), ShowPage),
             // On: open paths pass, in every method.
-            (&full, &rules, facts("/healthz", true, false), Pass),
-            (&full, &rules, facts("/readyz", true, false), Pass),
-            (&full, &rules, facts("/api/maintenance", false, false), Pass),
-            (&full, &rules, facts("/api/status", true, false), Pass),
-            (&full, &rules, facts("/auth/callback", true, true), Pass),
-            (&full, &rules, facts("/static/app.css", true, true), Pass),
-            (&full, &rules, facts("/healthzx", true, true), Gate(Redirect)),
-            (&full, &rules, facts("/status-page", true, true), Gate(Redirect)),
-            (&full, &extra_open, facts("/status-page/x", true, true), Pass),
+            (&full, &rules, facts("/healthz", true, false), pass(OpenPath)),
+            (&full, &rules, facts("/readyz", true, false), pass(OpenPath)),
+            (&full, &rules, facts("/metrics", true, false), pass(OpenPath)),
+            (&full, &rules, facts("/api/maintenance", false, false), pass(OpenPath)),
+            (&full, &rules, facts("/api/status", true, false), pass(OpenPath)),
+            (&full, &rules, facts("/auth/callback", true, true), pass(OpenPath)),
+            (&full, &rules, facts("/static/app.css", true, true), pass(OpenPath)),
+            (&full, &rules, facts("/healthzx", true, true), Gate(Redirect, Maintenance)),
+            (&full, &rules, facts("/status-page", true, true), Gate(Redirect, Maintenance)),
+            (&full, &extra_open, facts("/status-page/x", true, true), pass(OpenPath)),
             // On, full: browsers are redirected (or served in place), JSON clients get JSON.
-            (&full, &rules, facts("/", true, true), Gate(Redirect)),
-            (&full, &rules, facts("/contact", false, true), Gate(Redirect)),
-            (&full, &in_place, facts("/", true, true), Gate(Page)),
-            (&full, &rules, facts("/api/demo/items", true, false), Gate(Json)),
-            (&full, &in_place, facts("/api/demo/items", true, false), Gate(Json)),
+            (&full, &rules, facts("/", true, true), Gate(Redirect, Maintenance)),
+            (&full, &rules, facts("/contact", false, true), Gate(Redirect, Maintenance)),
+            (&full, &in_place, facts("/", true, true), Gate(Page, Maintenance)),
+            (&full, &rules, facts("/api/demo/items", true, false), Gate(Json, Maintenance)),
+            (&full, &in_place, facts("/api/demo/items", true, false), Gate(Json, Maintenance)),
             // On, read-only: reads pass, writes are gated.
-            (&read_only, &rules, facts("/", true, true), Pass),
-            (&read_only, &rules, facts("/api/demo/items", true, false), Pass),
-            (&read_only, &rules, facts("/contact", false, true), Gate(Redirect)),
-            (&read_only, &rules, facts("/api/demo/items", false, false), Gate(Json)),
+            (&read_only, &rules, facts("/", true, true), pass(ReadOnly)),
+            (&read_only, &rules, facts("/api/demo/items", true, false), pass(ReadOnly)),
+            (&read_only, &rules, facts("/contact", false, true), Gate(Redirect, ReadOnlyWrite)),
+            (&read_only, &rules, facts("/api/demo/items", false, false), Gate(Json, ReadOnlyWrite)),
+            (&read_only, &rules, facts("/api/maintenance", false, false), pass(OpenPath)),
+            // On, scoped: only the scope is closed, and it says so.
+            (&scoped, &rules, facts("/", true, true), pass(OutOfScope)),
+            (&scoped, &rules, facts("/checkout/pay", false, true), Gate(Redirect, Scope)),
+            (&scoped, &rules, facts("/CHECKOUT", true, false), Gate(Json, Scope)),
+            (&scoped_read_only, &rules, facts("/about", false, true), pass(OutOfScope)),
+            (&scoped_read_only, &rules, facts("/checkout", true, true), pass(ReadOnly)),
+            (&scoped_read_only, &rules, facts("/checkout", false, true), Gate(Redirect, ReadOnlyWrite)),
             // On, the window's own open paths and allowed clients pass.
-            (&with_open, &rules, facts("/press/kit", true, true), Pass),
-            (&with_open, &rules, facts("/pressroom", true, true), Gate(Redirect)),
-            (&full, &rules, Facts { client_allowed: true, ..facts("/contact", false, true) }, Pass),
+            (&with_open, &rules, facts("/press/kit", true, true), pass(OpenPath)),
+            (&with_open, &rules, facts("/pressroom", true, true), Gate(Redirect, Maintenance)),
+            (&full, &rules, Facts { client_allowed: true, ..facts("/contact", false, true) }, pass(AllowedAddress)),
+            (&read_only, &rules, Facts { client_allowed: true, ..facts("/contact", true, true) }, pass(ReadOnly)),
+            (&read_only, &rules, Facts { client_allowed: true, ..facts("/contact", false, true) }, pass(AllowedAddress)),
             (&off(), &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, LeavePage),
             (&full, &rules, Facts { client_allowed: true, ..facts("/maintenance", true, true) }, ShowPage),
             // Mounted under a prefix: its own routes are open there, and only there.
             (&full, &prefixed, facts("/_downtime/maintenance", true, true), ShowPage),
-            (&full, &prefixed, facts("/_downtime/api/maintenance", false, false), Pass),
-            (&full, &prefixed, facts("/_downtime/auth/login", true, true), Pass),
-            (&full, &prefixed, facts("/_downtime/healthz", true, false), Pass),
-            (&full, &prefixed, facts("/static/app.css", true, true), Pass),
-            (&full, &prefixed, facts("/maintenance", true, true), Gate(Redirect)),
-            (&full, &prefixed, facts("/healthz", true, false), Gate(Json)),
+            (&full, &prefixed, facts("/_downtime/api/maintenance", false, false), pass(OpenPath)),
+            (&full, &prefixed, facts("/_downtime/auth/login", true, true), pass(OpenPath)),
+            (&full, &prefixed, facts("/_downtime/healthz", true, false), pass(OpenPath)),
+            (&full, &prefixed, facts("/_downtime/metrics", true, false), pass(OpenPath)),
+            (&full, &prefixed, facts("/static/app.css", true, true), pass(OpenPath)),
+            (&full, &prefixed, facts("/maintenance", true, true), Gate(Redirect, Maintenance)),
+            (&full, &prefixed, facts("/healthz", true, false), Gate(Json, Maintenance)),
+            (&full, &prefixed, facts("/metrics", true, false), Gate(Json, Maintenance)),
             (&off(), &prefixed, facts("/_downtime/maintenance", true, true), LeavePage),
         ];
         for (state, rules, facts, expected) in table {
             assert_eq!(
                 decide(facts, state, state.phase(now()), rules),
                 *expected,
-                "{facts:?} mode={} serve_in_place={}",
+                "{facts:?} mode={} scope={:?} serve_in_place={}",
                 state.window.mode,
+                state.window.scope,
                 rules.serve_in_place
             );
         }
+    }
+
+    #[test]
+    fn every_reason_has_its_own_name_and_place() {
+        for (i, pass) in Pass::ALL.iter().enumerate() {
+            assert_eq!(pass.index(), i, "{pass:?}");
+        }
+        for (i, reason) in Reason::ALL.iter().enumerate() {
+            assert_eq!(reason.index(), i, "{reason:?}");
+        }
+        for (i, answer) in Gated::ALL.iter().enumerate() {
+            assert_eq!(answer.index(), i, "{answer:?}");
+        }
+        let mut names: Vec<&str> = Pass::ALL.iter().map(|p| p.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Pass::ALL.len());
+        let mut names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Reason::ALL.len());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod decision;
 pub mod path;
+mod stats;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -21,7 +22,8 @@ use crate::bypass::BypassLinks;
 use crate::http::{self, cookie, header_str, query_param};
 use crate::state::{Live, MaintenanceState, Phase};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
-pub use decision::{Gated, Outcome, Rules};
+pub use decision::{Gated, Outcome, Pass, Reason, Rules};
+pub use stats::GateStats;
 
 /// Answers the gate's one question about the person behind a request.
 ///
@@ -87,6 +89,7 @@ struct Shared<S> {
     rules: Rules,
     bypass: Option<BypassLinks>,
     superusers: S,
+    stats: Arc<GateStats>,
 }
 
 impl Gate<Nobody> {
@@ -99,6 +102,7 @@ impl Gate<Nobody> {
                 rules,
                 bypass: None,
                 superusers: Nobody,
+                stats: Arc::default(),
             }),
         }
     }
@@ -115,6 +119,7 @@ impl<S: Superusers> Gate<S> {
                 rules: shared.rules.clone(),
                 bypass: shared.bypass.clone(),
                 superusers,
+                stats: Arc::clone(&shared.stats),
             }),
         }
     }
@@ -133,8 +138,34 @@ impl<S: Superusers> Gate<S> {
                 rules: shared.rules.clone(),
                 bypass: Some(links),
                 superusers: shared.superusers.clone(),
+                stats: Arc::clone(&shared.stats),
             }),
         }
+    }
+
+    /// The same gate, counting into `stats` (shared with whatever reads them, such as
+    /// `/metrics`) instead of counters of its own.
+    #[must_use]
+    pub fn with_stats(self, stats: Arc<GateStats>) -> Self
+    where
+        S: Clone,
+    {
+        let shared = &self.shared;
+        Gate {
+            shared: Arc::new(Shared {
+                live: shared.live.clone(),
+                pages: Arc::clone(&shared.pages),
+                rules: shared.rules.clone(),
+                bypass: shared.bypass.clone(),
+                superusers: shared.superusers.clone(),
+                stats,
+            }),
+        }
+    }
+
+    /// What this gate has counted so far.
+    pub fn stats(&self) -> &GateStats {
+        &self.shared.stats
     }
 }
 
@@ -182,31 +213,47 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             client_allowed,
         };
         let outcome = decision::decide(&facts, &state, state.phase(), &shared.rules);
-        let kind = match outcome {
+        let (kind, reason) = match outcome {
             // Before a scheduled window, the site's pages announce it.
-            Outcome::Pass if state.phase() == Phase::Scheduled => {
+            Outcome::Pass(Pass::Inactive) if state.phase() == Phase::Scheduled => {
                 let resp = self.inner.call(req).await?.into_response();
                 return Ok(announce(&shared.pages, &state, resp));
             }
-            Outcome::Pass => return self.inner.call(req).await.map(IntoResponse::into_response),
+            Outcome::Pass(Pass::Inactive) => {
+                return self.inner.call(req).await.map(IntoResponse::into_response);
+            }
+            Outcome::Pass(pass) => {
+                shared.stats.count_pass(pass);
+                return self.inner.call(req).await.map(IntoResponse::into_response);
+            }
             Outcome::LeavePage => return Ok(leave_page(&req)),
-            Outcome::ShowPage => Gated::Page,
-            Outcome::Gate(kind) => {
+            Outcome::ShowPage => (Gated::Page, Reason::MaintenancePage),
+            Outcome::Gate(kind, reason) => {
                 // A bypass cookie is checked in memory; the superuser question may decrypt a
                 // session or verify a token.
                 let holds_bypass = shared.bypass.as_ref().is_some_and(|b| b.holds(&req));
-                if holds_bypass || shared.superusers.is_superuser(&req).await {
+                let pass = if holds_bypass {
+                    Some(Pass::Bypass)
+                } else if shared.superusers.is_superuser(&req).await {
+                    Some(Pass::Superuser)
+                } else {
+                    None
+                };
+                if let Some(pass) = pass {
+                    shared.stats.count_pass(pass);
                     return self.inner.call(req).await.map(IntoResponse::into_response);
                 }
-                kind
+                (kind, reason)
             }
         };
+        shared.stats.count_gated(kind, reason);
         tracing::info!(
             target: "downtime::gate",
             method = %req.method(),
             path = req.uri().path(),
             client = %req.remote_addr(),
-            answer = match kind { Gated::Redirect => "redirect", Gated::Page => "page", Gated::Json => "json" },
+            answer = kind.as_str(),
+            reason = reason.as_str(),
             "request gated"
         );
         Ok(gated_response(

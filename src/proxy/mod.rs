@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -284,6 +284,46 @@ struct Inner {
     trusted_proxies: Vec<IpNet>,
     own_cookies: Vec<String>,
     health: tokio::sync::watch::Sender<health::Health>,
+    /// Requests the upstream gave no usable answer to, by [`UpstreamError::index`].
+    errors: [AtomicU64; UpstreamError::ALL.len()],
+}
+
+/// Why a request got no usable answer from the upstream, as `/metrics` counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpstreamError {
+    /// No connection: refused, unknown host, connect timeout, TLS failure.
+    Unreachable,
+    /// No response headers within the response timeout.
+    Timeout,
+    /// Something that is not HTTP, or a connection closed before the answer.
+    BadAnswer,
+    /// 502, 503 or 504 from the upstream itself while maintenance is not on.
+    ErrorStatus,
+}
+
+impl UpstreamError {
+    /// Every kind, in the order of [`UpstreamError::index`].
+    pub const ALL: [UpstreamError; 4] = [
+        UpstreamError::Unreachable,
+        UpstreamError::Timeout,
+        UpstreamError::BadAnswer,
+        UpstreamError::ErrorStatus,
+    ];
+
+    /// The kind's name, as metrics spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamError::Unreachable => "unreachable",
+            UpstreamError::Timeout => "timeout",
+            UpstreamError::BadAnswer => "bad_answer",
+            UpstreamError::ErrorStatus => "error_status",
+        }
+    }
+
+    /// Its position in [`UpstreamError::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl fmt::Debug for Upstream {
@@ -349,6 +389,7 @@ impl Upstream {
                 trusted_proxies: settings.trusted_proxies,
                 own_cookies: settings.own_cookies,
                 health: tokio::sync::watch::Sender::new(health::Health::default()),
+                errors: Default::default(),
             }),
         })
     }
@@ -356,6 +397,12 @@ impl Upstream {
     /// Where requests go.
     pub fn url(&self) -> &UpstreamUrl {
         &self.inner.url
+    }
+
+    /// How many requests got no usable answer from the upstream for `kind` so far (the
+    /// automatic-maintenance checks are not counted).
+    pub fn errors(&self, kind: UpstreamError) -> u64 {
+        self.inner.errors[kind.index()].load(Ordering::Relaxed)
     }
 
     /// What the automatic-maintenance checks found so far (nothing unless they run).
@@ -673,20 +720,27 @@ impl Inner {
     /// The answer to a request that got none from the upstream: the unreachable page for
     /// browsers, a problem document for the rest, in the asker's language; never cached.
     fn answer(&self, failure: Failure, asker: &Asker) -> Response {
+        let count = |kind: UpstreamError| {
+            self.errors[kind.index()].fetch_add(1, Ordering::Relaxed);
+        };
         let (status, code, retry_after) = match failure {
             Failure::Unreachable(error) => {
+                count(UpstreamError::Unreachable);
                 tracing::warn!(target: "downtime::proxy", %error, "upstream unreachable");
                 (StatusCode::BAD_GATEWAY, "upstream_unreachable", None)
             }
             Failure::Timeout(after) => {
+                count(UpstreamError::Timeout);
                 tracing::warn!(target: "downtime::proxy", ?after, "upstream timed out");
                 (StatusCode::BAD_GATEWAY, "upstream_timeout", None)
             }
             Failure::BadAnswer(error) => {
+                count(UpstreamError::BadAnswer);
                 tracing::warn!(target: "downtime::proxy", %error, "bad answer from the upstream");
                 (StatusCode::BAD_GATEWAY, "bad_gateway", None)
             }
             Failure::Upstream(status, retry_after) => {
+                count(UpstreamError::ErrorStatus);
                 tracing::warn!(target: "downtime::proxy", status = status.as_u16(), "the upstream answered with an error");
                 let ours = if status == StatusCode::SERVICE_UNAVAILABLE {
                     status

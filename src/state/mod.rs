@@ -17,7 +17,7 @@ pub use live::{Live, Snapshot};
 pub use service::{Change, StateService, redact};
 use store::Store;
 pub use store::{AuditEntry, StoreError, WriteError};
-pub use watch::Wakeups;
+pub use watch::{SyncStats, Wakeups};
 pub use window::{
     DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, HORIZON_DAYS, Invalid, InvalidWindow,
     MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_gate_status,

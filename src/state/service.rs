@@ -7,7 +7,7 @@ use chrono::{SubsecRound as _, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{AuditEntry, Live, MaintenanceState, Store, StoreError, Window, WriteError};
+use super::{AuditEntry, Live, MaintenanceState, Store, StoreError, SyncStats, Window, WriteError};
 
 /// Who asks for a change, and why; recorded in the audit log.
 #[derive(Clone, Debug)]
@@ -53,6 +53,8 @@ pub struct StateService {
     live: Live,
     /// Nudged when another process may have committed a change (see [`StateService::follow`]).
     changed: Arc<watch::Sender<()>>,
+    /// How closely [`StateService::follow`] keeps up.
+    sync: Arc<SyncStats>,
 }
 
 impl StateService {
@@ -76,12 +78,19 @@ impl StateService {
             store,
             live,
             changed: Arc::new(watch::channel(()).0),
+            sync: Arc::new(SyncStats::new()),
         })
     }
 
     /// The live snapshot: what the gate reads, and what [`Live::subscribe`] follows.
     pub fn live(&self) -> &Live {
         &self.live
+    }
+
+    /// How closely this process follows the stored state: since when it last read it, and
+    /// how often the change listener reconnected.
+    pub fn sync_stats(&self) -> &SyncStats {
+        &self.sync
     }
 
     /// The database connection, for the other tables (superusers, secrets).
@@ -165,9 +174,10 @@ impl StateService {
         let (store, live) = (self.store.clone(), self.live.clone());
         let clock = self.live.clone();
         let changed = Arc::clone(&self.changed);
+        let sync = Arc::clone(&self.sync);
         let mut wakeups = super::Wakeups::new(every, changed.subscribe());
         tokio::spawn(async move {
-            let watcher = super::watch::watch(store.db().clone(), changed);
+            let watcher = super::watch::watch(store.db().clone(), changed, Arc::clone(&sync));
             let follower = async move {
                 let mut failing = false;
                 loop {
@@ -179,6 +189,9 @@ impl StateService {
                         }),
                         Err(e) => Err(e),
                     };
+                    if result.is_ok() {
+                        sync.synced();
+                    }
                     match result {
                         Ok(()) if failing => {
                             failing = false;

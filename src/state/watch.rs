@@ -3,7 +3,8 @@
 //! which moves whenever another connection commits to the file. Either way the news is only a
 //! nudge: the followers then read what changed, and their slow poll stays as a safety net.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
@@ -41,11 +42,61 @@ impl Wakeups {
     }
 }
 
+/// How closely this process follows the stored state: when it last read it, and how often
+/// PostgreSQL's change listener had to reconnect. Read by `/metrics`; the state module only
+/// counts.
+#[derive(Debug)]
+pub struct SyncStats {
+    /// What the moments below count from: a monotonic clock, which setting the wall clock
+    /// does not move.
+    origin: Instant,
+    /// Milliseconds from `origin` to the last successful read of the stored version.
+    last_sync_ms: AtomicU64,
+    listener_reconnects: AtomicU64,
+}
+
+impl SyncStats {
+    /// Counts from now, which is when the state was loaded.
+    pub(super) fn new() -> Self {
+        SyncStats {
+            origin: Instant::now(),
+            last_sync_ms: AtomicU64::new(0),
+            listener_reconnects: AtomicU64::new(0),
+        }
+    }
+
+    /// How long ago the stored state was last read successfully (at start, or by the
+    /// follower); it grows while the database is away.
+    pub fn since_last_sync(&self) -> Duration {
+        let last = Duration::from_millis(self.last_sync_ms.load(Ordering::Relaxed));
+        self.origin.elapsed().saturating_sub(last)
+    }
+
+    /// How many times the change listener connected again after losing its connection
+    /// (PostgreSQL only; always 0 on SQLite).
+    pub fn listener_reconnects(&self) -> u64 {
+        self.listener_reconnects.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn synced(&self) {
+        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_sync_ms.fetch_max(now, Ordering::Relaxed);
+    }
+
+    fn reconnected(&self) {
+        self.listener_reconnects.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Nudges `changed` whenever another process may have committed a change; runs until the
 /// connection pool closes.
-pub(super) async fn watch(db: DatabaseConnection, changed: std::sync::Arc<watch::Sender<()>>) {
+pub(super) async fn watch(
+    db: DatabaseConnection,
+    changed: std::sync::Arc<watch::Sender<()>>,
+    stats: std::sync::Arc<SyncStats>,
+) {
     match db.get_database_backend() {
-        DatabaseBackend::Postgres => listen(&db, &changed).await,
+        DatabaseBackend::Postgres => listen(&db, &changed, &stats).await,
         DatabaseBackend::Sqlite => data_version(&db, &changed).await,
         _ => {}
     }
@@ -80,9 +131,10 @@ impl Backoff {
     }
 }
 
-async fn listen(db: &DatabaseConnection, changed: &watch::Sender<()>) {
+async fn listen(db: &DatabaseConnection, changed: &watch::Sender<()>, stats: &SyncStats) {
     let pool = db.get_postgres_connection_pool();
     let mut backoff = Backoff::new();
+    let mut listened_before = false;
     loop {
         let connected = async {
             let mut listener = PgListener::connect_with(pool).await?;
@@ -99,6 +151,10 @@ async fn listen(db: &DatabaseConnection, changed: &watch::Sender<()>) {
             }
         };
         backoff.recovered("listening for changes again");
+        if listened_before {
+            stats.reconnected();
+        }
+        listened_before = true;
         // Notifications sent while nobody listened are lost: read everything once now.
         changed.send_replace(());
         loop {
@@ -108,6 +164,7 @@ async fn listen(db: &DatabaseConnection, changed: &watch::Sender<()>) {
                 }
                 // The connection dropped and was made again at once: reload, as above.
                 Ok(None) => {
+                    stats.reconnected();
                     tracing::info!(target: "downtime::state", "change listener reconnected; reloading");
                     changed.send_replace(());
                 }
@@ -162,5 +219,22 @@ async fn data_version(db: &DatabaseConnection, changed: &watch::Sender<()>) {
                 tokio::time::sleep(pause).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_since_the_last_sync_grows_until_the_next_one() {
+        let stats = SyncStats::new();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(stats.since_last_sync() >= Duration::from_millis(100));
+        stats.synced();
+        assert!(stats.since_last_sync() < Duration::from_millis(100));
+        assert_eq!(stats.listener_reconnects(), 0);
+        stats.reconnected();
+        assert_eq!(stats.listener_reconnects(), 1);
     }
 }

@@ -10,6 +10,7 @@ mod embed;
 mod flows;
 mod gate;
 mod helpers;
+mod metrics;
 mod page;
 mod proxy;
 mod replicas;
