@@ -315,29 +315,62 @@ impl<'a> Page<'a> {
             return Err(Box::new(see_other(&login)));
         };
         if !self.admin.auth.is_superuser(&user.principal) {
-            let view = View {
-                who: user.principal.actor(),
-                csrf: user.csrf.clone(),
-                logout_url: self.own("/auth/logout"),
-                error: Some("admin-error-not-superuser"),
-                ..View::default()
-            };
-            return Err(Box::new(self.html(StatusCode::FORBIDDEN, &view)));
+            return Err(Box::new(self.error_only(
+                &user,
+                StatusCode::FORBIDDEN,
+                "admin-error-not-superuser",
+            )));
         }
         Ok(user)
     }
 
-    /// Checks the form's CSRF token against the session's.
-    fn same_session(&self, user: &SessionUser, sent: &str) -> Result<(), Box<Response>> {
-        if bool::from(sent.as_bytes().ct_eq(user.csrf.as_bytes())) {
-            return Ok(());
+    /// The superuser sending a form, when the form carries their session's CSRF token; the
+    /// answer for anyone else, as [`Page::superuser`] gives it, or 403 for a wrong token.
+    fn superuser_posting(&self, csrf: &str) -> Result<SessionUser, Box<Response>> {
+        let user = self.superuser()?;
+        if bool::from(csrf.as_bytes().ct_eq(user.csrf.as_bytes())) {
+            return Ok(user);
         }
         tracing::warn!(target: "downtime::admin", actor = %user.principal.actor(), "admin form with a wrong CSRF token refused");
         Err(Box::new(self.error_only(
-            user,
+            &user,
             StatusCode::FORBIDDEN,
             "admin-error-expired-form",
         )))
+    }
+
+    /// 503, after logging what could not be done and why.
+    fn unavailable(
+        &self,
+        user: &SessionUser,
+        doing: &str,
+        error: &dyn std::fmt::Display,
+    ) -> Response {
+        tracing::error!(target: "downtime::admin", %error, "cannot {doing}");
+        self.error_only(
+            user,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "admin-error-unavailable",
+        )
+    }
+
+    /// A bypass link that could not be made or revoked: 503 when the database failed, else
+    /// 422 with what was refused.
+    async fn bypass_refused(
+        &self,
+        user: &SessionUser,
+        doing: &str,
+        error: BypassError,
+    ) -> Response {
+        if let BypassError::Database(error) = &error {
+            return self.unavailable(user, doing, error);
+        }
+        let detail = error.to_string();
+        self.full(user, StatusCode::UNPROCESSABLE_ENTITY, |view| {
+            view.error = Some("admin-error-invalid");
+            view.error_detail = detail;
+        })
+        .await
     }
 
     fn error_only(&self, user: &SessionUser, status: StatusCode, error: &'static str) -> Response {
@@ -601,13 +634,10 @@ async fn change_state(
     Form(form): Form<StateForm>,
 ) -> Response {
     let page = Page::new(&admin, req);
-    let user = match page.superuser() {
+    let user = match page.superuser_posting(&form.csrf) {
         Ok(user) => user,
         Err(resp) => return *resp,
     };
-    if let Err(resp) = page.same_session(&user, &form.csrf) {
-        return *resp;
-    }
     let Ok(version) = form.version.trim().parse::<i64>() else {
         return page.error_only(&user, StatusCode::BAD_REQUEST, "admin-error-expired-form");
     };
@@ -630,14 +660,7 @@ async fn change_state(
                     ..current.window
                 }
             }
-            Err(error) => {
-                tracing::error!(target: "downtime::admin", %error, "cannot read the state");
-                return page.error_only(
-                    &user,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "admin-error-unavailable",
-                );
-            }
+            Err(error) => return page.unavailable(&user, "read the state", &error),
         },
         _ => return plain(StatusCode::BAD_REQUEST, "Unknown action."),
     };
@@ -661,14 +684,7 @@ async fn change_state(
         Err(WriteError::Invalid(invalid)) => {
             refused_values(&page, &user, sent, version, invalid.to_string()).await
         }
-        Err(WriteError::Store(error)) => {
-            tracing::error!(target: "downtime::admin", %error, "cannot store the state");
-            page.error_only(
-                &user,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "admin-error-unavailable",
-            )
-        }
+        Err(WriteError::Store(error)) => page.unavailable(&user, "store the state", &error),
     }
 }
 
@@ -707,13 +723,10 @@ async fn create_link(
     Form(form): Form<LinkForm>,
 ) -> Response {
     let page = Page::new(&admin, req);
-    let user = match page.superuser() {
+    let user = match page.superuser_posting(&form.csrf) {
         Ok(user) => user,
         Err(resp) => return *resp,
     };
-    if let Err(resp) = page.same_session(&user, &form.csrf) {
-        return *resp;
-    }
     let request = LinkRequest {
         ttl: Duration::from_secs(form.ttl.trim().parse().unwrap_or(0)),
         label: form.label,
@@ -725,21 +738,9 @@ async fn create_link(
             page.full(&user, StatusCode::OK, |view| view.new_link = Some(url))
                 .await
         }
-        Err(BypassError::Database(error)) => {
-            tracing::error!(target: "downtime::admin", %error, "cannot create a bypass link");
-            page.error_only(
-                &user,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "admin-error-unavailable",
-            )
-        }
-        Err(refused) => {
-            let detail = refused.to_string();
-            page.full(&user, StatusCode::UNPROCESSABLE_ENTITY, |view| {
-                view.error = Some("admin-error-invalid");
-                view.error_detail = detail;
-            })
-            .await
+        Err(error) => {
+            page.bypass_refused(&user, "create a bypass link", error)
+                .await
         }
     }
 }
@@ -757,34 +758,19 @@ async fn revoke_link(
     Form(form): Form<RevokeForm>,
 ) -> Response {
     let page = Page::new(&admin, req);
-    let user = match page.superuser() {
+    let user = match page.superuser_posting(&form.csrf) {
         Ok(user) => user,
         Err(resp) => return *resp,
     };
-    if let Err(resp) = page.same_session(&user, &form.csrf) {
-        return *resp;
-    }
     match admin
         .bypass
         .revoke(form.id.trim(), &user.principal.actor())
         .await
     {
         Ok(_) => see_other(&format!("{}?notice=revoked", page.own(PATH))),
-        Err(BypassError::Database(error)) => {
-            tracing::error!(target: "downtime::admin", %error, "cannot revoke a bypass link");
-            page.error_only(
-                &user,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "admin-error-unavailable",
-            )
-        }
-        Err(refused) => {
-            let detail = refused.to_string();
-            page.full(&user, StatusCode::UNPROCESSABLE_ENTITY, |view| {
-                view.error = Some("admin-error-invalid");
-                view.error_detail = detail;
-            })
-            .await
+        Err(error) => {
+            page.bypass_refused(&user, "revoke a bypass link", error)
+                .await
         }
     }
 }

@@ -304,17 +304,18 @@ async fn people_click_through_login_the_admin_page_the_gate_and_swagger_ui() {
         .click()
         .await
         .expect("Authorize in the dialog");
-    let mut popup = None;
-    for _ in 0..(WAIT.as_millis() / POLL.as_millis()) {
-        let windows = api.windows().await.expect("windows");
-        popup = windows.into_iter().find(|w| *w != main_window);
-        if popup.is_some() {
-            break;
-        }
-        // The popup opens when the page's own script gets to it: nothing to await but time.
-        tokio::time::sleep(POLL).await;
-    }
-    let popup = popup.expect("no login popup");
+    let opened = eventually(WAIT, || async {
+        api.windows().await.is_ok_and(|w| w.len() > 1)
+    })
+    .await;
+    assert!(opened, "no login popup");
+    let popup = api
+        .windows()
+        .await
+        .expect("windows")
+        .into_iter()
+        .find(|w| *w != main_window)
+        .expect("the login popup");
     api.switch_to_window(popup).await.expect("popup");
     pick_admin(&api, &base, &mut seen).await;
     // The receiver hands the token to Swagger UI and closes the popup.
