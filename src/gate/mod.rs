@@ -111,16 +111,8 @@ impl Gate<Nobody> {
 impl<S: Superusers> Gate<S> {
     /// The same gate, asking `superusers` who may pass.
     pub fn with_superusers<T: Superusers>(self, superusers: T) -> Gate<T> {
-        let shared = &self.shared;
         Gate {
-            shared: Arc::new(Shared {
-                live: shared.live.clone(),
-                pages: Arc::clone(&shared.pages),
-                rules: shared.rules.clone(),
-                bypass: shared.bypass.clone(),
-                superusers,
-                stats: Arc::clone(&shared.stats),
-            }),
+            shared: Arc::new(self.parts_with(superusers)),
         }
     }
 
@@ -130,16 +122,10 @@ impl<S: Superusers> Gate<S> {
     where
         S: Clone,
     {
-        let shared = &self.shared;
+        let mut parts = self.parts_with(self.shared.superusers.clone());
+        parts.bypass = Some(links);
         Gate {
-            shared: Arc::new(Shared {
-                live: shared.live.clone(),
-                pages: Arc::clone(&shared.pages),
-                rules: shared.rules.clone(),
-                bypass: Some(links),
-                superusers: shared.superusers.clone(),
-                stats: Arc::clone(&shared.stats),
-            }),
+            shared: Arc::new(parts),
         }
     }
 
@@ -150,16 +136,23 @@ impl<S: Superusers> Gate<S> {
     where
         S: Clone,
     {
-        let shared = &self.shared;
+        let mut parts = self.parts_with(self.shared.superusers.clone());
+        parts.stats = stats;
         Gate {
-            shared: Arc::new(Shared {
-                live: shared.live.clone(),
-                pages: Arc::clone(&shared.pages),
-                rules: shared.rules.clone(),
-                bypass: shared.bypass.clone(),
-                superusers: shared.superusers.clone(),
-                stats,
-            }),
+            shared: Arc::new(parts),
+        }
+    }
+
+    /// This gate's parts, asking `superusers` instead: what the builders above start from.
+    fn parts_with<T>(&self, superusers: T) -> Shared<T> {
+        let shared = &self.shared;
+        Shared {
+            live: shared.live.clone(),
+            pages: Arc::clone(&shared.pages),
+            rules: shared.rules.clone(),
+            bypass: shared.bypass.clone(),
+            superusers,
+            stats: Arc::clone(&shared.stats),
         }
     }
 
