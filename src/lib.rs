@@ -41,7 +41,8 @@
 //! # }
 //! ```
 //!
-//! In a real server, hand `downtime.around(app)` to `poem::Server::run`; see
+//! In a real server, hand `downtime.around(app)` to `poem::Server::run` (or to
+//! [`http::server::serve`], the leaner loop `downtime serve` uses); see
 //! `examples/embed.rs`, which reads the same environment variables as `downtime serve`
 //! ([`Config::from_env`]).
 //!

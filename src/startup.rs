@@ -5,9 +5,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use poem::endpoint::BoxEndpoint;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{Endpoint, EndpointExt as _, Middleware, Response, Route, Server};
+use poem::{Endpoint, Middleware, Request, Response, Route};
+use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Downtime;
@@ -87,7 +86,7 @@ fn url_host_is_loopback(url: &str) -> bool {
 
 /// A server bound to its port, ready to run.
 pub struct Application<E> {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     local_addr: SocketAddr,
     app: E,
     downtime: Downtime,
@@ -122,30 +121,27 @@ impl Application<()> {
     pub async fn build(
         mut config: Config,
         site: impl Into<Site>,
-    ) -> anyhow::Result<Application<BoxEndpoint<'static, Response>>> {
+    ) -> anyhow::Result<Application<impl Endpoint<Output = Response> + 'static>> {
         let site = site.into();
-        let acceptor = TcpListener::bind(config.bind)
-            .into_acceptor()
+        let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
-        let local_addr = acceptor
+        let local_addr = listener
             .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
             .context("the listener has no address")?;
         config.bind = local_addr;
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let app = match site {
-            Site::Routes(routes) => downtime.around(routes).boxed(),
+            Site::Routes(routes) => Either::Left(downtime.around(routes)),
             Site::Upstream => {
                 let upstream = downtime
                     .upstream()
                     .context("no upstream is configured (--upstream)")?;
-                downtime.around(upstream.clone()).boxed()
+                Either::Right(downtime.around(upstream.clone()))
             }
         };
         Ok(Application {
-            acceptor,
+            listener,
             local_addr,
             app,
             downtime,
@@ -159,7 +155,7 @@ impl<E: Endpoint + 'static> Application<E> {
     /// every request first and every answer last (compression, a header of the site's own).
     pub fn with<M: Middleware<E>>(self, middleware: M) -> Application<M::Output> {
         Application {
-            acceptor: self.acceptor,
+            listener: self.listener,
             local_addr: self.local_addr,
             app: middleware.transform(self.app),
             downtime: self.downtime,
@@ -183,15 +179,37 @@ impl<E: Endpoint + 'static> Application<E> {
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(
-                self.app,
-                self.signals.received(),
-                Some(Duration::from_secs(5)),
-            )
-            .await;
+        let served = crate::http::server::serve(
+            self.listener,
+            self.app,
+            self.signals.received(),
+            Duration::from_secs(5),
+        )
+        .await;
         self.downtime.stop();
         served
+    }
+}
+
+/// One of two endpoints, chosen at start: the site's type differs with what downtime stands in
+/// front of, and a boxed endpoint would cost an allocation per request.
+enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+
+impl<L, R> Endpoint for Either<L, R>
+where
+    L: Endpoint<Output = Response>,
+    R: Endpoint<Output = Response>,
+{
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        match self {
+            Either::Left(left) => left.call(req).await,
+            Either::Right(right) => right.call(req).await,
+        }
     }
 }
 

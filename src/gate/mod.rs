@@ -225,9 +225,11 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
                 // A bypass cookie is checked in memory; the superuser question may decrypt a
                 // session or verify a token.
                 let holds_bypass = shared.bypass.as_ref().is_some_and(|b| b.holds(&req));
+                // The question is boxed: verifying a token may call the provider, and every
+                // request's future, passed ones too, would otherwise carry room for that.
                 let pass = if holds_bypass {
                     Some(Pass::Bypass)
-                } else if shared.superusers.is_superuser(&req).await {
+                } else if Box::pin(shared.superusers.is_superuser(&req)).await {
                     Some(Pass::Superuser)
                 } else {
                     None

@@ -1,11 +1,12 @@
 //! Small HTTP helpers shared by the gate, login, the API and the pages: problem documents,
 //! body limits, cookies, query parameters, the local-redirect check, `Accept` q-values, URL
-//! encoding and HTML escaping.
+//! encoding and HTML escaping; and the loop that serves an endpoint over TCP.
 //!
 //! A leaf: it imports nothing else from this crate.
 
 mod body_limit;
 pub mod problem;
+pub mod server;
 
 use std::borrow::Cow;
 

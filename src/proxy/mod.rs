@@ -8,9 +8,10 @@
 //! `Upgrade`) is passed on, and the two connections are then joined byte for byte.
 //!
 //! A client that goes away cancels its upstream request: dropping the request's future (or
-//! the response body) drops the upstream connection with it. Poem's server drops them when a
-//! write to the departed client fails, so a stream is cut at its next chunk; a request still
-//! waiting for the app's headers lasts until they come or `--upstream-timeout` passes.
+//! the response body) drops the upstream connection with it. The server
+//! ([`crate::http::server`]) drops them as soon as it reads the client's end of the
+//! connection, while the app is still to answer, and a stream is cut when a write to the
+//! departed client fails.
 
 pub mod headers;
 pub mod health;

@@ -140,7 +140,9 @@ impl Pool {
         loop {
             let (mut pooled, reused) = match self.take() {
                 Some(pooled) => (pooled, true),
-                None => (self.connect(origin).await?, false),
+                // Boxed: connecting (TLS included) is rare and its future large, and every
+                // request's future would otherwise carry room for it.
+                None => (Box::pin(self.connect(origin)).await?, false),
             };
             let Pooled {
                 sender,

@@ -9,15 +9,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use downtime::config::Config;
 use downtime::gate::Superusers;
+use downtime::http::server::serve;
 use downtime::state::{Change, Window};
 use downtime::{Downtime, DowntimeBuilder};
 use futures_util::{SinkExt as _, StreamExt as _};
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::websocket::{Message as WsMessage, WebSocket};
 use poem::web::{Data, Json, Path};
 use poem::{
-    Body, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler,
-    http::StatusCode, post,
+    Body, EndpointExt, IntoResponse, Request, Response, Route, get, handler, http::StatusCode, post,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -188,17 +187,14 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// Serves `app` the way `downtime serve` does.
     async fn start<E: poem::Endpoint + 'static>(app: E) -> Running {
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let addr = acceptor.local_addr()[0]
-            .as_socket_addr()
-            .copied()
-            .expect("socket address");
+        let addr = listener.local_addr().expect("socket address");
         let task = tokio::spawn(async move {
-            let _ = Server::new_with_acceptor(acceptor).run(app).await;
+            let _ = serve(listener, app, std::future::pending(), Duration::ZERO).await;
         });
         Running { addr, task }
     }
@@ -1293,6 +1289,58 @@ async fn a_client_that_goes_away_cancels_its_upstream_request() {
     assert_eq!(&first[..], b"data: 1\n\n");
     drop(resp);
     client_gone.send(()).await.expect("signal");
+    assert_eq!(
+        upstream_closed.recv().await,
+        Some(true),
+        "downtime closed its connection to the app once the client had gone"
+    );
+    app.await.expect("the app ran");
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_before_the_app_answers_cancels_its_upstream_request() {
+    // An app that reads the request and never answers: downtime would wait for its headers
+    // until the (here one-minute) response timeout, unless the client's leaving ends the wait.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (asked, mut request_arrived) = mpsc::channel::<()>(1);
+    let (closed, mut upstream_closed) = mpsc::channel::<bool>(1);
+    let app = tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.expect("accept");
+        let mut head = [0u8; 4096];
+        let _ = conn.read(&mut head).await;
+        asked.send(()).await.expect("signal");
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if matches!(conn.read(&mut head).await, Ok(0) | Err(_)) {
+                    return;
+                }
+            }
+        })
+        .await
+        .is_ok();
+        let _ = closed.send(ended).await;
+    });
+    let db = sqlite();
+    let proxy = Proxy::start(&db, &format!("http://{addr}"), |config| {
+        config.proxy.upstream_timeout = Duration::from_secs(60);
+    })
+    .await;
+
+    let mut client = TcpStream::connect(proxy.server.addr)
+        .await
+        .expect("connect");
+    client
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+        .await
+        .expect("request");
+    request_arrived
+        .recv()
+        .await
+        .expect("the app got the request");
+    drop(client);
     assert_eq!(
         upstream_closed.recv().await,
         Some(true),

@@ -400,3 +400,101 @@ async fn changes_are_pushed_to_every_replica_long_before_the_poll() {
         }
     }
 }
+
+/// The handler's two moments: when a request reaches it, and when it may answer.
+#[derive(Default)]
+struct Held {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+/// `serve` with an endpoint that answers only once released, stopped by `stop`.
+async fn serve_held(
+    held: std::sync::Arc<Held>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+    drain: Duration,
+) -> (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    use poem::{EndpointExt as _, Route, get, handler, web::Data};
+
+    #[handler]
+    async fn wait(held: Data<&std::sync::Arc<Held>>) -> &'static str {
+        held.entered.notify_one();
+        held.release.notified().await;
+        "answered"
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = Route::new().at("/", get(wait)).data(held);
+    let served = tokio::spawn(downtime::http::server::serve(
+        listener,
+        app,
+        async move {
+            let _ = stop.await;
+        },
+        drain,
+    ));
+    (addr, served)
+}
+
+#[tokio::test]
+async fn a_stopping_server_finishes_the_request_in_flight_and_takes_no_new_ones() {
+    let held = std::sync::Arc::new(Held::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let (addr, served) = serve_held(held.clone(), stopped, Duration::from_secs(10)).await;
+    let http = crate::helpers::http();
+    let in_flight = tokio::spawn(async move { http.get(format!("http://{addr}/")).send().await });
+    held.entered.notified().await;
+    stop.send(()).expect("stop");
+    let refused = crate::helpers::eventually(Duration::from_secs(5), || async {
+        tokio::net::TcpStream::connect(addr).await.is_err()
+    })
+    .await;
+    assert!(refused, "the listener still accepts after the stop");
+    assert!(
+        !served.is_finished(),
+        "the server left a request unanswered"
+    );
+
+    held.release.notify_one();
+    let resp = in_flight
+        .await
+        .expect("task")
+        .expect("the request in flight");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.expect("body"), "answered");
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .expect("the server stops once its last answer is out")
+        .expect("task")
+        .expect("served");
+}
+
+#[tokio::test]
+async fn a_stopping_server_waits_no_longer_than_its_drain() {
+    let held = std::sync::Arc::new(Held::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let (addr, served) = serve_held(held.clone(), stopped, Duration::from_millis(300)).await;
+    let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut conn, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request");
+    held.entered.notified().await;
+    let started = Instant::now();
+    stop.send(()).expect("stop");
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .expect("the server stops after its drain")
+        .expect("task")
+        .expect("served");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // The connection it gave up on is closed, not left open.
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut rest)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+}
