@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::TryFutureExt as _;
+use futures_util::future::Either;
 use ipnet::IpNet;
 use poem::endpoint::BoxEndpoint;
 use poem::middleware::CatchPanic;
@@ -703,14 +705,19 @@ struct SplitByPath<A> {
 impl<A: Endpoint> Endpoint for SplitByPath<A> {
     type Output = Response;
 
-    async fn call(&self, req: poem::Request) -> poem::Result<Response> {
+    // Not an `async fn`, which would keep a copy of the request beside the inner future.
+    fn call(&self, req: poem::Request) -> impl Future<Output = poem::Result<Response>> + Send {
         let path = req.uri().path();
         if self.api_paths.iter().any(|p| is_under(path, p)) {
-            self.api.call(req).await
+            Either::Right(Either::Left(self.api.call(req)))
         } else if self.other_paths.iter().any(|p| is_under(path, p)) {
-            self.others.call(req).await
+            Either::Right(Either::Right(self.others.call(req)))
         } else {
-            self.app.call(req).await.map(IntoResponse::into_response)
+            Either::Left(
+                self.app
+                    .call(req)
+                    .map_ok(IntoResponse::into_response as fn(A::Output) -> Response),
+            )
         }
     }
 }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use futures_util::future;
 use poem::{Endpoint, Middleware, Request, Response, Route};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -205,10 +206,11 @@ where
 {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    // Not an `async fn`, which would keep a copy of the request beside the inner future.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         match self {
-            Either::Left(left) => left.call(req).await,
-            Either::Right(right) => right.call(req).await,
+            Either::Left(left) => future::Either::Left(left.call(req)),
+            Either::Right(right) => future::Either::Right(right.call(req)),
         }
     }
 }

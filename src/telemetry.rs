@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 use std::time::Instant;
 
+use futures_util::FutureExt as _;
 use ipnet::IpNet;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 use tracing::Instrument as _;
@@ -80,33 +81,46 @@ pub struct RequestLogEndpoint<E> {
 impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
-        let client = crate::gate::client_ip(&req, &self.trusted_proxies);
-        let span = tracing::info_span!(
-            "request",
-            method = %req.method(),
-            path = %req.uri().path(),
-            client = client.map(tracing::field::display),
-        );
-        async move {
-            let started = Instant::now();
-            let result = self.inner.call(req).await.map(IntoResponse::into_response);
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            match &result {
-                Ok(resp) => {
-                    tracing::info!(status = resp.status().as_u16(), elapsed_ms, "answered");
+    // Not an `async fn`: one would keep its own copy of the request for its whole life, and
+    // every layer's copy adds to the future hyper moves for each request.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        // Where requests are not logged, neither the span nor the clock is paid for.
+        let span = if tracing::enabled!(tracing::Level::INFO) {
+            let client = crate::gate::client_ip(&req, &self.trusted_proxies);
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                client = client.map(tracing::field::display),
+            )
+        } else {
+            tracing::Span::none()
+        };
+        let started = (!span.is_disabled()).then(Instant::now);
+        // Inside the span: inner layers may do their first work as the future is made.
+        let inner = span.in_scope(|| self.inner.call(req));
+        // A combinator, not an `async` block: awaiting a captured future copies it.
+        inner
+            .map(move |result| {
+                let result = result.map(IntoResponse::into_response);
+                let Some(started) = started else {
+                    return result;
+                };
+                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                match &result {
+                    Ok(resp) => {
+                        tracing::info!(status = resp.status().as_u16(), elapsed_ms, "answered");
+                    }
+                    Err(error) => {
+                        tracing::info!(
+                            status = error.status().as_u16(),
+                            elapsed_ms,
+                            "answered with an error"
+                        );
+                    }
                 }
-                Err(error) => {
-                    tracing::info!(
-                        status = error.status().as_u16(),
-                        elapsed_ms,
-                        "answered with an error"
-                    );
-                }
-            }
-            result
-        }
-        .instrument(span)
-        .await
+                result
+            })
+            .instrument(span)
     }
 }

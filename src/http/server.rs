@@ -17,7 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
-use poem::{Endpoint, Request};
+use poem::{Endpoint, IntoResponse as _, Request};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -103,7 +103,15 @@ async fn connection<E: Endpoint + 'static>(
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let endpoint = Arc::clone(&endpoint);
         let req = Request::from((req, local.clone(), remote.clone(), Scheme::HTTP));
-        async move { Ok::<_, Infallible>(hyper::Response::from(endpoint.get_response(req).await)) }
+        // The request moves straight into the endpoint's future (`get_response` would keep a
+        // copy of its own): hyper moves this future once per request, so its size counts.
+        async move {
+            let resp = match endpoint.call(req).await {
+                Ok(resp) => resp.into_response(),
+                Err(err) => err.into_response(),
+            };
+            Ok::<_, Infallible>(hyper::Response::from(resp))
+        }
     });
     let builder = auto::Builder::new(TokioExecutor::new());
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);

@@ -31,6 +31,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bytes::Bytes;
 use clap::Args;
+use futures_util::FutureExt as _;
 use http_body_util::combinators::BoxBody;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -524,11 +525,15 @@ fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
 impl Endpoint for Upstream {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    // Not an `async fn`, which would keep a copy of the request beside the forwarding.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         let asker = Asker::of(&req);
-        Ok(match self.inner.forward(req).await {
-            Ok(resp) => resp,
-            Err(failure) => self.inner.answer(failure, &asker),
+        // A combinator, not an `async` block: awaiting a captured future copies it.
+        self.inner.forward(req).map(move |forwarded| {
+            Ok(match forwarded {
+                Ok(resp) => resp,
+                Err(failure) => self.inner.answer(failure, &asker),
+            })
         })
     }
 }
