@@ -713,11 +713,7 @@ impl<A: Endpoint> Endpoint for SplitByPath<A> {
         } else if self.other_paths.iter().any(|p| is_under(path, p)) {
             Either::Right(Either::Right(self.others.call(req)))
         } else {
-            Either::Left(
-                self.app
-                    .call(req)
-                    .map_ok(IntoResponse::into_response as fn(A::Output) -> Response),
-            )
+            Either::Left(self.app.call(req).map_ok(IntoResponse::into_response))
         }
     }
 }
