@@ -95,20 +95,17 @@ pub struct Application<E> {
 }
 
 /// What downtime stands in front of.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "made once at start and consumed at once"
-)]
-pub enum Site {
-    /// Poem routes in this process (the demo site, or an app's own).
-    Routes(Route),
+pub enum Site<A = Route> {
+    /// A Poem endpoint in this process (the demo site, or an app's own routes), called
+    /// directly: no router of downtime's own between the gate and the app.
+    App(A),
     /// The upstream app of `config.proxy.upstream`, reached over HTTP.
     Upstream,
 }
 
-impl From<Route> for Site {
-    fn from(routes: Route) -> Self {
-        Site::Routes(routes)
+impl<A: Endpoint> From<A> for Site<A> {
+    fn from(app: A) -> Self {
+        Site::App(app)
     }
 }
 
@@ -119,10 +116,13 @@ impl Application<()> {
     /// # Errors
     /// The address cannot be bound, downtime cannot be built, or the site is the upstream and
     /// none is configured.
-    pub async fn build(
+    pub async fn build<A>(
         mut config: Config,
-        site: impl Into<Site>,
-    ) -> anyhow::Result<Application<impl Endpoint<Output = Response> + 'static>> {
+        site: impl Into<Site<A>>,
+    ) -> anyhow::Result<Application<impl Endpoint<Output = Response> + 'static>>
+    where
+        A: Endpoint + 'static,
+    {
         let site = site.into();
         let listener = TcpListener::bind(config.bind)
             .await
@@ -133,7 +133,7 @@ impl Application<()> {
         config.bind = local_addr;
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let app = match site {
-            Site::Routes(routes) => Either::Left(downtime.around(routes)),
+            Site::App(app) => Either::Left(downtime.around(app)),
             Site::Upstream => {
                 let upstream = downtime
                     .upstream()

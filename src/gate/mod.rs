@@ -12,6 +12,9 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use arc_swap::Guard;
+use futures_util::TryFutureExt as _;
+use futures_util::future::{Either, ready};
 use ipnet::IpNet;
 use poem::http::header;
 use poem::http::uri::PathAndQuery;
@@ -20,7 +23,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::bypass::BypassLinks;
 use crate::http::{self, cookie, header_str, query_param};
-use crate::state::{Live, MaintenanceState, Phase};
+use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
 pub use decision::{Gated, Outcome, Pass, Reason, Rules};
 pub use stats::GateStats;
@@ -182,65 +185,104 @@ pub struct GateEndpoint<E, S = Nobody> {
 impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+    // Not an `async fn`, which would keep a copy of the request beside the inner future: a
+    // request that passes goes straight to the inner future, an answer of the gate's own is
+    // ready at once, and only a request that needs the superuser question gets a future of
+    // its own.
+    fn call(&self, mut req: Request) -> impl Future<Output = Result<Response>> + Send {
         // The inner router must see the very path the rules judged, or `/x/../healthz` could be
         // judged open and routed to `/x`.
         if let Cow::Owned(normal) = path::normalize(req.uri().path()) {
             match with_path(req.uri(), &normal) {
                 Some(uri) => *req.uri_mut() = uri,
-                None => return Ok(StatusCode::BAD_REQUEST.into_response()),
+                None => return Either::Left(ready(Ok(StatusCode::BAD_REQUEST.into_response()))),
             }
         }
         let shared = &*self.shared;
         let state = shared.live.load();
-        let path = req.uri().path();
-        let accept = header_str(&req, header::ACCEPT);
         let allowed_ips = &state.window.allowed_ips;
         let client_allowed = !allowed_ips.is_empty()
             && client_ip(&req, &shared.rules.trusted_proxies)
                 .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
         let facts = decision::Facts {
-            path,
+            path: req.uri().path(),
             safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
-            accept,
+            accept: header_str(&req, header::ACCEPT),
             client_allowed,
         };
-        let outcome = decision::decide(&facts, &state, state.phase(), &shared.rules);
-        let (kind, reason) = match outcome {
+        let (kind, reason) = match decision::decide(&facts, &state, state.phase(), &shared.rules) {
             // Before a scheduled window, the site's pages announce it.
             Outcome::Pass(Pass::Inactive) if state.phase() == Phase::Scheduled => {
-                let resp = self.inner.call(req).await?.into_response();
-                return Ok(announce(&shared.pages, &state, resp));
+                let state = Guard::into_inner(state);
+                let announced = self
+                    .inner
+                    .call(req)
+                    .map_ok(move |resp| announce(&shared.pages, &state, resp.into_response()));
+                return Either::Right(Either::Left(Either::Right(announced)));
             }
             Outcome::Pass(Pass::Inactive) => {
-                return self.inner.call(req).await.map(IntoResponse::into_response);
+                return Either::Right(Either::Left(Either::Left(self.pass(req))));
             }
             Outcome::Pass(pass) => {
                 shared.stats.count_pass(pass);
-                return self.inner.call(req).await.map(IntoResponse::into_response);
+                return Either::Right(Either::Left(Either::Left(self.pass(req))));
             }
-            Outcome::LeavePage => return Ok(leave_page(&req)),
+            Outcome::LeavePage => return Either::Left(ready(Ok(leave_page(&req)))),
             Outcome::ShowPage => (Gated::Page, Reason::MaintenancePage),
             Outcome::Gate(kind, reason) => {
-                // A bypass cookie is checked in memory; the superuser question may decrypt a
-                // session or verify a token.
-                let holds_bypass = shared.bypass.as_ref().is_some_and(|b| b.holds(&req));
-                // The question is boxed: verifying a token may call the provider, and every
-                // request's future, passed ones too, would otherwise carry room for that.
-                let pass = if holds_bypass {
-                    Some(Pass::Bypass)
-                } else if Box::pin(shared.superusers.is_superuser(&req)).await {
-                    Some(Pass::Superuser)
-                } else {
-                    None
-                };
-                if let Some(pass) = pass {
-                    shared.stats.count_pass(pass);
-                    return self.inner.call(req).await.map(IntoResponse::into_response);
-                }
-                (kind, reason)
+                // Boxed: verifying a token may call the provider, and every request's future,
+                // passed ones too, would otherwise carry room for that.
+                let state = Guard::into_inner(state);
+                return Either::Right(Either::Right(Box::pin(
+                    self.unless_superuser(req, state, kind, reason),
+                )));
             }
         };
+        Either::Left(ready(Ok(self.gated(&req, &state, kind, reason))))
+    }
+}
+
+impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
+    /// The inner endpoint's answer, as it is.
+    fn pass(&self, req: Request) -> impl Future<Output = Result<Response>> + Send {
+        self.inner.call(req).map_ok(IntoResponse::into_response)
+    }
+
+    /// Passes holders of a bypass cookie (checked in memory) and superusers (a question that
+    /// may decrypt a session or verify a token); gates the rest.
+    async fn unless_superuser(
+        &self,
+        req: Request,
+        state: Arc<Snapshot>,
+        kind: Gated,
+        reason: Reason,
+    ) -> Result<Response> {
+        let shared = &*self.shared;
+        let pass = if shared.bypass.as_ref().is_some_and(|b| b.holds(&req)) {
+            Some(Pass::Bypass)
+        } else if shared.superusers.is_superuser(&req).await {
+            Some(Pass::Superuser)
+        } else {
+            None
+        };
+        match pass {
+            Some(pass) => {
+                shared.stats.count_pass(pass);
+                self.inner.call(req).await.map(IntoResponse::into_response)
+            }
+            None => Ok(self.gated(&req, &state, kind, reason)),
+        }
+    }
+
+    /// Counts and logs a gated request, and answers it.
+    fn gated(
+        &self,
+        req: &Request,
+        state: &MaintenanceState,
+        kind: Gated,
+        reason: Reason,
+    ) -> Response {
+        let shared = &*self.shared;
         shared.stats.count_gated(kind, reason);
         tracing::info!(
             target: "downtime::gate",
@@ -251,13 +293,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             reason = reason.as_str(),
             "request gated"
         );
-        Ok(gated_response(
-            &shared.pages,
-            &shared.rules,
-            &req,
-            &state,
-            kind,
-        ))
+        gated_response(&shared.pages, &shared.rules, req, state, kind)
     }
 }
 

@@ -1,5 +1,7 @@
 //! [`BodyLimit`]: one limit on the size of request bodies, enforced before anything reads them.
 
+use futures_util::TryFutureExt as _;
+use futures_util::future::Either;
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 
@@ -51,33 +53,43 @@ pub struct BodyLimitEndpoint<E> {
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-            let max = self.max;
-            let too_large = || {
-                poem::Error::from_string(
-                    format!("the body is larger than {max} bytes"),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                )
-            };
-            let announced = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > max as u64) {
-                return Err(too_large());
-            }
-            let body = req
-                .take_body()
-                .into_bytes_limit(max)
-                .await
-                .map_err(|e| match e {
-                    poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                    other => poem::Error::from_string(other.to_string(), StatusCode::BAD_REQUEST),
-                })?;
-            req.set_body(Body::from_bytes(body));
+    // Not an `async fn`: reads, which have no body to limit, go straight to the inner future,
+    // and the rarer writes, which read their body first, get a future of their own.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+            Either::Left(self.inner.call(req).map_ok(IntoResponse::into_response))
+        } else {
+            Either::Right(Box::pin(self.limited(req)))
         }
+    }
+}
+
+impl<E: Endpoint> BodyLimitEndpoint<E> {
+    async fn limited(&self, mut req: Request) -> poem::Result<Response> {
+        let max = self.max;
+        let too_large = || {
+            poem::Error::from_string(
+                format!("the body is larger than {max} bytes"),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+        };
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > max as u64) {
+            return Err(too_large());
+        }
+        let body = req
+            .take_body()
+            .into_bytes_limit(max)
+            .await
+            .map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+                other => poem::Error::from_string(other.to_string(), StatusCode::BAD_REQUEST),
+            })?;
+        req.set_body(Body::from_bytes(body));
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
 }
