@@ -268,7 +268,7 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         match pass {
             Some(pass) => {
                 shared.stats.count_pass(pass);
-                self.inner.call(req).await.map(IntoResponse::into_response)
+                self.pass(req).await
             }
             None => Ok(self.gated(&req, &state, kind, reason)),
         }
