@@ -9,7 +9,6 @@ use futures_util::TryFutureExt as _;
 use futures_util::future::Either;
 use ipnet::IpNet;
 use poem::endpoint::BoxEndpoint;
-use poem::middleware::CatchPanic;
 use poem::web::cookie::CookieKey;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get};
 use secrecy::SecretString;
@@ -23,7 +22,7 @@ use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::path::is_under;
 use crate::gate::{Gate, GateStats, Rules, Superusers};
-use crate::http::BodyLimit;
+use crate::http::{BodyLimit, CatchPanic};
 use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
@@ -538,7 +537,7 @@ impl Downtime {
         };
         routes
             .with(self.gate(superusers))
-            .with(CatchPanic::new())
+            .with(CatchPanic)
             .with(RequestLog::new(self.parts.rules.trusted_proxies.clone()))
     }
 

@@ -194,6 +194,11 @@ impl<E: Endpoint + 'static> Application<E> {
 
 /// One of two endpoints, chosen at start: the site's type differs with what downtime stands in
 /// front of, and a boxed endpoint would cost an allocation per request.
+///
+/// The right one's future (the proxy's, 3.3 KB against the demo's 2.2) is boxed: hyper
+/// keeps room for the in-flight future on every open connection, and an enum of the two would
+/// size an app's connections for the proxy. A proxied request pays one allocation among the
+/// many its forwarding makes.
 enum Either<L, R> {
     Left(L),
     Right(R),
@@ -210,7 +215,7 @@ where
     fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         match self {
             Either::Left(left) => future::Either::Left(left.call(req)),
-            Either::Right(right) => future::Either::Right(right.call(req)),
+            Either::Right(right) => future::Either::Right(Box::pin(right.call(req))),
         }
     }
 }

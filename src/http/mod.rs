@@ -1,10 +1,11 @@
 //! Small HTTP helpers shared by the gate, login, the API and the pages: problem documents,
-//! body limits, cookies, query parameters, the local-redirect check, `Accept` q-values, URL
-//! encoding and HTML escaping; and the loop that serves an endpoint over TCP.
+//! body limits, a panic catcher, cookies, query parameters, the local-redirect check, `Accept`
+//! q-values, URL encoding and HTML escaping; and the loop that serves an endpoint over TCP.
 //!
 //! A leaf: it imports nothing else from this crate.
 
 mod body_limit;
+mod catch_panic;
 pub mod problem;
 pub mod server;
 
@@ -17,6 +18,7 @@ use poem::Request;
 use poem::http::header::{self, HeaderName};
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
+pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
 pub use problem::{FieldError, Problem};
 
 /// The value of header `name` as text; `None` when absent or not visible ASCII.

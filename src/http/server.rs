@@ -106,7 +106,9 @@ async fn connection<E: Endpoint + 'static>(
         // The request moves straight into the endpoint's future (`get_response` would keep a
         // copy of its own): hyper moves this future once per request, so its size counts.
         async move {
-            let resp = match endpoint.call(req).await {
+            // `E::call`, not `Arc`'s: Poem's `Endpoint for Arc<T>` is an `async fn`, which
+            // would keep a second copy of the request.
+            let resp = match E::call(&endpoint, req).await {
                 Ok(resp) => resp.into_response(),
                 Err(err) => err.into_response(),
             };
