@@ -20,10 +20,10 @@ use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
 use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
 use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
-use crate::gate::path::is_under;
 use crate::gate::{Gate, GateStats, Rules, Superusers};
 use crate::http::{BodyLimit, CatchPanic};
 use crate::metrics::{self, MetricsEndpoint, Sources};
+use crate::path::is_under;
 use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
@@ -330,6 +330,9 @@ impl DowntimeBuilder {
                     connect_timeout: config.proxy.upstream_connect_timeout,
                     response_timeout: config.proxy.upstream_timeout,
                     max_body: config.max_body,
+                    body_pace: Some(config.proxy.body_pace()),
+                    max_connections: config.proxy.upstream_max_connections,
+                    max_per_client: config.proxy.upstream_max_per_client,
                     trusted_proxies: config.trusted_proxies.clone(),
                     ca_file: config.proxy.upstream_ca.clone(),
                     own_cookies: vec![

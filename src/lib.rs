@@ -50,8 +50,10 @@
 //!
 //! - [`http`]: small HTTP helpers (problem documents, body limits, cookies, the local-redirect
 //!   check, `Accept` q-values, URL encoding). A leaf: it imports nothing else from the crate.
+//! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
+//!   prefix test. A leaf, shared by the state (which stores paths) and the gate.
 //! - [`state`]: the state, its validation, its store and the live snapshot. It imports only
-//!   the `entity` crate (and the migrations, through its one connector): no HTTP, pages or API.
+//!   [`path`] and the `entity` crate (and the migrations, through its one connector): no HTTP, pages or API.
 //! - [`gate`]: the middleware. It imports `state`, the page renderer ([`web::page`]),
 //!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`] question that `auth` answers.
 //! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
@@ -86,6 +88,7 @@ pub mod dev_idp;
 pub mod gate;
 pub mod http;
 pub mod metrics;
+pub mod path;
 pub mod proxy;
 pub mod startup;
 pub mod state;

@@ -2,8 +2,8 @@
 
 use ipnet::IpNet;
 
-use super::path::{is_under, is_under_any_case};
 use crate::http::q_values;
+use crate::path::{self, is_under, is_under_any_case};
 use crate::state::{MaintenanceState, Mode, Phase};
 
 /// Paths of the site's own that stay open whatever the configuration says: static assets.
@@ -73,7 +73,8 @@ impl Rules {
 pub struct Facts<'a> {
     /// The normalised path.
     pub path: &'a str,
-    /// GET, HEAD or OPTIONS.
+    /// GET, HEAD or OPTIONS, and no switch of protocols (an `Upgrade` opens a channel both
+    /// ways, which read-only maintenance must not let through).
     pub safe_method: bool,
     /// The `Accept` header, read only when the request is gated (to choose page or JSON).
     pub accept: Option<&'a str>,
@@ -268,6 +269,38 @@ pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: 
         Reason::Scope
     };
     Outcome::Gate(answer, reason)
+}
+
+/// Decides as [`decide`] does, for every reading an app might give `sent`, the path as the
+/// client sent it ([`path::readings`]): the request is gated when any reading is, since the
+/// app behind may route it by any of them. `facts.path` is the normal form of `sent`.
+///
+/// Only a request that passes by its path (open, or outside the window's scope) can be gated
+/// by another reading, so other requests cost nothing more.
+pub fn decide_sent(
+    sent: &str,
+    facts: &Facts<'_>,
+    state: &MaintenanceState,
+    phase: Phase,
+    rules: &Rules,
+) -> Outcome {
+    let outcome = decide(facts, state, phase, rules);
+    if !matches!(outcome, Outcome::Pass(Pass::OpenPath | Pass::OutOfScope))
+        || !path::may_read_otherwise(sent)
+    {
+        return outcome;
+    }
+    path::readings(sent)
+        .iter()
+        .map(|reading| {
+            let facts = Facts {
+                path: reading,
+                ..*facts
+            };
+            decide(&facts, state, phase, rules)
+        })
+        .find(|other| matches!(other, Outcome::Gate(..)))
+        .unwrap_or(outcome)
 }
 
 /// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise the
@@ -508,5 +541,155 @@ mod tests {
         for (path, accept, expected) in cases {
             assert_eq!(wants_html(path, accept), expected, "{path} {accept:?}");
         }
+    }
+
+    /// How some apps behind a proxy read a path, each written plainly and apart from
+    /// [`path::readings`], so the property below checks the gate against them.
+    mod apps {
+        fn decode_all(raw: &str) -> String {
+            let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+
+        /// `.` and `..` resolved; empty segments dropped (nginx's `merge_slashes`) or kept
+        /// (WHATWG URL parsers).
+        fn resolve(path: &str, keep_empty: bool) -> String {
+            let mut out: Vec<&str> = Vec::new();
+            for segment in path.split('/').skip(1) {
+                match segment {
+                    "." => {}
+                    ".." => {
+                        out.pop();
+                    }
+                    "" if !keep_empty => {}
+                    s => out.push(s),
+                }
+            }
+            format!("/{}", out.join("/"))
+        }
+
+        /// nginx and most servers: decode everything once, then resolve.
+        pub fn nginx(raw: &str) -> String {
+            resolve(&decode_all(raw), false)
+        }
+
+        /// Node.js's `new URL()`: `\` is a slash and `%2e` a dot, empty segments kept.
+        pub fn node(raw: &str) -> String {
+            let path = raw
+                .replace('\\', "/")
+                .replace("%2e", ".")
+                .replace("%2E", ".");
+            resolve(&path, true)
+        }
+
+        /// Servlet containers: `;` parameters dropped from each segment, then decoded.
+        pub fn tomcat(raw: &str) -> String {
+            let path: Vec<&str> = raw
+                .split('/')
+                .map(|s| s.split(';').next().unwrap_or_default())
+                .collect();
+            resolve(&decode_all(&path.join("/")), false)
+        }
+
+        /// An app that decodes what its server already decoded.
+        pub fn twice(raw: &str) -> String {
+            resolve(&decode_all(&decode_all(raw)), false)
+        }
+    }
+
+    const TOKENS: &[&str] = &[
+        "/",
+        "static",
+        "favicon.ico",
+        "admin",
+        "checkout",
+        "..",
+        ".",
+        "%2F",
+        "%2f",
+        "%5C",
+        "\\",
+        ";x=1",
+        "%252F",
+        "%2E%2E",
+        "%2e",
+        "//",
+        "api",
+        "x",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn a_path_any_app_routes_to_a_closed_place_is_gated(
+            tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 1..9),
+            scoped in proptest::bool::ANY,
+        ) {
+            let raw = format!("/{}", tokens.concat());
+            let state = if scoped {
+                on_with(Window { scope: vec!["/checkout".into()], ..Window::on() })
+            } else {
+                on(Mode::Full)
+            };
+            let rules = Rules::default();
+            let normal = path::normalize(&raw);
+            let judged = decide_sent(&raw, &facts(&normal, true, true), &state, Phase::Active, &rules);
+            for app in [apps::nginx, apps::node, apps::tomcat, apps::twice] {
+                let routed = app(&raw);
+                let routed = path::normalize(&routed);
+                let verdict = decide(&facts(&routed, true, true), &state, Phase::Active, &rules);
+                if matches!(verdict, Outcome::Gate(..)) {
+                    proptest::prop_assert!(
+                        matches!(judged, Outcome::Gate(..)),
+                        "{raw} reaches {routed} in an app, yet the gate says {judged:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn spellings_that_apps_decode_to_a_closed_path_are_gated() {
+        let full = on(Mode::Full);
+        let scoped = on_with(Window {
+            scope: vec!["/checkout".into()],
+            ..Window::on()
+        });
+        let rules = Rules::default();
+        let judge = |raw: &str, state: &MaintenanceState| {
+            let normal = path::normalize(raw);
+            decide_sent(
+                raw,
+                &facts(&normal, true, true),
+                state,
+                Phase::Active,
+                &rules,
+            )
+        };
+        for raw in [
+            "/static/..%2Fadmin",
+            "/favicon.ico/..%2Fadmin",
+            "/static/..\\admin",
+            "/static/..%252Fadmin",
+            "/static/..;/admin",
+        ] {
+            assert!(matches!(judge(raw, &full), Outcome::Gate(..)), "{raw}");
+        }
+        for raw in [
+            "/checkout%2Fpay",
+            "/x/..%2Fcheckout",
+            "/x/..\\checkout",
+            "/checkout;jsessionid=1",
+            "/Checkout//..",
+        ] {
+            assert!(matches!(judge(raw, &scoped), Outcome::Gate(..)), "{raw}");
+        }
+        // Paths no reading closes still pass, whatever they hold.
+        for raw in ["/static/a%2Fb", "/static/x;v=2", "/static/a\\b"] {
+            assert_eq!(judge(raw, &full), Outcome::Pass(Pass::OpenPath), "{raw}");
+        }
+        assert_eq!(
+            judge("/shop%2Fcart", &scoped),
+            Outcome::Pass(Pass::OutOfScope)
+        );
     }
 }

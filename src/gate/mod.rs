@@ -4,7 +4,6 @@
 //! a request, asks [`Superusers`] the one question left, and turns the outcome into a response.
 
 pub mod decision;
-pub mod path;
 mod stats;
 
 use std::borrow::Cow;
@@ -23,6 +22,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::bypass::BypassLinks;
 use crate::http::{self, cookie, header_str, query_param};
+use crate::path::{self, SentTarget};
 use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
 pub use decision::{Gated, Outcome, Pass, Reason, Rules};
@@ -191,11 +191,15 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
     // its own.
     fn call(&self, mut req: Request) -> impl Future<Output = Result<Response>> + Send {
         // The inner router must see the very path the rules judged, or `/x/../healthz` could be
-        // judged open and routed to `/x`.
+        // judged open and routed to `/x`; the bytes sent are kept for a proxy to forward.
         if let Cow::Owned(normal) = path::normalize(req.uri().path()) {
+            let sent = req.uri().path_and_query().cloned();
             match with_path(req.uri(), &normal) {
                 Some(uri) => *req.uri_mut() = uri,
                 None => return Either::Left(ready(Ok(StatusCode::BAD_REQUEST.into_response()))),
+            }
+            if let Some(sent) = sent {
+                req.extensions_mut().insert(SentTarget(sent));
             }
         }
         let shared = &*self.shared;
@@ -204,13 +208,26 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         let client_allowed = !allowed_ips.is_empty()
             && client_ip(&req, &shared.rules.trusted_proxies)
                 .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
+        let upgrade = http::wants_upgrade(req.headers());
         let facts = decision::Facts {
             path: req.uri().path(),
-            safe_method: matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
+            safe_method: !upgrade
+                && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
             accept: header_str(&req, header::ACCEPT),
             client_allowed,
         };
-        let (kind, reason) = match decision::decide(&facts, &state, state.phase(), &shared.rules) {
+        let sent = sent_path(&req);
+        let outcome = decision::decide_sent(sent, &facts, &state, state.phase(), &shared.rules);
+        let (kind, reason) = match outcome {
+            // A tunnel outlives this decision: it is passed with what the proxy needs to
+            // judge it again when the state changes. Rare, so boxed.
+            Outcome::Pass(pass) if upgrade => {
+                if pass != Pass::Inactive {
+                    shared.stats.count_pass(pass);
+                }
+                let tunnel: Boxed<'_> = Box::pin(self.pass_tunnel(req));
+                return Either::Right(Either::Right(tunnel));
+            }
             // Before a scheduled window, the site's pages announce it.
             Outcome::Pass(Pass::Inactive) if state.phase() == Phase::Scheduled => {
                 let state = Guard::into_inner(state);
@@ -233,12 +250,41 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
                 // Boxed: verifying a token may call the provider, and every request's future,
                 // passed ones too, would otherwise carry room for that.
                 let state = Guard::into_inner(state);
-                return Either::Right(Either::Right(Box::pin(
-                    self.unless_superuser(req, state, kind, reason),
-                )));
+                let asking: Boxed<'_> = Box::pin(self.unless_superuser(req, state, kind, reason));
+                return Either::Right(Either::Right(asking));
             }
         };
         Either::Left(ready(Ok(self.gated(&req, &state, kind, reason))))
+    }
+}
+
+/// The future of a request that waits on more than the gate's own decision.
+type Boxed<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Response>> + Send + 'a>>;
+
+/// The path as the client sent it: kept aside when the gate normalised it.
+fn sent_path(req: &Request) -> &str {
+    req.extensions()
+        .get::<SentTarget>()
+        .map_or_else(|| req.uri().path(), |sent| sent.0.path())
+}
+
+/// Tells a reverse proxy whether a tunnel it opened (a WebSocket, any other `Upgrade`) may
+/// stay open in a new state: whether its request would pass the gate now. The gate puts it
+/// in the extensions of each switch of protocols it passes, unless the caller passes whatever
+/// the state (a superuser, a bypass link's holder).
+#[derive(Clone)]
+pub struct TunnelCheck(Arc<dyn Fn(&Snapshot) -> bool + Send + Sync>);
+
+impl TunnelCheck {
+    /// Whether the tunnel's request would pass in `state`.
+    pub fn passes(&self, state: &Snapshot) -> bool {
+        (self.0)(state)
+    }
+}
+
+impl std::fmt::Debug for TunnelCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TunnelCheck")
     }
 }
 
@@ -246,6 +292,19 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
     /// The inner endpoint's answer, as it is.
     fn pass(&self, req: Request) -> impl Future<Output = Result<Response>> + Send {
         self.inner.call(req).map_ok(IntoResponse::into_response)
+    }
+
+    /// Passes a switch of protocols, with a [`TunnelCheck`] unless the caller is a superuser
+    /// or holds a bypass link, who keep their tunnels whatever the state.
+    async fn pass_tunnel(&self, mut req: Request) -> Result<Response> {
+        let shared = &self.shared;
+        let holder = shared.bypass.as_ref().is_some_and(|b| b.holds(&req))
+            || shared.superusers.is_superuser(&req).await;
+        if !holder {
+            let check = tunnel_check(Arc::clone(shared), &req);
+            req.extensions_mut().insert(check);
+        }
+        self.pass(req).await
     }
 
     /// Passes holders of a bypass cookie (checked in memory) and superusers (a question that
@@ -295,6 +354,26 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         );
         gated_response(&shared.pages, &shared.rules, req, state, kind)
     }
+}
+
+/// The check of a tunnel opened by `req`: its path (as sent and normalised) and its client's
+/// address judged against each new state, as a write.
+fn tunnel_check<S: Superusers>(shared: Arc<Shared<S>>, req: &Request) -> TunnelCheck {
+    let sent = sent_path(req).to_owned();
+    let normal = req.uri().path().to_owned();
+    let client = client_ip(req, &shared.rules.trusted_proxies);
+    TunnelCheck(Arc::new(move |state: &Snapshot| {
+        let allowed_ips = &state.window.allowed_ips;
+        let facts = decision::Facts {
+            path: &normal,
+            safe_method: false,
+            accept: None,
+            client_allowed: client
+                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip))),
+        };
+        let outcome = decision::decide_sent(&sent, &facts, state, state.phase(), &shared.rules);
+        matches!(outcome, Outcome::Pass(_))
+    }))
 }
 
 /// The gate's answer: a redirect to the page, or the page or problem document in the

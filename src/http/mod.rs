@@ -26,6 +26,22 @@ pub fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether the message asks to switch protocols (`Connection: upgrade` and an `Upgrade`).
+pub fn wants_upgrade(headers: &poem::http::HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE) && connection_tokens(headers).any(|t| t == "upgrade")
+}
+
+/// The tokens of every `Connection` header, lower-cased.
+pub fn connection_tokens(headers: &poem::http::HeaderMap) -> impl Iterator<Item = String> + '_ {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+}
+
 /// Whether an authority (`host`, `host:port`, `[v6]:port`, with or without `user@`) names this
 /// machine: `localhost` or a loopback address.
 pub fn is_loopback_authority(authority: &str) -> bool {

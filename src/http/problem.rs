@@ -80,10 +80,12 @@ impl Problem {
             StatusCode::FORBIDDEN => ("forbidden", "Superusers only"),
             StatusCode::NOT_FOUND => ("not_found", "Not found"),
             StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed"),
+            StatusCode::REQUEST_TIMEOUT => ("request_timeout", "Request body too slow"),
             StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Request body too large"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 ("unsupported_media_type", "Unsupported content type")
             }
+            StatusCode::TOO_MANY_REQUESTS => ("too_many_requests", "Too many requests"),
             StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "Service unavailable"),
             s if s.is_client_error() => ("bad_request", "Bad request"),
             _ => ("internal", "Internal error"),

@@ -7,6 +7,9 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use poem::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use crate::http::connection_tokens;
+pub use crate::http::wants_upgrade;
+
 /// `X-Forwarded-Host`, which the `http` crate has no constant for.
 pub const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 /// `X-Forwarded-Proto`.
@@ -17,21 +20,6 @@ pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for
 /// client's address.
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
-
-/// Whether the message asks to switch protocols (`Connection: upgrade` and an `Upgrade`).
-pub fn wants_upgrade(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::UPGRADE) && connection_tokens(headers).any(|t| t == "upgrade")
-}
-
-fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
-    headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-}
 
 /// Removes the headers that concern only one connection: `Connection` and every header it
 /// names, `Keep-Alive`, `Proxy-*`, `TE`, `Trailer`, `Transfer-Encoding`, and `Upgrade`. With

@@ -15,6 +15,7 @@
 
 pub mod headers;
 pub mod health;
+mod limits;
 mod pool;
 
 use std::fmt;
@@ -46,10 +47,13 @@ use tokio::sync::Notify;
 use tracing::Instrument as _;
 
 use crate::gate::decision::wants_html;
+use crate::gate::{TunnelCheck, client_ip};
 use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_param};
+use crate::path::SentTarget;
 use crate::state::Live;
 use crate::web::page::{PageOptions, Pages};
 use headers::Hop;
+use limits::{Limits, Refused, Slot};
 use pool::{Pool, Pooled, SendError};
 
 /// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
@@ -159,6 +163,27 @@ pub struct ProxyConfig {
     #[arg(long, env = "DOWNTIME_UPSTREAM_CA")]
     pub upstream_ca: Option<PathBuf>,
 
+    /// How long a request body being forwarded may send nothing (`30s`); after that long, it
+    /// must also keep to `--body-min-rate` on average, or the request is cut off with 408.
+    #[arg(long, env = "DOWNTIME_BODY_TIMEOUT", default_value = "30s", value_parser = timeout)]
+    pub body_timeout: Duration,
+
+    /// The lowest average rate a forwarded request body may be sent at, after the first
+    /// `--body-timeout` (`1KiB`, read as bytes a second).
+    #[arg(long, env = "DOWNTIME_BODY_MIN_RATE", default_value = "1KiB", value_parser = crate::config::byte_size)]
+    pub body_min_rate: usize,
+
+    /// The most upstream connections in use at once (`1024`): requests past it wait for one
+    /// up to the connect timeout, then get 503.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub upstream_max_connections: u32,
+
+    /// The most upstream connections one client address keeps in use at once (`128`): past
+    /// it, 429. Behind a proxy of your own, set `--trusted-proxies`, or every client is that
+    /// proxy.
+    #[arg(long, env = "DOWNTIME_UPSTREAM_MAX_PER_CLIENT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub upstream_max_per_client: u32,
+
     /// Switch maintenance on by itself once the upstream has failed for this long (`30s`),
     /// and off again when it answers, unless an operator switched it in between (audited as
     /// actor `upstream-health`). Off when unset.
@@ -175,7 +200,21 @@ impl Default for ProxyConfig {
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_timeout: Duration::from_secs(60),
             upstream_ca: None,
+            body_timeout: Duration::from_secs(30),
+            body_min_rate: 1024,
+            upstream_max_connections: 1024,
+            upstream_max_per_client: 128,
             auto_maintenance_after: None,
+        }
+    }
+}
+
+impl ProxyConfig {
+    /// How slowly a forwarded request body may come, by these settings.
+    pub fn body_pace(&self) -> BodyPace {
+        BodyPace {
+            timeout: self.body_timeout,
+            min_rate: self.body_min_rate as u64,
         }
     }
 }
@@ -221,6 +260,12 @@ pub struct UpstreamSettings {
     pub response_timeout: Duration,
     /// The largest request body forwarded, in bytes.
     pub max_body: usize,
+    /// How slowly a request body may come; none for no bound.
+    pub body_pace: Option<BodyPace>,
+    /// The most upstream connections in use at once.
+    pub max_connections: u32,
+    /// The most upstream connections one client address keeps in use at once.
+    pub max_per_client: u32,
     /// Proxies in front of downtime whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpNet>,
     /// Certificates (a PEM file) trusted for an `https://` upstream besides the built-in and
@@ -232,8 +277,9 @@ pub struct UpstreamSettings {
 }
 
 impl UpstreamSettings {
-    /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies, no trusted
-    /// proxies, every cookie forwarded.
+    /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies sent at
+    /// 1 KiB/s at least, 1024 connections in use (128 for one client), no trusted proxies,
+    /// every cookie forwarded.
     pub fn new(url: UpstreamUrl) -> Self {
         let defaults = ProxyConfig::default();
         UpstreamSettings {
@@ -242,6 +288,9 @@ impl UpstreamSettings {
             connect_timeout: defaults.upstream_connect_timeout,
             response_timeout: defaults.upstream_timeout,
             max_body: DEFAULT_MAX_BODY_BYTES,
+            body_pace: Some(defaults.body_pace()),
+            max_connections: defaults.upstream_max_connections,
+            max_per_client: defaults.upstream_max_per_client,
             trusted_proxies: Vec::new(),
             ca_file: None,
             own_cookies: Vec::new(),
@@ -283,6 +332,8 @@ struct Inner {
     connect_timeout: Duration,
     response_timeout: Duration,
     max_body: usize,
+    body_pace: Option<BodyPace>,
+    limits: Limits,
     trusted_proxies: Vec<IpNet>,
     own_cookies: Vec<String>,
     health: tokio::sync::watch::Sender<health::Health>,
@@ -388,6 +439,12 @@ impl Upstream {
                 connect_timeout: settings.connect_timeout,
                 response_timeout: settings.response_timeout,
                 max_body: settings.max_body,
+                body_pace: settings.body_pace,
+                limits: Limits::new(
+                    settings.max_connections,
+                    settings.max_per_client,
+                    settings.connect_timeout,
+                ),
                 trusted_proxies: settings.trusted_proxies,
                 own_cookies: settings.own_cookies,
                 health: tokio::sync::watch::Sender::new(health::Health::default()),
@@ -417,7 +474,7 @@ impl Upstream {
     /// fails it).
     pub async fn check(&self) -> bool {
         let inner = &*self.inner;
-        let (body, _) = Outgoing::new(Body::empty(), 0);
+        let (body, _) = Outgoing::new(Body::empty(), Some(0), None);
         let mut req = hyper::Request::new(body);
         *req.method_mut() = Method::HEAD;
         *req.uri_mut() = Uri::from_static("/");
@@ -426,7 +483,8 @@ impl Upstream {
             inner.host.clone().unwrap_or_else(|| inner.url_host()),
         );
         let within = inner.response_timeout.min(Duration::from_secs(5));
-        match tokio::time::timeout(within, inner.pool.send(&inner.origin, req)).await {
+        // No slot: the check asks whether the app answers, whatever the clients are doing.
+        match tokio::time::timeout(within, inner.pool.send(&inner.origin, req, None)).await {
             Ok(Ok((resp, pooled))) => {
                 let answering = !matches!(
                     resp.status(),
@@ -594,6 +652,16 @@ impl Inner {
             .map(|addr| addr.ip().to_canonical());
         let trusted =
             peer.is_some_and(|ip: IpAddr| self.trusted_proxies.iter().any(|net| net.contains(&ip)));
+        let client = if trusted {
+            client_ip(&req, &self.trusted_proxies)
+        } else {
+            peer
+        };
+        let slot = self
+            .limits
+            .acquire(client)
+            .await
+            .map_err(Failure::Refused)?;
         // A switch of protocols (WebSocket…) is passed on only when this connection can make
         // it (HTTP/1.1); otherwise the request goes as a plain one.
         let client_upgrade = headers::wants_upgrade(req.headers())
@@ -604,11 +672,16 @@ impl Inner {
         } else {
             "http"
         };
-        let (parts, body) = req.into_parts();
-        let uri = match parts.uri.path_and_query() {
-            Some(pq) => Uri::from(pq.clone()),
-            None => Uri::from_static("/"),
-        };
+        let (mut parts, body) = req.into_parts();
+        // The target as the client sent it: the gate judged every reading of it, and an app
+        // may give `%2F` a meaning of its own.
+        let target = parts
+            .extensions
+            .remove::<SentTarget>()
+            .map(|sent| sent.0)
+            .or_else(|| parts.uri.path_and_query().cloned());
+        let uri = target.map_or_else(|| Uri::from_static("/"), Uri::from);
+        let tunnel_check = parts.extensions.remove::<TunnelCheck>();
         let mut headers = parts.headers;
         // HTTP/2 clients name the host in the URI, not in `Host`.
         let client_host = headers.get(header::HOST).cloned().or_else(|| {
@@ -637,20 +710,21 @@ impl Inner {
             .or(client_host)
             .unwrap_or_else(|| self.url_host());
         headers.insert(header::HOST, host);
-        let (body, watch) = Outgoing::new(body, self.max_body);
+        let (body, watch) = Outgoing::new(body, Some(self.max_body as u64), self.body_pace);
         let mut out = hyper::Request::new(body);
         *out.method_mut() = parts.method;
         *out.uri_mut() = uri;
         *out.version_mut() = Version::HTTP_11;
         *out.headers_mut() = headers;
 
-        let answer = self.pool.send(&self.origin, out);
+        let answer = self.pool.send(&self.origin, out, Some(slot));
         tokio::pin!(answer);
         // The timeout runs from the end of the request body: an upload may take as long as the
-        // client needs, but then the upstream must answer in time.
+        // client needs (at the pace the body rules allow), but then the upstream must answer
+        // in time.
         if let Some(watch) = &watch {
             tokio::select! {
-                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade),
+                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade.map(|c| (c, tunnel_check))),
                 () = watch.sent.notified() => {}
             }
         }
@@ -658,7 +732,11 @@ impl Inner {
             Ok(answered) => answered,
             Err(_) => return Err(Failure::Timeout(self.response_timeout)),
         };
-        self.answered(answered, watch.as_deref(), client_upgrade)
+        self.answered(
+            answered,
+            watch.as_deref(),
+            client_upgrade.map(|c| (c, tunnel_check)),
+        )
     }
 
     /// What the upstream's answer becomes: the response, or why there is none.
@@ -666,12 +744,15 @@ impl Inner {
         &self,
         answered: Result<(hyper::Response<Incoming>, Pooled), SendError>,
         watch: Option<&BodyWatch>,
-        client_upgrade: Option<OnUpgrade>,
+        client_upgrade: Option<(OnUpgrade, Option<TunnelCheck>)>,
     ) -> Result<Response, Failure> {
         let (resp, pooled) = match answered {
             Ok(answer) => answer,
             Err(_) if watch.is_some_and(|w| w.too_large.load(Ordering::Relaxed)) => {
                 return Err(Failure::TooLarge(self.max_body));
+            }
+            Err(_) if watch.is_some_and(|w| w.too_slow.load(Ordering::Relaxed)) => {
+                return Err(Failure::SlowBody);
             }
             Err(SendError::Connect(error)) => {
                 return Err(Failure::Unreachable(error_chain(&*error)));
@@ -693,7 +774,10 @@ impl Inner {
         }
         if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
             return match client_upgrade {
-                Some(client) => Ok(tunnel(client, resp, pooled)),
+                Some((client, check)) => {
+                    let watch = check.zip(self.live.clone());
+                    Ok(tunnel(client, resp, pooled, watch))
+                }
                 None => Err(Failure::BadAnswer(
                     "101 Switching Protocols to a request that asked for no switch".into(),
                 )),
@@ -795,22 +879,35 @@ impl Inner {
 }
 
 /// Answers the client's switch with the upstream's 101, then joins the two connections once
-/// both have switched, copying bytes both ways until either side closes.
-fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>, pooled: Pooled) -> Response {
+/// both have switched, copying bytes both ways until either side closes, or until the state
+/// changes so that the gate would no longer pass the request that opened it (`watch`).
+fn tunnel(
+    client: OnUpgrade,
+    mut resp: hyper::Response<Incoming>,
+    pooled: Pooled,
+    watch: Option<(TunnelCheck, Live)>,
+) -> Response {
     let upstream = hyper::upgrade::on(&mut resp);
-    // The connection hands itself over once it has been polled past the 101.
-    let connection = pooled.into_connection();
+    // The connection hands itself over once it has been polled past the 101; the request's
+    // place in flight is held as long as the tunnel is open.
+    let (connection, slot) = pooled.into_connection();
     tokio::spawn(
         async move {
+            let _slot: Option<Slot> = slot;
             let ((), (client, upstream)) =
                 tokio::join!(connection, async { tokio::join!(client, upstream) });
             match (client, upstream) {
                 (Ok(mut client), Ok(upstream)) => {
                     let mut upstream = TokioIo::new(upstream);
-                    if let Err(error) =
-                        tokio::io::copy_bidirectional(&mut client, &mut upstream).await
-                    {
-                        tracing::debug!(%error, "upgraded connection ended");
+                    tokio::select! {
+                        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
+                            if let Err(error) = copied {
+                                tracing::debug!(%error, "upgraded connection ended");
+                            }
+                        }
+                        () = gated_later(watch) => {
+                            tracing::debug!("upgraded connection closed: maintenance covers it now");
+                        }
                     }
                 }
                 (client, upstream) => tracing::warn!(
@@ -831,6 +928,26 @@ fn tunnel(client: OnUpgrade, mut resp: hyper::Response<Incoming>, pooled: Pooled
     resp
 }
 
+/// Completes once the state is one in which the gate would stop the tunnel's request; never
+/// without a check (a superuser's tunnel, or a proxy with no state to follow).
+async fn gated_later(watch: Option<(TunnelCheck, Live)>) {
+    let Some((check, live)) = watch else {
+        return std::future::pending().await;
+    };
+    let mut changes = live.subscribe();
+    // A change between the gate's decision and now counts too.
+    if !check.passes(&live.load()) {
+        return;
+    }
+    while changes.changed().await.is_ok() {
+        let state = Arc::clone(&changes.borrow_and_update());
+        if !check.passes(&state) {
+            return;
+        }
+    }
+    std::future::pending().await
+}
+
 /// Why a request got no answer from the upstream.
 #[derive(Debug)]
 enum Failure {
@@ -838,6 +955,10 @@ enum Failure {
     ConnectMethod,
     /// The body is over the limit (bytes).
     TooLarge(usize),
+    /// The body came too slowly (`--body-timeout`, `--body-min-rate`).
+    SlowBody,
+    /// No upstream connection could be had for the request.
+    Refused(Refused),
     /// No connection (refused, unknown host, connect timeout, TLS failure).
     Unreachable(String),
     /// No response headers in time.
@@ -860,6 +981,30 @@ impl IntoResponse for Failure {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The body is larger than {max} bytes."),
             ),
+            Failure::SlowBody => (
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body came too slowly.".to_owned(),
+            ),
+            Failure::Refused(Refused::Client) => {
+                let mut resp = Problem::from_status(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests from this address are in progress.",
+                )
+                .into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return resp;
+            }
+            Failure::Refused(Refused::Busy) => {
+                let mut resp = Problem::from_status(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The site is too busy to take this request now.",
+                )
+                .into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return resp;
+            }
             Failure::Unreachable(_)
             | Failure::Timeout(_)
             | Failure::BadAnswer(_)
@@ -884,39 +1029,98 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     line
 }
 
-/// The request body on its way upstream: passed frame by frame, cut off past the limit, and
-/// telling when it has all been sent (when the response timeout starts).
+/// The request body on its way upstream: passed frame by frame, cut off past the limit or
+/// when the client sends it too slowly, and telling when it has all been sent (when the
+/// response timeout starts).
 struct Outgoing {
     inner: BoxBody<Bytes, io::Error>,
     left: u64,
     /// Shared with the request; none for a body that is empty from the start (most requests),
-    /// which has nothing to tell.
+    /// which has nothing to tell and no pace to keep.
     watch: Option<Arc<BodyWatch>>,
+    pace: Option<Pace>,
 }
 
+/// What the proxy learns of a request body while hyper sends it.
 #[derive(Default)]
 struct BodyWatch {
     too_large: AtomicBool,
+    too_slow: AtomicBool,
+    /// Every frame was handed to the connection: it may carry another request afterwards.
+    complete: AtomicBool,
     sent: Notify,
 }
 
+/// How slowly a client may send a body, from the moment it is forwarded: never idle for
+/// `timeout`, and on average at least `min_rate` bytes a second after the first `timeout`.
+/// A trickling client would otherwise hold an upstream connection (and, behind a one-worker
+/// app, the whole app) for as long as it likes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyPace {
+    /// The longest wait for the next piece of the body, and the grace before the rate counts.
+    pub timeout: Duration,
+    /// The lowest average rate, in bytes a second.
+    pub min_rate: u64,
+}
+
+/// A body's clock: when it started and when it must next have sent something.
+struct Pace {
+    rule: BodyPace,
+    started: tokio::time::Instant,
+    received: u64,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Pace {
+    fn new(rule: BodyPace) -> Self {
+        let started = tokio::time::Instant::now();
+        Pace {
+            rule,
+            started,
+            received: 0,
+            deadline: Box::pin(tokio::time::sleep_until(started + rule.timeout)),
+        }
+    }
+
+    /// After `len` more bytes: idle for at most `timeout` from now, and no later than the
+    /// time those bytes buy at the minimum rate.
+    fn sent(&mut self, len: u64) {
+        self.received += len;
+        let idle = tokio::time::Instant::now() + self.rule.timeout;
+        let bought =
+            Duration::from_secs_f64(self.received as f64 / self.rule.min_rate.max(1) as f64);
+        let by_rate = self.started + self.rule.timeout + bought;
+        self.deadline.as_mut().reset(idle.min(by_rate));
+    }
+}
+
 impl Outgoing {
-    fn new(body: Body, max: usize) -> (Self, Option<Arc<BodyWatch>>) {
+    fn new(body: Body, max: Option<u64>, pace: Option<BodyPace>) -> (Self, Option<Arc<BodyWatch>>) {
         let inner: BoxBody<Bytes, io::Error> = body.into();
         let watch = (!inner.is_end_stream()).then(Arc::<BodyWatch>::default);
         let body = Outgoing {
             inner,
-            left: max as u64,
+            left: max.unwrap_or(u64::MAX),
+            pace: pace.filter(|_| watch.is_some()).map(Pace::new),
             watch: watch.clone(),
         };
         (body, watch)
     }
 
     fn mark_sent(&mut self) {
+        self.pace = None;
         if let Some(watch) = self.watch.take() {
+            watch.complete.store(true, Ordering::Release);
             // A permit is kept when nobody waits yet.
             watch.sent.notify_one();
         }
+    }
+
+    fn fail(&mut self, flag: fn(&BodyWatch) -> &AtomicBool, why: &str) -> io::Error {
+        if let Some(watch) = &self.watch {
+            flag(watch).store(true, Ordering::Relaxed);
+        }
+        io::Error::other(why.to_owned())
     }
 }
 
@@ -934,14 +1138,14 @@ impl HttpBody for Outgoing {
                 if let Some(data) = frame.data_ref() {
                     let len = data.len() as u64;
                     if len > this.left {
-                        if let Some(watch) = &this.watch {
-                            watch.too_large.store(true, Ordering::Relaxed);
-                        }
-                        return Poll::Ready(Some(Err(io::Error::other(
-                            "the request body is over the limit",
-                        ))));
+                        let error =
+                            this.fail(|w| &w.too_large, "the request body is over the limit");
+                        return Poll::Ready(Some(Err(error)));
                     }
                     this.left -= len;
+                    if let Some(pace) = &mut this.pace {
+                        pace.sent(len);
+                    }
                 }
                 // hyper stops polling a body that says it has ended.
                 if this.inner.is_end_stream() {
@@ -952,6 +1156,18 @@ impl HttpBody for Outgoing {
             Poll::Ready(None) => {
                 this.mark_sent();
                 Poll::Ready(None)
+            }
+            Poll::Pending => {
+                let late = this
+                    .pace
+                    .as_mut()
+                    .is_some_and(|pace| pace.deadline.as_mut().poll(cx).is_ready());
+                if !late {
+                    return Poll::Pending;
+                }
+                this.pace = None;
+                let error = this.fail(|w| &w.too_slow, "the request body came too slowly");
+                Poll::Ready(Some(Err(error)))
             }
             other => other,
         }

@@ -4,13 +4,16 @@
 //! through a channel, and the answer back through another: two task switches per request,
 //! which showed in the proxy's profile. Here a connection is taken by one request at a time
 //! and polled by that request's own task (while waiting for the answer, then while its body is
-//! read), and goes back to the pool when the body has been read to the end. A connection whose
-//! body is dropped half-read, or that was switched to another protocol, is never reused.
+//! read), and goes back to the pool when the answer's body has been read to the end and the
+//! request's body was sent whole. A connection whose answer is dropped half-read, whose request
+//! body was not all sent (an app may answer before reading it: the rest would hold the next
+//! request up behind it), or that was switched to another protocol, is never reused.
 
 use std::error::Error as StdError;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,7 +27,8 @@ use poem::http::Uri;
 use tokio::time::Instant;
 use tower_service::Service as _;
 
-use super::Outgoing;
+use super::limits::Slot;
+use super::{BodyWatch, Outgoing};
 
 /// The connection future, with upgrade support (hyper's type for it cannot be named).
 type Conn = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send + Sync>>;
@@ -48,6 +52,10 @@ pub(super) struct Pooled {
     finished: bool,
     /// When it went idle.
     since: Instant,
+    /// What is known of the body of the request it carries, if that has a body.
+    body: Option<Arc<BodyWatch>>,
+    /// The request's place among those in flight, while it uses the connection.
+    slot: Option<Slot>,
 }
 
 impl Pooled {
@@ -59,14 +67,32 @@ impl Pooled {
         *finished
     }
 
-    /// The connection, given to the task that will see an upgrade through.
-    pub(super) fn into_connection(self) -> impl Future<Output = ()> + Send {
-        let Pooled { conn, finished, .. } = self;
-        async move {
+    /// The connection, given to the task that will see an upgrade through, with the request's
+    /// place in flight, which the tunnel keeps while it is open.
+    pub(super) fn into_connection(self) -> (impl Future<Output = ()> + Send, Option<Slot>) {
+        let Pooled {
+            conn,
+            finished,
+            slot,
+            ..
+        } = self;
+        let conn = async move {
             if !finished {
                 let _ = conn.await;
             }
-        }
+        };
+        (conn, slot)
+    }
+
+    /// Whether the connection may carry another request: open, and its request's body sent
+    /// whole.
+    fn reusable(&self) -> bool {
+        !self.finished
+            && !self.sender.is_closed()
+            && self
+                .body
+                .as_ref()
+                .is_none_or(|body| body.complete.load(Ordering::Acquire))
     }
 }
 
@@ -102,10 +128,12 @@ impl Pool {
     }
 
     fn put(&self, mut pooled: Pooled) {
-        if pooled.finished || pooled.sender.is_closed() {
+        if !pooled.reusable() {
             return;
         }
         pooled.since = Instant::now();
+        pooled.body = None;
+        pooled.slot = None;
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < self.max_idle {
             idle.push(pooled);
@@ -125,6 +153,8 @@ impl Pool {
             conn: Box::pin(conn.with_upgrades()),
             finished: false,
             since: Instant::now(),
+            body: None,
+            slot: None,
         })
     }
 
@@ -136,7 +166,9 @@ impl Pool {
         &self,
         origin: &Uri,
         mut req: hyper::Request<Outgoing>,
+        mut slot: Option<Slot>,
     ) -> Result<(hyper::Response<Incoming>, Pooled), SendError> {
+        let body = req.body().watch.clone();
         loop {
             let (mut pooled, reused) = match self.take() {
                 Some(pooled) => (pooled, true),
@@ -175,7 +207,11 @@ impl Pool {
             })
             .await;
             match answered {
-                Some(Ok(resp)) => return Ok((resp, pooled)),
+                Some(Ok(resp)) => {
+                    pooled.body = body;
+                    pooled.slot = slot.take();
+                    return Ok((resp, pooled));
+                }
                 Some(Err(mut error)) => match error.take_message() {
                     Some(unsent) if reused => req = unsent,
                     _ => return Err(SendError::Http(error.into_error())),

@@ -1,11 +1,14 @@
 //! What a writer sets: the window, and the rules every stored window obeys.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+
+use crate::path;
 
 /// The longest operator message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
@@ -124,12 +127,12 @@ pub enum Invalid {
     TooManyEntries(&'static str),
     /// An open path (at this index) is not a path prefix such as `/status`.
     #[error(
-        "open path {1:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\)"
+        "open path {1:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
     )]
     BadOpenPath(usize, String),
     /// A scope entry (at this index) is not a path prefix such as `/checkout`.
     #[error(
-        "scope {1:?} is not a path prefix such as /checkout (at most 200 characters, no ?, # or \\)"
+        "scope {1:?} is not a path prefix such as /checkout (at most 200 characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
     )]
     BadScope(usize, String),
     /// The status code is neither 200 nor a server error (5xx).
@@ -257,28 +260,43 @@ fn check_paths(
     }
 }
 
-/// A path prefix fit to keep open: `/x…`, at most 200 characters, no query, fragment, backslash
-/// or whitespace.
+/// A path prefix fit to keep open or to close: `/x…` in normal form (as the gate reads request
+/// paths: [`path::normalize`], no trailing slash), at most 200 characters, no query, fragment,
+/// backslash or whitespace.
 pub fn is_open_path(path: &str) -> bool {
     path.starts_with('/')
         && path.len() > 1
         && path.len() <= 200
         && !path.contains(['?', '#', '\\'])
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+        && normal_prefix(path) == path
 }
 
-/// `path` as an open path prefix, without a trailing slash.
+/// `path` in the form the gate compares request paths in, without a trailing slash.
+fn normal_prefix(path: &str) -> Cow<'_, str> {
+    match path::normalize(path) {
+        Cow::Borrowed(normal) => Cow::Borrowed(normal.strip_suffix('/').unwrap_or(normal)),
+        Cow::Owned(normal) => Cow::Owned(normal.trim_end_matches('/').to_owned()),
+    }
+}
+
+/// `path` as a path prefix in normal form (`/shop/./cart/` is `/shop/cart`, `/café` is
+/// `/caf%C3%A9`), as [`Window::validate`] wants it.
 ///
 /// # Errors
 /// It is not one (see [`is_open_path`]).
 pub fn parse_open_path(path: &str) -> Result<String, String> {
-    let path = path.trim().trim_end_matches('/');
-    if is_open_path(path) {
-        Ok(path.to_owned())
+    let trimmed = path.trim();
+    let refuse =
+        || format!("{trimmed:?} is not a path prefix such as /status (no ?, #, \\ or spaces)");
+    if !trimmed.starts_with('/') || trimmed.contains(['?', '#', '\\']) {
+        return Err(refuse());
+    }
+    let normal = normal_prefix(trimmed).into_owned();
+    if is_open_path(&normal) {
+        Ok(normal)
     } else {
-        Err(format!(
-            "{path:?} is not a path prefix such as /status (no ?, #, \\ or spaces)"
-        ))
+        Err(refuse())
     }
 }
 
@@ -421,5 +439,22 @@ mod tests {
         assert!(parse_open_path("status").is_err());
         assert!(parse_open_path("/").is_err());
         assert!(parse_open_path("/a?b").is_err());
+    }
+
+    #[test]
+    fn stored_paths_are_normalised_as_the_gate_reads_requests() {
+        assert_eq!(parse_open_path("/caf\u{e9}"), Ok("/caf%C3%A9".into()));
+        assert_eq!(parse_open_path("/shop/./cart"), Ok("/shop/cart".into()));
+        assert_eq!(parse_open_path("/chec%6Bout"), Ok("/checkout".into()));
+        assert_eq!(parse_open_path("//a//b/"), Ok("/a/b".into()));
+        assert!(parse_open_path("/a/..").is_err());
+        // A window written in code is held to the same form.
+        for raw in ["/caf\u{e9}", "/shop/./cart", "/chec%6Bout", "/a/"] {
+            let window = Window {
+                scope: vec![raw.into()],
+                ..Window::on()
+            };
+            assert!(window.validate(Utc::now()).is_err(), "{raw}");
+        }
     }
 }

@@ -6,6 +6,7 @@ mod browser;
 mod bypass;
 mod cli;
 mod control;
+mod edge;
 mod embed;
 mod flows;
 mod gate;

@@ -85,7 +85,7 @@ fn check(
     // The API's own paths, as the router sees them (normalised), at the root or under the
     // tests' one prefix. A path that merely contains `/api/` further down (`/api/x/api/status`)
     // is no API route: the gate answers it.
-    let normal = downtime::gate::path::normalize(path);
+    let normal = downtime::path::normalize(path);
     let under_mount = normal.strip_prefix("/_downtime").unwrap_or(&normal);
     let Some(operation) = under_mount
         .strip_prefix("/api")
