@@ -107,13 +107,17 @@ pub fn routes(options: &ApiOptions) -> Route {
     let page = Arc::new(OnceLock::new());
     let page_prefix = prefix.clone();
     let docs_page = make_sync(move |_| {
-        Html(
+        let resp = Html(
             page.get_or_init(|| {
                 let html = service(&page_prefix).swagger_ui_html();
                 swagger_with_pkce(with_prefixed_login(html, &page_prefix), &client_id)
             })
             .clone(),
-        )
+        );
+        let mut resp = poem::IntoResponse::into_response(resp);
+        // A page that sends the user's token: no other site may frame it.
+        crate::http::console_headers(resp.headers_mut());
+        resp
     });
     let receiver: Arc<OnceLock<BoxEndpoint<'static>>> = Arc::new(OnceLock::new());
     let receiver_page = poem::endpoint::make(move |mut req: Request| {

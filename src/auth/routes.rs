@@ -385,9 +385,9 @@ fn logout_page(auth: Data<&Auth>, req: &Request) -> Response {
         escape_html(&auth.urls().own_path("/auth/logout")),
         escape_html(&user.csrf)
     );
-    Html(page)
-        .with_header(header::CACHE_CONTROL, "no-store")
-        .into_response()
+    let mut resp = Html(page).into_response();
+    crate::http::console_headers(resp.headers_mut());
+    resp
 }
 
 #[derive(Deserialize)]

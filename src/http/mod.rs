@@ -42,6 +42,27 @@ pub fn connection_tokens(headers: &poem::http::HeaderMap) -> impl Iterator<Item 
         .filter(|t| !t.is_empty())
 }
 
+/// The headers of a page meant for downtime's own users (the admin console, Swagger UI, the
+/// logout form): never shown in another site's frame (`X-Frame-Options: DENY`, and
+/// `frame-ancestors 'none'` unless the page brings a policy of its own), never cached, never
+/// sniffed as another type, and no `Referer` sent on from it.
+pub fn console_headers(headers: &mut poem::http::HeaderMap) {
+    use poem::http::HeaderValue;
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+}
+
 /// Whether an authority (`host`, `host:port`, `[v6]:port`, with or without `user@`) names this
 /// machine: `localhost` or a loopback address.
 pub fn is_loopback_authority(authority: &str) -> bool {

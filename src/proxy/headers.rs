@@ -16,9 +16,6 @@ pub const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-ho
 pub const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 /// `X-Forwarded-For`.
 pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-/// `X-Real-IP`: not set here, but removed from untrusted clients, since apps read it as the
-/// client's address.
-const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 
 /// Removes the headers that concern only one connection: `Connection` and every header it
@@ -128,26 +125,41 @@ pub struct Hop<'a> {
     pub host: Option<&'a HeaderValue>,
 }
 
+/// Headers apps read as the client's address or the original URL, beside `X-Forwarded-*` and
+/// `Forwarded`: from an untrusted client, each one is a claim it has no right to make.
+const CLAIMS: [&str; 6] = [
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "x-original-url",
+    "x-rewrite-url",
+];
+
+/// Whether a header is one only a trusted proxy may send: `Forwarded`, any `X-Forwarded-*`,
+/// or one of [`CLAIMS`].
+fn is_forwarding(name: &HeaderName) -> bool {
+    let name = name.as_str();
+    name == "forwarded" || name.starts_with("x-forwarded-") || CLAIMS.contains(&name)
+}
+
 /// Sets the forwarding headers for the upstream: `X-Forwarded-For` with the peer appended,
 /// `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded`. A trusted proxy's own values are
 /// kept (its `X-Forwarded-Proto` and `-Host` describe the original request better than we
-/// can); anyone else's are replaced, so a client cannot claim another address.
+/// can); from anyone else, every forwarding header (`Forwarded`, all of `X-Forwarded-*`,
+/// `X-Real-IP`, `X-Client-IP`, `True-Client-IP`, `CF-Connecting-IP`, `X-Original-URL`,
+/// `X-Rewrite-URL`) is removed first, so a client cannot claim another address, port, scheme,
+/// prefix or URL.
 pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
-    let forwarding = |name: &HeaderName| {
-        *name == X_FORWARDED_FOR
-            || *name == X_FORWARDED_PROTO
-            || *name == X_FORWARDED_HOST
-            || *name == header::FORWARDED
-            || *name == X_REAL_IP
-    };
-    if !hop.trusted && headers.keys().any(forwarding) {
-        for name in [
-            X_FORWARDED_FOR,
-            X_FORWARDED_PROTO,
-            X_FORWARDED_HOST,
-            header::FORWARDED,
-            X_REAL_IP,
-        ] {
+    // One look at each name, and no removal when there is nothing to remove: this runs for
+    // every proxied request.
+    if !hop.trusted && headers.keys().any(is_forwarding) {
+        let claimed: Vec<HeaderName> = headers
+            .keys()
+            .filter(|n| is_forwarding(n))
+            .cloned()
+            .collect();
+        for name in claimed {
             headers.remove(name);
         }
     }
@@ -313,6 +325,16 @@ mod tests {
             ("x-forwarded-host", "evil.example"),
             ("forwarded", "for=6.6.6.6"),
             ("x-real-ip", "6.6.6.6"),
+            ("x-forwarded-port", "443"),
+            ("x-forwarded-ssl", "on"),
+            ("x-forwarded-scheme", "https"),
+            ("x-forwarded-prefix", "/admin"),
+            ("x-client-ip", "6.6.6.6"),
+            ("true-client-ip", "6.6.6.6"),
+            ("cf-connecting-ip", "6.6.6.6"),
+            ("x-original-url", "/admin"),
+            ("x-rewrite-url", "/admin"),
+            ("x-app-header", "kept"),
         ]);
         let host = HeaderValue::from_static("shop.example:8080");
         set_forwarding(
@@ -331,7 +353,21 @@ mod tests {
             headers["forwarded"],
             "for=203.0.113.7;host=\"shop.example:8080\";proto=http"
         );
-        assert!(!headers.contains_key("x-real-ip"));
+        for claim in [
+            "x-real-ip",
+            "x-forwarded-port",
+            "x-forwarded-ssl",
+            "x-forwarded-scheme",
+            "x-forwarded-prefix",
+            "x-client-ip",
+            "true-client-ip",
+            "cf-connecting-ip",
+            "x-original-url",
+            "x-rewrite-url",
+        ] {
+            assert!(!headers.contains_key(claim), "{claim}");
+        }
+        assert_eq!(headers["x-app-header"], "kept");
     }
 
     #[test]

@@ -462,22 +462,16 @@ impl<'a> Page<'a> {
         let pages = &self.admin.pages;
         let language = pages.languages().get(self.index);
         match pages.render_admin(self.index, view) {
-            Ok(html) => Response::builder()
-                .status(status)
-                .content_type("text/html; charset=utf-8")
-                .header(header::CONTENT_LANGUAGE, language.header.clone())
-                .header(header::CONTENT_SECURITY_POLICY, pages.admin_csp().clone())
-                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
-                .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
-                .header(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                )
-                .header(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                )
-                .body(html),
+            Ok(html) => {
+                let mut resp = Response::builder()
+                    .status(status)
+                    .content_type("text/html; charset=utf-8")
+                    .header(header::CONTENT_LANGUAGE, language.header.clone())
+                    .header(header::CONTENT_SECURITY_POLICY, pages.admin_csp().clone())
+                    .body(html);
+                crate::http::console_headers(resp.headers_mut());
+                resp
+            }
             Err(error) => {
                 tracing::error!(target: "downtime::admin", %error, "cannot render the admin page");
                 plain(

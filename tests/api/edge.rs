@@ -459,3 +459,61 @@ async fn past_the_apps_connection_bound_requests_wait_briefly_then_get_503() {
     .await;
     assert!(freed);
 }
+
+#[tokio::test]
+async fn forwarding_headers_reach_the_app_only_from_trusted_proxies() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let claims = [
+        "x-forwarded-port",
+        "x-forwarded-ssl",
+        "x-forwarded-scheme",
+        "x-forwarded-prefix",
+        "x-client-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
+        "x-original-url",
+    ];
+    let send = |proxy: &Proxy| {
+        let mut request = http()
+            .get(proxy.url("/whoami"))
+            .header("accept", "application/json");
+        for name in claims {
+            request = request.header(name, "claimed");
+        }
+        request.send()
+    };
+    let untrusted = Proxy::start(&db, &upstream.url(), |_| {}).await;
+    let echo: serde_json::Value = send(&untrusted)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("echo");
+    for name in claims {
+        assert!(
+            crate::proxy::seen(&echo, name).is_empty(),
+            "{name} reached the app"
+        );
+    }
+    drop(untrusted);
+
+    let db = sqlite();
+    let trusted = Proxy::start(&db, &upstream.url(), |config| {
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let echo: serde_json::Value = send(&trusted)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("echo");
+    for name in claims {
+        assert_eq!(
+            crate::proxy::seen(&echo, name),
+            ["claimed"],
+            "{name} from a trusted proxy"
+        );
+    }
+}

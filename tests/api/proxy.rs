@@ -296,7 +296,7 @@ pub fn raw_json(answer: &str) -> Value {
 }
 
 /// The values of header `name` the upstream saw, from an echo.
-fn seen<'a>(echo: &'a Value, name: &str) -> Vec<&'a str> {
+pub fn seen<'a>(echo: &'a Value, name: &str) -> Vec<&'a str> {
     echo["headers"]
         .as_array()
         .into_iter()
