@@ -242,13 +242,9 @@ async fn health_status_auth_and_static_paths_stay_open() {
     let app = spawn_app(&db).await;
     app.on().await;
 
-    app.client
-        .get("/healthz")
-        .send()
-        .await
-        .assert_status_is_ok();
-    app.client.get("/readyz").send().await.assert_status_is_ok();
-    let status = app.client.get("/api/status").send().await;
+    app.healthz().await.assert_status_is_ok();
+    app.readyz().await.assert_status_is_ok();
+    let status = app.status().await;
     status.assert_status_is_ok();
     let body = json(status).await;
     assert_eq!(body["active"], true);
@@ -656,7 +652,7 @@ async fn pages_announce_a_scheduled_window_before_it_starts() {
             .await;
         data.assert_status_is_ok();
         assert_eq!(header(&data, "maintenance-window"), None);
-        let status = json(app.client.get("/api/status").send().await).await;
+        let status = json(app.status().await).await;
         assert_eq!(status["phase"], "scheduled");
         let announced: chrono::DateTime<Utc> = status["starts_at"]
             .as_str()

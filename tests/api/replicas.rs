@@ -10,9 +10,7 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::cli::downtime;
-use crate::helpers::{databases, eventually};
-use crate::server::{Server, until_status};
+use crate::helpers::{Server, databases, downtime, eventually, until_status};
 
 /// A TCP proxy between servers and PostgreSQL that the test can cut and restore.
 struct Cable {
