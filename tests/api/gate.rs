@@ -38,6 +38,30 @@ async fn every_route_passes_while_maintenance_is_off() {
 }
 
 #[tokio::test]
+async fn the_demo_sites_form_and_json_routes_refuse_a_body_over_the_limit_as_serve_does() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    let over = "x".repeat(downtime::http::DEFAULT_MAX_BODY_BYTES + 1);
+
+    let form = app
+        .client
+        .post("/contact")
+        .content_type("application/x-www-form-urlencoded")
+        .body(format!("name=Ada&message={over}"))
+        .send()
+        .await;
+    form.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let item = app
+        .client
+        .post("/api/demo/items")
+        .content_type("application/json")
+        .body(format!("{{\"name\": \"{over}\"}}"))
+        .send()
+        .await;
+    item.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
 async fn the_page_sends_visitors_back_while_maintenance_is_off() {
     let db = sqlite();
     let app = spawn_app(&db).await;

@@ -17,7 +17,8 @@ pub struct TestApp {
     pub service: StateService,
 }
 
-/// The demo site behind downtime, as `serve` builds it: the superusers are the ones auth knows.
+/// The demo site behind downtime, as `downtime serve` builds it (the demo under the body limit,
+/// downtime around it, the superusers the ones auth knows), over the test client.
 pub async fn spawn_app(db: &TestDb) -> TestApp {
     spawn(db, Config::default(), |downtime| downtime.auth().clone()).await
 }
@@ -39,7 +40,9 @@ async fn spawn<S: Superusers>(
         .await
         .expect("build downtime");
     let superusers = pick(&downtime);
-    let site = demo::site().expect("demo site");
+    // What `serve` serves; `Application::build` puts `around` on it, which is `around_with`
+    // asking auth.
+    let site = demo::served(downtime.config().max_body).expect("demo site");
     let app = downtime
         .around_with(site, superusers)
         .with(crate::spec_check::SpecCheck)

@@ -9,6 +9,7 @@ use downtime::config::Config;
 use downtime::dev_idp::{self, DevIdp};
 use downtime::startup::{Application, Site};
 use downtime::state::{Change, MaintenanceState, StateService, Window};
+use poem::Endpoint;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -46,15 +47,19 @@ pub fn dev_config() -> Config {
     config
 }
 
-/// Serves the demo site behind downtime with `config` on `db`; waits until the development
-/// provider (when on) is discovered.
+/// Serves the demo site behind downtime with `config` on `db`, as `downtime serve` does; waits
+/// until the development provider (when on) is discovered.
 pub async fn start(db: &TestDb, config: Config) -> LiveServer {
-    let site = downtime::web::demo::site().expect("demo site");
-    start_site(db, config, site).await
+    let site = downtime::web::demo::served(config.max_body).expect("demo site");
+    serve(db, config, Site::App(site)).await
 }
 
 /// Like [`start`], in front of `site`.
 pub async fn start_site(db: &TestDb, config: Config, site: impl Into<Site>) -> LiveServer {
+    serve(db, config, site.into()).await
+}
+
+async fn serve<A: Endpoint + 'static>(db: &TestDb, config: Config, site: Site<A>) -> LiveServer {
     let config = Config {
         database_url: db.url.clone(),
         ..config
