@@ -858,12 +858,14 @@ async fn the_cli_and_the_api_write_the_same_state_and_audit_rows() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
 async fn without_its_database_the_server_keeps_the_last_state_and_refuses_writes_cleanly() {
     // PostgreSQL can lose a database under a running server; a SQLite file cannot be taken
     // away from an open connection the same way.
-    let Some((db, admin)) = crate::helpers::postgres_only().await else {
-        return;
-    };
+    let (db, admin) = crate::helpers::postgres_only().await;
     let api = Api::start(&db).await;
     api.put(
         &json!({ "enabled": true, "message": "Before the outage" }),

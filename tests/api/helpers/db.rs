@@ -68,10 +68,23 @@ pub fn sqlite() -> TestDb {
     }
 }
 
-/// A fresh PostgreSQL database, when [`POSTGRES_ENV`] is set.
-pub async fn postgres_only() -> Option<(TestDb, String)> {
-    let admin = std::env::var(POSTGRES_ENV).ok()?;
-    Some((postgres(&admin).await, admin))
+/// A fresh PostgreSQL database and the admin URL, for a test that needs PostgreSQL. Such a
+/// test is marked so that it is reported as ignored when it is built without
+/// [`POSTGRES_ENV`], never as passed:
+///
+/// ```ignore
+/// #[tokio::test]
+/// #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL")]
+/// ```
+///
+/// (`build.rs` sets `postgres_tests` when the variable is set at build time.)
+///
+/// # Panics
+/// [`POSTGRES_ENV`] is not set when the test runs.
+pub async fn postgres_only() -> (TestDb, String) {
+    let admin = std::env::var(POSTGRES_ENV)
+        .unwrap_or_else(|_| panic!("{POSTGRES_ENV} is not set: this test needs PostgreSQL"));
+    (postgres(&admin).await, admin)
 }
 
 async fn postgres(admin: &str) -> TestDb {
