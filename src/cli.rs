@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, SubsecRound as _, Utc};
 use clap::{Args, Parser, Subcommand};
-use poem::EndpointExt as _;
 
 use crate::auth::superusers::{self, Kind};
 use crate::bypass;
 use crate::config::{Config, DatabaseArgs};
-use crate::http::BodyLimit;
 use crate::startup::{Application, Site};
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
@@ -371,7 +369,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(_) => Site::Upstream,
         // The demo's form and JSON routes read bodies: the same limit as downtime's own routes
         // (the proxy limits what it forwards by itself, streaming).
-        None => Site::App(demo::site()?.with(BodyLimit::new(config.max_body))),
+        None => Site::App(demo::served(config.max_body)?),
     };
     let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());

@@ -6,6 +6,8 @@ use poem::web::{Data, Form, Html, Json};
 use poem::{Endpoint, EndpointExt, Route, get, handler, http::StatusCode};
 use serde::{Deserialize, Serialize};
 
+use crate::http::{BodyLimit, BodyLimitEndpoint};
+
 /// The whole demo site: its pages at `/` and its JSON routes under `/api/demo`.
 ///
 /// # Errors
@@ -14,6 +16,16 @@ pub fn site() -> anyhow::Result<Route> {
     Ok(Route::new()
         .nest("/api/demo", api_routes())
         .nest("/", pages()?))
+}
+
+/// The demo site as `downtime serve` stands in front of it: [`site`] under the limit on request
+/// bodies downtime's own routes have (its form and JSON routes read bodies). The tests build
+/// it here too, so they see what `serve` serves.
+///
+/// # Errors
+/// The templates do not compile.
+pub fn served(max_body: usize) -> anyhow::Result<BodyLimitEndpoint<Route>> {
+    Ok(site()?.with(BodyLimit::new(max_body)))
 }
 
 /// The demo site's pages.

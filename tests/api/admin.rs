@@ -3,8 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::auth::{Browser, LiveServer, dev_config, login, start};
-use crate::helpers::{databases, http, sqlite};
+use crate::helpers::{Browser, LiveServer, databases, dev_config, http, login, sqlite, start};
 use downtime::dev_idp;
 use downtime::state::Mode;
 
@@ -57,13 +56,7 @@ fn location(resp: &reqwest::Response) -> &str {
 }
 
 async fn visitor_status(server: &LiveServer, path: &str) -> StatusCode {
-    http()
-        .get(format!("{}{path}", server.base))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("GET")
-        .status()
+    server.browse(path).await.status()
 }
 
 #[tokio::test]

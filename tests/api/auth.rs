@@ -1,6 +1,5 @@
 //! Login with the development provider over real HTTP, bearer tokens, and superuser rules.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -8,254 +7,17 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use downtime::config::Config;
-use downtime::dev_idp::{self, DevIdp};
-use downtime::startup::{Application, Site};
-use downtime::state::{Change, StateService, Window};
+use downtime::dev_idp;
+use downtime::state::{Change, Window};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::pkcs8::EncodePrivateKey as _;
-use reqwest::{StatusCode, Url};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::cli::downtime;
-use crate::helpers::{TestDb, databases, eventually, sqlite};
-
-/// A server running in this process on a free port, with the development provider.
-pub struct LiveServer {
-    pub base: String,
-    pub idp: Option<DevIdp>,
-    pub service: StateService,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for LiveServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-pub fn dev_config() -> Config {
-    let mut config = Config {
-        bind: "127.0.0.1:0".parse().expect("addr"),
-        poll_interval: Duration::from_millis(100),
-        ..Config::default()
-    };
-    config.auth.dev_idp = true;
-    config
-}
-
-pub async fn start(db: &TestDb, config: Config) -> LiveServer {
-    let site = downtime::web::demo::site().expect("demo site");
-    start_site(db, config, site).await
-}
-
-/// Like [`start`], in front of `site`.
-pub async fn start_site(db: &TestDb, config: Config, site: impl Into<Site>) -> LiveServer {
-    let config = Config {
-        database_url: db.url.clone(),
-        ..config
-    };
-    let app = Application::build(config, site)
-        .await
-        .expect("build")
-        .with(crate::spec_check::SpecCheck);
-    let base = format!("http://{}", app.local_addr());
-    let idp = app.downtime().dev_idp().cloned();
-    let service = app.downtime().state().clone();
-    let task = tokio::spawn(app.run_until_stopped());
-    let server = LiveServer {
-        base,
-        idp,
-        service,
-        task,
-    };
-    if server.idp.is_some() {
-        let client = crate::helpers::http();
-        let url = format!("{}/auth/login", server.base);
-        let ready = eventually(Duration::from_secs(10), || async {
-            client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == StatusCode::SEE_OTHER)
-        })
-        .await;
-        assert!(ready, "the provider was never discovered");
-    }
-    server
-}
-
-impl LiveServer {
-    pub fn idp(&self) -> &DevIdp {
-        self.idp.as_ref().expect("dev idp")
-    }
-
-    pub async fn maintenance_on(&self) {
-        self.service
-            .apply(
-                Window {
-                    enabled: true,
-                    ..Window::off()
-                },
-                Change::by("test"),
-            )
-            .await
-            .expect("on");
-    }
-}
-
-/// A browser: follows no redirects, keeps cookies by name.
-#[derive(Clone)]
-pub struct Browser {
-    http: reqwest::Client,
-    pub cookies: BTreeMap<String, String>,
-    pub last_set_cookie: Vec<String>,
-}
-
-impl Browser {
-    pub fn new() -> Self {
-        Browser {
-            http: crate::helpers::http(),
-            cookies: BTreeMap::new(),
-            last_set_cookie: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn remember(&mut self, resp: &reqwest::Response) {
-        self.last_set_cookie = resp
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect();
-        for line in &self.last_set_cookie {
-            let pair = line.split(';').next().unwrap_or_default();
-            if let Some((name, value)) = pair.split_once('=') {
-                let expired = line.contains("Max-Age=0") || line.contains("1970");
-                if value.is_empty() || expired {
-                    self.cookies.remove(name);
-                } else {
-                    self.cookies.insert(name.to_owned(), value.to_owned());
-                }
-            }
-        }
-    }
-
-    pub async fn get(&mut self, url: &str) -> reqwest::Response {
-        let resp = self
-            .http
-            .get(url)
-            .header("accept", "text/html")
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("GET");
-        self.remember(&resp);
-        resp
-    }
-
-    pub async fn post_form(&mut self, url: &str, form: &[(String, String)]) -> reqwest::Response {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let resp = self
-            .http
-            .post(url)
-            .header("accept", "text/html")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", self.cookie_header())
-            .body(body)
-            .send()
-            .await
-            .expect("POST");
-        self.remember(&resp);
-        resp
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-fn location(resp: &reqwest::Response) -> String {
-    resp.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("no Location in {}", resp.status()))
-        .to_owned()
-}
-
-/// Logs in as `user` through the real flow; `tamper` may change the form sent to the provider,
-/// `tamper_callback` the URL the provider sends back. Returns the callback's answer.
-pub async fn login_with(
-    server: &LiveServer,
-    browser: &mut Browser,
-    user: &str,
-    next: &str,
-    tamper: impl FnOnce(&mut Vec<(String, String)>),
-    tamper_callback: impl FnOnce(String) -> String,
-) -> reqwest::Response {
-    let start = browser
-        .get(&format!(
-            "{}/auth/login?next={}",
-            server.base,
-            urlencode(next)
-        ))
-        .await;
-    assert_eq!(start.status(), StatusCode::SEE_OTHER);
-    let authorize = location(&start);
-    assert!(
-        authorize.starts_with(&format!("{}/dev-idp/authorize?", server.base)),
-        "{authorize}"
-    );
-    let url = Url::parse(&authorize).expect("authorize URL");
-    let params: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-    assert_eq!(params["code_challenge_method"], "S256");
-    assert_eq!(params["response_type"], "code");
-    assert!(params.contains_key("state") && params.contains_key("nonce"));
-    assert_eq!(
-        params["redirect_uri"],
-        format!("{}/auth/callback", server.base)
-    );
-
-    let page = browser.get(&authorize).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
-            .await
-            .expect("page")
-            .contains(dev_idp::ADMIN.email)
-    );
-
-    let mut form: Vec<(String, String)> = params.into_iter().collect();
-    form.push(("user".into(), user.into()));
-    tamper(&mut form);
-    let chosen = browser
-        .post_form(&format!("{}/dev-idp/authorize", server.base), &form)
-        .await;
-    assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
-    let callback = tamper_callback(location(&chosen));
-    browser.get(&callback).await
-}
-
-pub async fn login(
-    server: &LiveServer,
-    browser: &mut Browser,
-    user: &str,
-    next: &str,
-) -> reqwest::Response {
-    login_with(server, browser, user, next, |_| {}, |url| url).await
-}
+use crate::helpers::{
+    Browser, LiveServer, client_token, databases, dev_config, downtime, eventually, location,
+    login, login_with, sqlite, start, urlencode,
+};
 
 async fn me(server: &LiveServer, browser: &mut Browser) -> (StatusCode, Value) {
     let resp = browser.get(&format!("{}/auth/me", server.base)).await;
@@ -473,25 +235,6 @@ async fn next_must_be_a_local_path() {
     )
     .await;
     assert_eq!(location(&done), "/caf%C3%A9?q=a%20b");
-}
-
-pub async fn client_token(server: &LiveServer, (id, secret): (&str, &str)) -> String {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/dev-idp/token", server.base))
-        .basic_auth(id, Some(secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "maintenance:write"),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.expect("json");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
 }
 
 async fn with_bearer(server: &LiveServer, path: &str, token: &str) -> reqwest::Response {
@@ -822,7 +565,7 @@ async fn superusers_added_with_the_cli_count_without_a_restart() {
 #[tokio::test]
 async fn the_development_provider_refuses_a_public_address() {
     let db = sqlite();
-    let out = tokio::process::Command::new(crate::cli::BIN)
+    let out = tokio::process::Command::new(crate::helpers::BIN)
         .args(["serve", "--dev-idp", "--bind", "0.0.0.0:0"])
         .env("DATABASE_URL", &db.url)
         .output()

@@ -9,8 +9,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use downtime::state::Window;
 
-use crate::auth::{dev_config, start};
-use crate::helpers::sqlite;
+use crate::helpers::{dev_config, sqlite, start};
 
 fn chromium() -> Option<PathBuf> {
     [
@@ -185,7 +184,7 @@ async fn the_banner_announces_a_scheduled_window_under_a_strict_csp() {
     let mut config = dev_config();
     config.auth.dev_idp = false;
     let site = poem::Route::new().at("/shop", poem::get(strict_page));
-    let server = crate::auth::start_site(&db, config, site).await;
+    let server = crate::helpers::start_site(&db, config, site).await;
     let at = |h| {
         Utc.with_ymd_and_hms(2099, 6, 1, h, 0, 0)
             .single()

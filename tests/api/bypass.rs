@@ -6,17 +6,16 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::auth::{LiveServer, client_token, dev_config, start};
-use crate::cli::downtime;
-use crate::helpers::{databases, eventually, http, sqlite};
-use crate::server::Server;
+use crate::helpers::{
+    LiveServer, Server, databases, dev_config, downtime, eventually, http, sqlite, start,
+};
 use downtime::dev_idp;
 
 /// A live server with maintenance on, and a superuser's token for its API.
 async fn gated_site(db: &crate::helpers::TestDb) -> (LiveServer, String) {
     let server = start(db, dev_config()).await;
     server.maintenance_on().await;
-    let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
+    let token = server.token().await;
     (server, token)
 }
 

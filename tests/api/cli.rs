@@ -5,21 +5,7 @@ use std::process::Output;
 use serde_json::Value;
 use tokio::process::Command;
 
-use crate::helpers::{databases, sqlite};
-
-pub const BIN: &str = env!("CARGO_BIN_EXE_downtime");
-
-pub async fn downtime(url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("USER", "ada")
-        .env_remove("MAINTENANCE_MODE")
-        .env_remove("RUST_LOG")
-        .output()
-        .await
-        .expect("run downtime")
-}
+use crate::helpers::{BIN, databases, downtime, sqlite};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -6,73 +6,8 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::auth::{Browser, LiveServer, client_token, dev_config, start};
-use crate::cli::downtime;
-use crate::helpers::{databases, sqlite};
+use crate::helpers::{Api, Browser, client_token, databases, dev_config, downtime, sqlite, start};
 use downtime::dev_idp;
-
-struct Api {
-    server: LiveServer,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    async fn start(db: &crate::helpers::TestDb) -> Api {
-        Self::start_with(db, dev_config()).await
-    }
-
-    async fn start_with(db: &crate::helpers::TestDb, config: downtime::config::Config) -> Api {
-        let server = start(db, config).await;
-        let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
-        let http = crate::helpers::http();
-        Api {
-            server,
-            http,
-            token,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.base)
-    }
-
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .bearer_auth(&self.token)
-    }
-
-    async fn put(&self, body: &Value, if_match: Option<&str>) -> reqwest::Response {
-        let mut req = self.request(Method::PUT, "/api/maintenance").json(body);
-        if let Some(tag) = if_match {
-            req = req.header("if-match", tag);
-        }
-        req.send().await.expect("PUT")
-    }
-
-    async fn patch(&self, body: &str, if_match: Option<&str>) -> reqwest::Response {
-        let mut req = self
-            .request(Method::PATCH, "/api/maintenance")
-            .header("content-type", "application/merge-patch+json")
-            .body(body.to_owned());
-        if let Some(tag) = if_match {
-            req = req.header("if-match", tag);
-        }
-        req.send().await.expect("PATCH")
-    }
-
-    async fn get_state(&self) -> (String, Value) {
-        let resp = self
-            .request(Method::GET, "/api/maintenance")
-            .send()
-            .await
-            .expect("GET");
-        assert_eq!(resp.status(), StatusCode::OK);
-        let etag = resp.headers()["etag"].to_str().expect("etag").to_owned();
-        (etag, resp.json().await.expect("json"))
-    }
-}
 
 async fn problem(resp: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(resp.status(), status);
@@ -203,10 +138,9 @@ async fn put_replaces_the_state_and_audits_who_and_why() {
         assert_eq!(read["message"], "Upgrading the database");
 
         let history: Value = api
-            .request(Method::GET, "/api/maintenance/history")
-            .send()
+            .server
+            .history(&api.token)
             .await
-            .expect("history")
             .json()
             .await
             .expect("json");
@@ -640,12 +574,7 @@ async fn status_is_public_and_unknown_routes_are_problems() {
     api.put(&json!({ "enabled": true, "message": "Back soon" }), None)
         .await;
 
-    let status = api
-        .http
-        .get(api.url("/api/status"))
-        .send()
-        .await
-        .expect("status");
+    let status = api.server.status().await;
     assert_eq!(status.status(), StatusCode::OK);
     assert_eq!(status.headers()["cache-control"], "public, max-age=1");
     let body: Value = status.json().await.expect("json");
@@ -929,12 +858,14 @@ async fn the_cli_and_the_api_write_the_same_state_and_audit_rows() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
 async fn without_its_database_the_server_keeps_the_last_state_and_refuses_writes_cleanly() {
     // PostgreSQL can lose a database under a running server; a SQLite file cannot be taken
     // away from an open connection the same way.
-    let Some((db, admin)) = crate::helpers::postgres_only().await else {
-        return;
-    };
+    let (db, admin) = crate::helpers::postgres_only().await;
     let api = Api::start(&db).await;
     api.put(
         &json!({ "enabled": true, "message": "Before the outage" }),
@@ -953,24 +884,10 @@ async fn without_its_database_the_server_keeps_the_last_state_and_refuses_writes
     .await
     .expect("drop");
 
-    let status: Value = api
-        .http
-        .get(api.url("/api/status"))
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
+    let status: Value = api.server.status().await.json().await.expect("json");
     assert_eq!(status["active"], true);
     assert_eq!(status["message"], "Before the outage");
-    let gated = api
-        .http
-        .get(api.url("/about"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("about");
+    let gated = api.server.browse("/about").await;
     assert_eq!(gated.status(), StatusCode::FOUND);
 
     let write = api.put(&json!({ "enabled": false }), None).await;
@@ -979,18 +896,8 @@ async fn without_its_database_the_server_keeps_the_last_state_and_refuses_writes
         problem(write, StatusCode::SERVICE_UNAVAILABLE).await["code"],
         "database_unavailable"
     );
-    let ready = api
-        .http
-        .get(api.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let ready = api.server.readyz().await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let health = api
-        .http
-        .get(api.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let health = api.server.healthz().await;
     assert_eq!(health.status(), StatusCode::OK);
 }

@@ -12,10 +12,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-use crate::helpers::{databases, eventually, http, sqlite};
-use crate::proxy::{
-    HeaderSuperuser, Proxy, Upstream, raw, raw_json, start_upstream, websocket_round_trip,
+use crate::helpers::{
+    Proxy, Upstream, databases, eventually, http, raw, raw_json, seen, sqlite, start_upstream,
 };
+use crate::proxy::{HeaderSuperuser, websocket_round_trip};
 
 /// A `GET` of `target` exactly as written, answered as JSON; the status and the answer.
 async fn get_raw(proxy: &Proxy, target: &str) -> (u16, String) {
@@ -491,10 +491,7 @@ async fn forwarding_headers_reach_the_app_only_from_trusted_proxies() {
         .await
         .expect("echo");
     for name in claims {
-        assert!(
-            crate::proxy::seen(&echo, name).is_empty(),
-            "{name} reached the app"
-        );
+        assert!(seen(&echo, name).is_empty(), "{name} reached the app");
     }
     drop(untrusted);
 
@@ -511,9 +508,28 @@ async fn forwarding_headers_reach_the_app_only_from_trusted_proxies() {
         .expect("echo");
     for name in claims {
         assert_eq!(
-            crate::proxy::seen(&echo, name),
+            seen(&echo, name),
             ["claimed"],
             "{name} from a trusted proxy"
         );
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_and_the_logout_form_cannot_be_framed_by_another_site() {
+    use crate::helpers::{Browser, dev_config, login, start};
+    let db = sqlite();
+    let server = start(&db, dev_config()).await;
+    let mut browser = Browser::new();
+    login(&server, &mut browser, downtime::dev_idp::ADMIN.subject, "/").await;
+    for path in ["/api/docs", "/auth/logout", "/maintenance/admin"] {
+        let page = browser.get(&server.url(path)).await;
+        assert_eq!(page.status(), reqwest::StatusCode::OK, "{path}");
+        let headers = page.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        let csp = headers["content-security-policy"].to_str().expect("csp");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
     }
 }

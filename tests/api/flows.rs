@@ -17,9 +17,8 @@ use serde_json::Value;
 use thirtyfour::prelude::*;
 use thirtyfour::session::http::{Body, HttpClient};
 
-use crate::auth::{LiveServer, dev_config, start};
 use crate::browser::chromium_or_skip;
-use crate::helpers::{eventually, free_addr, sqlite};
+use crate::helpers::{LiveServer, dev_config, eventually, free_addr, sqlite, start};
 use downtime::dev_idp;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -38,6 +38,30 @@ async fn every_route_passes_while_maintenance_is_off() {
 }
 
 #[tokio::test]
+async fn the_demo_sites_form_and_json_routes_refuse_a_body_over_the_limit_as_serve_does() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    let over = "x".repeat(downtime::http::DEFAULT_MAX_BODY_BYTES + 1);
+
+    let form = app
+        .client
+        .post("/contact")
+        .content_type("application/x-www-form-urlencoded")
+        .body(format!("name=Ada&message={over}"))
+        .send()
+        .await;
+    form.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let item = app
+        .client
+        .post("/api/demo/items")
+        .content_type("application/json")
+        .body(format!("{{\"name\": \"{over}\"}}"))
+        .send()
+        .await;
+    item.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
 async fn the_page_sends_visitors_back_while_maintenance_is_off() {
     let db = sqlite();
     let app = spawn_app(&db).await;
@@ -242,13 +266,9 @@ async fn health_status_auth_and_static_paths_stay_open() {
     let app = spawn_app(&db).await;
     app.on().await;
 
-    app.client
-        .get("/healthz")
-        .send()
-        .await
-        .assert_status_is_ok();
-    app.client.get("/readyz").send().await.assert_status_is_ok();
-    let status = app.client.get("/api/status").send().await;
+    app.healthz().await.assert_status_is_ok();
+    app.readyz().await.assert_status_is_ok();
+    let status = app.status().await;
     status.assert_status_is_ok();
     let body = json(status).await;
     assert_eq!(body["active"], true);
@@ -674,7 +694,7 @@ async fn pages_announce_a_scheduled_window_before_it_starts() {
             .await;
         data.assert_status_is_ok();
         assert_eq!(header(&data, "maintenance-window"), None);
-        let status = json(app.client.get("/api/status").send().await).await;
+        let status = json(app.status().await).await;
         assert_eq!(status["phase"], "scheduled");
         let announced: chrono::DateTime<Utc> = status["starts_at"]
             .as_str()

@@ -7,12 +7,14 @@ use std::time::Duration;
 use downtime::config::Config;
 use downtime::dev_idp;
 use downtime::startup::Site;
-use downtime::state::{Change, Mode, Window};
+use downtime::state::{Mode, Window};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::auth::{LiveServer, client_token, dev_config, start, start_site};
-use crate::helpers::{TestDb, databases, eventually, free_addr, http, postgres_only, sqlite};
+use crate::helpers::{
+    LiveServer, TestDb, client_token, databases, dev_config, eventually, free_addr, http,
+    postgres_only, sqlite, start, start_site,
+};
 
 /// A token for the tests' scrapers; never the one anything else uses.
 const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789";
@@ -119,21 +121,6 @@ async fn scrape(server: &LiveServer) -> Exposition {
     Exposition::parse(&resp.text().await.expect("body"))
 }
 
-/// Applies `window` in-process, switched on.
-async fn switch_on(server: &LiveServer, window: Window) {
-    server
-        .service
-        .apply(
-            Window {
-                enabled: true,
-                ..window
-            },
-            Change::by("test"),
-        )
-        .await
-        .expect("switch on");
-}
-
 /// What `path` answers a GET with `accept`, and the extra header when given.
 async fn get(
     server: &LiveServer,
@@ -195,7 +182,7 @@ async fn gated_requests_are_counted_by_answer_and_reason_and_the_state_is_report
         };
         assert_eq!(counters(&still_off), counters(&off), "{kind}");
 
-        switch_on(&server, Window::off()).await;
+        server.switch_on(Window::off()).await;
         let before = scrape(&server).await;
         assert_eq!(active(&before, "full"), 1.0, "{kind}");
         assert_eq!(active(&before, "read_only"), 0.0, "{kind}");
@@ -241,14 +228,12 @@ async fn gated_requests_are_counted_by_answer_and_reason_and_the_state_is_report
         );
 
         // A scoped window names its reason.
-        switch_on(
-            &server,
-            Window {
+        server
+            .switch_on(Window {
                 scope: vec!["/contact".into()],
                 ..Window::off()
-            },
-        )
-        .await;
+            })
+            .await;
         assert_eq!(get(&server, "/about", HTML, None).await, StatusCode::OK);
         assert_eq!(
             get(&server, "/contact", JSON, None).await,
@@ -271,7 +256,7 @@ async fn passes_during_maintenance_are_counted_by_reason() {
     for db in databases().await {
         let kind = db.kind;
         let server = start(&db, dev_config()).await;
-        switch_on(&server, Window::off()).await;
+        server.switch_on(Window::off()).await;
         let token = client_token(&server, dev_idp::SCRIPT_CLIENT).await;
         let before = scrape(&server).await;
 
@@ -321,14 +306,12 @@ async fn passes_during_maintenance_are_counted_by_reason() {
         );
 
         // An allowed address (the tests come from loopback).
-        switch_on(
-            &server,
-            Window {
+        server
+            .switch_on(Window {
                 allowed_ips: vec!["127.0.0.0/8".parse().expect("net")],
                 ..Window::off()
-            },
-        )
-        .await;
+            })
+            .await;
         assert_eq!(get(&server, "/about", HTML, None).await, StatusCode::OK);
         let allowed = scrape(&server).await;
         assert_eq!(
@@ -338,14 +321,12 @@ async fn passes_during_maintenance_are_counted_by_reason() {
         );
 
         // Read-only: a read passes, a write is gated.
-        switch_on(
-            &server,
-            Window {
+        server
+            .switch_on(Window {
                 mode: Mode::ReadOnly,
                 ..Window::off()
-            },
-        )
-        .await;
+            })
+            .await;
         assert_eq!(get(&server, "/about", HTML, None).await, StatusCode::OK);
         let write = http()
             .post(format!("{}/api/demo/items", server.base))
@@ -587,10 +568,12 @@ async fn upstream_errors_are_counted_by_kind_in_proxy_mode() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
 async fn a_lost_change_listener_is_counted_when_it_reconnects() {
-    let Some((db, _)) = postgres_only().await else {
-        return;
-    };
+    let (db, _) = postgres_only().await;
     let server = start(&db, dev_config()).await;
     let reconnects = |scrape: &Exposition| scrape.value("downtime_listener_reconnects_total", &[]);
     assert_eq!(reconnects(&scrape(&server).await), 0.0);
@@ -640,7 +623,7 @@ async fn webhook_deliveries_are_counted_by_result() {
         give_up_after: Duration::from_millis(400),
     };
     let server = start(&db, config).await;
-    switch_on(&server, Window::off()).await;
+    server.switch_on(Window::off()).await;
     let counted = eventually(Duration::from_secs(10), || async {
         scrape(&server).await.value(
             "downtime_webhook_deliveries_total",

@@ -802,7 +802,7 @@ async fn the_feed_lists_upcoming_and_recent_windows_for_feed_readers() {
         })
         .await;
         app.on().await; // now, until further notice: the feed stays reachable while gated
-        let resp = app.client.get("/maintenance/feed.atom").send().await;
+        let resp = app.feed().await;
         resp.assert_status_is_ok();
         assert_eq!(
             crate::helpers::header(&resp, "content-type"),

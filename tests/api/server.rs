@@ -1,95 +1,12 @@
 //! A real server process, and the CLI changing its state from another process.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
 
-use crate::cli::{BIN, downtime};
-use crate::helpers::{databases, eventually};
-
-pub struct Server {
-    pub child: Child,
-    pub base: String,
-    pub http: reqwest::Client,
-    _stdout: BufReader<tokio::process::ChildStdout>,
-    /// The log, read as it is written: a full pipe would block the server's logging, and
-    /// with it every request.
-    log: tokio::task::JoinHandle<String>,
-}
-
-impl Server {
-    pub async fn start(url: &str, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", url)
-            .env("DOWNTIME_POLL_INTERVAL", "200ms")
-            .env("RUST_LOG", "info")
-            .env_remove("MAINTENANCE_MODE")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        let mut stdout = BufReader::new(stdout);
-        tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
-            .await
-            .expect("the server announced its address in time")
-            .expect("read stdout");
-        let base = line
-            .trim()
-            .strip_prefix("downtime listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        let http = crate::helpers::http();
-        let mut stderr = child.stderr.take().expect("stderr");
-        let log = tokio::spawn(async move {
-            let mut log = String::new();
-            let _ = stderr.read_to_string(&mut log).await;
-            log
-        });
-        Server {
-            child,
-            base,
-            http,
-            _stdout: stdout,
-            log,
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("request")
-    }
-
-    pub async fn status_of(&self, path: &str) -> StatusCode {
-        self.get(path).await.status()
-    }
-
-    /// Stops the server with SIGTERM and returns what it logged.
-    pub async fn stop(mut self) -> String {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .arg(pid.to_string())
-                .status();
-        }
-        let exited = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
-        assert!(
-            matches!(exited, Ok(Ok(status)) if status.success()),
-            "{exited:?}"
-        );
-        self.log.await.expect("the log")
-    }
-}
+use crate::helpers::{BIN, Server, databases, downtime, eventually, until_status};
 
 #[tokio::test]
 async fn a_running_server_follows_the_cli_within_a_second() {
@@ -363,19 +280,6 @@ async fn json_logs_are_one_object_per_line() {
 }
 
 /// Waits until `server` answers `/about` (as a browser) with `status`; how long that took.
-pub async fn until_status(
-    server: &Server,
-    status: StatusCode,
-    within: Duration,
-) -> Option<Duration> {
-    let started = Instant::now();
-    eventually(within, || async {
-        server.status_of("/about").await == status
-    })
-    .await
-    .then(|| started.elapsed())
-}
-
 #[tokio::test]
 async fn changes_are_pushed_to_every_replica_long_before_the_poll() {
     // A poll of a minute: whatever arrives within seconds was pushed.

@@ -9,8 +9,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use downtime::Downtime;
-use downtime::config::Config;
-use downtime::startup::Application;
 use downtime::state::{Change, Window};
 use downtime::webhook::{Retry, WebhookUrl};
 use entity::webhook_delivery as delivery;
@@ -24,10 +22,10 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use crate::auth::dev_config;
-use crate::cli::{BIN, downtime};
-use crate::helpers::{TestDb, databases, eventually, free_addr, sqlite};
-use crate::server::Server;
+use crate::helpers::{
+    BIN, LiveServer, Server, TestDb, databases, dev_config, downtime, eventually, free_addr,
+    sqlite, start,
+};
 
 const SECRET: &str = "webhook-test-secret-0123456789abcdef";
 
@@ -146,83 +144,16 @@ fn retry(first_delay_ms: u64, give_up_after_ms: u64) -> Retry {
     }
 }
 
-/// A server in this process with webhooks to `urls`, and the development provider for the API.
-struct Site {
-    base: String,
-    downtime: Downtime,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.downtime.stop();
-        self.task.abort();
-    }
-}
-
-impl Site {
-    async fn start(db: &TestDb, urls: &[&str], retry: Retry) -> Site {
-        let mut config = Config {
-            database_url: db.url.clone(),
-            ..dev_config()
-        };
-        config.webhook.webhooks = urls
-            .iter()
-            .map(|u| WebhookUrl::parse(u).expect("webhook URL"))
-            .collect();
-        config.webhook.webhook_secret = Some(SecretString::from(SECRET));
-        config.webhook.webhook_retry = retry;
-        let app = Application::build(config, downtime::web::demo::site().expect("demo"))
-            .await
-            .expect("build");
-        let base = format!("http://{}", app.local_addr());
-        let downtime = app.downtime().clone();
-        let task = tokio::spawn(app.run_until_stopped());
-        Site {
-            base,
-            downtime,
-            task,
-        }
-    }
-
-    /// A token for the API from the development provider, once bearer tokens are checked.
-    async fn token(&self) -> String {
-        let http = crate::helpers::http();
-        let login = format!("{}/auth/login", self.base);
-        let ready = eventually(Duration::from_secs(10), || async {
-            http.get(&login)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == Status::SEE_OTHER)
-        })
-        .await;
-        assert!(ready, "the provider was never discovered");
-        let (id, secret) = downtime::dev_idp::SCRIPT_CLIENT;
-        let resp = http
-            .post(format!("{}/dev-idp/token", self.base))
-            .basic_auth(id, Some(secret))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("scope", "maintenance:write"),
-            ])
-            .send()
-            .await
-            .expect("token");
-        let body: Value = resp.json().await.expect("token JSON");
-        body["access_token"].as_str().expect("token").to_owned()
-    }
-
-    async fn apply(&self, enabled: bool) {
-        let window = Window {
-            enabled,
-            ..Window::off()
-        };
-        self.downtime
-            .state()
-            .apply(window, Change::by("test"))
-            .await
-            .expect("apply");
-    }
+/// A live server with webhooks to `urls`, and the development provider for the API.
+async fn webhook_site(db: &TestDb, urls: &[&str], retry: Retry) -> LiveServer {
+    let mut config = dev_config();
+    config.webhook.webhooks = urls
+        .iter()
+        .map(|u| WebhookUrl::parse(u).expect("webhook URL"))
+        .collect();
+    config.webhook.webhook_secret = Some(SecretString::from(SECRET));
+    config.webhook.webhook_retry = retry;
+    start(db, config).await
 }
 
 async fn rows(db: &TestDb) -> Vec<delivery::Model> {
@@ -242,7 +173,7 @@ async fn a_change_is_posted_once_signed_and_the_write_does_not_wait_for_the_rece
         // A receiver that takes 5 s to answer.
         let mut receiver =
             Receiver::start(|_| (StatusCode::NO_CONTENT, Duration::from_secs(5))).await;
-        let site = Site::start(&db, &[&receiver.url], Retry::default()).await;
+        let site = webhook_site(&db, &[&receiver.url], Retry::default()).await;
         let token = site.token().await;
 
         let started = Instant::now();
@@ -323,8 +254,8 @@ async fn a_failed_delivery_is_retried_with_growing_pauses_until_accepted() {
             (status, Duration::ZERO)
         })
         .await;
-        let site = Site::start(&db, &[&receiver.url], retry(200, 30_000)).await;
-        site.apply(true).await;
+        let site = webhook_site(&db, &[&receiver.url], retry(200, 30_000)).await;
+        site.maintenance_on().await;
 
         let first = receiver.next(Duration::from_secs(10)).await;
         let second = receiver.next(Duration::from_secs(10)).await;
@@ -365,9 +296,9 @@ async fn a_receiver_that_keeps_failing_is_given_up_within_the_bound_and_counted(
             Receiver::start(|_| (StatusCode::SERVICE_UNAVAILABLE, Duration::ZERO)).await;
         // Nothing listens there: every attempt is refused.
         let refused = format!("http://{}/hook?token=s3cret-token", free_addr());
-        let site = Site::start(&db, &[&failing.url, &refused], retry(100, 1_500)).await;
+        let site = webhook_site(&db, &[&failing.url, &refused], retry(100, 1_500)).await;
         let changed = Instant::now();
-        site.apply(true).await;
+        site.maintenance_on().await;
 
         let stats = site.downtime.webhook_stats();
         let given_up = eventually(Duration::from_secs(10), || async {
@@ -624,8 +555,8 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries() {
     assert!(listening, "the README's receiver did not start");
 
     let db = sqlite();
-    let site = Site::start(&db, &[&format!("http://{addr}/webhook")], retry(100, 5_000)).await;
-    site.apply(true).await;
+    let site = webhook_site(&db, &[&format!("http://{addr}/webhook")], retry(100, 5_000)).await;
+    site.maintenance_on().await;
     let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
         .await
         .expect("the receiver printed the event in time")
