@@ -21,7 +21,7 @@ use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
 use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::{Gate, GateStats, Rules, Superusers};
-use crate::http::{BodyLimit, CatchPanic};
+use crate::http::{BodyLimit, CatchPanic, DEFAULT_MAX_BODY_BYTES};
 use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::path::is_under;
 use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
@@ -89,8 +89,9 @@ impl DowntimeBuilder {
         session_cookie: String => auth.session_cookie;
         /// How often to look for changes made elsewhere (default 500 ms).
         poll_interval: Duration => poll_interval;
-        /// The largest request body downtime's routes read (default 64 KiB).
-        max_body: usize => max_body;
+        /// The largest request body the proxy forwards to the upstream (default: any size;
+        /// downtime's own routes always take at most 64 KiB).
+        max_body: Option<usize> => max_body;
         /// The claim holding groups or roles (default `groups`).
         groups_claim: String => auth.groups_claim;
         /// Scopes asked at login (default `openid email profile`).
@@ -549,14 +550,14 @@ impl Downtime {
     pub fn routes(&self) -> OwnRoutes {
         let parts = &*self.parts;
         let urls = &parts.urls;
-        let limit = BodyLimit::new(parts.config.max_body);
+        let limit = BodyLimit::default();
         let api = Route::new()
             .nest(
                 urls.own_path("/api"),
                 api::routes(&ApiOptions {
                     prefix: urls.prefix.clone(),
                     client_id: parts.auth.client_id().unwrap_or_default().to_owned(),
-                    max_body_bytes: parts.config.max_body,
+                    max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                     writes: Arc::clone(&parts.api_writes),
                 })
                 .data(parts.auth.clone())

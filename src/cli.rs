@@ -369,7 +369,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(_) => Site::Upstream,
         // The demo's form and JSON routes read bodies: the same limit as downtime's own routes
         // (the proxy limits what it forwards by itself, streaming).
-        None => Site::App(demo::served(config.max_body)?),
+        None => Site::App(demo::served()?),
     };
     let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());

@@ -8,7 +8,6 @@ use std::time::Duration;
 use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
-use crate::http::DEFAULT_MAX_BODY_BYTES;
 use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
 use crate::web::locale::LANG_COOKIE;
@@ -54,11 +53,12 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_PAGE_DIR")]
     pub page_dir: Option<PathBuf>,
 
-    /// The largest request body read by downtime's routes and the demo site, or forwarded to
-    /// the upstream, in bytes (`64KiB`, `1MiB` or a number); raise it for an app that takes
-    /// uploads.
-    #[arg(long, env = "DOWNTIME_MAX_BODY", default_value = "64KiB", value_parser = byte_size)]
-    pub max_body: usize,
+    /// The largest request body forwarded to the upstream, in bytes (`50MiB`, `1GiB` or a
+    /// number). Unset, bodies of any size go through: the app has its own limit, and
+    /// `--body-timeout` keeps slow ones from holding connections. downtime's own routes and
+    /// the demo site always take at most 64 KiB.
+    #[arg(long, env = "DOWNTIME_MAX_BODY", value_parser = byte_size)]
+    pub max_body: Option<usize>,
 
     /// Address and port to listen on.
     #[arg(long, env = "DOWNTIME_BIND", default_value = "127.0.0.1:3000")]
@@ -128,7 +128,7 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             prefix: String::new(),
             page_dir: None,
-            max_body: DEFAULT_MAX_BODY_BYTES,
+            max_body: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             maintenance_mode: None,
             serve_in_place: false,

@@ -48,7 +48,7 @@ use tracing::Instrument as _;
 
 use crate::gate::decision::wants_html;
 use crate::gate::{TunnelCheck, client_ip};
-use crate::http::{DEFAULT_MAX_BODY_BYTES, Problem, cookie, header_str, query_param};
+use crate::http::{Problem, cookie, header_str, query_param};
 use crate::path::SentTarget;
 use crate::state::Live;
 use crate::web::page::{PageOptions, Pages};
@@ -258,8 +258,8 @@ pub struct UpstreamSettings {
     pub connect_timeout: Duration,
     /// How long to wait for the response headers once the request is sent.
     pub response_timeout: Duration,
-    /// The largest request body forwarded, in bytes.
-    pub max_body: usize,
+    /// The largest request body forwarded, in bytes; none for any size.
+    pub max_body: Option<usize>,
     /// How slowly a request body may come; none for no bound.
     pub body_pace: Option<BodyPace>,
     /// The most upstream connections in use at once.
@@ -277,7 +277,7 @@ pub struct UpstreamSettings {
 }
 
 impl UpstreamSettings {
-    /// The defaults for `url`: 5 s to connect, 60 s for the answer, 64 KiB bodies sent at
+    /// The defaults for `url`: 5 s to connect, 60 s for the answer, bodies of any size sent at
     /// 1 KiB/s at least, 1024 connections in use (128 for one client), no trusted proxies,
     /// every cookie forwarded.
     pub fn new(url: UpstreamUrl) -> Self {
@@ -287,7 +287,7 @@ impl UpstreamSettings {
             host: None,
             connect_timeout: defaults.upstream_connect_timeout,
             response_timeout: defaults.upstream_timeout,
-            max_body: DEFAULT_MAX_BODY_BYTES,
+            max_body: None,
             body_pace: Some(defaults.body_pace()),
             max_connections: defaults.upstream_max_connections,
             max_per_client: defaults.upstream_max_per_client,
@@ -331,7 +331,7 @@ struct Inner {
     host: Option<HeaderValue>,
     connect_timeout: Duration,
     response_timeout: Duration,
-    max_body: usize,
+    max_body: Option<usize>,
     body_pace: Option<BodyPace>,
     limits: Limits,
     trusted_proxies: Vec<IpNet>,
@@ -643,8 +643,10 @@ impl Inner {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        if announced.is_some_and(|n| n > self.max_body as u64) {
-            return Err(Failure::TooLarge(self.max_body));
+        if let Some(max) = self.max_body
+            && announced.is_some_and(|n| n > max as u64)
+        {
+            return Err(Failure::TooLarge(max));
         }
         let peer = req
             .remote_addr()
@@ -710,7 +712,8 @@ impl Inner {
             .or(client_host)
             .unwrap_or_else(|| self.url_host());
         headers.insert(header::HOST, host);
-        let (body, watch) = Outgoing::new(body, Some(self.max_body as u64), self.body_pace);
+        let (body, watch) =
+            Outgoing::new(body, self.max_body.map(|max| max as u64), self.body_pace);
         let mut out = hyper::Request::new(body);
         *out.method_mut() = parts.method;
         *out.uri_mut() = uri;
@@ -749,7 +752,7 @@ impl Inner {
         let (resp, pooled) = match answered {
             Ok(answer) => answer,
             Err(_) if watch.is_some_and(|w| w.too_large.load(Ordering::Relaxed)) => {
-                return Err(Failure::TooLarge(self.max_body));
+                return Err(Failure::TooLarge(self.max_body.unwrap_or_default()));
             }
             Err(_) if watch.is_some_and(|w| w.too_slow.load(Ordering::Relaxed)) => {
                 return Err(Failure::SlowBody);

@@ -24,8 +24,8 @@ pub fn site() -> anyhow::Result<Route> {
 ///
 /// # Errors
 /// The templates do not compile.
-pub fn served(max_body: usize) -> anyhow::Result<BodyLimitEndpoint<Route>> {
-    Ok(site()?.with(BodyLimit::new(max_body)))
+pub fn served() -> anyhow::Result<BodyLimitEndpoint<Route>> {
+    Ok(site()?.with(BodyLimit::default()))
 }
 
 /// The demo site's pages.

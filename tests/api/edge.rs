@@ -533,3 +533,41 @@ async fn swagger_ui_and_the_logout_form_cannot_be_framed_by_another_site() {
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_proxy_forwards_uploads_of_any_size_unless_told_a_limit() {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |_| {}).await;
+    let fifty_mib = vec![b'u'; 50 << 20];
+    let resp = http()
+        .post(proxy.url("/count"))
+        .body(fifty_mib.clone())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    assert_eq!(resp.text().await.expect("count"), (50 << 20).to_string());
+    // downtime's own routes keep their 64 KiB.
+    let own = http()
+        .post(proxy.url("/auth/logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 65 * 1024])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(own.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+
+    let db = sqlite();
+    let limited = Proxy::start(&db, &upstream.url(), |config| {
+        config.max_body = Some(1 << 20);
+    })
+    .await;
+    let resp = http()
+        .post(limited.url("/count"))
+        .body(fifty_mib)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+}

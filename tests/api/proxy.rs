@@ -218,7 +218,7 @@ async fn large_bodies_stream_both_ways() {
     let db = sqlite();
     let upstream = start_upstream(&Upstream::default()).await;
     let proxy = Proxy::start(&db, &upstream.url(), |config| {
-        config.max_body = 64 << 20;
+        config.max_body = Some(64 << 20);
     })
     .await;
 
@@ -250,7 +250,7 @@ async fn bodies_over_the_limit_get_413_announced_ones_before_anything_is_forward
     let seen_by_app = Upstream::default();
     let upstream = start_upstream(&seen_by_app).await;
     let proxy = Proxy::start(&db, &upstream.url(), |config| {
-        config.max_body = 1024;
+        config.max_body = Some(1024);
     })
     .await;
 

@@ -42,7 +42,7 @@ async fn spawn<S: Superusers>(
     let superusers = pick(&downtime);
     // What `serve` serves; `Application::build` puts `around` on it, which is `around_with`
     // asking auth.
-    let site = demo::served(downtime.config().max_body).expect("demo site");
+    let site = demo::served().expect("demo site");
     let app = downtime
         .around_with(site, superusers)
         .with(crate::spec_check::SpecCheck)

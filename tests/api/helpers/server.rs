@@ -50,7 +50,7 @@ pub fn dev_config() -> Config {
 /// Serves the demo site behind downtime with `config` on `db`, as `downtime serve` does; waits
 /// until the development provider (when on) is discovered.
 pub async fn start(db: &TestDb, config: Config) -> LiveServer {
-    let site = downtime::web::demo::served(config.max_body).expect("demo site");
+    let site = downtime::web::demo::served().expect("demo site");
     serve(db, config, Site::App(site)).await
 }
 
