@@ -22,7 +22,13 @@ pub struct Server {
 
 impl Server {
     pub async fn start(url: &str, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::start_with(Command::new(BIN), url, env).await
+    }
+
+    /// Starts `downtime serve` through `program`: the binary itself, or a shell that sets
+    /// something up and then runs it.
+    pub async fn start_with(mut program: Command, url: &str, env: &[(&str, &str)]) -> Server {
+        let mut child = program
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", url)
             .env("DOWNTIME_POLL_INTERVAL", "200ms")
@@ -799,4 +805,79 @@ async fn an_http2_connection_carries_at_most_max_streams_requests_at_once() {
     // With nothing in flight, the connection is closed after the idle timeout.
     let ended = tokio::time::timeout(Duration::from_secs(5), conn).await;
     assert!(ended.is_ok(), "the idle HTTP/2 connection is still open");
+}
+
+/// `downtime serve`, run by a shell that first sets `ulimit` to `args`.
+fn under_ulimit(args: &str) -> Command {
+    let mut shell = Command::new("sh");
+    shell.args(["-c", &format!("ulimit {args} && exec \"$0\" \"$@\""), BIN]);
+    shell
+}
+
+/// The soft and hard limits on open files of process `pid`.
+fn open_files_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("proc limits");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("the open files line");
+    let mut values = line["Max open files".len()..].split_whitespace();
+    let soft = values.next().expect("soft").to_owned();
+    let hard = values.next().expect("hard").to_owned();
+    (soft, hard)
+}
+
+#[tokio::test]
+async fn serve_raises_the_open_files_soft_limit_to_the_hard_limit() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start_with(under_ulimit("-S -n 256"), &db.url, &[]).await;
+    let (soft, hard) = open_files_limits(server.child.id().expect("pid"));
+    assert_ne!(hard, "256", "the test needs a hard limit above 256");
+    assert_eq!(soft, hard);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_warns_once_per_interval_and_recovers() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start_with(
+        under_ulimit("-n 128"),
+        &db.url,
+        &[("DOWNTIME_HEADER_TIMEOUT", "1s")],
+    )
+    .await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    // Silent connections, more than the process has descriptors for: `accept` fails until the
+    // header timeout closes them.
+    let mut silent = Vec::new();
+    for _ in 0..200 {
+        silent.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    let healthy = eventually(Duration::from_secs(10), || async {
+        let http = crate::helpers::http();
+        let resp = http
+            .get(format!("{}/healthz", server.base))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        resp.is_ok_and(|r| r.status() == StatusCode::OK)
+    })
+    .await;
+    assert!(healthy, "/healthz did not recover");
+    drop(silent);
+    let log = server.stop().await;
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("cannot accept connections"))
+        .collect();
+    assert!(
+        (1..=3).contains(&warnings.len()),
+        "{} warnings: {log}",
+        warnings.len()
+    );
+    assert!(log.contains("open files limit may run out"), "{log}");
 }
