@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::superusers::{self, Kind};
 use crate::bypass;
 use crate::config::{Config, DatabaseArgs};
-use crate::startup::{Application, Site};
+use crate::startup::{Application, Site, raise_open_files_limit};
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
     Phase, StateService, Window, WriteError,
@@ -371,6 +371,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         // (the proxy limits what it forwards by itself, streaming).
         None => Site::App(demo::served()?),
     };
+    raise_open_files_limit(config.server.max_connections);
     let app = Application::build(config, site).await?;
     println!("downtime listening on http://{}", app.local_addr());
     let _ = std::io::stdout().flush();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
+use crate::http::server::Limits;
 use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
 use crate::web::locale::LANG_COOKIE;
@@ -119,6 +120,76 @@ pub struct Config {
     /// Who may read `/metrics`.
     #[command(flatten)]
     pub metrics: MetricsConfig,
+
+    /// Timeouts and bounds on the server's connections.
+    #[command(flatten)]
+    pub server: ServerConfig,
+}
+
+/// How long a client may hold a connection, and how many it may hold: the flags of
+/// [`Limits`], whose documentation gives the reasons for each default.
+#[derive(Args, Clone, Debug)]
+pub struct ServerConfig {
+    /// How long a client has to send a request's head (request line and headers), from
+    /// connecting or from the head's first byte (`10s`); slower ones are disconnected.
+    #[arg(long, env = "DOWNTIME_HEADER_TIMEOUT", default_value = "10s", value_parser = crate::proxy::timeout)]
+    pub header_timeout: Duration,
+
+    /// How long a connection may wait with no request in flight before it is closed (`60s`).
+    #[arg(long, env = "DOWNTIME_IDLE_TIMEOUT", default_value = "60s", value_parser = crate::proxy::timeout)]
+    pub idle_timeout: Duration,
+
+    /// The most connections open at once (`10000`); beyond it new ones are closed at once.
+    #[arg(long, env = "DOWNTIME_MAX_CONNECTIONS", default_value = "10000", value_parser = count)]
+    pub max_connections: usize,
+
+    /// The largest request head (request line and headers), in bytes (`64KiB`, at least
+    /// `8KiB`); 431 beyond.
+    #[arg(long, env = "DOWNTIME_MAX_HEADER_SIZE", default_value = "64KiB", value_parser = header_size)]
+    pub max_header_size: usize,
+
+    /// HTTP/2: the most requests in flight at once on one connection (`100`).
+    #[arg(long, env = "DOWNTIME_HTTP2_MAX_STREAMS", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
+    pub http2_max_streams: u32,
+
+    /// HTTP/2: how often to ping a connection to find clients that vanished (`30s`).
+    #[arg(long, env = "DOWNTIME_HTTP2_PING_INTERVAL", default_value = "30s", value_parser = crate::proxy::timeout)]
+    pub http2_ping_interval: Duration,
+
+    /// HTTP/2: how long a ping may go unanswered before the connection is closed (`20s`).
+    #[arg(long, env = "DOWNTIME_HTTP2_PING_TIMEOUT", default_value = "20s", value_parser = crate::proxy::timeout)]
+    pub http2_ping_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// The limits the server loop applies.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            max_header_bytes: self.max_header_size,
+            http2_max_streams: self.http2_max_streams,
+            http2_ping_interval: self.http2_ping_interval,
+            http2_ping_timeout: self.http2_ping_timeout,
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    /// [`Limits::default`], which the flags' defaults repeat.
+    fn default() -> Self {
+        let limits = Limits::default();
+        ServerConfig {
+            header_timeout: limits.header_timeout,
+            idle_timeout: limits.idle_timeout,
+            max_connections: limits.max_connections,
+            max_header_size: limits.max_header_bytes,
+            http2_max_streams: limits.http2_max_streams,
+            http2_ping_interval: limits.http2_ping_interval,
+            http2_ping_timeout: limits.http2_ping_timeout,
+        }
+    }
 }
 
 impl Default for Config {
@@ -143,6 +214,7 @@ impl Default for Config {
             proxy: ProxyConfig::default(),
             webhook: WebhookConfig::default(),
             metrics: MetricsConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -211,6 +283,23 @@ pub fn byte_size(value: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("{value:?} is not a size such as 64KiB or 1MiB"))
 }
 
+/// A count of at least one.
+fn count(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{value:?} is not a number of at least 1")),
+    }
+}
+
+/// A head size: a [`byte_size`] of at least 8 KiB, hyper's smallest read buffer.
+fn header_size(value: &str) -> Result<usize, String> {
+    let size = byte_size(value)?;
+    if size < 8 * 1024 {
+        return Err(format!("{value:?} is below the smallest head size, 8KiB"));
+    }
+    Ok(size)
+}
+
 fn poll_interval(value: &str) -> Result<Duration, String> {
     let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
     if (Duration::from_millis(50)..=Duration::from_secs(60)).contains(&every) {
@@ -233,6 +322,20 @@ mod tests {
         assert!(byte_size("0").is_err());
         assert!(byte_size("lots").is_err());
         assert!(byte_size("99999999999999999999GiB").is_err());
+    }
+
+    #[test]
+    fn the_server_flags_default_to_the_server_loops_limits() {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            server: ServerConfig,
+        }
+        let parsed = Only::try_parse_from(["downtime"]).expect("defaults parse");
+        assert_eq!(parsed.server.limits(), Limits::default());
+        assert_eq!(ServerConfig::default().limits(), Limits::default());
+        assert!(header_size("4KiB").is_err());
+        assert!(count("0").is_err());
     }
 
     #[test]

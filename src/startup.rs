@@ -13,6 +13,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use crate::app::Downtime;
 use crate::auth::SiteUrls;
 use crate::config::Config;
+use crate::http::server::Limits;
 
 #[cfg(feature = "dev-idp")]
 pub use crate::dev_idp::DevIdp;
@@ -91,6 +92,7 @@ pub struct Application<E> {
     local_addr: SocketAddr,
     app: E,
     downtime: Downtime,
+    limits: Limits,
     signals: Signals,
 }
 
@@ -131,6 +133,7 @@ impl Application<()> {
             .local_addr()
             .context("the listener has no address")?;
         config.bind = local_addr;
+        let limits = config.server.limits();
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let app = match site {
             Site::App(app) => Either::Left(downtime.around(app)),
@@ -146,6 +149,7 @@ impl Application<()> {
             local_addr,
             app,
             downtime,
+            limits,
             signals: Signals::listen().context("cannot listen for SIGINT and SIGTERM")?,
         })
     }
@@ -160,6 +164,7 @@ impl<E: Endpoint + 'static> Application<E> {
             local_addr: self.local_addr,
             app: middleware.transform(self.app),
             downtime: self.downtime,
+            limits: self.limits,
             signals: self.signals,
         }
     }
@@ -174,21 +179,69 @@ impl<E: Endpoint + 'static> Application<E> {
         &self.downtime
     }
 
-    /// Serves until SIGINT or SIGTERM, then drains for up to five seconds and stops the
-    /// background work.
+    /// Serves until SIGINT or SIGTERM, within the limits of `config.server`, then drains for
+    /// up to five seconds and stops the background work.
     ///
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = crate::http::server::serve(
+        let served = crate::http::server::serve_with(
             self.listener,
             self.app,
+            self.limits,
             self.signals.received(),
             Duration::from_secs(5),
         )
         .await;
         self.downtime.stop();
         served
+    }
+}
+
+/// Descriptors kept for what is not a client connection: the database pool, log files, the
+/// listener, webhook deliveries.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises this process's soft limit on open files to its hard limit, and warns when even that
+/// is short of `max_connections`. A server holds a descriptor per connection (a proxy another
+/// per request to the app); systemd's default soft limit of 1,024 would have `accept` fail
+/// long before the connection limit is reached.
+pub fn raise_open_files_limit(max_connections: usize) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+
+    let raised = getrlimit(Resource::RLIMIT_NOFILE).and_then(|(soft, hard)| {
+        if soft < hard {
+            setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
+        }
+        Ok((soft, hard))
+    });
+    let limit = match raised {
+        Ok((was, limit)) => {
+            if was < limit {
+                tracing::info!(open_files = limit, was, "raised the open files limit");
+            } else {
+                tracing::debug!(open_files = limit, "the open files limit");
+            }
+            limit
+        }
+        Err(errno) => {
+            tracing::warn!(%errno, "cannot raise the open files limit");
+            match getrlimit(Resource::RLIMIT_NOFILE) {
+                Ok((soft, _)) => soft,
+                Err(_) => return,
+            }
+        }
+    };
+    let wanted = u64::try_from(max_connections)
+        .unwrap_or(u64::MAX)
+        .saturating_add(RESERVED_FILES);
+    if limit < wanted {
+        let fits = limit.saturating_sub(RESERVED_FILES);
+        tracing::warn!(
+            open_files = limit,
+            max_connections,
+            "the open files limit may run out before the connection limit: raise the hard limit (LimitNOFILE= in a systemd unit), or lower --max-connections to {fits}"
+        );
     }
 }
 

@@ -402,3 +402,380 @@ async fn a_stopping_server_waits_no_longer_than_its_drain() {
     let read = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut rest)).await;
     assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
 }
+
+/// A site for the connection tests: `/` answers at once, `/held` once the test releases it.
+struct Holding {
+    entered: std::sync::atomic::AtomicUsize,
+    arrived: tokio::sync::Notify,
+    release: tokio::sync::Semaphore,
+}
+
+impl Holding {
+    /// Waits until `n` requests in all have reached `/held`.
+    async fn until_entered(&self, n: usize) {
+        loop {
+            let arrived = self.arrived.notified();
+            if self.entered.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                return;
+            }
+            arrived.await;
+        }
+    }
+}
+
+/// `serve_with` and `limits` on a free port; the server stops when this is dropped.
+struct Limited {
+    addr: std::net::SocketAddr,
+    holding: std::sync::Arc<Holding>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Limited {
+    async fn start(limits: downtime::http::server::Limits) -> Limited {
+        use poem::{EndpointExt as _, Route, get, handler, web::Data};
+
+        #[handler]
+        fn quick() -> &'static str {
+            "quick"
+        }
+
+        #[handler]
+        async fn held(holding: Data<&std::sync::Arc<Holding>>) -> &'static str {
+            holding
+                .entered
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            holding.arrived.notify_waiters();
+            holding.release.acquire().await.expect("open").forget();
+            "held"
+        }
+
+        let holding = std::sync::Arc::new(Holding {
+            entered: 0.into(),
+            arrived: tokio::sync::Notify::new(),
+            release: tokio::sync::Semaphore::new(0),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = Route::new()
+            .at("/", get(quick))
+            .at("/held", get(held))
+            .data(holding.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(downtime::http::server::serve_with(
+            listener,
+            app,
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+            Duration::ZERO,
+        ));
+        Limited {
+            addr,
+            holding,
+            _stop: stop,
+        }
+    }
+
+    async fn connect(&self) -> tokio::net::TcpStream {
+        tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect")
+    }
+}
+
+/// Sends `GET path` on a kept-alive connection and reads the answer: its status line and
+/// body; `None` when the connection ends first.
+async fn exchange(stream: &mut tokio::net::TcpStream, path: &str) -> Option<(String, String)> {
+    use tokio::io::AsyncWriteExt as _;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    read_answer(stream).await
+}
+
+/// Reads one answer with a `Content-Length`: its status line and body.
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&bytes[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if bytes.len() >= end + 4 + length {
+                let body = String::from_utf8_lossy(&bytes[end + 4..end + 4 + length]);
+                let status = head.lines().next().unwrap_or_default().to_owned();
+                return Some((status, body.into_owned()));
+            }
+        }
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Waits up to `within` for the server to close `stream`, reading and dropping whatever comes;
+/// when it closed.
+async fn closed(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<Instant> {
+    let mut sink = Vec::new();
+    match tokio::time::timeout(within, stream.read_to_end(&mut sink)).await {
+        Ok(_) => Some(Instant::now()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_sends_half_a_head_is_disconnected_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let header_timeout = Duration::from_millis(300);
+    let server = Limited::start(downtime::http::server::Limits {
+        header_timeout,
+        idle_timeout: Duration::from_secs(30),
+        ..Default::default()
+    })
+    .await;
+    let started = Instant::now();
+    let mut silent = server.connect().await;
+    let mut half = server.connect().await;
+    half.write_all(b"GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+        .await
+        .expect("half a head");
+
+    // Meanwhile another client is answered.
+    let mut other = server.connect().await;
+    let answer = exchange(&mut other, "/").await.expect("an answer");
+    assert_eq!(answer, ("HTTP/1.1 200 OK".into(), "quick".into()));
+
+    for (name, stream) in [("half a head", &mut half), ("nothing", &mut silent)] {
+        let at = closed(stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("the connection that sent {name} is still open"));
+        let after = at - started;
+        assert!(after >= header_timeout, "{name}: closed after {after:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_the_idle_timeout_but_not_one_in_flight() {
+    use tokio::io::AsyncWriteExt as _;
+    let header_timeout = Duration::from_millis(200);
+    let idle_timeout = Duration::from_millis(800);
+    let server = Limited::start(downtime::http::server::Limits {
+        header_timeout,
+        idle_timeout,
+        ..Default::default()
+    })
+    .await;
+    let mut slow = server.connect().await;
+    slow.write_all(b"GET /held HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("request");
+    server.holding.until_entered(1).await;
+
+    let mut idle = server.connect().await;
+    assert!(exchange(&mut idle, "/").await.is_some());
+    // Kept alive past the header timeout: waiting for the next request is not a slow head.
+    tokio::time::sleep(header_timeout * 2).await;
+    let answer = exchange(&mut idle, "/").await;
+    assert_eq!(answer.map(|(_, body)| body).as_deref(), Some("quick"));
+    let answered = Instant::now();
+    let at = closed(&mut idle, Duration::from_secs(5))
+        .await
+        .expect("the idle connection is still open");
+    let after = at - answered;
+    assert!(
+        after >= idle_timeout - Duration::from_millis(100),
+        "closed {after:?} after its answer"
+    );
+
+    // The held request was in flight all that time, and is answered.
+    server.holding.release.add_permits(1);
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut slow))
+        .await
+        .expect("the held request's answer in time");
+    assert_eq!(answer, Some(("HTTP/1.1 200 OK".into(), "held".into())));
+}
+
+#[tokio::test]
+async fn beyond_the_connection_limit_new_connections_are_closed_until_one_ends() {
+    let server = Limited::start(downtime::http::server::Limits {
+        max_connections: 2,
+        ..Default::default()
+    })
+    .await;
+    let mut first = server.connect().await;
+    let mut second = server.connect().await;
+    assert!(exchange(&mut first, "/").await.is_some());
+    assert!(exchange(&mut second, "/").await.is_some());
+
+    let mut third = server.connect().await;
+    assert!(
+        closed(&mut third, Duration::from_secs(2)).await.is_some(),
+        "a third connection was kept open"
+    );
+
+    drop(first);
+    let served = eventually(Duration::from_secs(5), || async {
+        exchange(&mut server.connect().await, "/").await.is_some()
+    })
+    .await;
+    assert!(served, "no new connection served after one ended");
+    assert!(exchange(&mut second, "/").await.is_some(), "the second");
+}
+
+#[tokio::test]
+async fn a_head_over_the_size_limit_is_refused_with_431() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = Limited::start(downtime::http::server::Limits::default()).await;
+    let mut stream = server.connect().await;
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: test\r\nX-Big: {}",
+        "a".repeat(100 * 1024)
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut stream))
+        .await
+        .expect("an answer in time");
+    let status = answer.map(|(status, _)| status);
+    assert_eq!(
+        status.as_deref(),
+        Some("HTTP/1.1 431 Request Header Fields Too Large")
+    );
+}
+
+#[tokio::test]
+async fn an_http2_connection_carries_at_most_max_streams_requests_at_once() {
+    use http_body_util::{BodyExt as _, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let idle_timeout = Duration::from_millis(500);
+    let server = Limited::start(downtime::http::server::Limits {
+        http2_max_streams: 2,
+        idle_timeout,
+        ..Default::default()
+    })
+    .await;
+    let (sender, conn) = hyper::client::conn::http2::handshake(
+        TokioExecutor::new(),
+        TokioIo::new(server.connect().await),
+    )
+    .await
+    .expect("HTTP/2 handshake");
+    let conn = tokio::spawn(conn);
+    let get = |path: &'static str| {
+        let mut sender = sender.clone();
+        async move {
+            sender.ready().await?;
+            let req = hyper::Request::get(format!("http://test{path}"))
+                .body(Empty::<bytes::Bytes>::new())
+                .expect("request");
+            let resp = sender.send_request(req).await?;
+            let body = resp.into_body().collect().await?.to_bytes();
+            Ok::<_, hyper::Error>(body)
+        }
+    };
+    // One exchange first, so the client has the server's settings before it opens more.
+    assert_eq!(get("/").await.expect("quick"), "quick");
+
+    let held: Vec<_> = (0..3).map(|_| tokio::spawn(get("/held"))).collect();
+    server.holding.until_entered(2).await;
+    let third = tokio::time::timeout(Duration::from_millis(300), server.holding.until_entered(3));
+    assert!(third.await.is_err(), "a third stream was served at once");
+    server.holding.release.add_permits(1);
+    tokio::time::timeout(Duration::from_secs(5), server.holding.until_entered(3))
+        .await
+        .expect("the third stream is served once one ends");
+    server.holding.release.add_permits(2);
+    for request in held {
+        let body = request.await.expect("task").expect("held");
+        assert_eq!(body, "held");
+    }
+
+    // With nothing in flight, the connection is closed after the idle timeout.
+    let ended = tokio::time::timeout(Duration::from_secs(5), conn).await;
+    assert!(ended.is_ok(), "the idle HTTP/2 connection is still open");
+}
+
+/// `downtime serve`, run by a shell that first sets `ulimit` to `args`.
+fn under_ulimit(args: &str) -> Command {
+    let mut shell = Command::new("sh");
+    shell.args(["-c", &format!("ulimit {args} && exec \"$0\" \"$@\""), BIN]);
+    shell
+}
+
+/// The soft and hard limits on open files of process `pid`.
+fn open_files_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("proc limits");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("the open files line");
+    let mut values = line["Max open files".len()..].split_whitespace();
+    let soft = values.next().expect("soft").to_owned();
+    let hard = values.next().expect("hard").to_owned();
+    (soft, hard)
+}
+
+#[tokio::test]
+async fn serve_raises_the_open_files_soft_limit_to_the_hard_limit() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start_with(under_ulimit("-S -n 256"), &db.url, &[]).await;
+    let (soft, hard) = open_files_limits(server.child.id().expect("pid"));
+    assert_ne!(hard, "256", "the test needs a hard limit above 256");
+    assert_eq!(soft, hard);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_warns_once_per_interval_and_recovers() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start_with(
+        under_ulimit("-n 128"),
+        &db.url,
+        &[("DOWNTIME_HEADER_TIMEOUT", "1s")],
+    )
+    .await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    // Silent connections, more than the process has descriptors for: `accept` fails until the
+    // header timeout closes them.
+    let mut silent = Vec::new();
+    for _ in 0..200 {
+        silent.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    let healthy = eventually(Duration::from_secs(10), || async {
+        let http = crate::helpers::http();
+        let resp = http
+            .get(format!("{}/healthz", server.base))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        resp.is_ok_and(|r| r.status() == StatusCode::OK)
+    })
+    .await;
+    assert!(healthy, "/healthz did not recover");
+    drop(silent);
+    let log = server.stop().await;
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("cannot accept connections"))
+        .collect();
+    assert!(
+        (1..=3).contains(&warnings.len()),
+        "{} warnings: {log}",
+        warnings.len()
+    );
+    assert!(log.contains("open files limit may run out"), "{log}");
+}

@@ -24,7 +24,13 @@ pub struct Server {
 impl Server {
     /// Starts a server on the database at `url` with `env` added, once it announces its address.
     pub async fn start(url: &str, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::start_with(Command::new(BIN), url, env).await
+    }
+
+    /// Starts `downtime serve` through `program`: the binary itself, or a shell that sets
+    /// something up and then runs it.
+    pub async fn start_with(mut program: Command, url: &str, env: &[(&str, &str)]) -> Server {
+        let mut child = program
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", url)
             .env("DOWNTIME_POLL_INTERVAL", "200ms")
