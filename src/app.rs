@@ -24,7 +24,7 @@ use crate::gate::{Gate, GateStats, Rules, Superusers};
 use crate::http::{BodyLimit, CatchPanic, DEFAULT_MAX_BODY_BYTES};
 use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::path::is_under;
-use crate::proxy::{Upstream, UpstreamSettings, UpstreamUrl};
+use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
@@ -340,6 +340,10 @@ impl DowntimeBuilder {
                         config.auth.session_cookie.clone(),
                         config.bypass_cookie.clone(),
                     ],
+                    own_credential: Some({
+                        let auth = auth.clone();
+                        OwnCredential(Arc::new(move |value| auth.holds_own_token(value)))
+                    }),
                 },
                 Arc::clone(&pages),
                 Some(service.live().clone()),

@@ -337,6 +337,33 @@ impl Provider {
             .map_err(|e| TokenError::Invalid(refusal(e.kind())))
     }
 
+    /// Whether `token` is a JWT this provider signed for `audience`, checked with the keys
+    /// already fetched (never a call to the provider) and whatever its expiry: what the proxy
+    /// keeps from the app, since it opens downtime's API.
+    pub fn signed_for(&self, token: &str, audience: &str) -> bool {
+        let Ok(discovered) = self.discovered() else {
+            return false;
+        };
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return false;
+        };
+        let Some(jwk) = self.find_key(header.kid.as_deref()) else {
+            return false;
+        };
+        if !allowed_algorithms(&jwk).contains(&header.alg) {
+            return false;
+        }
+        let Ok(key) = DecodingKey::from_jwk(&jwk) else {
+            return false;
+        };
+        let mut validation = Validation::new(header.alg);
+        validation.validate_exp = false;
+        validation.set_issuer(&[&discovered.doc.issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["iss", "aud"]);
+        jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).is_ok()
+    }
+
     /// RFC 7662: asks the provider whether an opaque token is active, and about whom.
     ///
     /// # Errors

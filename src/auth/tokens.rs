@@ -110,6 +110,27 @@ impl Auth {
         })
     }
 
+    /// Whether an `Authorization` value carries a bearer token for downtime: one it verified
+    /// already, or a JWT its provider signed for its audience (checked with the keys in
+    /// memory). No I/O: the proxy asks it for every request that carries a bearer token.
+    pub fn holds_own_token(&self, authorization: &str) -> bool {
+        let Some(token) = authorization
+            .get(..7)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("bearer "))
+            .and_then(|_| authorization.get(7..))
+            .map(str::trim)
+        else {
+            return false;
+        };
+        let Some(provider) = self.provider() else {
+            return false;
+        };
+        self.verified()
+            .get(token)
+            .is_some_and(|verdict| verdict.is_ok())
+            || provider.signed_for(token, &provider.settings().audience)
+    }
+
     async fn jwt(&self, provider: &Provider, token: &str) -> Result<Principal, TokenError> {
         if let Some(Ok(known)) = self.verified().get(token) {
             return Ok(known);

@@ -274,6 +274,20 @@ pub struct UpstreamSettings {
     /// Cookies that are downtime's alone (its session, a bypass link's), removed before
     /// requests go on to the upstream.
     pub own_cookies: Vec<String>,
+    /// Recognises an `Authorization` value that is downtime's own credential (a bearer token
+    /// for its API), removed before requests go on to the upstream.
+    pub own_credential: Option<OwnCredential>,
+}
+
+/// Whether an `Authorization` value is downtime's own credential: answered from memory, for
+/// every proxied request that carries one.
+#[derive(Clone)]
+pub struct OwnCredential(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl fmt::Debug for OwnCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnCredential")
+    }
 }
 
 impl UpstreamSettings {
@@ -294,6 +308,7 @@ impl UpstreamSettings {
             trusted_proxies: Vec::new(),
             ca_file: None,
             own_cookies: Vec::new(),
+            own_credential: None,
         }
     }
 }
@@ -336,6 +351,7 @@ struct Inner {
     limits: Limits,
     trusted_proxies: Vec<IpNet>,
     own_cookies: Vec<String>,
+    own_credential: Option<OwnCredential>,
     health: tokio::sync::watch::Sender<health::Health>,
     /// Requests the upstream gave no usable answer to, by [`UpstreamError::index`].
     errors: [AtomicU64; UpstreamError::ALL.len()],
@@ -447,6 +463,7 @@ impl Upstream {
                 ),
                 trusted_proxies: settings.trusted_proxies,
                 own_cookies: settings.own_cookies,
+                own_credential: settings.own_credential,
                 health: tokio::sync::watch::Sender::new(health::Health::default()),
                 errors: Default::default(),
             }),
@@ -694,6 +711,17 @@ impl Inner {
         });
         headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
         headers::strip_cookies(&mut headers, &self.own_cookies);
+        // A superuser's token opens downtime's API until it expires: the app, and its logs,
+        // must not hold it. The app's own schemes and tokens go through.
+        if let Some(own) = &self.own_credential
+            && headers
+                .get_all(header::AUTHORIZATION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| (own.0)(v))
+        {
+            headers.remove(header::AUTHORIZATION);
+        }
         // The client's `Expect: 100-continue` is answered by this server as soon as the body
         // is read; the client library upstream sends the body at once, so it must not ask.
         headers.remove(header::EXPECT);

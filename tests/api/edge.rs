@@ -571,3 +571,51 @@ async fn the_proxy_forwards_uploads_of_any_size_unless_told_a_limit() {
         .expect("upload");
     assert_eq!(resp.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_token_for_downtimes_api_never_reaches_the_app_and_the_apps_own_do() {
+    use crate::helpers::{client_token, dev_config, start_site};
+    use downtime::startup::Site;
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let mut config = dev_config();
+    config.proxy.upstream = Some(upstream.url().parse().expect("upstream URL"));
+    let server = start_site(&db, config, Site::Upstream).await;
+    let token = client_token(&server, downtime::dev_idp::SCRIPT_CLIENT).await;
+
+    let own = format!("Bearer {token}");
+    let api = http()
+        .get(server.url("/api/maintenance"))
+        .header("authorization", &own)
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(
+        api.status(),
+        reqwest::StatusCode::OK,
+        "the token opens the API"
+    );
+    for (authorization, reaches) in [
+        (own.as_str(), false),
+        (&format!("bearer {token}"), false),
+        ("Bearer the-apps-own-token", true),
+        ("Basic YWxpY2U6c2VjcmV0", true),
+    ] {
+        let echo: serde_json::Value = http()
+            .get(server.url("/account"))
+            .header("authorization", authorization)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("echo");
+        let seen = seen(&echo, "authorization");
+        if reaches {
+            assert_eq!(seen, [authorization]);
+        } else {
+            assert!(seen.is_empty(), "downtime's token reached the app");
+        }
+    }
+}
