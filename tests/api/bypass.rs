@@ -382,8 +382,16 @@ async fn links_from_the_cli_open_every_replica_and_their_revocation_reaches_all(
             .map(|(id, _)| id.to_owned())
             .expect("id");
 
-        // Opened on one replica, the cookie passes on the other too.
-        let opened = open(&url).await;
+        // Opened on one replica once the new link has reached it (links are checked in
+        // memory first), the cookie passes on the other too.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        let opened = loop {
+            let opened = open(&url).await;
+            if opened.status() == StatusCode::FOUND || tokio::time::Instant::now() > deadline {
+                break opened;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
         assert_eq!(opened.status(), StatusCode::FOUND, "{kind}");
         assert_eq!(opened.headers()["location"], "/");
         let cookie = bypass_cookie(&opened);
