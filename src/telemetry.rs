@@ -2,6 +2,8 @@
 //! per request.
 
 use std::io::IsTerminal as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures_util::FutureExt as _;
@@ -52,12 +54,16 @@ pub fn init(serving: bool, format: LogFormat) {
 #[derive(Clone, Debug, Default)]
 pub struct RequestLog {
     trusted_proxies: Vec<IpNet>,
+    warned: Arc<AtomicBool>,
 }
 
 impl RequestLog {
     /// Believes `X-Forwarded-For` from `trusted_proxies` only.
     pub fn new(trusted_proxies: Vec<IpNet>) -> Self {
-        RequestLog { trusted_proxies }
+        RequestLog {
+            trusted_proxies,
+            warned: Arc::default(),
+        }
     }
 }
 
@@ -68,6 +74,7 @@ impl<E: Endpoint> Middleware<E> for RequestLog {
         RequestLogEndpoint {
             inner,
             trusted_proxies: self.trusted_proxies.clone(),
+            warned: Arc::clone(&self.warned),
         }
     }
 }
@@ -76,6 +83,36 @@ impl<E: Endpoint> Middleware<E> for RequestLog {
 pub struct RequestLogEndpoint<E> {
     inner: E,
     trusted_proxies: Vec<IpNet>,
+    /// Whether the front-proxy warning was given (once per server).
+    warned: Arc<AtomicBool>,
+}
+
+impl<E> RequestLogEndpoint<E> {
+    /// Warns once when a proxy on this machine forwards requests but is not trusted: every
+    /// client then looks like the proxy, so `/metrics` opens to all (loopback may read it), a
+    /// window's allowed addresses mean nothing, and all clients share one client's bounds.
+    fn notice_front_proxy(&self, req: &Request) {
+        if !self.trusted_proxies.is_empty()
+            || self.warned.load(Ordering::Relaxed)
+            || !req.headers().contains_key("x-forwarded-for")
+        {
+            return;
+        }
+        let Some(peer) = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip().to_canonical())
+        else {
+            return;
+        };
+        if peer.is_loopback() && !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                target: "downtime::server",
+                %peer,
+                "a proxy on this machine forwards requests (X-Forwarded-For), but --trusted-proxies is unset: every client looks like {peer}, so /metrics is open to all of them and allowed addresses and per-client bounds see one client. Set --trusted-proxies {peer}/32"
+            );
+        }
+    }
 }
 
 impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
@@ -84,6 +121,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
     // Not an `async fn`: one would keep its own copy of the request for its whole life, and
     // every layer's copy adds to the future hyper moves for each request.
     fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        self.notice_front_proxy(&req);
         // Where requests are not logged, neither the span nor the clock is paid for.
         let span = if tracing::enabled!(tracing::Level::INFO) {
             let client = crate::gate::client_ip(&req, &self.trusted_proxies);

@@ -702,13 +702,13 @@ impl Inner {
         let uri = target.map_or_else(|| Uri::from_static("/"), Uri::from);
         let tunnel_check = parts.extensions.remove::<TunnelCheck>();
         let mut headers = parts.headers;
-        // HTTP/2 clients name the host in the URI, not in `Host`.
-        let client_host = headers.get(header::HOST).cloned().or_else(|| {
-            parts
-                .uri
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        });
+        // A request in absolute form names its host in the URI, and its `Host` is to be
+        // ignored (RFC 9112 §3.2.2); HTTP/2 clients name it there (`:authority`) too.
+        let client_host = parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            .or_else(|| headers.get(header::HOST).cloned());
         headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
         headers::strip_cookies(&mut headers, &self.own_cookies);
         // A superuser's token opens downtime's API until it expires: the app, and its logs,

@@ -619,3 +619,84 @@ async fn a_token_for_downtimes_api_never_reaches_the_app_and_the_apps_own_do() {
         }
     }
 }
+
+/// An app on a raw socket that answers each request with its request line and `Host`.
+async fn request_line_app() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let mut conn = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                match conn.read_line(&mut line).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if line == "\r\n" => break,
+                    Ok(_) => head.push_str(&line),
+                }
+            }
+            let first = head.lines().next().unwrap_or_default();
+            let host = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("host: ")
+                        .or_else(|| l.strip_prefix("Host: "))
+                })
+                .unwrap_or_default();
+            let body = format!("{first}\n{host}");
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = conn.get_mut().write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn options_star_and_absolute_form_requests_reach_the_app_as_meant() {
+    let db = sqlite();
+    let app = request_line_app().await;
+    let proxy = Proxy::start(&db, &app, |_| {}).await;
+    let answer = raw(
+        proxy.server.addr,
+        "OPTIONS * HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert!(body.starts_with("OPTIONS * HTTP/1.1\n"), "{answer}");
+
+    // In absolute form, the URI names the host and `Host` is ignored (RFC 9112 §3.2.2).
+    let answer = raw(
+        proxy.server.addr,
+        "GET http://shop.example/cart HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    assert_eq!(body, "GET /cart HTTP/1.1\nshop.example", "{answer}");
+}
+
+#[tokio::test]
+async fn a_proxy_on_this_machine_that_is_not_trusted_is_named_in_the_log_once() {
+    use crate::helpers::Server;
+    let db = sqlite();
+    let server = Server::start(&db.url, &[]).await;
+    for _ in 0..3 {
+        let resp = server
+            .http
+            .get(format!("{}/about", server.base))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    }
+    let log = server.stop().await;
+    assert_eq!(
+        log.matches("--trusted-proxies is unset").count(),
+        1,
+        "{log}"
+    );
+}
