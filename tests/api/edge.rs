@@ -700,3 +700,36 @@ async fn a_proxy_on_this_machine_that_is_not_trusted_is_named_in_the_log_once() 
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn scopes_and_open_paths_are_stored_as_the_gate_reads_requests() {
+    use crate::helpers::{dev_config, start};
+    for db in databases().await {
+        let server = start(&db, dev_config()).await;
+        let token = server.token().await;
+        let body = serde_json::json!({
+            "enabled": true,
+            "scope": ["/caf\u{e9}", "/shop/./cart", "/chec%6Bout"],
+            "open_paths": ["//press/"],
+        });
+        let resp = server.put_maintenance(&token, &body, None).await;
+        assert_eq!(resp.status(), reqwest::StatusCode::OK, "{}", db.kind);
+        let stored: serde_json::Value = resp.json().await.expect("state");
+        assert_eq!(
+            stored["scope"],
+            serde_json::json!(["/caf%C3%A9", "/shop/cart", "/checkout"])
+        );
+        assert_eq!(stored["open_paths"], serde_json::json!(["/press"]));
+        for (path, gated) in [
+            ("/caf%C3%A9", true),
+            ("/caf%c3%a9/menu", true),
+            ("/shop/cart", true),
+            ("/checkout", true),
+            ("/about", false),
+        ] {
+            let status = server.browse(path).await.status();
+            let was_gated = status == reqwest::StatusCode::FOUND;
+            assert_eq!(was_gated, gated, "{}: {path} answered {status}", db.kind);
+        }
+    }
+}
