@@ -49,13 +49,18 @@
 //! ## Modules, and which way they depend
 //!
 //! - [`http`]: small HTTP helpers (problem documents, body limits, cookies, the local-redirect
-//!   check, `Accept` q-values, URL encoding). A leaf: it imports nothing else from the crate.
+//!   check, `Accept` q-values, URL encoding, the headers of a console page) and the server
+//!   loop with its limits. A leaf: it imports nothing else from the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
-//!   prefix test. A leaf, shared by the state (which stores paths) and the gate.
+//!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
+//!   them).
 //! - [`state`]: the state, its validation, its store and the live snapshot. It imports only
-//!   [`path`] and the `entity` crate (and the migrations, through its one connector): no HTTP, pages or API.
-//! - [`gate`]: the middleware. It imports `state`, the page renderer ([`web::page`]),
-//!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`] question that `auth` answers.
+//!   [`path`] and the `entity` crate (and the migrations, through its one connector): no
+//!   HTTP, pages or API.
+//! - [`gate`]: the middleware. It imports `state`, `path`, the page renderer ([`web::page`]),
+//!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`]
+//!   question that `auth` answers and the [`gate::TunnelCheck`] a proxy asks of an open
+//!   tunnel.
 //! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
 //!   question and imports neither `api`, `web` nor the gate's internals.
 //! - [`bypass`]: bypass links, their store and the live set the gate checks. It imports
@@ -64,10 +69,12 @@
 //!   `http` (and `/readyz` asks the [`proxy`] whether the upstream answers).
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
-//! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`, the
-//!   state (read to see whether maintenance is on; written only through the state service,
-//!   by automatic maintenance), the pages and the gate's `Accept` rule for its "site
-//!   unreachable" answer.
+//! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`,
+//!   `path` (the target as sent), the state (read to see whether maintenance is on; written
+//!   only through the state service, by automatic maintenance), the pages, and from the gate
+//!   its `Accept` rule, its rule for the client's address and the check of open tunnels. It
+//!   learns which `Authorization` values are downtime's own through a function `app` hands
+//!   it, so it imports nothing of `auth` (and `config` only for its size parser).
 //! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
 //!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
 //!   anything on the request path.
