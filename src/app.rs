@@ -87,7 +87,8 @@ impl DowntimeBuilder {
         bypass_cookie: String => bypass_cookie;
         /// The session cookie's name (default `downtime_session`).
         session_cookie: String => auth.session_cookie;
-        /// How often to look for changes made elsewhere (default 500 ms).
+        /// How often to read the stored state in case a change went unannounced (default 5 s;
+        /// changes made elsewhere arrive at once by push).
         poll_interval: Duration => poll_interval;
         /// The largest request body the proxy forwards to the upstream (default: any size;
         /// downtime's own routes always take at most 64 KiB).

@@ -68,7 +68,7 @@ enum Command {
     /// Show the latest changes, newest first.
     History {
         /// How many entries.
-        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        #[arg(long, default_value_t = crate::state::DEFAULT_HISTORY, value_parser = clap::value_parser!(u64).range(1..=1000))]
         limit: u64,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -405,10 +405,12 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
             let entries = superusers::list(db).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
-            } else if entries.is_empty() {
+                return Ok(());
+            }
+            if entries.is_empty() {
                 println!("no superusers recorded");
             }
-            for e in entries.iter().filter(|_| !json) {
+            for e in &entries {
                 let who = match e.kind {
                     Kind::Subject => format!("{} at {}", e.value, e.issuer),
                     Kind::Email | Kind::Client => e.value.clone(),
@@ -466,10 +468,12 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
                     .map(|l| serde_json::json!({ "status": l.status(now), "link": l }))
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&items)?);
-            } else if links.is_empty() {
+                return Ok(());
+            }
+            if links.is_empty() {
                 println!("no bypass links");
             }
-            for link in links.iter().filter(|_| !json) {
+            for link in &links {
                 let mut line = format!(
                     "{}  {:<7}  until {}  by {}",
                     link.id,

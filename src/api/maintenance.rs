@@ -461,7 +461,7 @@ impl MaintenanceApi {
                     ReadError::bad_request("cursor is not one this API gave out")
                 })?),
             };
-        let limit = limit.0.unwrap_or(20);
+        let limit = limit.0.unwrap_or(crate::state::DEFAULT_HISTORY);
         // One more than asked tells whether an older page exists.
         let mut entries = service.history(limit + 1, before).await?;
         let more = entries.len() as u64 > limit;

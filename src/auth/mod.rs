@@ -2,7 +2,7 @@
 //! encrypted session cookie), bearer tokens for scripts, and the superuser rules.
 //!
 //! Auth never gates: it answers [`crate::gate::Superusers`] for the gate and
-//! [`Auth::require_superuser`] for the API.
+//! [`Auth::require_superuser_token`] for the API's security schemes.
 
 mod config;
 mod error;
@@ -280,18 +280,6 @@ impl Auth {
             tracing::info!(target: "downtime::auth", actor = %principal.actor(), "not a superuser");
             Err(AuthError::Forbidden)
         }
-    }
-
-    /// The principal behind `req`, if a superuser.
-    ///
-    /// # Errors
-    /// 401 without (valid) credentials, 403 when not a superuser, 503 when the provider is down.
-    pub async fn require_superuser(&self, req: &Request) -> Result<Principal, AuthError> {
-        let principal = self
-            .authenticate(req)
-            .await?
-            .ok_or(AuthError::MissingCredentials)?;
-        self.superuser_or_forbidden(principal)
     }
 }
 

@@ -158,11 +158,6 @@ impl<S: Superusers> Gate<S> {
             stats: Arc::clone(&shared.stats),
         }
     }
-
-    /// What this gate has counted so far.
-    pub fn stats(&self) -> &GateStats {
-        &self.shared.stats
-    }
 }
 
 impl<E: Endpoint, S: Superusers> Middleware<E> for Gate<S> {
@@ -376,6 +371,9 @@ fn tunnel_check<S: Superusers>(shared: Arc<Shared<S>>, req: &Request) -> TunnelC
     }))
 }
 
+/// How long a visitor's language choice is remembered: a year.
+const LANG_COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
+
 /// The gate's answer: a redirect to the page, or the page or problem document in the
 /// visitor's language, from the cache; always `Retry-After` and `no-store`.
 fn gated_response(
@@ -420,7 +418,7 @@ fn gated_response(
         );
         if choice.remember
             && let Ok(cookie) = HeaderValue::try_from(format!(
-                "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                "{}={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly",
                 pages.lang_cookie(),
                 language.tag
             ))

@@ -24,6 +24,10 @@ pub use window::{
     is_open_path, parse_network, parse_open_path,
 };
 
+/// How many audit entries a history shows when nobody says (the API, the CLI and the admin
+/// page alike).
+pub const DEFAULT_HISTORY: u64 = 20;
+
 /// Where a window stands at a given moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -15,6 +15,11 @@ use serde::Serialize;
 
 use super::{Change, InvalidWindow, MaintenanceState, Mode, Window};
 
+/// The PostgreSQL advisory lock every process takes around the migrations, so replicas starting
+/// together run them one at a time: any number no other lock on the database uses, and one
+/// that must never change, or an older replica would migrate beside a newer one.
+const MIGRATION_LOCK: i64 = 71086;
+
 /// Why the database could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -110,7 +115,7 @@ impl Store {
             })
             .await?;
         if self.db.get_database_backend() == DbBackend::Postgres {
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(71086)")
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 .await?;
         }
         Migrator::up(&txn, None).await?;

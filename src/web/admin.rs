@@ -28,7 +28,7 @@ use crate::state::{
 /// Where the page lives, under downtime's prefix.
 pub const PATH: &str = "/maintenance/admin";
 /// How many changes the history shows.
-const HISTORY: u64 = 20;
+const HISTORY: u64 = crate::state::DEFAULT_HISTORY;
 /// The lifetimes offered for a new bypass link: (seconds, message, count).
 const TTLS: [(u64, &str, u64); 6] = [
     (3600, "duration-hours", 1),
