@@ -28,7 +28,7 @@ use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::RequestLog;
 use crate::web::page::{PageOptions, Pages};
-use crate::webhook::{Retry, WebhookStats, WebhookUrl, Webhooks};
+use crate::webhook::{Retry, Webhook, WebhookStats, Webhooks};
 
 /// The identity provider downtime logs superusers in with (any OpenID Connect provider).
 #[derive(Clone, Debug)]
@@ -225,15 +225,16 @@ impl DowntimeBuilder {
         self
     }
 
-    /// POST every change of the state, signed, to these URLs, each change once across all
-    /// replicas (see [`crate::webhook`]); needs [`DowntimeBuilder::webhook_secret`].
-    pub fn webhooks(mut self, urls: impl IntoIterator<Item = WebhookUrl>) -> Self {
-        self.config.webhook.webhooks = urls.into_iter().collect();
+    /// POST every change of the state, signed, to these receivers, each change once across
+    /// all replicas (see [`crate::webhook`]): [`crate::webhook::WebhookUrl`]s, or [`Webhook`]s with options of
+    /// their own. Those without their own secret need [`DowntimeBuilder::webhook_secret`].
+    pub fn webhooks(mut self, hooks: impl IntoIterator<Item = impl Into<Webhook>>) -> Self {
+        self.config.webhook.webhooks = hooks.into_iter().map(Into::into).collect();
         self
     }
 
-    /// The key webhooks are signed with (32 characters or more); every replica must have the
-    /// same.
+    /// The key webhooks are signed with (32 characters or more), unless they have their own;
+    /// every replica must have the same.
     pub fn webhook_secret(mut self, secret: SecretString) -> Self {
         self.config.webhook.webhook_secret = Some(secret);
         self

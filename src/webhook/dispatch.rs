@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use super::deliveries::{self, Delivery, Outcome, Target};
 use super::payload::{self, Payload, hex};
 use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
-use super::{WebhookUrl, change_kind};
+use super::{Event, Format, Webhook, WebhookUrl, change_kind};
 use crate::state::{MaintenanceState, StateService, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or
@@ -28,11 +28,19 @@ const MAX_IN_FLIGHT: usize = 16;
 /// Changes recorded per query, and due deliveries read per look.
 const BATCH: u64 = 100;
 
+/// A receiver, with what its deliveries need.
+struct Destination {
+    url: WebhookUrl,
+    /// Its own secret, or the shared one.
+    secret: SecretString,
+    format: Format,
+    target: Target,
+}
+
 /// Everything the sender needs; shared by its attempts.
 pub(super) struct Sender {
     service: StateService,
-    targets: Vec<(WebhookUrl, Target)>,
-    secret: SecretString,
+    destinations: Vec<Destination>,
     retry: Retry,
     client: reqwest::Client,
     stats: Arc<WebhookStats>,
@@ -43,19 +51,33 @@ pub(super) struct Sender {
 }
 
 impl Sender {
+    /// A sender to `webhooks`, signing with their own secrets or `shared`: the settings have
+    /// passed [`super::WebhookConfig::check`], so each has one.
     pub(super) async fn new(
         service: &StateService,
-        urls: &[WebhookUrl],
-        secret: &SecretString,
+        webhooks: &[Webhook],
+        shared: Option<&SecretString>,
         retry: Retry,
         stats: Arc<WebhookStats>,
     ) -> anyhow::Result<Self> {
-        let mut targets: Vec<(WebhookUrl, Target)> = Vec::new();
-        for url in urls {
-            let key = hex(&Sha256::digest(url.as_str().as_bytes()));
-            if targets.iter().all(|(_, t)| t.key != key) {
-                let endpoint = url.endpoint();
-                targets.push((url.clone(), Target { key, endpoint }));
+        let mut destinations: Vec<Destination> = Vec::new();
+        // Changes of the state are the one kind of delivery so far.
+        let sent = webhooks
+            .iter()
+            .filter(|hook| hook.events.contains(&Event::MaintenanceChanged));
+        for hook in sent {
+            let Some(secret) = hook.secret.as_ref().or(shared) else {
+                anyhow::bail!("--webhook {} has no secret to sign with", hook.url);
+            };
+            let key = hex(&Sha256::digest(hook.url.as_str().as_bytes()));
+            if destinations.iter().all(|d| d.target.key != key) {
+                let endpoint = hook.url.endpoint();
+                destinations.push(Destination {
+                    url: hook.url.clone(),
+                    secret: secret.clone(),
+                    format: hook.format,
+                    target: Target { key, endpoint },
+                });
             }
         }
         let client = reqwest::Client::builder()
@@ -71,8 +93,7 @@ impl Sender {
         rand::rngs::OsRng.fill_bytes(&mut tag);
         Ok(Sender {
             service: service.clone(),
-            targets,
-            secret: secret.clone(),
+            destinations,
             retry,
             client,
             stats,
@@ -134,7 +155,7 @@ impl Sender {
         let now = now();
         if let Some(newest) = deliveries::newest_change(db).await? {
             let oldest = shift(now, self.retry.give_up_after, false);
-            for (_, target) in &self.targets {
+            for target in self.destinations.iter().map(|d| &d.target) {
                 let mut floor = match floors.get(&target.key) {
                     Some(floor) => *floor,
                     None => deliveries::floor(db, target, self.baseline, oldest).await?,
@@ -151,7 +172,7 @@ impl Sender {
                 floors.insert(target.key.clone(), floor);
             }
         }
-        let targets: Vec<Target> = self.targets.iter().map(|(_, t)| t.clone()).collect();
+        let targets: Vec<Target> = self.destinations.iter().map(|d| d.target.clone()).collect();
         let mut free = MAX_IN_FLIGHT.saturating_sub(attempts.len());
         let mut soonest: Option<DateTime<Utc>> = None;
         let until = shift(now, self.retry.lease(), true);
@@ -174,12 +195,15 @@ impl Sender {
 
     /// One attempt at a delivery this process has claimed, and its record.
     async fn attempt(self: Arc<Self>, delivery: Delivery) {
-        let Some((url, target)) = self.targets.iter().find(|(_, t)| t.key == delivery.target)
+        let Some(to) = self
+            .destinations
+            .iter()
+            .find(|d| d.target.key == delivery.target)
         else {
             return;
         };
         let log = Log {
-            endpoint: &target.endpoint,
+            endpoint: &to.target.endpoint,
             delivery: &delivery.id,
         };
         let change = match deliveries::change(self.service.db(), delivery.audit_id).await {
@@ -208,7 +232,7 @@ impl Sender {
                 .give_up(&delivery, delivery.attempts, error, &log)
                 .await;
         }
-        let body = match body(&delivery, &change) {
+        let body = match body(to.format, &delivery, &change) {
             Ok(body) => body,
             Err(error) => {
                 return self
@@ -218,7 +242,7 @@ impl Sender {
         };
         let attempts = delivery.attempts.saturating_add(1);
         // Counted once recorded, so whoever reads the counters finds the table agreeing.
-        match self.post(url, &delivery.id, body).await {
+        match self.post(to, &delivery.id, body).await {
             Ok(()) => {
                 tracing::info!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, version = change.version, attempts, "webhook delivered");
                 self.record(&delivery, attempts, Outcome::Delivered, &log)
@@ -271,13 +295,13 @@ impl Sender {
         }
     }
 
-    /// POSTs `body`, signed now; `Ok` when the receiver answers 2xx.
-    async fn post(&self, url: &WebhookUrl, delivery: &str, body: Vec<u8>) -> Result<(), String> {
-        let signature = payload::signature(&self.secret, Utc::now().timestamp(), &body);
+    /// POSTs `body` to `to`, signed now with its secret; `Ok` when the receiver answers 2xx.
+    async fn post(&self, to: &Destination, delivery: &str, body: Vec<u8>) -> Result<(), String> {
+        let signature = payload::signature(&to.secret, Utc::now().timestamp(), &to.url, &body);
         let response = self
             .client
-            .post(url.as_str())
-            .header(CONTENT_TYPE, "application/json")
+            .post(to.url.as_str())
+            .header(CONTENT_TYPE, to.format.content_type())
             .header(EVENT_HEADER, EVENT)
             .header(DELIVERY_HEADER, delivery)
             .header(SIGNATURE_HEADER, signature)
@@ -323,8 +347,8 @@ struct Log<'a> {
     delivery: &'a str,
 }
 
-/// The JSON a delivery sends: the change as the audit log has it.
-fn body(delivery: &Delivery, change: &audit::Model) -> Result<Vec<u8>, String> {
+/// The body a delivery sends, in the URL's format: the change as the audit log has it.
+fn body(format: Format, delivery: &Delivery, change: &audit::Model) -> Result<Vec<u8>, String> {
     let state = |json: &serde_json::Value, which: &str| {
         serde_json::from_value::<MaintenanceState>(json.clone())
             .map_err(|e| format!("the change's {which} state is unreadable: {e}"))
@@ -342,7 +366,9 @@ fn body(delivery: &Delivery, change: &audit::Model) -> Result<Vec<u8>, String> {
         before: &before,
         after: &after,
     };
-    serde_json::to_vec(&payload).map_err(|e| e.to_string())
+    match format {
+        Format::Json => serde_json::to_vec(&payload).map_err(|e| e.to_string()),
+    }
 }
 
 /// `at` moved `by` later (or earlier), stopping at the end of time instead of overflowing:

@@ -17,15 +17,21 @@
 //! its record makes another send the same delivery again. Deliveries to one URL may arrive out
 //! of order (an earlier one being retried); the payload's `version` orders them.
 //!
-//! Each request carries `Downtime-Signature: t=<unix seconds>,v1=<hex>`, where the hex is
-//! HMAC-SHA256 under the shared secret of `<t>.<the raw body>` ([`signature`]); a receiver
-//! recomputes it, compares in constant time, and refuses a `t` more than a few minutes away
-//! from its clock, so a captured request cannot be replayed later.
+//! Each URL may have options of its own ([`Webhook`]: `--webhook 'URL secret=env:NAME'`): its
+//! secret (else the shared `--webhook-secret`), its body's [`Format`], the [`Event`]s it is
+//! sent. Each request carries `Downtime-Signature: t=<unix seconds>,v1=<hex>,v2=<hex>`
+//! ([`signature`]), made with its URL's secret: v2 is HMAC-SHA256 of the timestamp, the URL the
+//! request is sent to and the raw body ([`signature_v2`]), so a receiver cannot replay a
+//! delivery to another URL; v1 ([`signature_v1`], the same without the URL) is deprecated and
+//! sent beside it until receivers have moved. A receiver recomputes v2, compares in constant
+//! time, and refuses a `t` more than a few minutes away from its clock, so a captured request
+//! cannot be replayed later.
 //!
 //! The module imports only `state` and the `entity` crate.
 
 mod deliveries;
 mod dispatch;
+mod options;
 mod payload;
 
 use std::fmt;
@@ -34,12 +40,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use clap::Args;
+use clap::{ArgMatches, Args, FromArgMatches};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::task::JoinHandle;
 
 use crate::state::StateService;
-pub use payload::{EVENT, Payload, change_kind, signature};
+pub use options::{Event, Format, Webhook};
+pub use payload::{EVENT, Payload, change_kind, signature, signature_v1, signature_v2};
 
 /// The header carrying the timestamp and the signature.
 pub const SIGNATURE_HEADER: &str = "Downtime-Signature";
@@ -169,28 +176,69 @@ impl Retry {
 }
 
 /// Webhook settings, as flags, environment variables or code.
-#[derive(Args, Clone, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct WebhookConfig {
-    /// POST every change of the state, signed, to this URL (`http` or `https`; repeat the flag,
-    /// or separate URLs with commas in the variable).
+    /// The receivers, each with its options (`--webhook`, `DOWNTIME_WEBHOOKS`).
+    pub webhooks: Vec<Webhook>,
+    /// The key deliveries are signed with, for receivers without a `secret=` of their own
+    /// (`--webhook-secret`, `DOWNTIME_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<SecretString>,
+    /// Attempts' timeout and the retries' bounds (in code only).
+    pub webhook_retry: Retry,
+}
+
+/// [`WebhookConfig`] as clap reads it: a `--webhook` value may hold several entries.
+#[derive(Args, Clone, Debug)]
+struct WebhookArgs {
+    /// POST every change of the state, signed, to this URL (`http` or `https`), with options
+    /// of its own after it: `secret=env:NAME` or `secret=file:PATH` (its own signing key),
+    /// `format=json`, `events=maintenance.changed`. Repeat the flag, or separate entries with
+    /// commas in the variable.
     #[arg(
         long = "webhook",
-        value_name = "URL",
+        value_name = "URL [OPTION=VALUE]...",
         env = "DOWNTIME_WEBHOOKS",
         hide_env_values = true,
-        value_delimiter = ',',
-        value_parser = WebhookUrl::parse
+        value_parser = options::EntriesParser
     )]
-    pub webhooks: Vec<WebhookUrl>,
+    webhooks: Vec<options::Entries>,
 
-    /// The key webhooks are signed with (HMAC-SHA256, 32 characters or more); required with
-    /// `--webhook`, and the same on every replica.
+    /// The key webhooks are signed with (HMAC-SHA256, 32 characters or more), for URLs without
+    /// a `secret=` of their own; the same on every replica.
     #[arg(long, env = "DOWNTIME_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
-    pub webhook_secret: Option<SecretString>,
+    webhook_secret: Option<SecretString>,
+}
 
-    /// Attempts' timeout and the retries' bounds (in code only).
-    #[arg(skip)]
-    pub webhook_retry: Retry,
+impl Args for WebhookConfig {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        WebhookArgs::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        WebhookArgs::augment_args_for_update(cmd)
+    }
+}
+
+impl FromArgMatches for WebhookConfig {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let args = WebhookArgs::from_arg_matches(matches)?;
+        Ok(WebhookConfig {
+            webhooks: args.webhooks.into_iter().flat_map(|e| e.0).collect(),
+            webhook_secret: args.webhook_secret,
+            webhook_retry: Retry::default(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        let mut args = WebhookArgs {
+            webhooks: vec![options::Entries(std::mem::take(&mut self.webhooks))],
+            webhook_secret: self.webhook_secret.take(),
+        };
+        args.update_from_arg_matches(matches)?;
+        self.webhooks = args.webhooks.into_iter().flat_map(|e| e.0).collect();
+        self.webhook_secret = args.webhook_secret;
+        Ok(())
+    }
 }
 
 // The length is checked by `WebhookConfig::check`: clap's own message would repeat the value.
@@ -199,21 +247,49 @@ fn secret(value: &str) -> Result<SecretString, String> {
 }
 
 impl WebhookConfig {
-    /// Whether the settings go together: a secret of 32 characters or more whenever a URL is
-    /// set (and whenever a secret is), and retry bounds above zero.
+    /// Whether the settings go together: every URL has a secret (its own or the shared one)
+    /// and at least one event, every secret has 32 characters or more, a URL given twice has
+    /// the same options both times, and retry bounds are above zero.
     ///
     /// # Errors
-    /// The first problem, in one line that never repeats the secret.
+    /// The first problem, in one line that never repeats a secret.
     pub fn check(&self) -> Result<(), String> {
-        match &self.webhook_secret {
-            None if !self.webhooks.is_empty() => Err(format!(
-                "--webhook needs --webhook-secret (DOWNTIME_WEBHOOK_SECRET), {MIN_SECRET_CHARS} characters or more, to sign the deliveries"
-            )),
-            Some(s) if s.expose_secret().chars().count() < MIN_SECRET_CHARS => Err(format!(
+        let short = |s: &SecretString| s.expose_secret().chars().count() < MIN_SECRET_CHARS;
+        if self.webhook_secret.as_ref().is_some_and(short) {
+            return Err(format!(
                 "the webhook secret (--webhook-secret, DOWNTIME_WEBHOOK_SECRET) must be {MIN_SECRET_CHARS} characters or more: `openssl rand -hex 32` makes one"
-            )),
-            _ => self.webhook_retry.check(),
+            ));
         }
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            match &hook.secret {
+                None if self.webhook_secret.is_none() => {
+                    return Err(format!(
+                        "--webhook needs --webhook-secret (DOWNTIME_WEBHOOK_SECRET), {MIN_SECRET_CHARS} characters or more, to sign the deliveries, or a secret=env:NAME or secret=file:PATH of its own ({} has none)",
+                        hook.url
+                    ));
+                }
+                Some(own) if short(own) => {
+                    return Err(format!(
+                        "--webhook {}: its secret must be {MIN_SECRET_CHARS} characters or more: `openssl rand -hex 32` makes one",
+                        hook.url
+                    ));
+                }
+                _ => {}
+            }
+            if hook.events.is_empty() {
+                return Err(format!("--webhook {}: no event to send it", hook.url));
+            }
+            if self.webhooks[..i]
+                .iter()
+                .any(|other| other.url == hook.url && !other.same_as(hook))
+            {
+                return Err(format!(
+                    "--webhook {} is given twice, with different options",
+                    hook.url
+                ));
+            }
+        }
+        self.webhook_retry.check()
     }
 }
 
@@ -268,18 +344,19 @@ impl Webhooks {
     pub async fn prepare(config: &WebhookConfig, service: &StateService) -> anyhow::Result<Self> {
         config.check().map_err(anyhow::Error::msg)?;
         let stats = Arc::new(WebhookStats::default());
-        let sender = match &config.webhook_secret {
-            Some(secret) if !config.webhooks.is_empty() => Some(
+        let sender = if config.webhooks.is_empty() {
+            None
+        } else {
+            Some(
                 dispatch::Sender::new(
                     service,
                     &config.webhooks,
-                    secret,
+                    config.webhook_secret.as_ref(),
                     config.webhook_retry,
                     Arc::clone(&stats),
                 )
                 .await?,
-            ),
-            _ => None,
+            )
         };
         Ok(Webhooks {
             stats,
@@ -366,7 +443,7 @@ mod tests {
         let url = WebhookUrl::parse("https://example.com/hook").expect("url");
         let mut config = WebhookConfig::default();
         assert_eq!(config.check(), Ok(()));
-        config.webhooks = vec![url];
+        config.webhooks = vec![url.into()];
         assert!(
             config
                 .check()
@@ -383,6 +460,52 @@ mod tests {
             ..WebhookConfig::default()
         };
         assert!(alone.check().is_err_and(|e| !e.contains("t00 short")));
+    }
+
+    #[test]
+    fn a_url_with_a_secret_of_its_own_needs_no_shared_one_and_its_own_is_long() {
+        let url = |u: &str| WebhookUrl::parse(u).expect("url");
+        let own = Webhook::new(url("https://a.example/hook?token=t0ken"))
+            .with_secret(SecretString::from("y".repeat(32)));
+        let mut config = WebhookConfig {
+            webhooks: vec![own.clone()],
+            ..WebhookConfig::default()
+        };
+        assert_eq!(config.check(), Ok(()));
+
+        // Another URL without one still needs the shared secret.
+        config.webhooks.push(url("https://b.example/hook").into());
+        assert!(
+            config
+                .check()
+                .is_err_and(|e| e.contains("https://b.example/hook has none"))
+        );
+        config.webhook_secret = Some(SecretString::from("x".repeat(32)));
+        assert_eq!(config.check(), Ok(()));
+
+        // A short secret of its own is refused, naming the URL without its query.
+        config.webhooks[0] = own.clone().with_secret(SecretString::from("sh0rt-s3cret"));
+        let error = config.check().expect_err("too short");
+        assert!(
+            error.starts_with("--webhook https://a.example/hook: "),
+            "{error}"
+        );
+        assert!(error.contains("32 characters"), "{error}");
+        assert!(
+            !error.contains("s3cret") && !error.contains("t0ken"),
+            "{error}"
+        );
+
+        // A URL given twice: the same options are one receiver, others are a mistake.
+        config.webhooks = vec![own.clone(), own.clone()];
+        assert_eq!(config.check(), Ok(()));
+        config.webhooks[1] = own.clone().with_secret(SecretString::from("z".repeat(32)));
+        assert!(config.check().is_err_and(|e| e.contains("given twice")));
+        config.webhooks[1] = Webhook {
+            events: std::collections::BTreeSet::new(),
+            ..own
+        };
+        assert!(config.check().is_err_and(|e| e.contains("no event")));
     }
 
     #[test]

@@ -6,10 +6,12 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sha2::Sha256;
 
+use super::WebhookUrl;
+use super::options::Event;
 use crate::state::MaintenanceState;
 
-/// The one event there is so far, in `Downtime-Event` and the payload's `event`.
-pub const EVENT: &str = "maintenance.changed";
+/// The event a change of the state is, in `Downtime-Event` and the payload's `event`.
+pub const EVENT: &str = Event::MaintenanceChanged.name();
 
 /// The JSON body of a delivery.
 #[derive(Clone, Debug, Serialize)]
@@ -52,32 +54,80 @@ pub fn change_kind(before: &MaintenanceState, after: &MaintenanceState) -> &'sta
     }
 }
 
-/// The `Downtime-Signature` value for `body` sent at `timestamp` (Unix seconds):
-/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, keyed with the secret's
-/// UTF-8 bytes.
+/// The `Downtime-Signature` value for `body` sent to `url` at `timestamp` (Unix seconds):
+/// `t=<timestamp>,v1=<hex>,v2=<hex>`, with [`signature_v1`] and [`signature_v2`].
 ///
 /// ```
-/// use downtime::webhook::signature;
+/// use downtime::webhook::{WebhookUrl, signature, signature_v2};
 /// use secrecy::SecretString;
 ///
 /// let secret = SecretString::from("a secret of 32 characters or more");
-/// let header = signature(&secret, 1_700_000_000, br#"{"change":"on"}"#);
+/// let url = WebhookUrl::parse("https://hooks.example.com/downtime")?;
+/// let body = br#"{"change":"on"}"#;
+/// let header = signature(&secret, 1_700_000_000, &url, body);
 /// assert!(header.starts_with("t=1700000000,v1="));
-/// assert_eq!(header.len(), "t=1700000000,v1=".len() + 64);
+/// assert!(header.ends_with(&format!(",v2={}", signature_v2(&secret, 1_700_000_000, &url, body))));
+/// assert_eq!(header.len(), "t=1700000000,v1=,v2=".len() + 2 * 64);
+///
+/// // A receiver at another URL computes another v2: a delivery replayed to it is refused.
+/// let other = WebhookUrl::parse("https://hooks.example.com/other")?;
+/// assert_ne!(signature_v2(&secret, 1_700_000_000, &other, body), signature_v2(&secret, 1_700_000_000, &url, body));
+/// # Ok::<(), String>(())
 /// ```
-pub fn signature(secret: &SecretString, timestamp: i64, body: &[u8]) -> String {
+pub fn signature(secret: &SecretString, timestamp: i64, url: &WebhookUrl, body: &[u8]) -> String {
+    format!(
+        "t={timestamp},v1={},v2={}",
+        signature_v1(secret, timestamp, body),
+        signature_v2(secret, timestamp, url, body)
+    )
+}
+
+/// Signature version 2, which binds the receiver's URL: the lowercase hex HMAC-SHA256, keyed
+/// with the secret's UTF-8 bytes, of `"<timestamp>\n<url>\n<body>"`: the timestamp in decimal
+/// as sent in `t`, a line feed, the URL the request is sent to as [`WebhookUrl::as_str`] writes
+/// it (scheme and host in lowercase, no default port, at least `/` as the path, credentials
+/// and query kept), a line feed, and the raw body.
+///
+/// Neither a timestamp nor a URL can hold a line feed (URLs lose them when parsed), so the
+/// signed text splits one way only; a dot would not do, since URLs hold dots.
+pub fn signature_v2(
+    secret: &SecretString,
+    timestamp: i64,
+    url: &WebhookUrl,
+    body: &[u8],
+) -> String {
+    let timestamp = timestamp.to_string();
+    hmac_hex(
+        secret,
+        &[
+            timestamp.as_bytes(),
+            b"\n",
+            url.as_str().as_bytes(),
+            b"\n",
+            body,
+        ],
+    )
+}
+
+/// Signature version 1, deprecated (it does not bind the URL: a receiver can replay a
+/// delivery to another that shares its secret): the lowercase hex HMAC-SHA256, keyed with the
+/// secret's UTF-8 bytes, of `"<timestamp>.<body>"`. Sent beside v2 until receivers have moved.
+pub fn signature_v1(secret: &SecretString, timestamp: i64, body: &[u8]) -> String {
+    hmac_hex(secret, &[timestamp.to_string().as_bytes(), b".", body])
+}
+
+fn hmac_hex(secret: &SecretString, parts: &[&[u8]]) -> String {
     // HMAC takes keys of any length: `new_from_slice` cannot fail here.
-    let mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+    Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
         .map(|mac| {
-            mac.chain_update(timestamp.to_string().as_bytes())
-                .chain_update(b".")
-                .chain_update(body)
+            let tag = parts
+                .iter()
+                .fold(mac, |mac, part| mac.chain_update(part))
                 .finalize()
-                .into_bytes()
+                .into_bytes();
+            hex(&tag)
         })
-        .map(|tag| hex(&tag))
-        .unwrap_or_default();
-    format!("t={timestamp},v1={mac}")
+        .unwrap_or_default()
 }
 
 pub(super) fn hex(bytes: &[u8]) -> String {
@@ -123,19 +173,40 @@ mod tests {
     }
 
     #[test]
-    fn the_signature_is_the_hmac_of_the_timestamp_and_the_body() {
+    fn the_signature_is_the_hmac_of_the_timestamp_the_url_and_the_body() {
         // RFC 4231, test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?").
-        let key = Hmac::<Sha256>::new_from_slice(b"Jefe").expect("key");
-        let mut mac = key.clone();
-        mac.update(b"what do ya want for nothing?");
+        let secret = SecretString::from("Jefe");
         assert_eq!(
-            hex(&mac.finalize().into_bytes()),
+            hmac_hex(&secret, &[b"what do ya ", b"want for nothing?"]),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        // The signed text is "<t>.<body>", keyed with the secret's bytes.
-        let secret = SecretString::from("Jefe");
-        let header = signature(&secret, 42, b"{}");
-        let whole = key.chain_update(b"42.{}").finalize().into_bytes();
-        assert_eq!(header, format!("t=42,v1={}", hex(&whole)));
+        // v1 signs "42.{}"; v2 signs "42\nhttps://hooks.example.com/a\n{}" (as computed by
+        // `printf '42\nhttps://hooks.example.com/a\n{}' | openssl dgst -sha256 -hmac Jefe`).
+        let v1 = "180dba890623065f7b45ce89af52812f5dfec8d19f22357bd915726bb20c8be3";
+        let v2 = "3940e9030cb771c2b336f2c53b29ed123236fdbaef556fbebc7de1fe701c6ca9";
+        let url = WebhookUrl::parse("HTTPS://Hooks.Example.com:443/a").expect("url");
+        assert_eq!(url.as_str(), "https://hooks.example.com/a");
+        assert_eq!(signature_v1(&secret, 42, b"{}"), v1);
+        assert_eq!(signature_v2(&secret, 42, &url, b"{}"), v2);
+        assert_eq!(
+            signature(&secret, 42, &url, b"{}"),
+            format!("t=42,v1={v1},v2={v2}")
+        );
+    }
+
+    #[test]
+    fn v2_differs_for_another_url_another_time_or_another_body() {
+        let secret = SecretString::from("x".repeat(32));
+        let url = |u: &str| WebhookUrl::parse(u).expect("url");
+        let a = url("https://hooks.example.com/a");
+        let signed = signature_v2(&secret, 42, &a, b"{}");
+        for (t, to, body) in [
+            (42, url("https://hooks.example.com/b"), &b"{}"[..]),
+            (42, url("https://hooks.example.com/a?x=1"), b"{}"),
+            (43, a.clone(), b"{}"),
+            (42, a.clone(), b"{} "),
+        ] {
+            assert_ne!(signature_v2(&secret, t, &to, body), signed, "{to} {t}");
+        }
     }
 }

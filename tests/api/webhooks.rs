@@ -1,6 +1,7 @@
-//! Webhooks over real HTTP, to receivers in this process: signed, sent after the commit without
-//! holding up the write, retried and given up within their bounds, and delivered once across
-//! replicas. Also the README's receiver, run as written.
+//! Webhooks over real HTTP, to receivers in this process: signed (each URL with its own secret,
+//! and bound to its URL), sent after the commit without holding up the write, retried and
+//! given up within their bounds, and delivered once across replicas. Also the README's
+//! receiver, run as written.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use downtime::Downtime;
 use downtime::state::{Change, Window};
-use downtime::webhook::{Retry, WebhookUrl};
+use downtime::webhook::{Retry, Webhook, WebhookUrl};
 use entity::webhook_delivery as delivery;
 use hmac::{Hmac, Mac as _};
 use poem::http::{HeaderMap, StatusCode};
@@ -31,6 +32,8 @@ const SECRET: &str = "webhook-test-secret-0123456789abcdef";
 
 /// One request a receiver got, and when.
 struct Received {
+    /// The URL of the receiver that got it.
+    to: String,
     headers: HeaderMap,
     body: Vec<u8>,
     at: Instant,
@@ -69,16 +72,20 @@ impl Receiver {
             .as_socket_addr()
             .copied()
             .expect("address");
+        let url = format!("http://{addr}/hooks/downtime");
         let (tx, requests) = mpsc::unbounded_channel();
         let count = Arc::new(AtomicUsize::new(0));
         let answer = Arc::new(answer);
+        let to = url.clone();
         let endpoint = poem::endpoint::make(move |req: poem::Request| {
             let (tx, count, answer) = (tx.clone(), Arc::clone(&count), Arc::clone(&answer));
+            let to = to.clone();
             async move {
                 let headers = req.headers().clone();
                 let body = req.into_body().into_vec().await.unwrap_or_default();
                 let n = count.fetch_add(1, Ordering::SeqCst);
                 let _ = tx.send(Received {
+                    to,
                     headers,
                     body,
                     at: Instant::now(),
@@ -90,7 +97,7 @@ impl Receiver {
         });
         let server = tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(endpoint));
         Receiver {
-            url: format!("http://{addr}/hooks/downtime"),
+            url,
             requests,
             _server: server,
         }
@@ -114,25 +121,64 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The signature the receiver expects, computed here from the documented scheme.
-fn sign(timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(body);
-    format!("t={timestamp},v1={}", hex(&mac.finalize().into_bytes()))
+/// The `Downtime-Signature` a receiver at `url` with `secret` expects, computed here from the
+/// documented scheme: v1 of `"<t>.<body>"`, v2 of `"<t>\n<url>\n<body>"`.
+fn sign_with(secret: &str, timestamp: i64, url: &str, body: &[u8]) -> String {
+    let mac = |parts: &[&[u8]]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+        for part in parts {
+            mac.update(part);
+        }
+        hex(&mac.finalize().into_bytes())
+    };
+    let t = timestamp.to_string();
+    let v1 = mac(&[t.as_bytes(), b".", body]);
+    let v2 = mac(&[t.as_bytes(), b"\n", url.as_bytes(), b"\n", body]);
+    format!("t={timestamp},v1={v1},v2={v2}")
 }
 
-/// Whether `received` carries a valid signature of its body, made within a minute.
-fn signed(received: &Received) -> bool {
-    let header = received.header("downtime-signature");
-    let Some(timestamp) = header
-        .strip_prefix("t=")
-        .and_then(|rest| rest.split(',').next())
+/// [`sign_with`] the shared secret.
+fn sign(timestamp: i64, url: &str, body: &[u8]) -> String {
+    sign_with(SECRET, timestamp, url, body)
+}
+
+/// The value of `key` in a `Downtime-Signature` header.
+fn part<'a>(header: &'a str, key: &str) -> Option<&'a str> {
+    header
+        .split(',')
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// The header's `t`, when it is within a minute of this clock.
+fn recent(received: &Received) -> Option<i64> {
+    part(received.header("downtime-signature"), "t")
         .and_then(|t| t.parse::<i64>().ok())
-    else {
-        return false;
-    };
-    (Utc::now().timestamp() - timestamp).abs() < 60 && sign(timestamp, &received.body) == header
+        .filter(|t| (Utc::now().timestamp() - t).abs() < 60)
+}
+
+/// Whether `received` passes a receiver's v2 check: made within a minute, with `secret`, for
+/// a request to `url`.
+fn passes_v2(received: &Received, secret: &str, url: &str) -> bool {
+    let header = received.header("downtime-signature");
+    recent(received).is_some_and(|t| {
+        part(header, "v2") == part(&sign_with(secret, t, url, &received.body), "v2")
+    })
+}
+
+/// Whether `received` passes the deprecated v1 check, which knows nothing of the URL.
+fn passes_v1(received: &Received, secret: &str) -> bool {
+    let header = received.header("downtime-signature");
+    recent(received).is_some_and(|t| {
+        part(header, "v1") == part(&sign_with(secret, t, "", &received.body), "v1")
+    })
+}
+
+/// Whether `received` carries exactly the header its receiver expects with the shared secret
+/// (`t`, `v1` and `v2`, in that order), made within a minute.
+fn signed(received: &Received) -> bool {
+    recent(received).is_some_and(|t| {
+        sign(t, &received.to, &received.body) == received.header("downtime-signature")
+    })
 }
 
 fn retry(first_delay_ms: u64, give_up_after_ms: u64) -> Retry {
@@ -149,7 +195,7 @@ async fn webhook_site(db: &TestDb, urls: &[&str], retry: Retry) -> LiveServer {
     let mut config = dev_config();
     config.webhook.webhooks = urls
         .iter()
-        .map(|u| WebhookUrl::parse(u).expect("webhook URL"))
+        .map(|u| Webhook::parse(u).expect("webhook URL"))
         .collect();
     config.webhook.webhook_secret = Some(SecretString::from(SECRET));
     config.webhook.webhook_retry = retry;
@@ -203,6 +249,7 @@ async fn a_change_is_posted_once_signed_and_the_write_does_not_wait_for_the_rece
         );
         assert!(signed(&got), "{}: bad signature", db.kind);
         let mut tampered = Received {
+            to: got.to.clone(),
             headers: got.headers.clone(),
             body: got.body.clone(),
             at: got.at,
@@ -444,6 +491,92 @@ async fn with_two_replicas_each_change_is_delivered_once_in_total() {
 }
 
 #[tokio::test]
+async fn each_url_is_signed_with_its_own_secret_from_the_environment_or_a_file() {
+    const SECRET_A: &str = "secret-of-receiver-a-0123456789abcdef";
+    const SECRET_B: &str = "secret-of-receiver-b-0123456789abcdef";
+    let db = sqlite();
+    let mut a = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let mut b = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("hook-b.secret");
+    std::fs::write(&file, format!("{SECRET_B}\n")).expect("write the secret");
+    // Both in the variable, with options; no shared --webhook-secret at all.
+    let hooks = format!(
+        "{} secret=env:HOOK_A_SECRET events=maintenance.changed, {} format=json secret=file:{}",
+        a.url,
+        b.url,
+        file.display()
+    );
+    let env = [
+        ("DOWNTIME_WEBHOOKS", hooks.as_str()),
+        ("HOOK_A_SECRET", SECRET_A),
+    ];
+    let server = Server::start(&db.url, &env).await;
+
+    let on = downtime(&db.url, &["on", "--reason", "per-URL secrets"]).await;
+    assert_eq!(on.status.code(), Some(0), "{on:?}");
+    let to_a = a.next(Duration::from_secs(20)).await;
+    let to_b = b.next(Duration::from_secs(20)).await;
+
+    for (got, own, other) in [(&to_a, SECRET_A, SECRET_B), (&to_b, SECRET_B, SECRET_A)] {
+        assert_eq!(got.header("content-type"), "application/json");
+        assert_eq!(got.header("downtime-event"), "maintenance.changed");
+        assert_eq!(got.json()["reason"], "per-URL secrets");
+        let header = got.header("downtime-signature");
+        let t = recent(got).expect("a recent t");
+        assert_eq!(header, sign_with(own, t, &got.to, &got.body), "{}", got.to);
+        assert!(passes_v2(got, own, &got.to), "{}", got.to);
+        assert!(
+            !passes_v2(got, other, &got.to),
+            "{}: the other secret",
+            got.to
+        );
+    }
+    let log = server.stop().await;
+    assert!(
+        !log.contains(SECRET_A) && !log.contains(SECRET_B),
+        "a secret is logged"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_replayed_to_another_url_fails_its_v2_check() {
+    let db = sqlite();
+    let mut a = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let mut b = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    // The worst case: both URLs share the secret.
+    let site = webhook_site(&db, &[&a.url, &b.url], Retry::default()).await;
+    site.maintenance_on().await;
+    let for_a = a.next(Duration::from_secs(10)).await;
+    let for_b = b.next(Duration::from_secs(10)).await;
+    assert!(signed(&for_a) && signed(&for_b));
+    assert!(passes_v2(&for_b, SECRET, &b.url));
+
+    // A's receiver sends what it got on to B, well within the 5 minutes.
+    let replay = crate::helpers::http()
+        .post(&b.url)
+        .header("content-type", "application/json")
+        .header("downtime-event", for_a.header("downtime-event"))
+        .header("downtime-delivery", for_a.header("downtime-delivery"))
+        .header("downtime-signature", for_a.header("downtime-signature"))
+        .body(for_a.body.clone())
+        .send()
+        .await
+        .expect("replay");
+    assert!(replay.status().is_success());
+    let replayed = b.next(Duration::from_secs(10)).await;
+    assert_eq!(replayed.body, for_a.body);
+
+    assert!(
+        !passes_v2(&replayed, SECRET, &b.url),
+        "B's v2 check takes A's delivery"
+    );
+    assert!(passes_v2(&replayed, SECRET, &a.url), "the delivery is A's");
+    // What v2 fixes: v1, which does not sign the URL, lets the replay through.
+    assert!(passes_v1(&replayed, SECRET));
+}
+
+#[tokio::test]
 async fn bad_webhook_settings_stop_the_server_with_one_line() {
     let db = sqlite();
     // Flags, environment, and what the one line says.
@@ -452,7 +585,7 @@ async fn bad_webhook_settings_stop_the_server_with_one_line() {
         Vec<(&'static str, &'static str)>,
         &'static str,
     );
-    let cases: [Case; 4] = [
+    let cases: [Case; 12] = [
         (
             vec!["--webhook", "ftp://example.com/hook"],
             vec![],
@@ -472,6 +605,69 @@ async fn bad_webhook_settings_stop_the_server_with_one_line() {
             vec!["--webhook", "https://example.com/hook"],
             vec![("DOWNTIME_WEBHOOK_SECRET", "too-short-s3cret")],
             "32 characters or more",
+        ),
+        (
+            vec!["--webhook", "https://example.com/hook colour=red"],
+            vec![("DOWNTIME_WEBHOOK_SECRET", SECRET)],
+            "--webhook https://example.com/hook: unknown option `colour` (options: secret, format, events)",
+        ),
+        (
+            vec![],
+            vec![
+                (
+                    "DOWNTIME_WEBHOOKS",
+                    "https://a.example/hook,https://b.example/hook colour=red",
+                ),
+                ("DOWNTIME_WEBHOOK_SECRET", SECRET),
+            ],
+            "--webhook https://b.example/hook: unknown option `colour`",
+        ),
+        (
+            vec!["--webhook", "https://example.com/hook format=xml"],
+            vec![("DOWNTIME_WEBHOOK_SECRET", SECRET)],
+            "unknown format `xml` (known: json)",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://example.com/hook events=maintenance.started",
+            ],
+            vec![("DOWNTIME_WEBHOOK_SECRET", SECRET)],
+            "unknown event `maintenance.started` (known: maintenance.changed)",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://example.com/hook secret=literal-s3cret-0123456789abcdef",
+            ],
+            vec![],
+            "secret= takes env:NAME or file:PATH",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://example.com/hook secret=env:HOOK_UNSET",
+            ],
+            vec![],
+            "the variable is not set",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://example.com/hook?token=s3cret secret=env:HOOK_SECRET",
+            ],
+            vec![("HOOK_SECRET", "too-short-s3cret")],
+            "--webhook https://example.com/hook: its secret must be 32 characters or more",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://a.example/hook secret=env:HOOK_SECRET",
+                "--webhook",
+                "https://b.example/hook",
+            ],
+            vec![("HOOK_SECRET", SECRET)],
+            "https://b.example/hook has none",
         ),
     ];
     for (args, env, expected) in cases {
@@ -493,6 +689,7 @@ async fn bad_webhook_settings_stop_the_server_with_one_line() {
             "{err}"
         );
         assert!(!err.contains("s3cret"), "the secret is repeated: {err}");
+        assert!(!err.contains(SECRET), "the secret is repeated: {err}");
     }
 
     let built = Downtime::builder()
@@ -531,16 +728,18 @@ fn python() -> Option<&'static str> {
 }
 
 #[tokio::test]
-async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries() {
+async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries_and_replays() {
     use tokio::io::AsyncBufReadExt as _;
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().expect("dir");
     let script = dir.path().join("receiver.py");
     std::fs::write(&script, readme_receiver()).expect("write the receiver");
     let addr = free_addr();
+    let url = format!("http://{addr}/webhook");
     let mut child = tokio::process::Command::new(python)
         .arg(&script)
         .env("DOWNTIME_WEBHOOK_SECRET", SECRET)
+        .env("DOWNTIME_WEBHOOK_URL", &url)
         .env("PORT", addr.port().to_string())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -554,8 +753,10 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries() {
     .await;
     assert!(listening, "the README's receiver did not start");
 
+    // Another receiver shares the secret: what it gets is replayed to the README's.
+    let mut other = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
     let db = sqlite();
-    let site = webhook_site(&db, &[&format!("http://{addr}/webhook")], retry(100, 5_000)).await;
+    let site = webhook_site(&db, &[&url, &other.url], retry(100, 5_000)).await;
     site.maintenance_on().await;
     let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
         .await
@@ -565,34 +766,45 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries() {
     assert!(line.starts_with("on v2 by test"), "{line}");
     let stats = site.downtime.webhook_stats();
     let delivered = eventually(Duration::from_secs(10), || async {
-        stats.snapshot().delivered == 1
+        stats.snapshot().delivered == 2
     })
     .await;
     assert!(delivered, "{:?}", stats.snapshot());
     assert_eq!(stats.snapshot().failed_attempts, 0);
+    let captured = other.next(Duration::from_secs(10)).await;
 
-    // Forgeries: the signature of another body, one made too long ago, none at all.
+    // Forgeries: the signature of another body, one made too long ago, none at all, v1
+    // alone, v2 made for another URL; then a real delivery to another URL, replayed.
     let body = br#"{"id":"x","change":"off","version":9,"actor":"mallory"}"#;
     let now = Utc::now().timestamp();
+    let v1_only = sign(now, &url, body)
+        .split(",v2=")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let http = crate::helpers::http();
-    let post = |signature: Option<String>| {
+    let post = |signature: Option<String>, body: Vec<u8>| {
         let mut req = http
-            .post(format!("http://{addr}/webhook"))
+            .post(&url)
             .header("content-type", "application/json")
-            .body(body.to_vec());
+            .body(body);
         if let Some(signature) = signature {
             req = req.header("downtime-signature", signature);
         }
         req.send()
     };
+    let replay = captured.header("downtime-signature").to_owned();
     let cases = [
-        (Some(sign(now, b"{}")), Status::BAD_REQUEST),
-        (Some(sign(now - 600, body)), Status::BAD_REQUEST),
-        (None, Status::BAD_REQUEST),
-        (Some(sign(now, body)), Status::NO_CONTENT),
+        (Some(sign(now, &url, b"{}")), &body[..], Status::BAD_REQUEST),
+        (Some(sign(now - 600, &url, body)), body, Status::BAD_REQUEST),
+        (None, body, Status::BAD_REQUEST),
+        (Some(v1_only), body, Status::BAD_REQUEST),
+        (Some(sign(now, &other.url, body)), body, Status::BAD_REQUEST),
+        (Some(replay), &captured.body, Status::BAD_REQUEST),
+        (Some(sign(now, &url, body)), body, Status::NO_CONTENT),
     ];
-    for (signature, expected) in cases {
-        let resp = post(signature.clone()).await.expect("POST");
+    for (signature, body, expected) in cases {
+        let resp = post(signature.clone(), body.to_vec()).await.expect("POST");
         assert_eq!(resp.status(), expected, "{signature:?}");
     }
     child.kill().await.ok();
