@@ -10,7 +10,7 @@ use futures_util::future::Either;
 use ipnet::IpNet;
 use poem::endpoint::BoxEndpoint;
 use poem::web::cookie::CookieKey;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Middleware, Response, Route, get};
 use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -20,13 +20,13 @@ use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
 use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
 use crate::bypass::{self, BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
-use crate::gate::{Gate, GateStats, Rules, Superusers};
-use crate::http::{BodyLimit, CatchPanic, DEFAULT_MAX_BODY_BYTES};
+use crate::gate::{Gate, GateEndpoint, GateStats, Rules, Superusers};
+use crate::http::{BodyLimit, CatchPanic, CatchPanicEndpoint, DEFAULT_MAX_BODY_BYTES};
 use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::path::is_under;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
-use crate::telemetry::RequestLog;
+use crate::telemetry::{RequestLog, RequestLogEndpoint};
 use crate::web::page::{PageOptions, Pages};
 use crate::webhook::{Retry, Webhook, WebhookStats, Webhooks};
 
@@ -513,7 +513,7 @@ impl Downtime {
     /// `app` behind the gate, with downtime's own routes beside it (under the prefix), one
     /// span per request and panics answered with 500. Superusers are the ones
     /// [`Downtime::auth`] knows.
-    pub fn around<E>(&self, app: E) -> impl Endpoint<Output = Response> + use<E>
+    pub fn around<E>(&self, app: E) -> Around<E::Endpoint>
     where
         E: IntoEndpoint,
         E::Endpoint: 'static,
@@ -527,11 +527,7 @@ impl Downtime {
     /// the gate uses, no query values) → `CatchPanic` → the gate (before routing, so unknown
     /// paths are gated too; it reads the session cookie only for a request it would otherwise
     /// gate) → downtime's routes, then the app.
-    pub fn around_with<E, S>(
-        &self,
-        app: E,
-        superusers: S,
-    ) -> impl Endpoint<Output = Response> + use<E, S>
+    pub fn around_with<E, S>(&self, app: E, superusers: S) -> Around<E::Endpoint, S>
     where
         E: IntoEndpoint,
         E::Endpoint: 'static,
@@ -545,10 +541,14 @@ impl Downtime {
             others: own.others,
             app: app.into_endpoint(),
         };
-        routes
+        let inner = routes
             .with(self.gate(superusers))
             .with(CatchPanic)
-            .with(RequestLog::new(self.parts.rules.trusted_proxies.clone()))
+            .with(RequestLog::new(self.parts.rules.trusted_proxies.clone()));
+        Around {
+            inner,
+            _downtime: self.clone(),
+        }
     }
 
     /// downtime's own routes at their full paths (prefix included), without the gate; the
@@ -665,15 +665,57 @@ impl Downtime {
 
     /// Stops the background work (the followers of the state, the superusers and the bypass
     /// links, the provider's key refresh, the upstream checks, the webhook sender). Requests
-    /// still in flight are unaffected.
+    /// still in flight are unaffected. The same happens by itself once the last handle and
+    /// the last endpoint made from it ([`Downtime::around`], `app.with(downtime)`) are
+    /// dropped; call this to stop sooner.
     pub fn stop(&self) {
-        self.parts.follower.abort();
-        self.parts.bypass_follower.abort();
-        self.parts.webhooks.stop();
-        if let Some(watch) = &self.parts.auto_maintenance {
+        self.parts.stop();
+    }
+}
+
+impl Parts {
+    fn stop(&self) {
+        self.follower.abort();
+        self.bypass_follower.abort();
+        self.webhooks.stop();
+        if let Some(watch) = &self.auto_maintenance {
             watch.abort();
         }
-        self.parts.auth.stop();
+        self.auth.stop();
+    }
+}
+
+impl Drop for Parts {
+    /// Nothing is left to serve: the background work would only hold the database.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// downtime is a Poem middleware: `Route::new()….with(downtime.clone())` is
+/// [`Downtime::around`].
+impl<E: Endpoint + 'static> Middleware<E> for Downtime {
+    type Output = Around<E>;
+
+    fn transform(&self, app: E) -> Around<E> {
+        self.around(app)
+    }
+}
+
+/// An app behind downtime, as [`Downtime::around`] or `app.with(downtime)` make it: one span
+/// per request, panics answered with 500, the gate, downtime's own routes, then the app. It
+/// holds a handle on downtime, so the background work runs as long as the site is served.
+pub struct Around<E, S = Auth> {
+    inner: RequestLogEndpoint<CatchPanicEndpoint<GateEndpoint<SplitByPath<E>, S>>>,
+    _downtime: Downtime,
+}
+
+impl<E: Endpoint, S: Superusers> Endpoint for Around<E, S> {
+    type Output = Response;
+
+    // Not an `async fn`, which would keep a copy of the request beside the inner future.
+    fn call(&self, req: poem::Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        self.inner.call(req)
     }
 }
 

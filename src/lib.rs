@@ -103,5 +103,5 @@ pub mod telemetry;
 pub mod web;
 pub mod webhook;
 
-pub use app::{Downtime, DowntimeBuilder, Oidc};
+pub use app::{Around, Downtime, DowntimeBuilder, Oidc};
 pub use config::Config;

@@ -128,3 +128,40 @@ async fn an_app_gets_the_gate_the_page_the_api_and_health_under_a_prefix() {
         downtime.stop();
     }
 }
+
+#[tokio::test]
+async fn downtime_is_a_poem_middleware_that_keeps_following_while_the_app_lives() {
+    for db in databases().await {
+        let downtime = Downtime::builder()
+            .database_url(db.url.clone())
+            .poll_interval(std::time::Duration::from_millis(100))
+            .build()
+            .await
+            .expect("build");
+        // As any Poem middleware; the builder's handle is then dropped.
+        let client = TestClient::new(shop().with(downtime));
+        client.get("/").send().await.assert_status_is_ok();
+        client.get("/readyz").send().await.assert_status_is_ok();
+
+        // Another process switches maintenance on: the app follows, since it holds downtime.
+        let elsewhere = downtime::state::StateService::open(&db.url)
+            .await
+            .expect("open");
+        elsewhere
+            .apply(Window::on(), Change::by("another process"))
+            .await
+            .expect("on");
+        let gated = crate::helpers::eventually(std::time::Duration::from_secs(5), || async {
+            client
+                .get("/")
+                .header("accept", "application/json")
+                .send()
+                .await
+                .0
+                .status()
+                == StatusCode::SERVICE_UNAVAILABLE
+        })
+        .await;
+        assert!(gated, "{}: the change reached the app", db.kind);
+    }
+}
