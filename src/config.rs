@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
+pub use crate::http::byte_size;
 use crate::http::server::Limits;
 use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
@@ -253,34 +254,6 @@ pub fn prefix(value: &str) -> Result<String, String> {
         return Ok(String::new());
     }
     crate::state::parse_open_path(value)
-}
-
-/// A size in bytes: `65536`, `64KiB`, `64kB`, `1MiB`, `1MB`.
-///
-/// # Errors
-/// Not a size, or zero.
-pub fn byte_size(value: &str) -> Result<usize, String> {
-    let value = value.trim();
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let unit_bytes: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1_000,
-        "kib" => 1_024,
-        "m" | "mb" => 1_000_000,
-        "mib" => 1_048_576,
-        "g" | "gb" => 1_000_000_000,
-        "gib" => 1_073_741_824,
-        _ => return Err(format!("{value:?} is not a size such as 64KiB or 1MiB")),
-    };
-    number
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit_bytes))
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("{value:?} is not a size such as 64KiB or 1MiB"))
 }
 
 /// A count of at least one.

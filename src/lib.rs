@@ -74,7 +74,7 @@
 //!   only through the state service, by automatic maintenance), the pages, and from the gate
 //!   its `Accept` rule, its rule for the client's address and the check of open tunnels. It
 //!   learns which `Authorization` values are downtime's own through a function `app` hands
-//!   it, so it imports nothing of `auth` (and `config` only for its size parser).
+//!   it, so it imports nothing of `auth`.
 //! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
 //!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
 //!   anything on the request path.
@@ -82,7 +82,7 @@
 //!   state follower and the proxy keep (none of them imports it) and the live state, and
 //!   uses the gate's rule for the client's address.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
-//!   default), used through `startup` only.
+//!   default), set up by `app` only.
 
 pub mod api;
 pub mod app;

@@ -63,6 +63,34 @@ pub fn console_headers(headers: &mut poem::http::HeaderMap) {
     );
 }
 
+/// A size in bytes: `65536`, `64KiB`, `64kB`, `1MiB`, `1MB`.
+///
+/// # Errors
+/// Not a size, or zero.
+pub fn byte_size(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let unit_bytes: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1_024,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1_048_576,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1_073_741_824,
+        _ => return Err(format!("{value:?} is not a size such as 64KiB or 1MiB")),
+    };
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_bytes))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{value:?} is not a size such as 64KiB or 1MiB"))
+}
+
 /// Whether an authority (`host`, `host:port`, `[v6]:port`, with or without `user@`) names this
 /// machine: `localhost` or a loopback address.
 pub fn is_loopback_authority(authority: &str) -> bool {

@@ -170,7 +170,7 @@ pub struct ProxyConfig {
 
     /// The lowest average rate a forwarded request body may be sent at, after the first
     /// `--body-timeout` (`1KiB`, read as bytes a second).
-    #[arg(long, env = "DOWNTIME_BODY_MIN_RATE", default_value = "1KiB", value_parser = crate::config::byte_size)]
+    #[arg(long, env = "DOWNTIME_BODY_MIN_RATE", default_value = "1KiB", value_parser = crate::http::byte_size)]
     pub body_min_rate: usize,
 
     /// The most upstream connections in use at once (`1024`): requests past it wait for one

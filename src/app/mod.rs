@@ -1,6 +1,8 @@
 //! [`Downtime`]: the whole of downtime (gate, page, control API, login, state follower) in
 //! front of any Poem endpoint, built from one [`DowntimeBuilder`].
 
+mod dev_idp;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,8 @@ use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, Window};
 use crate::telemetry::{RequestLog, RequestLogEndpoint};
 use crate::web::page::{PageOptions, Pages};
+pub use dev_idp::DevIdp;
+
 use crate::webhook::{Retry, Webhook, WebhookStats, Webhooks};
 
 /// The identity provider downtime logs superusers in with (any OpenID Connect provider).
@@ -276,7 +280,7 @@ impl DowntimeBuilder {
                 .to_owned(),
             prefix: config.prefix.clone(),
         };
-        let dev_idp = crate::startup::dev_idp(&mut config, &urls)?;
+        let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
         let session_key =
             session::cookie_key(config.auth.secret_key.as_ref(), service.db()).await?;
         let auth = Auth::build(
@@ -428,7 +432,7 @@ struct Parts {
     pages: Arc<Pages>,
     rules: Rules,
     session_key: CookieKey,
-    dev_idp: Option<crate::startup::DevIdp>,
+    dev_idp: Option<DevIdp>,
     upstream: Option<Upstream>,
     auto_maintenance: Option<JoinHandle<()>>,
     follower: JoinHandle<()>,
@@ -486,7 +490,7 @@ impl Downtime {
     }
 
     /// The development provider, when `dev_idp` is on.
-    pub fn dev_idp(&self) -> Option<&crate::startup::DevIdp> {
+    pub fn dev_idp(&self) -> Option<&DevIdp> {
         self.parts.dev_idp.as_ref()
     }
 
