@@ -65,8 +65,12 @@
 //!   question and imports neither `api`, `web` nor the gate's internals.
 //! - [`bypass`]: bypass links, their store and the live set the gate checks. It imports
 //!   `state` (to follow the database) and `http`.
-//! - [`api`] and [`web`]: the control API and the pages. They import `state`, `auth` and
-//!   `http` (and `/readyz` asks the [`proxy`] whether the upstream answers).
+//! - [`api`]: the control API. It imports `state`, `auth`, `bypass` and `http` (and
+//!   `/readyz` asks the [`proxy`] whether the upstream answers).
+//! - [`web`]: what visitors see (the maintenance and unreachable pages, the banner, the feed,
+//!   the demo site). It imports `state`, `bypass` and `http`, never `auth`.
+//! - [`admin`]: the superuser console at `/maintenance/admin`. It imports `auth`, `state`,
+//!   `bypass`, `http` and the page renderer (whose templates and languages it shares).
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
 //! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`,
@@ -84,6 +88,7 @@
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), set up by `app` only.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;

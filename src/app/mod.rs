@@ -322,6 +322,7 @@ impl DowntimeBuilder {
             })?
             .with_lang_cookie(&config.lang_cookie),
         );
+        crate::admin::check(&pages)?;
         let mut rules = Rules::mounted_at(&config.prefix);
         rules.open_paths.extend(config.open_paths.iter().cloned());
         rules.serve_in_place = config.serve_in_place;
@@ -600,8 +601,8 @@ impl Downtime {
                     .data(parts.upstream.clone()),
             )
             .nest(
-                urls.own_path(crate::web::admin::PATH),
-                crate::web::admin::routes(crate::web::admin::Admin {
+                urls.own_path(crate::admin::PATH),
+                crate::admin::routes(crate::admin::Admin {
                     auth: parts.auth.clone(),
                     service: parts.service.clone(),
                     bypass: parts.bypass.clone(),
@@ -646,7 +647,7 @@ impl Downtime {
             "/auth",
             "/maintenance/banner.js",
             "/maintenance/feed.atom",
-            crate::web::admin::PATH,
+            crate::admin::PATH,
             metrics::PATH,
         ]
         .iter()

@@ -1,7 +1,6 @@
 //! Pages: language negotiation, the localized maintenance page, the windows' Atom feed, and
 //! the demo site.
 
-pub mod admin;
 mod brand;
 pub mod demo;
 pub mod feed;

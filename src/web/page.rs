@@ -249,17 +249,6 @@ impl Pages {
                         language.tag
                     );
                 }
-                let admin = self
-                    .render_admin(index, &super::admin::sample_view())
-                    .with_context(|| {
-                        format!("the admin page fails to render in {}", language.tag)
-                    })?;
-                if admin.contains(UNKNOWN_MESSAGE) {
-                    bail!(
-                        "the admin page in {} lacks a message (admin-*)",
-                        language.tag
-                    );
-                }
                 if unreachable.contains(UNKNOWN_MESSAGE) {
                     bail!(
                         "the unreachable page in {} lacks a message (unreachable-*)",

@@ -1,6 +1,7 @@
 //! Integration tests over HTTP against real databases, compiled as one binary.
 
 mod admin;
+mod architecture;
 mod auth;
 mod browser;
 mod bypass;

@@ -16,7 +16,6 @@ use poem::{EndpointExt as _, IntoResponse, Request, Response, Route, get, handle
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 
-use super::page::Pages;
 use crate::auth::{Auth, SessionUser};
 use crate::bypass::{BypassError, BypassLink, BypassLinks, LinkRequest, LinkStatus};
 use crate::http::{cookie, header_str, path_as_query_value, query_param};
@@ -24,6 +23,8 @@ use crate::state::{
     Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode, Phase,
     StateService, Window, WriteError, parse_network, parse_open_path,
 };
+use crate::web::locale::UNKNOWN_MESSAGE;
+use crate::web::page::Pages;
 
 /// Where the page lives, under downtime's prefix.
 pub const PATH: &str = "/maintenance/admin";
@@ -173,8 +174,29 @@ pub(crate) struct View {
     ttl_options: Vec<TtlOption>,
 }
 
+/// Renders the admin page with every part filled in, in every language `pages` serves: a
+/// template that fails, or a language that lacks an `admin-*` message, is refused at start
+/// rather than shown to a superuser.
+///
+/// # Errors
+/// Names the language and what is wrong.
+pub fn check(pages: &Pages) -> anyhow::Result<()> {
+    let view = sample_view();
+    for (index, language) in pages.languages().all().iter().enumerate() {
+        let html = pages.render_admin(index, &view).map_err(|e| {
+            anyhow::anyhow!("the admin page fails to render in {}: {e}", language.tag)
+        })?;
+        anyhow::ensure!(
+            !html.contains(UNKNOWN_MESSAGE),
+            "the admin page in {} lacks a message (admin-*)",
+            language.tag
+        );
+    }
+    Ok(())
+}
+
 /// A view with every part filled in, which the page check at start renders in every language.
-pub(crate) fn sample_view() -> View {
+fn sample_view() -> View {
     let now = Utc::now();
     let mut state = MaintenanceState::initial();
     state.window.enabled = true;
