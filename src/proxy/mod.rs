@@ -1016,22 +1016,19 @@ impl IntoResponse for Failure {
                 StatusCode::REQUEST_TIMEOUT,
                 "The request body came too slowly.".to_owned(),
             ),
-            Failure::Refused(Refused::Client) => {
-                let mut resp = Problem::from_status(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests from this address are in progress.",
-                )
-                .into_response();
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                return resp;
-            }
-            Failure::Refused(Refused::Busy) => {
-                let mut resp = Problem::from_status(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The site is too busy to take this request now.",
-                )
-                .into_response();
+            Failure::Refused(refused) => {
+                let (status, detail) = match refused {
+                    Refused::Client => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "Too many requests from this address are in progress.",
+                    ),
+                    Refused::Busy => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The site is too busy to take this request now.",
+                    ),
+                };
+                // A slot frees as soon as a request in flight ends: try again shortly.
+                let mut resp = Problem::from_status(status, detail).into_response();
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 return resp;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use downtime::state::{Change, Mode, Window};
+use downtime::state::{Mode, Window};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -55,12 +55,7 @@ async fn every_spelling_an_app_decodes_to_a_gated_path_is_gated() {
             scope: vec!["/checkout".into()],
             ..Window::on()
         };
-        proxy
-            .downtime
-            .state()
-            .apply(scoped, Change::by("test"))
-            .await
-            .expect("scoped window");
+        proxy.apply(scoped).await;
         for target in [
             "/checkout%2Fpay",
             "/x/..%2Fcheckout",
@@ -278,12 +273,7 @@ async fn an_upgrade_is_a_write_that_read_only_maintenance_gates() {
             mode: Mode::ReadOnly,
             ..Window::on()
         };
-        proxy
-            .downtime
-            .state()
-            .apply(read_only, Change::by("test"))
-            .await
-            .expect("read-only");
+        proxy.apply(read_only).await;
         let visitor = websocket_round_trip(&proxy, &[]).await;
         assert!(
             visitor.as_ref().is_err_and(|e| e.contains("302")),
@@ -359,11 +349,7 @@ async fn open_tunnels_close_when_maintenance_starts_for_them() {
             scope: vec!["/checkout".into()],
             ..Window::on()
         };
-        let state = proxy.downtime.state();
-        state
-            .apply(elsewhere, Change::by("test"))
-            .await
-            .expect("scoped");
+        proxy.apply(elsewhere).await;
         assert!(echoes(&mut visitor).await, "{}", db.kind);
 
         proxy.switch_on().await;

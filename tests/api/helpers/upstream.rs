@@ -268,11 +268,16 @@ impl Proxy {
 
     /// Switches maintenance on.
     pub async fn switch_on(&self) {
+        self.apply(Window::on()).await;
+    }
+
+    /// Stores `window` in-process, as the API or the CLI would.
+    pub async fn apply(&self, window: Window) {
         self.downtime
             .state()
-            .apply(Window::on(), Change::by("test"))
+            .apply(window, Change::by("test"))
             .await
-            .expect("switch on");
+            .expect("apply the window");
     }
 }
 
