@@ -86,6 +86,8 @@ pub struct ApiOptions {
     pub prefix: String,
     /// This site's client id at the identity provider, filled in Swagger UI's **Authorize**.
     pub client_id: String,
+    /// The scopes Swagger UI's **Authorize** asks for: the login's (`--oidc-scopes`).
+    pub scopes: Vec<String>,
     /// The largest request body read.
     pub max_body_bytes: usize,
     /// Where writes to the state are counted, by result.
@@ -104,13 +106,14 @@ pub fn routes(options: &ApiOptions) -> Route {
     // Swagger UI weighs 1.6 MB, twice over (page and receiver): built on first use rather than
     // kept in every server's memory from the start.
     let client_id = options.client_id.clone();
+    let scopes = options.scopes.clone();
     let page = Arc::new(OnceLock::new());
     let page_prefix = prefix.clone();
     let docs_page = make_sync(move |_| {
         let resp = Html(
             page.get_or_init(|| {
                 let html = service(&page_prefix).swagger_ui_html();
-                swagger_with_pkce(with_prefixed_login(html, &page_prefix), &client_id)
+                swagger_with_pkce(with_prefixed_login(html, &page_prefix), &client_id, &scopes)
             })
             .clone(),
         );
@@ -152,18 +155,19 @@ pub fn routes(options: &ApiOptions) -> Route {
 /// Swagger UI as poem-openapi ships it never calls `initOAuth`: turn on PKCE and fill in the
 /// client id, so **Authorize** works without typing anything. Left unpatched (and logged) if
 /// the template ever changes.
-fn swagger_with_pkce(html: String, client_id: &str) -> String {
+fn swagger_with_pkce(html: String, client_id: &str, scopes: &[String]) -> String {
     const ANCHOR: &str = "deepLinking: true,\n    })";
     let Some(at) = html.rfind(ANCHOR) else {
         tracing::warn!("Swagger UI's page changed; Authorize will not use PKCE");
         return html;
     };
     let client_id = serde_json::to_string(client_id).unwrap_or_else(|_| "\"\"".into());
+    let scopes = serde_json::to_string(&scopes.join(" ")).unwrap_or_else(|_| "\"\"".into());
     let mut out = html;
     out.replace_range(
         at..at + ANCHOR.len(),
         &format!(
-            "{ANCHOR}.initOAuth({{ clientId: {client_id}, usePkceWithAuthorizationCodeGrant: true, scopes: \"openid email profile\" }})"
+            "{ANCHOR}.initOAuth({{ clientId: {client_id}, usePkceWithAuthorizationCodeGrant: true, scopes: {scopes} }})"
         ),
     );
     out

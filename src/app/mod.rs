@@ -568,6 +568,7 @@ impl Downtime {
                 api::routes(&ApiOptions {
                     prefix: urls.prefix.clone(),
                     client_id: parts.auth.client_id().unwrap_or_default().to_owned(),
+                    scopes: parts.auth.scopes().to_vec(),
                     max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                     writes: Arc::clone(&parts.api_writes),
                 })

@@ -668,10 +668,28 @@ async fn swagger_ui_logs_in_with_pkce_through_the_site_and_tries_put() {
     let html = docs.text().await.expect("html");
     assert!(
         html.contains(
-            "initOAuth({ clientId: \"downtime\", usePkceWithAuthorizationCodeGrant: true"
+            "initOAuth({ clientId: \"downtime\", usePkceWithAuthorizationCodeGrant: true, scopes: \"openid email profile\" })"
         ),
         "the patch is in"
     );
+    // Authorize asks for the scopes the site's login asks for.
+    let db = sqlite();
+    let mut config = dev_config();
+    config.auth.oidc_scopes = "openid email groups".into();
+    let other = start(&db, config).await;
+    let html = http
+        .get(format!("{}/api/docs", other.base))
+        .send()
+        .await
+        .expect("docs")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("scopes: \"openid email groups\""),
+        "--oidc-scopes reaches Authorize"
+    );
+    drop(other);
     let receiver = http
         .get(format!("{}/api/docs/oauth-receiver.html", server.base))
         .send()
