@@ -13,38 +13,33 @@
 //! connection, while the app is still to answer, and a stream is cut when a write to the
 //! departed client fails.
 
+mod body;
 pub mod headers;
 pub mod health;
 mod limits;
 mod pool;
+mod tunnel;
 
 use std::fmt;
-use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bytes::Bytes;
 use clap::Args;
 use futures_util::FutureExt as _;
 use http_body_util::combinators::BoxBody;
-use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioIo;
 use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
 use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
-use tokio::sync::Notify;
-use tracing::Instrument as _;
 
 use crate::gate::decision::wants_html;
 use crate::gate::{TunnelCheck, client_ip};
@@ -52,9 +47,12 @@ use crate::http::{Problem, cookie, header_str, query_param};
 use crate::path::SentTarget;
 use crate::state::Live;
 use crate::web::page::{PageOptions, Pages};
+pub use body::BodyPace;
+use body::{BodyWatch, Outgoing};
 use headers::Hop;
-use limits::{Limits, Refused, Slot};
+use limits::{Limits, Refused};
 use pool::{Pool, Pooled, SendError};
+use tunnel::tunnel;
 
 /// An upstream app's address: `http://HOST[:PORT]` or `https://HOST[:PORT]`, nothing after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -702,44 +700,13 @@ impl Inner {
         let uri = target.map_or_else(|| Uri::from_static("/"), Uri::from);
         let tunnel_check = parts.extensions.remove::<TunnelCheck>();
         let mut headers = parts.headers;
-        // A request in absolute form names its host in the URI, and its `Host` is to be
-        // ignored (RFC 9112 §3.2.2); HTTP/2 clients name it there (`:authority`) too.
-        let client_host = parts
-            .uri
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-            .or_else(|| headers.get(header::HOST).cloned());
-        headers::strip_hop_by_hop(&mut headers, client_upgrade.is_some());
-        headers::strip_cookies(&mut headers, &self.own_cookies);
-        // A superuser's token opens downtime's API until it expires: the app, and its logs,
-        // must not hold it. The app's own schemes and tokens go through.
-        if let Some(own) = &self.own_credential
-            && headers
-                .get_all(header::AUTHORIZATION)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .any(|v| (own.0)(v))
-        {
-            headers.remove(header::AUTHORIZATION);
-        }
-        // The client's `Expect: 100-continue` is answered by this server as soon as the body
-        // is read; the client library upstream sends the body at once, so it must not ask.
-        headers.remove(header::EXPECT);
-        headers::set_forwarding(
-            &mut headers,
-            &Hop {
-                peer,
-                trusted,
-                proto,
-                host: client_host.as_ref(),
-            },
-        );
-        let host = self
-            .host
-            .clone()
-            .or(client_host)
-            .unwrap_or_else(|| self.url_host());
-        headers.insert(header::HOST, host);
+        let hop = Hop {
+            peer,
+            trusted,
+            proto,
+            host: None,
+        };
+        self.headers_for_upstream(&mut headers, &parts.uri, hop, client_upgrade.is_some());
         let (body, watch) =
             Outgoing::new(body, self.max_body.map(|max| max as u64), self.body_pace);
         let mut out = hyper::Request::new(body);
@@ -768,6 +735,52 @@ impl Inner {
             watch.as_deref(),
             client_upgrade.map(|c| (c, tunnel_check)),
         )
+    }
+
+    /// The client's headers made fit for the upstream: hop-by-hop ones and downtime's own
+    /// credentials removed, forwarding ones set, and `Host`.
+    fn headers_for_upstream(
+        &self,
+        headers: &mut poem::http::HeaderMap,
+        uri: &Uri,
+        hop: Hop<'_>,
+        upgrade: bool,
+    ) {
+        // A request in absolute form names its host in the URI, and its `Host` is to be
+        // ignored (RFC 9112 §3.2.2); HTTP/2 clients name it there (`:authority`) too.
+        let client_host = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            .or_else(|| headers.get(header::HOST).cloned());
+        headers::strip_hop_by_hop(headers, upgrade);
+        headers::strip_cookies(headers, &self.own_cookies);
+        // A superuser's token opens downtime's API until it expires: the app, and its logs,
+        // must not hold it. The app's own schemes and tokens go through.
+        if let Some(own) = &self.own_credential
+            && headers
+                .get_all(header::AUTHORIZATION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| (own.0)(v))
+        {
+            headers.remove(header::AUTHORIZATION);
+        }
+        // The client's `Expect: 100-continue` is answered by this server as soon as the body
+        // is read; the client library upstream sends the body at once, so it must not ask.
+        headers.remove(header::EXPECT);
+        headers::set_forwarding(
+            headers,
+            &Hop {
+                host: client_host.as_ref(),
+                ..hop
+            },
+        );
+        let host = self
+            .host
+            .clone()
+            .or(client_host)
+            .unwrap_or_else(|| self.url_host());
+        headers.insert(header::HOST, host);
     }
 
     /// What the upstream's answer becomes: the response, or why there is none.
@@ -909,76 +922,6 @@ impl Inner {
     }
 }
 
-/// Answers the client's switch with the upstream's 101, then joins the two connections once
-/// both have switched, copying bytes both ways until either side closes, or until the state
-/// changes so that the gate would no longer pass the request that opened it (`watch`).
-fn tunnel(
-    client: OnUpgrade,
-    mut resp: hyper::Response<Incoming>,
-    pooled: Pooled,
-    watch: Option<(TunnelCheck, Live)>,
-) -> Response {
-    let upstream = hyper::upgrade::on(&mut resp);
-    // The connection hands itself over once it has been polled past the 101; the request's
-    // place in flight is held as long as the tunnel is open.
-    let (connection, slot) = pooled.into_connection();
-    tokio::spawn(
-        async move {
-            let _slot: Option<Slot> = slot;
-            let ((), (client, upstream)) =
-                tokio::join!(connection, async { tokio::join!(client, upstream) });
-            match (client, upstream) {
-                (Ok(mut client), Ok(upstream)) => {
-                    let mut upstream = TokioIo::new(upstream);
-                    tokio::select! {
-                        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
-                            if let Err(error) = copied {
-                                tracing::debug!(%error, "upgraded connection ended");
-                            }
-                        }
-                        () = gated_later(watch) => {
-                            tracing::debug!("upgraded connection closed: maintenance covers it now");
-                        }
-                    }
-                }
-                (client, upstream) => tracing::warn!(
-                    client = client.err().map(|e| e.to_string()),
-                    upstream = upstream.err().map(|e| e.to_string()),
-                    "the protocol switch failed"
-                ),
-            }
-        }
-        .in_current_span(),
-    );
-    let (mut parts, _) = resp.into_parts();
-    headers::strip_hop_by_hop(&mut parts.headers, true);
-    let mut resp = Response::builder()
-        .status(StatusCode::SWITCHING_PROTOCOLS)
-        .finish();
-    *resp.headers_mut() = parts.headers;
-    resp
-}
-
-/// Completes once the state is one in which the gate would stop the tunnel's request; never
-/// without a check (a superuser's tunnel, or a proxy with no state to follow).
-async fn gated_later(watch: Option<(TunnelCheck, Live)>) {
-    let Some((check, live)) = watch else {
-        return std::future::pending().await;
-    };
-    let mut changes = live.subscribe();
-    // A change between the gate's decision and now counts too.
-    if !check.passes(&live.load()) {
-        return;
-    }
-    while changes.changed().await.is_ok() {
-        let state = Arc::clone(&changes.borrow_and_update());
-        if !check.passes(&state) {
-            return;
-        }
-    }
-    std::future::pending().await
-}
-
 /// Why a request got no answer from the upstream.
 #[derive(Debug)]
 enum Failure {
@@ -1055,159 +998,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     line
-}
-
-/// The request body on its way upstream: passed frame by frame, cut off past the limit or
-/// when the client sends it too slowly, and telling when it has all been sent (when the
-/// response timeout starts).
-struct Outgoing {
-    inner: BoxBody<Bytes, io::Error>,
-    left: u64,
-    /// Shared with the request; none for a body that is empty from the start (most requests),
-    /// which has nothing to tell and no pace to keep.
-    watch: Option<Arc<BodyWatch>>,
-    pace: Option<Pace>,
-}
-
-/// What the proxy learns of a request body while hyper sends it.
-#[derive(Default)]
-struct BodyWatch {
-    too_large: AtomicBool,
-    too_slow: AtomicBool,
-    /// Every frame was handed to the connection: it may carry another request afterwards.
-    complete: AtomicBool,
-    sent: Notify,
-}
-
-/// How slowly a client may send a body, from the moment it is forwarded: never idle for
-/// `timeout`, and on average at least `min_rate` bytes a second after the first `timeout`.
-/// A trickling client would otherwise hold an upstream connection (and, behind a one-worker
-/// app, the whole app) for as long as it likes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BodyPace {
-    /// The longest wait for the next piece of the body, and the grace before the rate counts.
-    pub timeout: Duration,
-    /// The lowest average rate, in bytes a second.
-    pub min_rate: u64,
-}
-
-/// A body's clock: when it started and when it must next have sent something.
-struct Pace {
-    rule: BodyPace,
-    started: tokio::time::Instant,
-    received: u64,
-    deadline: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Pace {
-    fn new(rule: BodyPace) -> Self {
-        let started = tokio::time::Instant::now();
-        Pace {
-            rule,
-            started,
-            received: 0,
-            deadline: Box::pin(tokio::time::sleep_until(started + rule.timeout)),
-        }
-    }
-
-    /// After `len` more bytes: idle for at most `timeout` from now, and no later than the
-    /// time those bytes buy at the minimum rate.
-    fn sent(&mut self, len: u64) {
-        self.received += len;
-        let idle = tokio::time::Instant::now() + self.rule.timeout;
-        let bought =
-            Duration::from_secs_f64(self.received as f64 / self.rule.min_rate.max(1) as f64);
-        let by_rate = self.started + self.rule.timeout + bought;
-        self.deadline.as_mut().reset(idle.min(by_rate));
-    }
-}
-
-impl Outgoing {
-    fn new(body: Body, max: Option<u64>, pace: Option<BodyPace>) -> (Self, Option<Arc<BodyWatch>>) {
-        let inner: BoxBody<Bytes, io::Error> = body.into();
-        let watch = (!inner.is_end_stream()).then(Arc::<BodyWatch>::default);
-        let body = Outgoing {
-            inner,
-            left: max.unwrap_or(u64::MAX),
-            pace: pace.filter(|_| watch.is_some()).map(Pace::new),
-            watch: watch.clone(),
-        };
-        (body, watch)
-    }
-
-    fn mark_sent(&mut self) {
-        self.pace = None;
-        if let Some(watch) = self.watch.take() {
-            watch.complete.store(true, Ordering::Release);
-            // A permit is kept when nobody waits yet.
-            watch.sent.notify_one();
-        }
-    }
-
-    fn fail(&mut self, flag: fn(&BodyWatch) -> &AtomicBool, why: &str) -> io::Error {
-        if let Some(watch) = &self.watch {
-            flag(watch).store(true, Ordering::Relaxed);
-        }
-        io::Error::other(why.to_owned())
-    }
-}
-
-impl HttpBody for Outgoing {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    let len = data.len() as u64;
-                    if len > this.left {
-                        let error =
-                            this.fail(|w| &w.too_large, "the request body is over the limit");
-                        return Poll::Ready(Some(Err(error)));
-                    }
-                    this.left -= len;
-                    if let Some(pace) = &mut this.pace {
-                        pace.sent(len);
-                    }
-                }
-                // hyper stops polling a body that says it has ended.
-                if this.inner.is_end_stream() {
-                    this.mark_sent();
-                }
-                Poll::Ready(Some(Ok(frame)))
-            }
-            Poll::Ready(None) => {
-                this.mark_sent();
-                Poll::Ready(None)
-            }
-            Poll::Pending => {
-                let late = this
-                    .pace
-                    .as_mut()
-                    .is_some_and(|pace| pace.deadline.as_mut().poll(cx).is_ready());
-                if !late {
-                    return Poll::Pending;
-                }
-                this.pace = None;
-                let error = this.fail(|w| &w.too_slow, "the request body came too slowly");
-                Poll::Ready(Some(Err(error)))
-            }
-            other => other,
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
 }
 
 #[cfg(test)]
