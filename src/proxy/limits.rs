@@ -42,14 +42,18 @@ pub(super) enum Refused {
 /// answer's body read, or its tunnel open), given back when dropped.
 pub(super) struct Slot {
     _total: OwnedSemaphorePermit,
-    client: Option<(Arc<PerClient>, usize)>,
+    _client: Option<ClientShare>,
 }
 
-impl Drop for Slot {
+/// One request counted in its client's bucket, until dropped.
+struct ClientShare {
+    per_client: Arc<PerClient>,
+    bucket: usize,
+}
+
+impl Drop for ClientShare {
     fn drop(&mut self) {
-        if let Some((per_client, bucket)) = &self.client {
-            per_client.buckets[*bucket].fetch_sub(1, Ordering::Release);
-        }
+        self.per_client.buckets[self.bucket].fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -70,29 +74,23 @@ impl Limits {
 
     /// A slot for a request from `client` (none known: only the total counts).
     pub(super) async fn acquire(&self, client: Option<IpAddr>) -> Result<Slot, Refused> {
-        let client = match client {
-            Some(ip) => Some(self.per_client.enter(ip)?),
-            None => None,
-        };
-        // The client's count is taken first and given back by `Slot`'s drop if the wait fails.
+        // The client's count is taken first, and given back on drop if the wait fails.
+        let client = client
+            .map(|ip| PerClient::enter(&self.per_client, ip))
+            .transpose()?;
         let total = match Arc::clone(&self.total).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                match tokio::time::timeout(self.wait, Arc::clone(&self.total).acquire_owned()).await
-                {
+                let waited = Arc::clone(&self.total).acquire_owned();
+                match tokio::time::timeout(self.wait, waited).await {
                     Ok(Ok(permit)) => permit,
-                    _ => {
-                        if let Some(bucket) = client {
-                            self.per_client.buckets[bucket].fetch_sub(1, Ordering::Release);
-                        }
-                        return Err(Refused::Busy);
-                    }
+                    _ => return Err(Refused::Busy),
                 }
             }
         };
         Ok(Slot {
             _total: total,
-            client: client.map(|bucket| (Arc::clone(&self.per_client), bucket)),
+            _client: client,
         })
     }
 
@@ -105,21 +103,26 @@ impl Limits {
 
 impl PerClient {
     /// Counts one more request for `ip`, unless its bucket is full.
-    fn enter(&self, ip: IpAddr) -> Result<usize, Refused> {
-        let mut hasher = self.hasher.build_hasher();
+    fn enter(this: &Arc<Self>, ip: IpAddr) -> Result<ClientShare, Refused> {
+        let mut hasher = this.hasher.build_hasher();
         match ip.to_canonical() {
             IpAddr::V4(v4) => hasher.write(&v4.octets()),
             IpAddr::V6(v6) => hasher.write(&v6.octets()),
         }
-        let bucket = (hasher.finish() as usize) % self.buckets.len();
-        let count = &self.buckets[bucket];
+        let bucket = (hasher.finish() as usize) % this.buckets.len();
+        let count = &this.buckets[bucket];
         let mut now = count.load(Ordering::Acquire);
         loop {
-            if now >= self.max {
+            if now >= this.max {
                 return Err(Refused::Client);
             }
             match count.compare_exchange_weak(now, now + 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(bucket),
+                Ok(_) => {
+                    return Ok(ClientShare {
+                        per_client: Arc::clone(this),
+                        bucket,
+                    });
+                }
                 Err(actual) => now = actual,
             }
         }

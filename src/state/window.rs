@@ -289,7 +289,8 @@ pub fn parse_open_path(path: &str) -> Result<String, String> {
     let trimmed = path.trim();
     let refuse =
         || format!("{trimmed:?} is not a path prefix such as /status (no ?, #, \\ or spaces)");
-    if !trimmed.starts_with('/') || trimmed.contains(['?', '#', '\\']) {
+    // Normalising would make `status` absolute: a prefix must be written so.
+    if !trimmed.starts_with('/') {
         return Err(refuse());
     }
     let normal = normal_prefix(trimmed).into_owned();
