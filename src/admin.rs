@@ -21,7 +21,7 @@ use crate::bypass::{BypassError, BypassLink, BypassLinks, LinkRequest, LinkStatu
 use crate::http::{cookie, header_str, path_as_query_value, query_param};
 use crate::state::{
     Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode, Phase,
-    StateService, Window, WriteError, parse_network, parse_open_path,
+    StateService, Window, WindowInput, WriteError,
 };
 use crate::web::locale::UNKNOWN_MESSAGE;
 use crate::web::page::Pages;
@@ -560,38 +560,20 @@ struct StateForm {
     reason: Option<String>,
 }
 
-/// Reads the settings form into a window; every refused value, in one message.
+/// Reads the settings form into a window (the form is the whole window, as a PUT is); every
+/// refused value, in one message.
 fn window_from(form: &StateForm) -> Result<Window, String> {
     let mut errors = Vec::new();
-    let lines = |value: &Option<String>| -> Vec<String> {
-        value
-            .as_deref()
-            .unwrap_or_default()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
+    let lines = |value: &Option<String>| -> Option<Vec<String>> {
+        let text = value.as_deref().unwrap_or_default();
+        Some(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
     };
-    let mut each = |field: &str, items: Vec<String>, parse: fn(&str) -> Result<String, String>| {
-        items
-            .into_iter()
-            .filter_map(|item| {
-                parse(&item)
-                    .map_err(|e| errors.push(format!("{field}: {e}")))
-                    .ok()
-            })
-            .collect::<Vec<_>>()
-    };
-    let scope = each("scope", lines(&form.scope), parse_open_path);
-    let open_paths = each("open paths", lines(&form.open_paths), parse_open_path);
-    let mut allowed_ips = Vec::new();
-    for item in lines(&form.allowed_ips) {
-        match parse_network(&item) {
-            Ok(net) => allowed_ips.push(net),
-            Err(e) => errors.push(format!("allowed addresses: {e}")),
-        }
-    }
     let mut number = |field: &str, value: &Option<String>, default: u32| -> u32 {
         let value = value.as_deref().map(str::trim).unwrap_or_default();
         if value.is_empty() {
@@ -616,30 +598,30 @@ fn window_from(form: &StateForm) -> Result<Window, String> {
     };
     let starts_at = time("starts at", &form.starts_at);
     let ends_at = time("ends at", &form.ends_at);
-    let window = Window {
-        enabled: form.enabled.is_some(),
-        mode: if form.mode.as_deref() == Some("read_only") {
+    let input = WindowInput {
+        enabled: Some(form.enabled.is_some()),
+        mode: Some(if form.mode.as_deref() == Some("read_only") {
             Mode::ReadOnly
         } else {
             Mode::Full
-        },
-        message: form.message.clone().filter(|m| !m.trim().is_empty()),
-        starts_at,
-        ends_at,
-        retry_after_secs,
-        allowed_ips,
-        open_paths,
-        scope,
-        // Out of range: refused by the window's own rule below.
-        status_code: u16::try_from(status_code).unwrap_or(u16::MAX),
+        }),
+        message: Some(form.message.clone().unwrap_or_default()),
+        starts_at: Some(starts_at),
+        ends_at: Some(ends_at),
+        retry_after_secs: Some(retry_after_secs),
+        allowed_ips: lines(&form.allowed_ips),
+        open_paths: lines(&form.open_paths),
+        scope: lines(&form.scope),
+        // Out of range: refused by the window's own rule.
+        status_code: Some(u16::try_from(status_code).unwrap_or(u16::MAX)),
     };
-    if let Err(broken) = window.validate(Utc::now()) {
-        errors.extend(broken.0.iter().map(ToString::to_string));
-    }
-    if errors.is_empty() {
-        Ok(window)
-    } else {
-        Err(errors.join("; "))
+    match input.over(&Window::off(), Utc::now()) {
+        Ok(window) if errors.is_empty() => Ok(window),
+        Ok(_) => Err(errors.join("; ")),
+        Err(broken) => {
+            errors.extend(broken.0.iter().map(ToString::to_string));
+            Err(errors.join("; "))
+        }
     }
 }
 
@@ -660,30 +642,27 @@ async fn change_state(
     let sent = FormValues::sent(&form);
     let window = match form.action.as_str() {
         "save" => match window_from(&form) {
-            Ok(window) => window,
+            Ok(window) => Some(window),
             Err(detail) => return refused_values(&page, &user, sent, version, detail).await,
         },
-        // The quick switches keep the settings: on starts now (keeping an end still ahead),
-        // off keeps them for the next time.
-        "on" | "off" => match admin.service.current().await {
-            Ok(current) => {
-                let now = Utc::now();
-                let on = form.action == "on";
-                Window {
-                    enabled: on,
-                    starts_at: if on { None } else { current.window.starts_at },
-                    ends_at: current.window.ends_at.filter(|end| !on || *end > now),
-                    ..current.window
-                }
-            }
-            Err(error) => return page.unavailable(&user, "read the state", &error),
-        },
+        "on" | "off" => None,
         _ => return plain(StatusCode::BAD_REQUEST, "Unknown action."),
     };
     let change = Change::by(user.principal.actor())
         .because(form.reason.clone())
         .if_version(Some(version));
-    match admin.service.apply(window, change).await {
+    // The quick switches mean what on and off mean everywhere (see `state`).
+    let written = match window {
+        Some(window) => admin.service.apply(window, change).await,
+        None if form.action == "on" => {
+            admin
+                .service
+                .switch_on(WindowInput::default(), change)
+                .await
+        }
+        None => admin.service.switch_off(change).await,
+    };
+    match written {
         Ok(_) => see_other(&format!("{}?notice=saved", page.own(PATH))),
         Err(WriteError::Conflict { current }) => {
             page.full(&user, StatusCode::CONFLICT, |view| {
@@ -862,7 +841,7 @@ mod tests {
         for part in [
             "starts at",
             "scope",
-            "allowed addresses",
+            "allowed address",
             "404",
             "retry after",
         ] {

@@ -15,8 +15,7 @@ use crate::bypass;
 use crate::config::{Config, DatabaseArgs};
 use crate::startup::{Application, Site, raise_open_files_limit};
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
-    Phase, StateService, Window, WriteError,
+    AuditEntry, Change, MaintenanceState, Mode, Phase, StateService, WindowInput, WriteError,
 };
 use crate::telemetry::LogFormat;
 use crate::web::demo;
@@ -48,9 +47,11 @@ pub struct Cli {
 enum Command {
     /// Serve the site behind the gate (the default command).
     Serve(Box<Config>),
-    /// Switch maintenance on, now or for a window.
+    /// Switch maintenance on, now or for a window. What is not given is kept from the stored
+    /// window: after `off`, its allowed addresses, open paths, status code and Retry-After.
     On(OnArgs),
-    /// Switch maintenance off.
+    /// Switch maintenance off: the window's times, message, mode and scope go; the allowed
+    /// addresses, open paths, status code and Retry-After stay for the next `on`.
     Off {
         /// Why, for the audit log.
         #[arg(long)]
@@ -215,7 +216,7 @@ struct OnArgs {
     /// `Retry-After` while no end time is known (`5m`).
     #[arg(long, value_name = "DURATION", value_parser = retry_after)]
     retry_after: Option<u32>,
-    /// The status gated requests are answered with: 503 (default), another 5xx, or 200 for
+    /// The status gated requests are answered with: 503 (the default), another 5xx, or 200 for
     /// load balancers that need it.
     #[arg(long, value_name = "CODE", value_parser = status_code)]
     status_code: Option<u16>,
@@ -316,10 +317,10 @@ impl Cli {
                 println!("database is up to date");
             }
             Command::On(args) => {
-                let window = args.window(Utc::now().trunc_subsecs(0))?;
+                let input = args.input(Utc::now().trunc_subsecs(0))?;
                 let service = StateService::open(&url).await?;
                 let state = service
-                    .apply(window, Change::by(actor()).because(args.reason))
+                    .switch_on(input, Change::by(actor()).because(args.reason))
                     .await?;
                 println!("{}", summary(&state, Utc::now()));
             }
@@ -332,7 +333,7 @@ impl Cli {
             Command::Off { reason } => {
                 let service = StateService::open(&url).await?;
                 let state = service
-                    .apply(Window::off(), Change::by(actor()).because(reason))
+                    .switch_off(Change::by(actor()).because(reason))
                     .await?;
                 println!("{}", summary(&state, Utc::now()));
             }
@@ -528,8 +529,9 @@ impl std::fmt::Display for Usage {
 impl std::error::Error for Usage {}
 
 impl OnArgs {
-    /// The window these flags ask for; the state service checks its rules when applying it.
-    fn window(&self, now: DateTime<Utc>) -> anyhow::Result<Window> {
+    /// What these flags give: the rest comes from the stored window (see `state`), and the
+    /// state service checks the rules when switching on.
+    fn input(&self, now: DateTime<Utc>) -> anyhow::Result<WindowInput> {
         let ends_at = match (self.for_, self.until) {
             (Some(length), _) => {
                 let length =
@@ -538,21 +540,20 @@ impl OnArgs {
             }
             (None, until) => until,
         };
-        Ok(Window {
-            enabled: true,
-            mode: if self.read_only {
-                Mode::ReadOnly
-            } else {
-                Mode::Full
-            },
-            message: self.message.clone().filter(|m| !m.trim().is_empty()),
-            starts_at: self.from,
-            ends_at,
-            retry_after_secs: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
-            status_code: self.status_code.unwrap_or(DEFAULT_STATUS_CODE),
-            scope: self.scope.clone(),
-            allowed_ips: self.allow_ips.clone(),
-            open_paths: self.open_paths.clone(),
+        let given_times = self.from.is_some() || ends_at.is_some();
+        let text = |items: &[String]| (!items.is_empty()).then(|| items.to_vec());
+        Ok(WindowInput {
+            enabled: Some(true),
+            mode: self.read_only.then_some(Mode::ReadOnly),
+            message: self.message.clone(),
+            starts_at: given_times.then_some(self.from),
+            ends_at: given_times.then_some(ends_at),
+            retry_after_secs: self.retry_after,
+            allowed_ips: (!self.allow_ips.is_empty())
+                .then(|| self.allow_ips.iter().map(ToString::to_string).collect()),
+            open_paths: text(&self.open_paths),
+            scope: text(&self.scope),
+            status_code: self.status_code,
         })
     }
 }

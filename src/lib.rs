@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use downtime::Downtime;
-//! use downtime::state::{Change, Window};
+//! use downtime::state::{Change, WindowInput};
 //! use poem::{Route, get, handler, http::StatusCode, test::TestClient};
 //!
 //! #[handler]
@@ -31,8 +31,9 @@
 //! let app = TestClient::new(downtime.around(Route::new().at("/", get(home))));
 //! app.get("/").send().await.assert_status_is_ok();
 //!
-//! // Switch maintenance on in-process (the CLI and the API do the same).
-//! downtime.state().apply(Window::on(), Change::by("docs")).await?;
+//! // Switch maintenance on in-process: what `downtime on` and the API do (see `state` for
+//! // what on and off keep).
+//! downtime.state().switch_on(WindowInput::default(), Change::by("docs")).await?;
 //! let gated = app.get("/").header("accept", "application/json").send().await;
 //! gated.assert_status(StatusCode::SERVICE_UNAVAILABLE);
 //! app.get("/_downtime/healthz").send().await.assert_status_is_ok();

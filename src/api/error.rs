@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 
 use crate::auth::AuthError;
 use crate::http::{FieldError, Problem};
-use crate::state::{StoreError, WriteError};
+use crate::state::{InvalidWindow, StoreError, WriteError};
 
 /// `Retry-After`, in seconds, when the database or the identity provider is away.
 const RETRY_SECS: u32 = 5;
@@ -183,17 +183,23 @@ impl From<StoreError> for ReadError {
     }
 }
 
+impl From<InvalidWindow> for ApiError {
+    fn from(invalid: InvalidWindow) -> Self {
+        ApiError::invalid(
+            invalid
+                .0
+                .iter()
+                .map(|rule| FieldError::new(rule.field(), rule.to_string()))
+                .collect(),
+        )
+    }
+}
+
 impl From<WriteError> for ApiError {
     fn from(error: WriteError) -> Self {
         match error {
             WriteError::Conflict { current } => ApiError::stale(current),
-            WriteError::Invalid(invalid) => ApiError::invalid(
-                invalid
-                    .0
-                    .iter()
-                    .map(|rule| FieldError::new(rule.field(), rule.to_string()))
-                    .collect(),
-            ),
+            WriteError::Invalid(invalid) => invalid.into(),
             WriteError::Store(error) => error.into(),
         }
     }

@@ -11,11 +11,10 @@ use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ReadError};
 use super::security::ApiAuth;
-use crate::auth::Principal;
 use crate::http::FieldError;
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
-    Phase, StateService, StoreError, Window, parse_network, parse_open_path,
+    Phase, StateService, StoreError, Window, WindowInput,
 };
 
 /// Settings of the control API.
@@ -391,9 +390,13 @@ impl MaintenanceApi {
         body: Json<MaintenanceUpdate>,
     ) -> Result<StateResponse, ApiError> {
         let principal = auth.principal();
-        let new = to_window(body.0).map_err(ApiError::invalid)?;
+        // A bad body is refused before the version is compared, as the admin page does.
+        let new = body.0.into_input().over(&Window::off(), Utc::now())?;
         let expected = precondition(if_match.0.as_deref(), **settings, service.version()).await?;
-        let state = write(&service, new, principal, reason.0, expected).await?;
+        let change = Change::by(principal.actor())
+            .because(reason.0)
+            .if_version(expected);
+        let state = service.apply(new, change).await?;
         Ok(state_response(&state))
     }
 
@@ -401,6 +404,12 @@ impl MaintenanceApi {
     ///
     /// A JSON merge patch (RFC 7396): send only what changes, such as `{"enabled": true}`;
     /// `null` clears a field. Same validation, `If-Match` and audit as PUT.
+    ///
+    /// A patch that switches maintenance on or off means what on and off mean everywhere
+    /// (the CLI, the admin page): `{"enabled": false}` ends the window (its times, message,
+    /// mode and scope go; allowed addresses, open paths, status code and `retry_after` stay for
+    /// the next one), and `{"enabled": true}` starts one now from what is stored, keeping an end
+    /// still ahead unless the patch gives times.
     #[oai(
         path = "/maintenance",
         method = "patch",
@@ -423,15 +432,17 @@ impl MaintenanceApi {
         let patch = match body {
             PatchBody::MergePatch(Json(p)) | PatchBody::Json(Json(p)) => p,
         };
-        let current = service.current().await?;
-        let expected = precondition(if_match.0.as_deref(), **settings, async {
-            Ok(current.version)
-        })
-        .await?;
-        let merged = merge(&current, patch).map_err(ApiError::invalid)?;
-        // Without If-Match, the patch applies to the state it was merged with, not to a newer one.
-        let expected = expected.or(Some(current.version));
-        let state = write(&service, merged, principal, reason.0, expected).await?;
+        if patch.enabled.is_null() {
+            return Err(ApiError::invalid(vec![FieldError::new(
+                "enabled",
+                "cannot be null: send true or false",
+            )]));
+        }
+        let expected = precondition(if_match.0.as_deref(), **settings, service.version()).await?;
+        let change = Change::by(principal.actor())
+            .because(reason.0)
+            .if_version(expected);
+        let state = service.patch(patch.into_input(), change).await?;
         Ok(state_response(&state))
     }
 
@@ -505,118 +516,45 @@ async fn precondition(
     }
 }
 
-async fn write(
-    service: &StateService,
-    window: Window,
-    principal: &Principal,
-    reason: Option<String>,
-    expected: Option<i64>,
-) -> Result<MaintenanceState, ApiError> {
-    let change = Change::by(principal.actor())
-        .because(reason)
-        .if_version(expected);
-    Ok(service.apply(window, change).await?)
-}
-
-fn merge(current: &MaintenanceState, patch: MaintenancePatch) -> Result<Window, Vec<FieldError>> {
-    fn apply<T>(field: MaybeUndefined<T>, current: T, default: T) -> T {
-        match field {
-            MaybeUndefined::Undefined => current,
-            MaybeUndefined::Null => default,
-            MaybeUndefined::Value(v) => v,
+impl MaintenanceUpdate {
+    /// Every field given: left-out fields are their defaults.
+    fn into_input(self) -> WindowInput {
+        WindowInput {
+            enabled: Some(self.enabled),
+            mode: Some(self.mode.into()),
+            message: Some(self.message.unwrap_or_default()),
+            starts_at: Some(self.starts_at),
+            ends_at: Some(self.ends_at),
+            retry_after_secs: Some(self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS)),
+            allowed_ips: Some(self.allowed_ips),
+            open_paths: Some(self.open_paths),
+            scope: Some(self.scope),
+            status_code: Some(self.status_code.unwrap_or(DEFAULT_STATUS_CODE)),
         }
     }
-    if patch.enabled.is_null() {
-        return Err(vec![FieldError::new(
-            "enabled",
-            "cannot be null: send true or false",
-        )]);
-    }
-    let now = &current.window;
-    let update = MaintenanceUpdate {
-        enabled: apply(patch.enabled, now.enabled, false),
-        mode: apply(patch.mode, now.mode.into(), ApiMode::Full),
-        message: apply(patch.message.map_value(Some), now.message.clone(), None),
-        starts_at: apply(patch.starts_at.map_value(Some), now.starts_at, None),
-        ends_at: apply(patch.ends_at.map_value(Some), now.ends_at, None),
-        retry_after: Some(apply(
-            patch.retry_after,
-            now.retry_after_secs,
-            DEFAULT_RETRY_AFTER_SECS,
-        )),
-        allowed_ips: apply(
-            patch.allowed_ips,
-            now.allowed_ips.iter().map(ToString::to_string).collect(),
-            Vec::new(),
-        ),
-        open_paths: apply(patch.open_paths, now.open_paths.clone(), Vec::new()),
-        scope: apply(patch.scope, now.scope.clone(), Vec::new()),
-        status_code: Some(apply(
-            patch.status_code,
-            now.status_code,
-            DEFAULT_STATUS_CODE,
-        )),
-    };
-    to_window(update)
 }
 
-/// Parses every entry of list `field`, noting each refusal as `field[index]`.
-fn parse_each<T>(
-    field: &str,
-    items: &[String],
-    parse: fn(&str) -> Result<T, String>,
-    errors: &mut Vec<FieldError>,
-) -> Vec<T> {
-    let mut parsed = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        match parse(item) {
-            Ok(value) => parsed.push(value),
-            Err(message) => errors.push(FieldError::new(format!("{field}[{i}]"), message)),
+impl MaintenancePatch {
+    /// What the patch names: a value, or `null` for the field's default.
+    fn into_input(self) -> WindowInput {
+        fn given<T>(field: MaybeUndefined<T>, default: T) -> Option<T> {
+            match field {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(default),
+                MaybeUndefined::Value(value) => Some(value),
+            }
         }
-    }
-    parsed
-}
-
-/// Reads the fields that are text on the wire (networks, paths), reporting every refusal at
-/// once (422). The window's own rules are checked by the state service when it is applied.
-fn to_window(update: MaintenanceUpdate) -> Result<Window, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let allowed_ips = parse_each(
-        "allowed_ips",
-        &update.allowed_ips,
-        parse_network,
-        &mut errors,
-    );
-    let open_paths = parse_each(
-        "open_paths",
-        &update.open_paths,
-        parse_open_path,
-        &mut errors,
-    );
-    let scope = parse_each("scope", &update.scope, parse_open_path, &mut errors);
-    let window = Window {
-        enabled: update.enabled,
-        mode: update.mode.into(),
-        message: update.message.filter(|m| !m.trim().is_empty()),
-        starts_at: update.starts_at,
-        ends_at: update.ends_at,
-        retry_after_secs: update.retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS),
-        allowed_ips,
-        open_paths,
-        scope,
-        status_code: update.status_code.unwrap_or(DEFAULT_STATUS_CODE),
-    };
-    // The state's own rules, so one answer lists every refusal; applying checks them again.
-    if let Err(broken) = window.validate(Utc::now()) {
-        let rules = broken
-            .0
-            .iter()
-            .map(|r| FieldError::new(r.field(), r.to_string()));
-        errors.splice(0..0, rules);
-    }
-    if errors.is_empty() {
-        Ok(window)
-    } else {
-        Err(errors)
+        WindowInput {
+            enabled: self.enabled.take(),
+            mode: given(self.mode, ApiMode::Full).map(Mode::from),
+            message: given(self.message, String::new()),
+            starts_at: given(self.starts_at.map_value(Some), None),
+            ends_at: given(self.ends_at.map_value(Some), None),
+            retry_after_secs: given(self.retry_after, DEFAULT_RETRY_AFTER_SECS),
+            allowed_ips: given(self.allowed_ips, Vec::new()),
+            open_paths: given(self.open_paths, Vec::new()),
+            scope: given(self.scope, Vec::new()),
+            status_code: given(self.status_code, DEFAULT_STATUS_CODE),
+        }
     }
 }

@@ -27,7 +27,7 @@ use crate::http::{BodyLimit, CatchPanic, CatchPanicEndpoint, DEFAULT_MAX_BODY_BY
 use crate::metrics::{self, MetricsEndpoint, Sources};
 use crate::path::is_under;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
-use crate::state::{Change, Snapshot, StateService, Window};
+use crate::state::{Change, Snapshot, StateService, WindowInput};
 use crate::telemetry::{RequestLog, RequestLogEndpoint};
 use crate::web::page::{PageOptions, Pages};
 pub use dev_idp::DevIdp;
@@ -396,25 +396,24 @@ impl DowntimeBuilder {
 async fn apply_environment(service: &StateService, toggle: Option<Toggle>) -> anyhow::Result<()> {
     let Some(toggle) = toggle else { return Ok(()) };
     let current = service.current().await?;
-    let now = chrono::Utc::now();
-    let window = match toggle {
-        Toggle::On if current.is_active(now) => return Ok(()),
-        Toggle::Off if !current.window.enabled => return Ok(()),
-        Toggle::On => Window {
-            enabled: true,
-            starts_at: None,
-            ends_at: current.window.ends_at.filter(|end| *end > now),
-            ..current.window
-        },
-        Toggle::Off => Window::off(),
+    let on = toggle == Toggle::On;
+    let already = if on {
+        current.is_active(chrono::Utc::now())
+    } else {
+        !current.window.enabled
     };
-    let reason = format!(
+    if already {
+        return Ok(());
+    }
+    let change = Change::by("environment").because(Some(format!(
         "MAINTENANCE_MODE={}",
-        if toggle == Toggle::On { "on" } else { "off" }
-    );
-    service
-        .apply(window, Change::by("environment").because(Some(reason)))
-        .await?;
+        if on { "on" } else { "off" }
+    )));
+    if on {
+        service.switch_on(WindowInput::default(), change).await?;
+    } else {
+        service.switch_off(change).await?;
+    }
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::state::{Change, StateService, Window};
+use crate::state::{Change, StateService, WindowInput};
 
 /// What happens to maintenance when the command fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,18 +65,16 @@ pub(super) async fn run(url: &str, args: RunArgs, actor: String) -> anyhow::Resu
     let service = StateService::open(url).await?;
     let now = Utc::now().trunc_subsecs(0);
     let for_ = chrono::Duration::from_std(args.for_)?;
-    let window = Window {
-        enabled: true,
+    let input = WindowInput {
         message: args.message,
-        ends_at: Some(now + for_),
-        ..Window::off()
+        starts_at: Some(None),
+        ends_at: Some(Some(now + for_)),
+        ..WindowInput::default()
     };
     let change = |words: String| {
         Change::by(actor.clone()).because(Some(format!("downtime run: {name} {words}")))
     };
-    service
-        .apply(window.clone(), change("started".into()))
-        .await?;
+    let started = service.switch_on(input, change("started".into())).await?;
     eprintln!(
         "downtime: maintenance on until {}; running {name}",
         (now + for_).to_rfc3339()
@@ -85,13 +83,13 @@ pub(super) async fn run(url: &str, args: RunArgs, actor: String) -> anyhow::Resu
     let outcome = run_command(&args.command).await;
     eprintln!("downtime: {name} {}", outcome.words);
     if outcome.success || args.on_failure == OnFailure::Off {
-        service.apply(Window::off(), change(outcome.words)).await?;
+        service.switch_off(change(outcome.words)).await?;
         eprintln!("downtime: maintenance off");
     } else {
         // The same window again, so the failure is in the audit log; it ends at its time.
         service
             .apply(
-                window,
+                started.window,
                 change(format!("{}; maintenance stays on", outcome.words)),
             )
             .await?;

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Upstream;
-use crate::state::{Change, MaintenanceState, StateService, Window};
+use crate::state::{Change, MaintenanceState, StateService, WindowInput};
 
 /// The actor of the changes made here, in the audit log.
 pub const ACTOR: &str = "upstream-health";
@@ -67,20 +67,15 @@ async fn switch_on(service: &StateService, after: Duration) {
     if current.is_active(Utc::now()) {
         return;
     }
-    // The operator's allowed addresses and open paths stay; no schedule, no stale message.
-    let window = Window {
-        enabled: true,
-        starts_at: None,
-        ends_at: None,
-        message: None,
-        ..current.window
-    };
     let reason = format!(
         "the upstream has not answered for {}",
         humantime::format_duration(after)
     );
     match service
-        .apply(window, Change::by(ACTOR).because(Some(reason)))
+        .switch_on(
+            WindowInput::default(),
+            Change::by(ACTOR).because(Some(reason)),
+        )
         .await
     {
         Ok(_) => tracing::warn!(
@@ -100,7 +95,7 @@ async fn switch_off_if_ours(service: &StateService) {
         return;
     }
     let change = Change::by(ACTOR).because(Some("the upstream answers again".into()));
-    match service.apply(Window::off(), change).await {
+    match service.switch_off(change).await {
         Ok(_) => tracing::info!(
             target: "downtime::proxy",
             "the upstream answers again: maintenance switched off"

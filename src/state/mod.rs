@@ -3,7 +3,28 @@
 //! This module knows nothing of HTTP, pages or the API: the gate reads [`Live`]; every writer
 //! (the API, the CLI, the environment, code using the library) goes through [`StateService`],
 //! which validates, stores, audits and publishes each change.
+//!
+//! ## What on and off mean
+//!
+//! Every entry point (the API, the admin page, the CLI, `MAINTENANCE_MODE`, automatic
+//! maintenance, code using the library) changes the window through the same four
+//! [`StateService`] methods, so each word means one thing:
+//!
+//! - **off** ([`StateService::switch_off`]) ends the window: its start and end, message, mode
+//!   and scope go; the standing settings (allowed addresses, open paths, status code,
+//!   `Retry-After`) stay for the next window;
+//! - **on** ([`StateService::switch_on`]) starts a window now from what is stored, with what the
+//!   writer gives replacing it; given no times, a window already planned or running keeps its
+//!   end while that is ahead;
+//! - a **patch** ([`StateService::patch`]) changes only what it names, and one that flips
+//!   `enabled` is a switch on or off;
+//! - a **replacement** ([`StateService::replace`], [`StateService::apply`]: the API's PUT, the
+//!   admin page's form) stores exactly what was sent.
+//!
+//! [`WindowInput::over`] is the one reading of a writer's input into a [`Window`]: it reports
+//! every bad field at once.
 
+mod input;
 mod live;
 mod service;
 mod store;
@@ -13,6 +34,7 @@ mod window;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use input::WindowInput;
 pub use live::{Live, Snapshot};
 pub use service::{Change, StateService, redact};
 use store::Store;

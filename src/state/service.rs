@@ -3,11 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{SubsecRound as _, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{AuditEntry, Live, MaintenanceState, Store, StoreError, SyncStats, Window, WriteError};
+use super::{
+    AuditEntry, InvalidWindow, Live, MaintenanceState, Store, StoreError, SyncStats, Window,
+    WindowInput, WriteError,
+};
 
 /// Who asks for a change, and why; recorded in the audit log.
 #[derive(Clone, Debug)]
@@ -135,7 +138,8 @@ impl StateService {
         self.store.history(limit, before).await
     }
 
-    /// Validates `window`, stores it with an audit row, then makes it the live state.
+    /// Validates `window`, stores it with an audit row, then makes it the live state: a
+    /// replacement by exactly this window.
     ///
     /// # Errors
     /// [`WriteError::Invalid`] for a window that breaks a rule, [`WriteError::Conflict`] for a
@@ -146,10 +150,78 @@ impl StateService {
         window: Window,
         change: Change,
     ) -> Result<MaintenanceState, WriteError> {
-        window.validate(Utc::now())?;
+        self.write(change, |_, now| {
+            window.validate(now)?;
+            Ok(window)
+        })
+        .await
+    }
+
+    /// Replaces the window by `input` over the defaults: what is not given is off, empty or
+    /// the default (the API's PUT, the admin page's form).
+    ///
+    /// # Errors
+    /// As [`StateService::apply`]; an invalid input lists every refusal.
+    pub async fn replace(
+        &self,
+        input: WindowInput,
+        change: Change,
+    ) -> Result<MaintenanceState, WriteError> {
+        self.write(change, |_, now| input.over(&Window::off(), now))
+            .await
+    }
+
+    /// Switches maintenance on now (see [`crate::state`] for what is kept): the CLI's `on`, the
+    /// admin page's quick switch, `MAINTENANCE_MODE=on`, automatic maintenance.
+    ///
+    /// # Errors
+    /// As [`StateService::apply`].
+    pub async fn switch_on(
+        &self,
+        input: WindowInput,
+        change: Change,
+    ) -> Result<MaintenanceState, WriteError> {
+        self.write(change, |current, now| {
+            super::input::on(&current.window, input, now)
+        })
+        .await
+    }
+
+    /// Switches maintenance off, keeping the standing settings for the next window.
+    ///
+    /// # Errors
+    /// As [`StateService::apply`].
+    pub async fn switch_off(&self, change: Change) -> Result<MaintenanceState, WriteError> {
+        self.write(change, |current, _| Ok(current.window.switched_off()))
+            .await
+    }
+
+    /// Changes only what `input` gives; a patch that flips `enabled` is a switch on or off.
+    ///
+    /// # Errors
+    /// As [`StateService::apply`].
+    pub async fn patch(
+        &self,
+        input: WindowInput,
+        change: Change,
+    ) -> Result<MaintenanceState, WriteError> {
+        self.write(change, |current, now| {
+            super::input::patch(&current.window, input, now)
+        })
+        .await
+    }
+
+    /// Stores `next(stored state, now)` with an audit row, computed while the row is locked,
+    /// then publishes it.
+    async fn write(
+        &self,
+        change: Change,
+        next: impl FnOnce(&MaintenanceState, DateTime<Utc>) -> Result<Window, InvalidWindow>,
+    ) -> Result<MaintenanceState, WriteError> {
+        let now = Utc::now();
         let state = self
             .store
-            .apply(window, &change, Utc::now().trunc_subsecs(6))
+            .write(|current| next(current, now), &change, now.trunc_subsecs(6))
             .await?;
         self.live.publish(state.clone());
         Ok(state)

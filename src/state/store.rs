@@ -153,15 +153,17 @@ impl Store {
         read_state(&self.db).await
     }
 
-    /// Replaces the window, bumps the version and appends an audit row, in one transaction.
-    /// The window is stored as given: [`super::StateService::apply`] validates it first.
+    /// Replaces the window with `next(stored state)`, bumps the version and appends an audit
+    /// row, in one transaction: `next` sees the row locked, so a change computed from the
+    /// current window (a switch, a patch) cannot lose a concurrent one. `next` validates.
     ///
     /// # Errors
-    /// [`WriteError::Conflict`] when `change.expected_version` is stale,
-    /// [`WriteError::Store`] when the database fails (nothing is written then).
-    pub async fn apply(
+    /// [`WriteError::Invalid`] when `next` refuses, [`WriteError::Conflict`] when
+    /// `change.expected_version` is stale, [`WriteError::Store`] when the database fails
+    /// (nothing is written then).
+    pub async fn write(
         &self,
-        window: Window,
+        next: impl FnOnce(&MaintenanceState) -> Result<Window, InvalidWindow>,
         change: &Change,
         at: DateTime<Utc>,
     ) -> Result<MaintenanceState, WriteError> {
@@ -182,7 +184,7 @@ impl Store {
             });
         }
         let after = MaintenanceState {
-            window,
+            window: next(&before)?,
             version: before.version + 1,
             updated_by: change.actor.clone(),
             updated_at: at,

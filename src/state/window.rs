@@ -138,6 +138,11 @@ pub enum Invalid {
     /// The status code is neither 200 nor a server error (5xx).
     #[error("status code {0} is not 200 or a server error (500 to 599)")]
     BadStatusCode(u16),
+    /// An allowed address (at this index) is neither an address nor a CIDR network.
+    #[error(
+        "allowed address {1:?} is neither an address nor a CIDR network such as 203.0.113.0/24"
+    )]
+    BadNetwork(usize, String),
 }
 
 impl Invalid {
@@ -150,6 +155,7 @@ impl Invalid {
             Invalid::RetryAfterOutOfRange => "retry_after".into(),
             Invalid::BadOpenPath(index, _) => format!("open_paths[{index}]"),
             Invalid::BadScope(index, _) => format!("scope[{index}]"),
+            Invalid::BadNetwork(index, _) => format!("allowed_ips[{index}]"),
             Invalid::BadStatusCode(_) => "status_code".into(),
         }
     }

@@ -19,4 +19,5 @@ mod replicas;
 mod server;
 mod spec_check;
 mod state;
+mod switch;
 mod webhooks;

@@ -3,11 +3,13 @@
 //! - [`db`]: a database per test, SQLite always and PostgreSQL when configured;
 //! - [`app`]: [`spawn_app`], the app in this process over Poem's test client ([`TestApp`]);
 //! - [`server`]: [`LiveServer`], the app in this process on a real socket;
+//! - [`admin`]: the admin page's forms;
 //! - [`browser`]: a cookie-keeping [`Browser`], logging in, tokens from the development provider;
 //! - [`upstream`]: an upstream app and downtime in front of it as a reverse [`Proxy`];
 //! - [`cli`] and [`process`]: the `downtime` binary, as a command and as a server [`Server`];
 //! - [`net`]: free ports and the HTTP client.
 
+pub mod admin;
 pub mod app;
 pub mod browser;
 pub mod cli;
@@ -26,7 +28,7 @@ pub use db::{TestDb, databases, postgres_only, sqlite};
 pub use net::{free_addr, http};
 pub use process::{Server, until_status};
 pub use server::{Api, LiveServer, dev_config, start, start_site};
-pub use upstream::{Proxy, Upstream, raw, raw_json, seen, start_upstream};
+pub use upstream::{Proxy, Running, Upstream, raw, raw_json, seen, start_upstream};
 
 /// Polls `check` every 20 ms until it holds or `within` passes.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
