@@ -2,6 +2,7 @@
 //! front of any Poem endpoint, built from one [`DowntimeBuilder`].
 
 mod dev_idp;
+mod routes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,25 +13,24 @@ use futures_util::future::Either;
 use ipnet::IpNet;
 use poem::endpoint::BoxEndpoint;
 use poem::web::cookie::CookieKey;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Middleware, Response, Route, get};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Middleware, Response, Route};
 use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::writes::WriteStats;
-use crate::api::{self, ApiOptions, health, maintenance::ApiSettings};
-use crate::auth::{Auth, SiteUrls, routes as auth_routes, session};
-use crate::bypass::{self, BypassLinks, CookieSettings};
+use crate::auth::{Auth, SiteUrls, session};
+use crate::bypass::{BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::{Gate, GateEndpoint, GateStats, Rules, Superusers};
-use crate::http::{BodyLimit, CatchPanic, CatchPanicEndpoint, DEFAULT_MAX_BODY_BYTES};
-use crate::metrics::{self, MetricsEndpoint, Sources};
+use crate::http::{CatchPanic, CatchPanicEndpoint};
 use crate::path::is_under;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Snapshot, StateService, WindowInput};
 use crate::telemetry::{RequestLog, RequestLogEndpoint};
 use crate::web::page::{PageOptions, Pages};
 pub use dev_idp::DevIdp;
+pub use routes::{Answer, OwnRoute, OwnRoutes, ROUTES};
 
 use crate::webhook::{Retry, Webhook, WebhookStats, Webhooks};
 
@@ -324,12 +324,13 @@ impl DowntimeBuilder {
         );
         crate::admin::check(&pages)?;
         let mut rules = Rules::mounted_at(&config.prefix);
+        let own_open = routes::served(dev_idp.is_some()).filter(|r| r.open);
+        rules
+            .open_paths
+            .extend(own_open.map(|r| urls.own_path(r.path)));
         rules.open_paths.extend(config.open_paths.iter().cloned());
         rules.serve_in_place = config.serve_in_place;
         rules.trusted_proxies = config.trusted_proxies.clone();
-        if dev_idp.is_some() {
-            rules.open_paths.push(urls.own_path("/dev-idp"));
-        }
         let upstream = match &config.proxy.upstream {
             Some(url) => Some(Upstream::with_pages(
                 UpstreamSettings {
@@ -555,119 +556,6 @@ impl Downtime {
         }
     }
 
-    /// downtime's own routes at their full paths (prefix included), without the gate; the
-    /// control API answers only its own paths under `/api`, so the app keeps the rest.
-    pub fn routes(&self) -> OwnRoutes {
-        let parts = &*self.parts;
-        let urls = &parts.urls;
-        let limit = BodyLimit::default();
-        let api = Route::new()
-            .nest(
-                urls.own_path("/api"),
-                api::routes(&ApiOptions {
-                    prefix: urls.prefix.clone(),
-                    client_id: parts.auth.client_id().unwrap_or_default().to_owned(),
-                    scopes: parts.auth.scopes().to_vec(),
-                    max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-                    writes: Arc::clone(&parts.api_writes),
-                })
-                .data(parts.auth.clone())
-                .data(ApiSettings {
-                    require_if_match: parts.config.require_if_match,
-                })
-                .data(parts.bypass.clone())
-                .data(urls.clone())
-                .data(parts.service.clone()),
-            )
-            .boxed();
-        let mut others = Route::new()
-            .at(urls.own_path("/healthz"), get(health::healthz))
-            .at(
-                urls.own_path("/maintenance/banner.js"),
-                get(crate::web::page::banner_js).data(Arc::clone(&parts.pages)),
-            )
-            .at(
-                urls.own_path("/maintenance/feed.atom"),
-                get(crate::web::feed::feed_atom).data(crate::web::feed::FeedSource {
-                    service: parts.service.clone(),
-                    self_url: urls.own("/maintenance/feed.atom"),
-                    site_url: format!("{}/", urls.base_url),
-                }),
-            )
-            .at(
-                urls.own_path("/readyz"),
-                get(health::readyz)
-                    .data(parts.service.clone())
-                    .data(parts.upstream.clone()),
-            )
-            .nest(
-                urls.own_path(crate::admin::PATH),
-                crate::admin::routes(crate::admin::Admin {
-                    auth: parts.auth.clone(),
-                    service: parts.service.clone(),
-                    bypass: parts.bypass.clone(),
-                    pages: Arc::clone(&parts.pages),
-                })
-                .with(limit),
-            )
-            .at(
-                urls.own_path(bypass::PATH),
-                get(bypass::visit).data(parts.bypass.clone()),
-            )
-            .at(
-                urls.own_path(metrics::PATH),
-                get(MetricsEndpoint::new(
-                    Sources {
-                        service: parts.service.clone(),
-                        gate: Arc::clone(&parts.gate_stats),
-                        writes: Arc::clone(&parts.api_writes),
-                        upstream: parts.upstream.clone(),
-                        webhooks: (!parts.config.webhook.webhooks.is_empty())
-                            .then(|| parts.webhooks.stats()),
-                    },
-                    &parts.config.metrics,
-                    parts.rules.trusted_proxies.clone(),
-                )),
-            )
-            .nest(
-                urls.own_path("/auth"),
-                auth_routes::routes()
-                    .with(limit)
-                    .with(session::middleware(
-                        parts.session_key.clone(),
-                        &parts.config.auth.session_cookie,
-                        parts.secure_cookies,
-                        parts.auth.session_ttl(),
-                    ))
-                    .data(parts.auth.clone()),
-            );
-        let mut other_paths: Vec<String> = [
-            "/healthz",
-            "/readyz",
-            "/auth",
-            "/maintenance/banner.js",
-            "/maintenance/feed.atom",
-            crate::admin::PATH,
-            metrics::PATH,
-        ]
-        .iter()
-        .map(|p| urls.own_path(p))
-        .collect();
-        if let Some(idp) = &parts.dev_idp {
-            others = others.nest(urls.own_path("/dev-idp"), idp.routes().with(limit));
-            other_paths.push(urls.own_path("/dev-idp"));
-        }
-        OwnRoutes {
-            other_paths,
-            api_paths: ["/maintenance", "/status", "/docs", "/openapi.json"]
-                .iter()
-                .map(|p| urls.own_path(&format!("/api{p}")))
-                .collect(),
-            api,
-            others,
-        }
-    }
-
     /// Stops the background work (the followers of the state, the superusers and the bypass
     /// links, the provider's key refresh, the upstream checks, the webhook sender). Requests
     /// still in flight are unaffected. The same happens by itself once the last handle and
@@ -731,20 +619,6 @@ impl std::fmt::Debug for Downtime {
             .field("base_url", &self.parts.urls.base_url)
             .finish_non_exhaustive()
     }
-}
-
-/// downtime's own routes, as [`Downtime::routes`] gives them.
-pub struct OwnRoutes {
-    /// The control API's paths (`/api/maintenance`, `/api/status`, `/api/docs`,
-    /// `/api/openapi.json`, under the prefix).
-    pub api_paths: Vec<String>,
-    /// The control API, answering those paths.
-    pub api: BoxEndpoint<'static, Response>,
-    /// The paths of the rest of downtime's routes (`/healthz`, `/readyz`, `/metrics`, `/auth`,
-    /// the banner, `/dev-idp`, under the prefix), each with what lies below it.
-    pub other_paths: Vec<String>,
-    /// Health checks, login and the development provider, answering those paths.
-    pub others: Route,
 }
 
 /// Sends downtime's own paths to its routes and everything else to the app as it came: the app

@@ -9,28 +9,13 @@ use crate::state::{MaintenanceState, Mode, Phase};
 /// Paths of the site's own that stay open whatever the configuration says: static assets.
 pub const STATIC_PATHS: &[&str] = &["/static", "/favicon.ico", "/robots.txt"];
 
-/// downtime's own paths that stay open during maintenance, under its mount prefix: health
-/// checks, the control API and public status, its documentation, and login.
-pub const OWN_OPEN_PATHS: &[&str] = &[
-    "/healthz",
-    "/readyz",
-    "/api/maintenance",
-    "/api/status",
-    "/api/docs",
-    "/api/openapi.json",
-    "/auth",
-    "/maintenance/banner.js",
-    "/maintenance/feed.atom",
-    "/maintenance/admin",
-    "/metrics",
-];
-
 /// The gate's configuration.
 #[derive(Clone, Debug)]
 pub struct Rules {
     /// Where the maintenance page lives (`/maintenance`, under the mount prefix).
     pub page_path: String,
-    /// Path prefixes that stay open: downtime's own, static assets, and configured ones.
+    /// Path prefixes that stay open: static assets, downtime's own open routes (which the
+    /// builder adds from its route table) and configured ones.
     pub open_paths: Vec<String>,
     /// Serve the page at the requested URL instead of redirecting browsers to `page_path`.
     pub serve_in_place: bool,
@@ -46,15 +31,12 @@ impl Default for Rules {
 }
 
 impl Rules {
-    /// The rules for downtime's routes mounted under `prefix` (`""` for the root, or
+    /// The rules for the maintenance page under `prefix` (`""` for the root, or
     /// `/_downtime`), with static assets open and nothing else configured.
     pub fn mounted_at(prefix: &str) -> Self {
-        let own = OWN_OPEN_PATHS.iter().map(|p| format!("{prefix}{p}"));
         Rules {
             page_path: format!("{prefix}/maintenance"),
-            open_paths: own
-                .chain(STATIC_PATHS.iter().map(|p| (*p).to_owned()))
-                .collect(),
+            open_paths: STATIC_PATHS.iter().map(|p| (*p).to_owned()).collect(),
             serve_in_place: false,
             trusted_proxies: Vec::new(),
         }
@@ -350,6 +332,24 @@ mod tests {
         DateTime::UNIX_EPOCH + TimeDelta::days(20_000)
     }
 
+    /// The page under `prefix`, with some of downtime's own routes open, as the builder opens
+    /// them from its route table.
+    fn mounted(prefix: &str) -> Rules {
+        let mut rules = Rules::mounted_at(prefix);
+        let own = [
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/api/maintenance",
+            "/api/status",
+            "/auth",
+        ];
+        rules
+            .open_paths
+            .extend(own.iter().map(|p| format!("{prefix}{p}")));
+        rules
+    }
+
     fn on(mode: Mode) -> MaintenanceState {
         on_with(Window {
             mode,
@@ -388,14 +388,14 @@ mod tests {
         use Pass::{AllowedAddress, Inactive, OpenPath, OutOfScope, ReadOnly};
         use Reason::{Maintenance, ReadOnlyWrite, Scope};
         let pass = Outcome::Pass;
-        let rules = Rules::default();
+        let rules = mounted("");
         let in_place = Rules {
             serve_in_place: true,
-            ..Rules::default()
+            ..mounted("")
         };
-        let mut extra_open = Rules::default();
+        let mut extra_open = mounted("");
         extra_open.open_paths.push("/status-page".into());
-        let prefixed = Rules::mounted_at("/_downtime");
+        let prefixed = mounted("/_downtime");
         let full = on(Mode::Full);
         let read_only = on(Mode::ReadOnly);
         let scheduled = on_with(Window {

@@ -16,6 +16,7 @@ mod metrics;
 mod page;
 mod proxy;
 mod replicas;
+mod routes;
 mod server;
 mod spec_check;
 mod state;

@@ -64,6 +64,7 @@ async fn serve<A: Endpoint + 'static>(db: &TestDb, config: Config, site: Site<A>
         database_url: db.url.clone(),
         ..config
     };
+    let login = format!("{}/auth/login", config.prefix);
     let app = Application::build(config, site)
         .await
         .expect("build")
@@ -82,7 +83,7 @@ async fn serve<A: Endpoint + 'static>(db: &TestDb, config: Config, site: Site<A>
         task,
     };
     if server.idp.is_some() {
-        let url = server.url("/auth/login");
+        let url = server.url(&login);
         let ready = eventually(Duration::from_secs(10), || async {
             server
                 .http
@@ -123,6 +124,14 @@ impl LiveServer {
     /// Switches maintenance on in this process, with no window or message.
     pub async fn maintenance_on(&self) {
         self.switch_on(Window::off()).await;
+    }
+
+    /// Switches maintenance off in this process.
+    pub async fn maintenance_off(&self) {
+        self.service
+            .switch_off(Change::by("test"))
+            .await
+            .expect("switch off");
     }
 
     /// A token from the development provider for its script client, a superuser.
