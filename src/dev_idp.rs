@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use crate::auth::SiteUrls;
+use crate::http::SiteUrls;
 use crate::http::{escape_html, urlencode};
 
 /// The web client the server logs in as.

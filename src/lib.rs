@@ -49,9 +49,11 @@
 //!
 //! ## Modules, and which way they depend
 //!
-//! - [`http`]: small HTTP helpers (problem documents, body limits, cookies, the local-redirect
-//!   check, `Accept` q-values, URL encoding, the headers of a console page) and the server
-//!   loop with its limits. A leaf: it imports nothing else from the crate.
+//! - [`http`]: small HTTP helpers (problem documents, body limits, cookies and query values,
+//!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
+//!   site's URLs, the local-redirect check, `Accept` q-values, URL encoding, the headers of a
+//!   console page) and the server loop with its limits. A leaf: it imports nothing else from
+//!   the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).
@@ -69,23 +71,26 @@
 //! - [`api`]: the control API. It imports `state`, `auth`, `bypass` and `http` (and
 //!   `/readyz` asks the [`proxy`] whether the upstream answers).
 //! - [`web`]: what visitors see (the maintenance and unreachable pages, the banner, the feed,
-//!   the demo site). It imports `state`, `bypass` and `http`, never `auth`.
-//! - [`admin`]: the superuser console at `/maintenance/admin`. It imports `auth`, `state`,
-//!   `bypass`, `http` and the page renderer (whose templates and languages it shares).
+//!   the demo site), each answered in the language [`web::page::Pages::language`] chooses and
+//!   with the headers [`web::page::Pages::visitor_headers`] sets. It imports `state`, `bypass`
+//!   and `http`, never `auth`.
+//! - [`admin`]: the superuser console at `/maintenance/admin`, with its own template and
+//!   policy ([`admin::Console`]). It imports `auth`, `state`, `bypass`, `http` and the page
+//!   renderer (whose languages and logo it shares).
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
 //! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`,
 //!   `path` (the target as sent), the state (read to see whether maintenance is on; written
 //!   only through the state service, by automatic maintenance), the pages, and from the gate
-//!   its `Accept` rule, its rule for the client's address and the check of open tunnels. It
+//!   its rule for which paths want JSON and the check of open tunnels. It
 //!   learns which `Authorization` values are downtime's own through a function `app` hands
 //!   it, so it imports nothing of `auth`.
 //! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
 //!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
 //!   anything on the request path.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
-//!   state follower and the proxy keep (none of them imports it) and the live state, and
-//!   uses the gate's rule for the client's address.
+//!   state follower and the proxy keep (none of them imports it) and the live state.
+//! - [`telemetry`]: logging and the request span. It imports only `http`.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), set up by `app` only.
 

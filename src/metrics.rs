@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::api::writes::{WriteResult, WriteStats};
-use crate::gate::{self, GateStats, Gated, Pass, Reason};
+use crate::gate::{GateStats, Gated, Pass, Reason};
 use crate::http::Problem;
 use crate::proxy::{Upstream, UpstreamError};
 use crate::state::{Mode, StateService, SyncStats};
@@ -188,7 +188,7 @@ impl MetricsEndpoint {
 
     /// `None` when `req` may read the metrics, or the refusal to send.
     fn refusal(&self, req: &Request) -> Option<Response> {
-        let allowed = gate::client_ip(req, &self.trusted_proxies)
+        let allowed = crate::http::client_ip(req, &self.trusted_proxies)
             .is_some_and(|ip| self.allow.iter().any(|net| net.contains(&ip)));
         if allowed {
             return None;

@@ -124,7 +124,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
         self.notice_front_proxy(&req);
         // Where requests are not logged, neither the span nor the clock is paid for.
         let span = if tracing::enabled!(tracing::Level::INFO) {
-            let client = crate::gate::client_ip(&req, &self.trusted_proxies);
+            let client = crate::http::client_ip(&req, &self.trusted_proxies);
             tracing::info_span!(
                 "request",
                 method = %req.method(),

@@ -13,8 +13,8 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ReadError};
 use super::security::ApiAuth;
-use crate::auth::SiteUrls;
 use crate::bypass::{BypassError, BypassLink, BypassLinks, LinkRequest, LinkStatus};
+use crate::http::SiteUrls;
 use crate::http::{FieldError, Problem};
 use crate::state::StoreError;
 

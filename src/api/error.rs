@@ -100,7 +100,7 @@ impl ApiError {
                     "If-Match does not match the current version \"v{current}\"; fetch the state again and retry."
                 ),
             )),
-            super::maintenance::etag(current),
+            crate::http::etag(current),
         )
     }
 

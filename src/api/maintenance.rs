@@ -11,7 +11,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::error::{ApiError, ReadError};
 use super::security::ApiAuth;
-use crate::http::FieldError;
+use crate::http::{FieldError, etag};
 use crate::state::{
     AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
     Phase, StateService, StoreError, Window, WindowInput,
@@ -22,11 +22,6 @@ use crate::state::{
 pub struct ApiSettings {
     /// Refuse writes without `If-Match` (428).
     pub require_if_match: bool,
-}
-
-/// The `ETag` of a state version.
-pub fn etag(version: i64) -> String {
-    format!("\"v{version}\"")
 }
 
 /// How much of the site a window closes.

@@ -4,8 +4,8 @@
 #[cfg(not(feature = "dev-idp"))]
 use poem::Route;
 
-use crate::auth::SiteUrls;
 use crate::config::Config;
+use crate::http::SiteUrls;
 
 #[cfg(feature = "dev-idp")]
 pub use crate::dev_idp::DevIdp;

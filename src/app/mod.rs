@@ -19,10 +19,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::writes::WriteStats;
-use crate::auth::{Auth, SiteUrls, session};
+use crate::auth::{Auth, session};
 use crate::bypass::{BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::{Gate, GateEndpoint, GateStats, Rules, Superusers};
+use crate::http::SiteUrls;
 use crate::http::{CatchPanic, CatchPanicEndpoint};
 use crate::path::is_under;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
@@ -322,7 +323,7 @@ impl DowntimeBuilder {
             })?
             .with_lang_cookie(&config.lang_cookie),
         );
-        crate::admin::check(&pages)?;
+        let console = Arc::new(crate::admin::Console::new(Arc::clone(&pages))?);
         let mut rules = Rules::mounted_at(&config.prefix);
         let own_open = routes::served(dev_idp.is_some()).filter(|r| r.open);
         rules
@@ -376,6 +377,7 @@ impl DowntimeBuilder {
                 service,
                 auth,
                 pages,
+                console,
                 rules,
                 session_key,
                 dev_idp,
@@ -431,6 +433,7 @@ struct Parts {
     service: StateService,
     auth: Auth,
     pages: Arc<Pages>,
+    console: Arc<crate::admin::Console>,
     rules: Rules,
     session_key: CookieKey,
     dev_idp: Option<DevIdp>,

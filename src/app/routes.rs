@@ -210,7 +210,7 @@ fn admin(downtime: &Downtime) -> BoxEndpoint<'static, Response> {
         auth: parts.auth.clone(),
         service: parts.service.clone(),
         bypass: parts.bypass.clone(),
-        pages: Arc::clone(&parts.pages),
+        console: Arc::clone(&parts.console),
     })
     .with(BodyLimit::default())
     .boxed()

@@ -32,27 +32,7 @@ use superusers::Registry;
 use tokens::VerifiedTokens;
 
 use crate::gate::Superusers;
-
-/// Where this site is reachable, as the identity provider and browsers see it.
-#[derive(Clone, Debug)]
-pub struct SiteUrls {
-    /// The public base URL, without a trailing slash (`https://example.com`).
-    pub base_url: String,
-    /// Where downtime's routes are mounted (`""` or `/_downtime`).
-    pub prefix: String,
-}
-
-impl SiteUrls {
-    /// The absolute URL of one of downtime's own paths (`/auth/callback`).
-    pub fn own(&self, path: &str) -> String {
-        format!("{}{}{path}", self.base_url, self.prefix)
-    }
-
-    /// The path (no host) of one of downtime's own paths.
-    pub fn own_path(&self, path: &str) -> String {
-        format!("{}{path}", self.prefix)
-    }
-}
+use crate::http::SiteUrls;
 
 /// The authentication service: cheap to clone.
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 
 use ipnet::IpNet;
 
-use crate::http::q_values;
+use crate::http;
 use crate::path::{self, is_under, is_under_any_case};
 use crate::state::{MaintenanceState, Mode, Phase};
 
@@ -285,41 +285,10 @@ pub fn decide_sent(
         .unwrap_or(outcome)
 }
 
-/// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise the
-/// `Accept` header decides by q-value, HTML winning ties (`*/*`, or no header at all).
+/// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise its
+/// `Accept` header decides ([`http::prefers_html`]).
 pub fn wants_html(path: &str, accept: Option<&str>) -> bool {
-    if is_under(path, "/api") {
-        return false;
-    }
-    let Some(accept) = accept else { return true };
-    let (mut html, mut json) = (-1.0_f32, -1.0_f32);
-    for (media, q) in q_values(accept) {
-        // A malformed q-value is forgiven as 1: the client did ask for the type.
-        let q = q.unwrap_or(1.0);
-        let (is_html, is_json) = media_kind(media);
-        if is_html {
-            html = html.max(q);
-        }
-        if is_json {
-            json = json.max(q);
-        }
-    }
-    html > 0.0 && html >= json
-}
-
-fn media_kind(media: &str) -> (bool, bool) {
-    let eq = |a: &str| media.eq_ignore_ascii_case(a);
-    if eq("*/*") {
-        (true, true)
-    } else if eq("text/html") || eq("application/xhtml+xml") || eq("text/*") {
-        (true, false)
-    } else if eq("application/json") || eq("application/problem+json") || eq("application/*") {
-        (false, true)
-    } else {
-        let lower_suffix =
-            media.len() >= 5 && media[media.len() - 5..].eq_ignore_ascii_case("+json");
-        (false, lower_suffix)
-    }
+    !is_under(path, "/api") && http::prefers_html(accept)
 }
 
 #[cfg(test)]

@@ -8,20 +8,18 @@ mod stats;
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use arc_swap::Guard;
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, ready};
-use ipnet::IpNet;
 use poem::http::header;
 use poem::http::uri::PathAndQuery;
 use poem::http::{HeaderValue, Method, StatusCode, Uri};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::bypass::BypassLinks;
-use crate::http::{self, cookie, header_str, query_param};
+use crate::http::{self, client_ip, header_str, query_param};
 use crate::path::{self, SentTarget};
 use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
@@ -371,9 +369,6 @@ fn tunnel_check<S: Superusers>(shared: Arc<Shared<S>>, req: &Request) -> TunnelC
     }))
 }
 
-/// How long a visitor's language choice is remembered: a year.
-const LANG_COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
-
 /// The gate's answer: a redirect to the page, or the page or problem document in the
 /// visitor's language, from the cache; always `Retry-After` and `no-store`.
 fn gated_response(
@@ -387,22 +382,16 @@ fn gated_response(
     let mut resp = if kind == Gated::Redirect {
         redirect(req, &to_page(&rules.page_path, req))
     } else {
-        let choice = pages.languages().negotiate(
-            query_param(req, "lang").as_deref(),
-            cookie(req, pages.lang_cookie()),
-            header_str(req, header::ACCEPT_LANGUAGE),
-        );
-        let language = pages.languages().get(choice.index);
+        let choice = pages.language(req.uri(), req.headers());
         let rendered = pages.rendered(&rendition, choice.index);
         // 503 unless the window asks for another server error, or 200 for a load balancer.
         let status = StatusCode::from_u16(state.window.status_code)
             .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let mut resp = if kind == Gated::Page {
+        let html = kind == Gated::Page;
+        let mut resp = if html {
             Response::builder()
                 .status(status)
                 .content_type("text/html; charset=utf-8")
-                .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
-                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
                 .body(rendered.html.clone())
         } else {
             Response::builder()
@@ -410,30 +399,12 @@ fn gated_response(
                 .content_type("application/problem+json")
                 .body(rendered.problem.clone())
         };
-        let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
-        );
-        if choice.remember
-            && let Ok(cookie) = HeaderValue::try_from(format!(
-                "{}={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly",
-                pages.lang_cookie(),
-                language.tag
-            ))
-        {
-            headers.insert(header::SET_COOKIE, cookie);
-        }
+        pages.visitor_headers(resp.headers_mut(), choice, html);
         resp
     };
-    let headers = resp.headers_mut();
-    headers.insert(header::RETRY_AFTER, rendition.retry_after().clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    // The redirect is never cached either (see `redirect`).
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, rendition.retry_after().clone());
     resp
 }
 
@@ -482,37 +453,6 @@ fn redirect(req: &Request, location: &str) -> Response {
     }
 }
 
-/// The client's address: the connection's, or, when that is a trusted proxy, the right-most
-/// `X-Forwarded-For` entry that is not one (left-most entries are whatever the client wrote).
-/// A malformed header counts as no address.
-pub fn client_ip(req: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = req.remote_addr().as_socket_addr()?.ip();
-    client_ip_from(peer, req.headers(), trusted)
-}
-
-fn client_ip_from(
-    peer: IpAddr,
-    headers: &poem::http::HeaderMap,
-    trusted: &[IpNet],
-) -> Option<IpAddr> {
-    let peer = peer.to_canonical();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return Some(peer);
-    }
-    let mut client = peer;
-    for value in headers.get_all("x-forwarded-for").iter().rev() {
-        for entry in value.to_str().ok()?.rsplit(',') {
-            let ip = entry.trim().parse::<IpAddr>().ok()?.to_canonical();
-            client = ip;
-            if !is_trusted(&ip) {
-                return Some(ip);
-            }
-        }
-    }
-    Some(client)
-}
-
 fn with_path(uri: &Uri, path: &str) -> Option<Uri> {
     let path_and_query = match uri.query() {
         Some(query) => PathAndQuery::try_from(format!("{path}?{query}")),
@@ -522,57 +462,4 @@ fn with_path(uri: &Uri, path: &str) -> Option<Uri> {
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(path_and_query);
     Uri::from_parts(parts).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(peer: &str, forwarded: &[&str]) -> (IpAddr, poem::http::HeaderMap) {
-        let mut headers = poem::http::HeaderMap::new();
-        for value in forwarded {
-            headers.append(
-                "x-forwarded-for",
-                HeaderValue::from_str(value).expect("header"),
-            );
-        }
-        let addr: std::net::SocketAddr = peer.parse().expect("addr");
-        (addr.ip(), headers)
-    }
-
-    #[test]
-    fn the_client_address_believes_forwarded_for_only_from_trusted_proxies() {
-        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
-        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
-        let cases = [
-            (
-                request("203.0.113.9:5000", &["198.51.100.1"]),
-                ip("203.0.113.9"),
-            ),
-            (request("10.0.0.2:5000", &[]), ip("10.0.0.2")),
-            (
-                request("10.0.0.2:5000", &["198.51.100.1"]),
-                ip("198.51.100.1"),
-            ),
-            (
-                request("10.0.0.2:5000", &["1.1.1.1, 198.51.100.1, 10.0.0.3"]),
-                ip("198.51.100.1"),
-            ),
-            (
-                request("10.0.0.2:5000", &["1.1.1.1", "198.51.100.1"]),
-                ip("198.51.100.1"),
-            ),
-            (request("10.0.0.2:5000", &["garbage"]), None),
-            (request("[::ffff:203.0.113.9]:5000", &[]), ip("203.0.113.9")),
-        ];
-        for ((peer, headers), expected) in cases {
-            assert_eq!(
-                client_ip_from(peer, &headers, &trusted),
-                expected,
-                "{peer} {headers:?}"
-            );
-        }
-        let (peer, headers) = request("10.0.0.2:1", &["198.51.100.1"]);
-        assert_eq!(client_ip_from(peer, &headers, &[]), ip("10.0.0.2"));
-    }
 }

@@ -7,19 +7,21 @@
 mod body_limit;
 mod catch_panic;
 pub mod problem;
+mod request;
 pub mod server;
 
 use std::borrow::Cow;
 
-use percent_encoding::{
-    AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
-};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use poem::Request;
 use poem::http::header::{self, HeaderName};
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
 pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
 pub use problem::{FieldError, Problem};
+pub use request::{
+    SiteUrls, client_ip, cookie, cookie_in, etag, prefers_html, query_param, query_value,
+};
 
 /// The value of header `name` as text; `None` when absent or not visible ASCII.
 pub fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
@@ -61,6 +63,18 @@ pub fn console_headers(headers: &mut poem::http::HeaderMap) {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+}
+
+/// A `Content-Security-Policy` source allowing exactly `source` inline: `'sha256-…'`'s
+/// inside (without the quotes).
+pub fn csp_hash(source: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::digest(source.as_bytes());
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// A size in bytes: `65536`, `64KiB`, `64kB`, `1MiB`, `1MB`.
@@ -112,19 +126,6 @@ pub fn host_is_loopback(req: &Request) -> bool {
     host.is_some_and(is_loopback_authority)
 }
 
-/// The value of cookie `name`, if the request carries it.
-pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name).then_some(value)
-        })
-}
-
 /// A cookie name (an RFC 6265 token: visible ASCII without separators), as given in settings.
 ///
 /// # Errors
@@ -136,24 +137,6 @@ pub fn cookie_name(value: &str) -> Result<String, String> {
         return Err(format!("{value:?} is not a cookie name"));
     }
     Ok(value.to_owned())
-}
-
-/// The first value of `name` in the query string, percent- and `+`-decoded; `None` when absent
-/// or not UTF-8.
-pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<Cow<'a, str>> {
-    let query = req.uri().query()?;
-    let raw = query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then_some(value)
-    })?;
-    if raw.contains('+') {
-        let spaced = raw.replace('+', " ");
-        return percent_decode_str(&spaced)
-            .decode_utf8()
-            .ok()
-            .map(|v| Cow::Owned(v.into_owned()));
-    }
-    percent_decode_str(raw).decode_utf8().ok()
 }
 
 /// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.

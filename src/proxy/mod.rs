@@ -36,14 +36,14 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use ipnet::IpNet;
 use poem::http::uri::{Authority, Scheme};
-use poem::http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use poem::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, IntoResponse, OnUpgrade, Request, Response};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
+use crate::gate::TunnelCheck;
 use crate::gate::decision::wants_html;
-use crate::gate::{TunnelCheck, client_ip};
-use crate::http::{Problem, cookie, header_str, query_param};
+use crate::http::{Problem, client_ip};
 use crate::path::SentTarget;
 use crate::state::Live;
 use crate::web::page::{PageOptions, Pages};
@@ -632,9 +632,9 @@ impl Asker {
         }
     }
 
-    fn request(&self) -> Request {
-        let mut req = Request::builder().uri(self.uri.clone()).finish();
-        let headers = req.headers_mut();
+    /// The headers the answer is negotiated from (built only when a failure is answered).
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
         for (name, value) in [
             (header::ACCEPT, &self.accept),
             (header::ACCEPT_LANGUAGE, &self.accept_language),
@@ -644,7 +644,7 @@ impl Asker {
                 headers.insert(name, value.clone());
             }
         }
-        req
+        headers
     }
 }
 
@@ -885,20 +885,15 @@ impl Inner {
             }
             other => return other.into_response(),
         };
-        let req = asker.request();
+        let asked = asker.headers();
         let pages = &*self.pages;
-        let choice = pages.languages().negotiate(
-            query_param(&req, "lang").as_deref(),
-            cookie(&req, pages.lang_cookie()),
-            header_str(&req, header::ACCEPT_LANGUAGE),
-        );
-        let language = pages.languages().get(choice.index);
-        let mut resp = if wants_html(req.uri().path(), header_str(&req, header::ACCEPT)) {
+        let choice = pages.language(&asker.uri, &asked);
+        let accept = asked.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        let html = wants_html(asker.uri.path(), accept);
+        let mut resp = if html {
             Response::builder()
                 .status(status)
                 .content_type("text/html; charset=utf-8")
-                .header(header::CONTENT_SECURITY_POLICY, pages.csp().clone())
-                .header(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"))
                 .body(pages.unreachable(choice.index).clone())
         } else {
             pages
@@ -906,12 +901,7 @@ impl Inner {
                 .into_response()
         };
         let headers = resp.headers_mut();
-        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
-        );
+        pages.visitor_headers(headers, choice, html);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(
                 header::RETRY_AFTER,

@@ -14,19 +14,16 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
 use arc_swap::ArcSwap;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{FluentLoader, Loader};
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::brand::{Brand, TEMPLATE_FILE};
-use super::locale::{LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE};
-use crate::http::Problem;
+use super::locale::{Choice, LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE};
+use crate::http::{Problem, cookie_in, query_value};
 use crate::state::{MaintenanceState, Mode, Window};
 
 const TEMPLATE: &str = "maintenance.html";
@@ -34,9 +31,6 @@ const TEMPLATE_SOURCE: &str = include_str!("../../templates/maintenance.html.ter
 const STYLE: &str = include_str!("../../templates/maintenance.css");
 const SCRIPT: &str = include_str!("../../templates/maintenance.js");
 const BANNER_SOURCE: &str = include_str!("../../templates/banner.js");
-const ADMIN: &str = "admin.html";
-const ADMIN_SOURCE: &str = include_str!("../../templates/admin.html.tera");
-const ADMIN_STYLE: &str = include_str!("../../templates/admin.css");
 const UNREACHABLE: &str = "unreachable.html";
 const UNREACHABLE_SOURCE: &str = include_str!("../../templates/unreachable.html.tera");
 /// How often the unreachable page reloads itself; its messages say 30 seconds.
@@ -130,6 +124,9 @@ fn announcement(state: &MaintenanceState) -> Option<HeaderValue> {
     HeaderValue::try_from(value).ok()
 }
 
+/// How long a visitor's language choice is remembered: a year.
+const LANG_COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
+
 /// The renderer and its cache.
 pub struct Pages {
     tera: tera::Tera,
@@ -139,7 +136,6 @@ pub struct Pages {
     logo: Option<String>,
     status_url: String,
     csp: HeaderValue,
-    admin_csp: HeaderValue,
     current: ArcSwap<Rendition>,
     /// The page for an upstream that does not answer, by language.
     unreachable: Vec<OnceLock<Bytes>>,
@@ -184,21 +180,13 @@ impl Pages {
             .with_context(|| format!("{template_name}: the template does not compile"))?;
         tera.add_raw_template(UNREACHABLE, UNREACHABLE_SOURCE)
             .context("the built-in unreachable page does not compile")?;
-        tera.add_raw_template(ADMIN, ADMIN_SOURCE)
-            .context("the built-in admin page does not compile")?;
-        // No script at all: every control is a plain form.
-        let admin_csp = format!(
-            "default-src 'none'; style-src '{}'; img-src 'self' data:; base-uri 'none'; \
-             form-action 'self'; frame-ancestors 'none'",
-            sha256_source(ADMIN_STYLE)
-        );
         let style = brand.style.unwrap_or_else(|| STYLE.to_owned());
         // The hashes of what is actually served, so an operator's stylesheet is allowed too.
         let csp = format!(
             "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src 'self' data:; \
              base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            sha256_source(&style),
-            sha256_source(SCRIPT)
+            crate::http::csp_hash(&style),
+            crate::http::csp_hash(SCRIPT)
         );
         let initial = Rendition::new(&MaintenanceState::initial(), languages.all().len());
         // Built in each language on first use.
@@ -213,7 +201,6 @@ impl Pages {
             logo: brand.logo,
             status_url,
             csp: HeaderValue::try_from(csp)?,
-            admin_csp: HeaderValue::try_from(admin_csp)?,
             current: ArcSwap::from_pointee(initial),
             unreachable: per_language(),
             lang_cookie: LANG_COOKIE.to_owned(),
@@ -278,29 +265,64 @@ impl Pages {
         &self.languages
     }
 
+    /// The language to answer a request in (its `uri` and `headers`): `?lang=`, then the
+    /// language cookie, then `Accept-Language`, then the default.
+    pub fn language(&self, uri: &Uri, headers: &HeaderMap) -> Choice {
+        self.languages.negotiate(
+            query_value(uri, "lang").as_deref(),
+            cookie_in(headers, &self.lang_cookie),
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    /// The headers of an answer for visitors in language `choice` (the maintenance page or
+    /// problem document, the unreachable page): its language, what it varies by, never cached
+    /// or sniffed; a page is never framed and runs only its own style and script; a language
+    /// chosen with `?lang=` is remembered in the cookie.
+    pub fn visitor_headers(&self, headers: &mut HeaderMap, choice: Choice, html: bool) {
+        let language = self.languages.get(choice.index);
+        headers.insert(header::CONTENT_LANGUAGE, language.header.clone());
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if html {
+            headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        if choice.remember
+            && let Ok(cookie) = HeaderValue::try_from(format!(
+                "{}={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly",
+                self.lang_cookie, language.tag
+            ))
+        {
+            headers.insert(header::SET_COOKIE, cookie);
+        }
+    }
+
     /// The page's `Content-Security-Policy`: nothing but its own inline style and script.
     pub fn csp(&self) -> &HeaderValue {
         &self.csp
     }
 
-    /// The admin page's `Content-Security-Policy`: its own stylesheet, no script.
-    pub fn admin_csp(&self) -> &HeaderValue {
-        &self.admin_csp
+    /// A template engine with the `fluent` function over the pages' messages, for other pages
+    /// in the same languages (the admin console).
+    pub fn template_engine(&self) -> tera::Tera {
+        let mut tera = tera::Tera::new();
+        tera.register_function("fluent", FluentLoader::new(Arc::clone(&self.messages)));
+        tera
     }
 
-    /// The admin page in language `index`, showing `view`.
-    pub(crate) fn render_admin(
-        &self,
-        index: usize,
-        view: &impl Serialize,
-    ) -> tera::TeraResult<String> {
-        let language = self.languages.get(index);
-        let mut ctx = tera::Context::from_serialize(view)?;
-        ctx.insert("lang", &language.tag);
-        ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
-        ctx.insert("style", ADMIN_STYLE);
-        ctx.insert("logo", self.logo.as_deref().unwrap_or_default());
-        self.tera.render(ADMIN, &ctx)
+    /// The operator's logo, as a `data:` URL, if the page directory has one.
+    pub fn logo(&self) -> Option<&str> {
+        self.logo.as_deref()
     }
 
     /// The rendition for `state`, replacing the cached one when the version moved.
@@ -579,24 +601,11 @@ fn duration_parts(secs: u32) -> (&'static str, u32) {
     }
 }
 
-fn sha256_source(source: &str) -> String {
-    format!(
-        "sha256-{}",
-        BASE64.encode(Sha256::digest(source.as_bytes()))
-    )
-}
-
 /// `GET /maintenance/banner.js`: the announcement banner's script in the visitor's language
 /// (`?lang=`, the language cookie, `Accept-Language`), cacheable for five minutes.
 #[poem::handler]
 pub fn banner_js(pages: poem::web::Data<&Arc<Pages>>, req: &poem::Request) -> poem::Response {
-    use crate::http::{cookie, header_str, query_param};
-    use poem::http::header;
-    let choice = pages.languages().negotiate(
-        query_param(req, "lang").as_deref(),
-        cookie(req, pages.lang_cookie()),
-        header_str(req, header::ACCEPT_LANGUAGE),
-    );
+    let choice = pages.language(req.uri(), req.headers());
     poem::Response::builder()
         .content_type("text/javascript; charset=utf-8")
         .header(header::CACHE_CONTROL, "public, max-age=300")

@@ -34,6 +34,14 @@ const FORBIDDEN: &[(&str, Option<&[&str]>)] = &[
     ),
     ("api", Some(&["web", "admin", "app"])),
     ("admin", Some(&["api", "app"])),
+    // The request helpers live in `http`: telemetry needs nothing else.
+    (
+        "telemetry",
+        Some(&[
+            "state", "gate", "auth", "api", "web", "admin", "proxy", "app", "bypass", "webhook",
+            "metrics",
+        ]),
+    ),
 ];
 
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {

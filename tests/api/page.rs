@@ -91,7 +91,7 @@ fn every_message_is_used_and_no_locale_is_left_in_english() {
         "templates/unreachable.html.tera",
         "templates/admin.html.tera",
         "src/web/page.rs",
-        "src/admin.rs",
+        "src/admin/mod.rs",
         "src/web/locale.rs",
     ]
     .iter()

@@ -6,6 +6,8 @@
 //! through the same services as the API and the CLI: validated, stored, audited, followed by
 //! every replica.
 
+mod console;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,13 +20,12 @@ use subtle::ConstantTimeEq as _;
 
 use crate::auth::{Auth, SessionUser};
 use crate::bypass::{BypassError, BypassLink, BypassLinks, LinkRequest, LinkStatus};
-use crate::http::{cookie, header_str, path_as_query_value, query_param};
+use crate::http::{path_as_query_value, query_param};
 use crate::state::{
     Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode, Phase,
     StateService, Window, WindowInput, WriteError,
 };
-use crate::web::locale::UNKNOWN_MESSAGE;
-use crate::web::page::Pages;
+pub use console::Console;
 
 /// Where the page lives, under downtime's prefix.
 pub const PATH: &str = "/maintenance/admin";
@@ -50,8 +51,8 @@ pub struct Admin {
     pub service: StateService,
     /// The bypass links.
     pub bypass: BypassLinks,
-    /// The page renderer (languages, messages, the operator's logo).
-    pub pages: Arc<Pages>,
+    /// The console's renderer (and through it the visitor pages' languages and logo).
+    pub console: Arc<Console>,
 }
 
 /// The page and its forms, to be mounted at [`PATH`] under downtime's prefix.
@@ -174,27 +175,6 @@ pub(crate) struct View {
     ttl_options: Vec<TtlOption>,
 }
 
-/// Renders the admin page with every part filled in, in every language `pages` serves: a
-/// template that fails, or a language that lacks an `admin-*` message, is refused at start
-/// rather than shown to a superuser.
-///
-/// # Errors
-/// Names the language and what is wrong.
-pub fn check(pages: &Pages) -> anyhow::Result<()> {
-    let view = sample_view();
-    for (index, language) in pages.languages().all().iter().enumerate() {
-        let html = pages.render_admin(index, &view).map_err(|e| {
-            anyhow::anyhow!("the admin page fails to render in {}: {e}", language.tag)
-        })?;
-        anyhow::ensure!(
-            !html.contains(UNKNOWN_MESSAGE),
-            "the admin page in {} lacks a message (admin-*)",
-            language.tag
-        );
-    }
-    Ok(())
-}
-
 /// A view with every part filled in, which the page check at start renders in every language.
 fn sample_view() -> View {
     let now = Utc::now();
@@ -309,11 +289,7 @@ struct Page<'a> {
 
 impl<'a> Page<'a> {
     fn new(admin: &'a Admin, req: &'a Request) -> Self {
-        let choice = admin.pages.languages().negotiate(
-            query_param(req, "lang").as_deref(),
-            cookie(req, admin.pages.lang_cookie()),
-            header_str(req, header::ACCEPT_LANGUAGE),
-        );
+        let choice = admin.console.pages().language(req.uri(), req.headers());
         Page {
             admin,
             req,
@@ -481,15 +457,15 @@ impl<'a> Page<'a> {
     }
 
     fn html(&self, status: StatusCode, view: &View) -> Response {
-        let pages = &self.admin.pages;
-        let language = pages.languages().get(self.index);
-        match pages.render_admin(self.index, view) {
+        let console = &self.admin.console;
+        let language = console.pages().languages().get(self.index);
+        match console.render(self.index, view) {
             Ok(html) => {
                 let mut resp = Response::builder()
                     .status(status)
                     .content_type("text/html; charset=utf-8")
                     .header(header::CONTENT_LANGUAGE, language.header.clone())
-                    .header(header::CONTENT_SECURITY_POLICY, pages.admin_csp().clone())
+                    .header(header::CONTENT_SECURITY_POLICY, console.csp().clone())
                     .body(html);
                 crate::http::console_headers(resp.headers_mut());
                 resp
