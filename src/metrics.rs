@@ -27,6 +27,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use strum::VariantArray as _;
+
 use crate::api::writes::{WriteResult, WriteStats};
 use crate::gate::{GateStats, Gated, Pass, Reason};
 use crate::http::Problem;
@@ -323,8 +325,8 @@ impl Collector for Sources {
             None,
             MetricType::Counter,
         )?;
-        for answer in Gated::ALL {
-            for reason in Reason::ALL {
+        for &answer in Gated::VARIANTS {
+            for &reason in Reason::VARIANTS {
                 let labels = [("answer", answer.as_str()), ("reason", reason.as_str())];
                 ConstCounter::new(self.gate.gated(answer, reason))
                     .encode(gated.encode_family(&labels)?)?;
@@ -339,8 +341,9 @@ impl Collector for Sources {
                 MetricType::Counter,
             ),
             "reason",
-            Pass::ALL
-                .into_iter()
+            Pass::VARIANTS
+                .iter()
+                .copied()
                 .filter(|pass| *pass != Pass::Inactive)
                 .map(|pass| (pass.as_str(), ConstCounter::new(self.gate.passed(pass)))),
         )?;
@@ -353,7 +356,7 @@ impl Collector for Sources {
                 MetricType::Counter,
             ),
             "result",
-            WriteResult::ALL.map(|result| {
+            WriteResult::VARIANTS.iter().map(|&result| {
                 (
                     result.as_str(),
                     ConstCounter::new(self.writes.count(result)),
@@ -389,8 +392,9 @@ impl Collector for Sources {
                     MetricType::Counter,
                 ),
                 "kind",
-                UpstreamError::ALL
-                    .map(|kind| (kind.as_str(), ConstCounter::new(upstream.errors(kind)))),
+                UpstreamError::VARIANTS
+                    .iter()
+                    .map(|&kind| (kind.as_str(), ConstCounter::new(upstream.errors(kind)))),
             )?;
         }
         Ok(())

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Request, Response, Result};
 
 /// How a write ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum WriteResult {
     /// Applied.
     Ok,
@@ -29,33 +31,9 @@ pub enum WriteResult {
 }
 
 impl WriteResult {
-    /// Every result, in the order of [`WriteResult::index`].
-    pub const ALL: [WriteResult; 7] = [
-        WriteResult::Ok,
-        WriteResult::Invalid,
-        WriteResult::Conflict,
-        WriteResult::Unauthorized,
-        WriteResult::Forbidden,
-        WriteResult::Unavailable,
-        WriteResult::Error,
-    ];
-
-    /// The result's name, as metrics spell it.
+    /// Its name, as metrics and the log spell it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            WriteResult::Ok => "ok",
-            WriteResult::Invalid => "invalid",
-            WriteResult::Conflict => "conflict",
-            WriteResult::Unauthorized => "unauthorized",
-            WriteResult::Forbidden => "forbidden",
-            WriteResult::Unavailable => "unavailable",
-            WriteResult::Error => "error",
-        }
-    }
-
-    /// Its position in [`WriteResult::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        self.into()
     }
 
     /// The result an answer's status stands for (see the API's documented errors).
@@ -75,17 +53,17 @@ impl WriteResult {
 /// The writes counted so far, by result.
 #[derive(Debug, Default)]
 pub struct WriteStats {
-    counts: [AtomicU64; WriteResult::ALL.len()],
+    counts: [AtomicU64; WriteResult::COUNT],
 }
 
 impl WriteStats {
     /// Writes that ended with `result` so far.
     pub fn count(&self, result: WriteResult) -> u64 {
-        self.counts[result.index()].load(Ordering::Relaxed)
+        self.counts[result as usize].load(Ordering::Relaxed)
     }
 
     fn record(&self, result: WriteResult) {
-        self.counts[result.index()].fetch_add(1, Ordering::Relaxed);
+        self.counts[result as usize].fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -138,8 +116,18 @@ mod tests {
             let status = StatusCode::from_u16(status).expect("status");
             assert_eq!(WriteResult::of(status), expected, "{status}");
         }
-        for (i, result) in WriteResult::ALL.iter().enumerate() {
-            assert_eq!(result.index(), i);
-        }
+        let names: Vec<&str> = WriteResult::VARIANTS.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ok",
+                "invalid",
+                "conflict",
+                "unauthorized",
+                "forbidden",
+                "unavailable",
+                "error"
+            ]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The gate's decision: a pure function of the request's facts, the state and the clock.
 
 use ipnet::IpNet;
+use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 use crate::http;
 use crate::path::{self, is_under, is_under_any_case};
@@ -65,7 +66,8 @@ pub struct Facts<'a> {
 }
 
 /// How a gated request is answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Gated {
     /// Redirect the browser to the maintenance page, remembering where it was going.
     Redirect,
@@ -76,27 +78,16 @@ pub enum Gated {
 }
 
 impl Gated {
-    /// Every answer, in the order of [`Gated::index`].
-    pub const ALL: [Gated; 3] = [Gated::Redirect, Gated::Page, Gated::Json];
-
-    /// The answer's name, as metrics and the log spell it.
+    /// Its name, as metrics and the log spell it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Gated::Redirect => "redirect",
-            Gated::Page => "page",
-            Gated::Json => "json",
-        }
-    }
-
-    /// Its position in [`Gated::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        self.into()
     }
 }
 
 /// Why a request passes the gate. [`decide`] gives the first five; the gate itself finds the
 /// last two, for requests [`decide`] would gate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Pass {
     /// Maintenance is not active (off, scheduled, or ended).
     Inactive,
@@ -115,38 +106,15 @@ pub enum Pass {
 }
 
 impl Pass {
-    /// Every reason, in the order of [`Pass::index`].
-    pub const ALL: [Pass; 7] = [
-        Pass::Inactive,
-        Pass::OutOfScope,
-        Pass::OpenPath,
-        Pass::ReadOnly,
-        Pass::AllowedAddress,
-        Pass::Bypass,
-        Pass::Superuser,
-    ];
-
-    /// The reason's name, as metrics spell it.
+    /// Its name, as metrics and the log spell it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Pass::Inactive => "inactive",
-            Pass::OutOfScope => "out_of_scope",
-            Pass::OpenPath => "open_path",
-            Pass::ReadOnly => "read_only",
-            Pass::AllowedAddress => "allowed_address",
-            Pass::Bypass => "bypass",
-            Pass::Superuser => "superuser",
-        }
-    }
-
-    /// Its position in [`Pass::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        self.into()
     }
 }
 
 /// Why a request is gated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     /// Full maintenance of the whole site.
     Maintenance,
@@ -159,27 +127,9 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Every reason, in the order of [`Reason::index`].
-    pub const ALL: [Reason; 4] = [
-        Reason::Maintenance,
-        Reason::Scope,
-        Reason::ReadOnlyWrite,
-        Reason::MaintenancePage,
-    ];
-
-    /// The reason's name, as metrics spell it.
+    /// Its name, as metrics and the log spell it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Maintenance => "maintenance",
-            Reason::Scope => "scope",
-            Reason::ReadOnlyWrite => "read_only_write",
-            Reason::MaintenancePage => "maintenance_page",
-        }
-    }
-
-    /// Its position in [`Reason::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        self.into()
     }
 }
 
@@ -464,24 +414,33 @@ mod tests {
     }
 
     #[test]
-    fn every_reason_has_its_own_name_and_place() {
-        for (i, pass) in Pass::ALL.iter().enumerate() {
-            assert_eq!(pass.index(), i, "{pass:?}");
-        }
-        for (i, reason) in Reason::ALL.iter().enumerate() {
-            assert_eq!(reason.index(), i, "{reason:?}");
-        }
-        for (i, answer) in Gated::ALL.iter().enumerate() {
-            assert_eq!(answer.index(), i, "{answer:?}");
-        }
-        let mut names: Vec<&str> = Pass::ALL.iter().map(|p| p.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), Pass::ALL.len());
-        let mut names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), Reason::ALL.len());
+    fn metrics_and_the_log_name_every_answer_and_reason_so() {
+        let names = |all: &[&'static str]| all.to_vec();
+        let pass: Vec<&str> = Pass::VARIANTS.iter().map(|p| p.as_str()).collect();
+        assert_eq!(
+            pass,
+            names(&[
+                "inactive",
+                "out_of_scope",
+                "open_path",
+                "read_only",
+                "allowed_address",
+                "bypass",
+                "superuser"
+            ])
+        );
+        let reason: Vec<&str> = Reason::VARIANTS.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            reason,
+            names(&[
+                "maintenance",
+                "scope",
+                "read_only_write",
+                "maintenance_page"
+            ])
+        );
+        let gated: Vec<&str> = Gated::VARIANTS.iter().map(|g| g.as_str()).collect();
+        assert_eq!(gated, names(&["redirect", "page", "json"]));
     }
 
     #[test]

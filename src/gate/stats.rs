@@ -3,6 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use strum::EnumCount as _;
+
 use super::decision::{Gated, Pass, Reason};
 
 /// The gate's counters: requests let through during maintenance, by reason, and gated
@@ -12,28 +14,28 @@ use super::decision::{Gated, Pass, Reason};
 /// ordinary traffic, which its own metrics already see, and it keeps the common path as it was.
 #[derive(Debug, Default)]
 pub struct GateStats {
-    passed: [AtomicU64; Pass::ALL.len()],
-    gated: [[AtomicU64; Reason::ALL.len()]; Gated::ALL.len()],
+    passed: [AtomicU64; Pass::COUNT],
+    gated: [[AtomicU64; Reason::COUNT]; Gated::COUNT],
 }
 
 impl GateStats {
     /// Requests let through for `reason` so far (always 0 for [`Pass::Inactive`]).
     pub fn passed(&self, reason: Pass) -> u64 {
-        self.passed[reason.index()].load(Ordering::Relaxed)
+        self.passed[reason as usize].load(Ordering::Relaxed)
     }
 
     /// Requests gated with `answer` for `reason` so far.
     pub fn gated(&self, answer: Gated, reason: Reason) -> u64 {
-        self.gated[answer.index()][reason.index()].load(Ordering::Relaxed)
+        self.gated[answer as usize][reason as usize].load(Ordering::Relaxed)
     }
 
     // Relaxed: each counter is read on its own, and no other memory hangs on its value.
     pub(super) fn count_pass(&self, reason: Pass) {
-        self.passed[reason.index()].fetch_add(1, Ordering::Relaxed);
+        self.passed[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn count_gated(&self, answer: Gated, reason: Reason) {
-        self.gated[answer.index()][reason.index()].fetch_add(1, Ordering::Relaxed);
+        self.gated[answer as usize][reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 }
 

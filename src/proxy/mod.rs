@@ -27,6 +27,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 use anyhow::Context as _;
 use clap::Args;
@@ -352,11 +353,12 @@ struct Inner {
     own_credential: Option<OwnCredential>,
     health: tokio::sync::watch::Sender<health::Health>,
     /// Requests the upstream gave no usable answer to, by [`UpstreamError::index`].
-    errors: [AtomicU64; UpstreamError::ALL.len()],
+    errors: [AtomicU64; UpstreamError::COUNT],
 }
 
 /// Why a request got no usable answer from the upstream, as `/metrics` counts it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum UpstreamError {
     /// No connection: refused, unknown host, connect timeout, TLS failure.
     Unreachable,
@@ -369,27 +371,9 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
-    /// Every kind, in the order of [`UpstreamError::index`].
-    pub const ALL: [UpstreamError; 4] = [
-        UpstreamError::Unreachable,
-        UpstreamError::Timeout,
-        UpstreamError::BadAnswer,
-        UpstreamError::ErrorStatus,
-    ];
-
-    /// The kind's name, as metrics spell it.
+    /// Its name, as metrics and the log spell it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            UpstreamError::Unreachable => "unreachable",
-            UpstreamError::Timeout => "timeout",
-            UpstreamError::BadAnswer => "bad_answer",
-            UpstreamError::ErrorStatus => "error_status",
-        }
-    }
-
-    /// Its position in [`UpstreamError::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
+        self.into()
     }
 }
 
@@ -476,7 +460,7 @@ impl Upstream {
     /// How many requests got no usable answer from the upstream for `kind` so far (the
     /// automatic-maintenance checks are not counted).
     pub fn errors(&self, kind: UpstreamError) -> u64 {
-        self.inner.errors[kind.index()].load(Ordering::Relaxed)
+        self.inner.errors[kind as usize].load(Ordering::Relaxed)
     }
 
     /// What the automatic-maintenance checks found so far (nothing unless they run).
@@ -855,7 +839,7 @@ impl Inner {
     /// browsers, a problem document for the rest, in the asker's language; never cached.
     fn answer(&self, failure: Failure, asker: &Asker) -> Response {
         let count = |kind: UpstreamError| {
-            self.errors[kind.index()].fetch_add(1, Ordering::Relaxed);
+            self.errors[kind as usize].fetch_add(1, Ordering::Relaxed);
         };
         let (status, code, retry_after) = match failure {
             Failure::Unreachable(error) => {
