@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Request, Response, Result};
+use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 /// How a write ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumCount, IntoStaticStr, VariantArray)]
