@@ -221,6 +221,42 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Checks the settings as the flags check them, for settings given in code
+    /// ([`crate::DowntimeBuilder`]), which never went through the flags' parsers.
+    ///
+    /// # Errors
+    /// The first setting a flag would refuse, named.
+    pub fn validate(&self) -> Result<(), String> {
+        as_written("prefix", &self.prefix, prefix)?;
+        for path in &self.open_paths {
+            as_written("open path", path, crate::state::parse_open_path)?;
+        }
+        for (name, cookie) in [
+            ("language cookie", &self.lang_cookie),
+            ("bypass cookie", &self.bypass_cookie),
+            ("session cookie", &self.auth.session_cookie),
+        ] {
+            as_written(name, cookie, crate::http::cookie_name)?;
+        }
+        poll_interval_in_range(self.poll_interval).map_err(|e| format!("poll interval: {e}"))?;
+        for (name, timeout) in [
+            (
+                "upstream connect timeout",
+                self.proxy.upstream_connect_timeout,
+            ),
+            ("upstream timeout", self.proxy.upstream_timeout),
+            ("body timeout", self.proxy.body_timeout),
+            ("header timeout", self.server.header_timeout),
+            ("idle timeout", self.server.idle_timeout),
+        ] {
+            crate::proxy::timeout_in_range(timeout).map_err(|e| format!("{name}: {e}"))?;
+        }
+        if self.max_body == Some(0) {
+            return Err("max body: must be at least 1 byte".into());
+        }
+        self.metrics.validate()
+    }
+
     /// The settings from the environment alone (`DATABASE_URL`, `DOWNTIME_*`,
     /// `MAINTENANCE_MODE`), as `downtime serve` reads them: for an app that embeds downtime
     /// and wants the same configuration.
@@ -275,10 +311,28 @@ fn header_size(value: &str) -> Result<usize, String> {
 
 fn poll_interval(value: &str) -> Result<Duration, String> {
     let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    poll_interval_in_range(every)
+}
+
+fn poll_interval_in_range(every: Duration) -> Result<Duration, String> {
     if (Duration::from_millis(50)..=Duration::from_secs(60)).contains(&every) {
         Ok(every)
     } else {
         Err("must be between 50ms and 60s".into())
+    }
+}
+
+/// `value` as `parse` reads it, which must be `value` itself: settings given in code are held
+/// to the form the flags produce.
+fn as_written(
+    name: &str,
+    value: &str,
+    parse: fn(&str) -> Result<String, String>,
+) -> Result<(), String> {
+    match parse(value) {
+        Ok(read) if read == value => Ok(()),
+        Ok(read) => Err(format!("{name} {value:?} must be written {read:?}")),
+        Err(error) => Err(format!("{name}: {error}")),
     }
 }
 
@@ -309,6 +363,50 @@ mod tests {
         assert_eq!(ServerConfig::default().limits(), Limits::default());
         assert!(header_size("4KiB").is_err());
         assert!(count("0").is_err());
+    }
+
+    #[test]
+    fn settings_given_in_code_meet_the_flags_checks() {
+        assert_eq!(Config::default().validate(), Ok(()));
+        let refused = [
+            Config {
+                prefix: "/_downtime/".into(),
+                ..Config::default()
+            },
+            Config {
+                prefix: "_downtime".into(),
+                ..Config::default()
+            },
+            Config {
+                open_paths: vec!["/caf\u{e9}".into()],
+                ..Config::default()
+            },
+            Config {
+                poll_interval: Duration::from_millis(1),
+                ..Config::default()
+            },
+            Config {
+                lang_cookie: "a b".into(),
+                ..Config::default()
+            },
+            Config {
+                max_body: Some(0),
+                ..Config::default()
+            },
+        ];
+        for config in refused {
+            assert!(config.validate().is_err(), "{config:?}");
+        }
+        let error = Config {
+            prefix: "/_downtime/".into(),
+            ..Config::default()
+        }
+        .validate()
+        .expect_err("refused");
+        assert_eq!(
+            error,
+            r#"prefix "/_downtime/" must be written "/_downtime""#
+        );
     }
 
     #[test]

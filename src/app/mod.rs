@@ -56,62 +56,115 @@ pub struct DowntimeBuilder {
     config: Config,
 }
 
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty => $($field:ident).+;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-                self.config.$($field).+ = value.into();
-                self
-            }
-        )*
-    };
-}
-
 impl DowntimeBuilder {
     /// Starts from settings already gathered, such as [`Config::from_env`].
     pub fn from_config(config: Config) -> Self {
         DowntimeBuilder { config }
     }
 
-    setters! {
-        /// Where the state lives: `sqlite://FILE?mode=rwc` (the default, `downtime.db`) or
-        /// `postgres://USER@HOST/DB`.
-        database_url: String => database_url;
-        /// Mount downtime's routes under this prefix, such as `/_downtime` (default: the root).
-        prefix: String => prefix;
-        /// Serve the page at the requested URL instead of redirecting to `/maintenance`.
-        serve_in_place: bool => serve_in_place;
-        /// Refuse API writes without `If-Match` (428).
-        require_if_match: bool => require_if_match;
-        /// The page's language when none of the visitor's is available (default `en-US`).
-        default_language: String => default_language;
-        /// The cookie remembering a visitor's language choice (default `downtime_lang`).
-        lang_cookie: String => lang_cookie;
-        /// The cookie a bypass link sets (default `downtime_bypass`).
-        bypass_cookie: String => bypass_cookie;
-        /// The session cookie's name (default `downtime_session`).
-        session_cookie: String => auth.session_cookie;
-        /// How often to read the stored state in case a change went unannounced (default 5 s;
-        /// changes made elsewhere arrive at once by push).
-        poll_interval: Duration => poll_interval;
-        /// The largest request body the proxy forwards to the upstream (default: any size;
-        /// downtime's own routes always take at most 64 KiB).
-        max_body: Option<usize> => max_body;
-        /// The claim holding groups or roles (default `groups`).
-        groups_claim: String => auth.groups_claim;
-        /// Scopes asked at login (default `openid email profile`).
-        oidc_scopes: String => auth.oidc_scopes;
-        /// Accept opaque access tokens by RFC 7662 introspection.
-        oidc_introspection: bool => auth.oidc_introspection;
-        /// How long a browser login lasts (default 8 h).
-        session_ttl: Duration => auth.session_ttl;
-        /// Run the development identity provider (loopback only; never in production).
-        dev_idp: bool => auth.dev_idp;
-        /// How long to wait for a connection to the upstream (default 5 s).
-        upstream_connect_timeout: Duration => proxy.upstream_connect_timeout;
-        /// How long to wait for the upstream's response headers (default 60 s).
-        upstream_timeout: Duration => proxy.upstream_timeout;
+    /// Where the state lives: `sqlite://FILE?mode=rwc` (the default, `downtime.db`) or
+    /// `postgres://USER@HOST/DB`.
+    pub fn database_url(mut self, value: impl Into<String>) -> Self {
+        self.config.database_url = value.into();
+        self
+    }
+
+    /// Mount downtime's routes under this prefix, such as `/_downtime` (default: the root).
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
+        self.config.prefix = value.into();
+        self
+    }
+
+    /// Serve the page at the requested URL instead of redirecting to `/maintenance`.
+    pub fn serve_in_place(mut self, value: bool) -> Self {
+        self.config.serve_in_place = value;
+        self
+    }
+
+    /// Refuse API writes without `If-Match` (428).
+    pub fn require_if_match(mut self, value: bool) -> Self {
+        self.config.require_if_match = value;
+        self
+    }
+
+    /// The page's language when none of the visitor's is available (default `en-US`).
+    pub fn default_language(mut self, value: impl Into<String>) -> Self {
+        self.config.default_language = value.into();
+        self
+    }
+
+    /// The cookie remembering a visitor's language choice (default `downtime_lang`).
+    pub fn lang_cookie(mut self, value: impl Into<String>) -> Self {
+        self.config.lang_cookie = value.into();
+        self
+    }
+
+    /// The cookie a bypass link sets (default `downtime_bypass`).
+    pub fn bypass_cookie(mut self, value: impl Into<String>) -> Self {
+        self.config.bypass_cookie = value.into();
+        self
+    }
+
+    /// The session cookie's name (default `downtime_session`).
+    pub fn session_cookie(mut self, value: impl Into<String>) -> Self {
+        self.config.auth.session_cookie = value.into();
+        self
+    }
+
+    /// How often to read the stored state in case a change went unannounced (default 5 s;
+    /// changes made elsewhere arrive at once by push).
+    pub fn poll_interval(mut self, value: Duration) -> Self {
+        self.config.poll_interval = value;
+        self
+    }
+
+    /// The largest request body the proxy forwards to the upstream (default: any size;
+    /// downtime's own routes always take at most 64 KiB).
+    pub fn max_body(mut self, value: Option<usize>) -> Self {
+        self.config.max_body = value;
+        self
+    }
+
+    /// The claim holding groups or roles (default `groups`).
+    pub fn groups_claim(mut self, value: impl Into<String>) -> Self {
+        self.config.auth.groups_claim = value.into();
+        self
+    }
+
+    /// Scopes asked at login (default `openid email profile`).
+    pub fn oidc_scopes(mut self, value: impl Into<String>) -> Self {
+        self.config.auth.oidc_scopes = value.into();
+        self
+    }
+
+    /// Accept opaque access tokens by RFC 7662 introspection.
+    pub fn oidc_introspection(mut self, value: bool) -> Self {
+        self.config.auth.oidc_introspection = value;
+        self
+    }
+
+    /// How long a browser login lasts (default 8 h).
+    pub fn session_ttl(mut self, value: Duration) -> Self {
+        self.config.auth.session_ttl = value;
+        self
+    }
+
+    /// Run the development identity provider (loopback only; never in production).
+    pub fn dev_idp(mut self, value: bool) -> Self {
+        self.config.auth.dev_idp = value;
+        self
+    }
+
+    /// How long to wait for a connection to the upstream (default 5 s).
+    pub fn upstream_connect_timeout(mut self, value: Duration) -> Self {
+        self.config.proxy.upstream_connect_timeout = value;
+        self
+    }
+
+    /// How long to wait for the upstream's response headers (default 60 s).
+    pub fn upstream_timeout(mut self, value: Duration) -> Self {
+        self.config.proxy.upstream_timeout = value;
+        self
     }
 
     /// Forward what passes the gate to this app: [`Downtime::upstream`] is then the endpoint
@@ -266,7 +319,8 @@ impl DowntimeBuilder {
     /// the message says which.
     pub async fn build(self) -> anyhow::Result<Downtime> {
         let mut config = self.config;
-        config.metrics.validate().map_err(anyhow::Error::msg)?;
+        // Settings given in code meet the flags' checks too.
+        config.validate().map_err(anyhow::Error::msg)?;
         let service = StateService::open(&config.database_url).await?;
         // Before `maintenance_mode` is applied: that change is delivered like any other.
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;

@@ -43,7 +43,9 @@ pub use body::BodyPace;
 use body::{BodyWatch, Outgoing};
 use limits::Limits;
 use pool::Pool;
-pub use settings::{OwnCredential, ProxyConfig, UpstreamSettings, host_header, timeout};
+pub use settings::{
+    OwnCredential, ProxyConfig, UpstreamSettings, host_header, timeout, timeout_in_range,
+};
 use tls::tls_config;
 pub use url::{InvalidUpstream, UpstreamUrl};
 

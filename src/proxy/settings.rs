@@ -114,6 +114,14 @@ pub fn host_header(value: &str) -> Result<String, String> {
 /// Not a duration, or outside that range.
 pub fn timeout(value: &str) -> Result<Duration, String> {
     let every = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    timeout_in_range(every)
+}
+
+/// A timeout between 1 ms and an hour, as [`timeout`] reads one.
+///
+/// # Errors
+/// Outside that range.
+pub fn timeout_in_range(every: Duration) -> Result<Duration, String> {
     if (Duration::from_millis(1)..=Duration::from_secs(3600)).contains(&every) {
         Ok(every)
     } else {
