@@ -8,8 +8,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{
-    AuditEntry, InvalidWindow, Live, MaintenanceState, Store, StoreError, SyncStats, Window,
-    WindowInput, WriteError,
+    AuditEntry, Follower, InvalidWindow, Live, MaintenanceState, Reload, Store, StoreError,
+    SyncStats, Window, WindowInput, WriteError,
 };
 
 /// Who asks for a change, and why; recorded in the audit log.
@@ -240,45 +240,45 @@ impl StateService {
     /// the clock that starts and ends scheduled windows ([`Live::keep_time`]). Stop it by
     /// aborting the handle.
     ///
-    /// When the database goes away the last known state stays live; one warning is logged when
-    /// polling starts failing and one line when it recovers.
+    /// When the database goes away the last known state stays live ([`Follower`] logs the
+    /// outage).
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
-        let (store, live) = (self.store.clone(), self.live.clone());
+        let stored = StoredState {
+            store: self.store.clone(),
+            live: self.live.clone(),
+            sync: Arc::clone(&self.sync),
+        };
+        let follower = Follower::new("the state", every, self.database_changes());
+        let watcher = super::watch::watch(
+            self.store.db().clone(),
+            Arc::clone(&self.changed),
+            Arc::clone(&self.sync),
+        );
         let clock = self.live.clone();
-        let changed = Arc::clone(&self.changed);
-        let sync = Arc::clone(&self.sync);
-        let mut wakeups = super::Wakeups::new(every, changed.subscribe());
         tokio::spawn(async move {
-            let watcher = super::watch::watch(store.db().clone(), changed, Arc::clone(&sync));
-            let follower = async move {
-                let mut failing = false;
-                loop {
-                    wakeups.next().await;
-                    let result = match store.version().await {
-                        Ok(version) if version == live.load().version => Ok(()),
-                        Ok(_) => store.current().await.map(|state| {
-                            live.publish(state);
-                        }),
-                        Err(e) => Err(e),
-                    };
-                    if result.is_ok() {
-                        sync.synced();
-                    }
-                    match result {
-                        Ok(()) if failing => {
-                            failing = false;
-                            tracing::info!(target: "downtime::state", "database reachable again");
-                        }
-                        Err(error) if !failing => {
-                            failing = true;
-                            tracing::warn!(target: "downtime::state", %error, "cannot read the state; serving the last known one");
-                        }
-                        _ => {}
-                    }
-                }
-            };
-            tokio::join!(watcher, follower, clock.keep_time());
+            tokio::join!(watcher, follower.run(stored), clock.keep_time());
         })
+    }
+}
+
+/// The live state, as [`StateService::follow`] keeps it.
+struct StoredState {
+    store: Store,
+    live: Live,
+    sync: Arc<SyncStats>,
+}
+
+impl Reload for StoredState {
+    type Error = StoreError;
+
+    /// Reads the version alone, and the whole state only when another process changed it.
+    async fn reload(&mut self) -> Result<(), StoreError> {
+        let version = self.store.version().await?;
+        if version != self.live.load().version {
+            self.live.publish(self.store.current().await?);
+        }
+        self.sync.synced();
+        Ok(())
     }
 }
 
