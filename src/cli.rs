@@ -383,12 +383,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// `downtime superuser add|remove|list`.
 async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
-    let service = StateService::open(url).await?;
-    let db = service.db();
+    let superusers = superusers::Store::new(&StateService::open(url).await?);
     match command {
         SuperuserCommand::Add(args) => {
             let (kind, issuer, value) = args.rule();
-            let verb = if superusers::add(db, kind, issuer, value, &actor()).await? {
+            let verb = if superusers.add(kind, issuer, value, &actor()).await? {
                 "added superuser"
             } else {
                 "already a superuser"
@@ -397,13 +396,13 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
         }
         SuperuserCommand::Remove(args) => {
             let (kind, issuer, value) = args.rule();
-            if !superusers::remove(db, kind, issuer, value).await? {
+            if !superusers.remove(kind, issuer, value).await? {
                 return Err(Usage(format!("no such superuser: {}", args.describe())).into());
             }
             println!("removed superuser: {}", args.describe());
         }
         SuperuserCommand::List { json } => {
-            let entries = superusers::list(db).await?;
+            let entries = superusers.list().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
                 return Ok(());

@@ -285,11 +285,10 @@ impl DowntimeBuilder {
             session::cookie_key(config.auth.secret_key.as_ref(), service.db()).await?;
         let auth = Auth::build(
             &config.auth,
-            service.db(),
+            &service,
             urls.clone(),
             config.poll_interval,
             session_key.clone(),
-            service.database_changes(),
         )
         .await?;
         let cookies = [

@@ -32,6 +32,7 @@ use superusers::Registry;
 use tokens::VerifiedTokens;
 
 use crate::gate::Superusers;
+use crate::state::StateService;
 
 /// Where this site is reachable, as the identity provider and browsers see it.
 #[derive(Clone, Debug)]
@@ -87,22 +88,23 @@ impl Auth {
     /// while loading the stored superusers.
     pub async fn build(
         config: &AuthConfig,
-        db: &sea_orm::DatabaseConnection,
+        service: &StateService,
         urls: SiteUrls,
         poll: Duration,
         session_key: CookieKey,
-        database_changes: tokio::sync::watch::Receiver<()>,
     ) -> anyhow::Result<Auth> {
         let configured = superusers::Configured {
             emails: config.superuser_emails.clone(),
             groups: config.superuser_groups.clone(),
             clients: config.superuser_clients.clone(),
         };
-        let registry = Registry::load(db, configured).await?;
+        let stored = superusers::Store::new(service);
+        let registry = Registry::load(&stored, configured).await?;
+        let db = service.db();
         let revoked = Revoked::load(db).await?;
         let mut tasks = vec![
-            registry.follow(db.clone(), poll, database_changes.clone()),
-            revoked.follow(db.clone(), poll, database_changes),
+            registry.follow(stored, poll, service.database_changes()),
+            revoked.follow(db.clone(), poll, service.database_changes()),
         ];
         let provider = match &config.oidc_issuer {
             None => None,
