@@ -429,8 +429,7 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
 
 /// `downtime bypass create|list|revoke`.
 async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
-    let service = StateService::open(url).await?;
-    let db = service.db();
+    let links = bypass::LinkStore::new(&StateService::open(url).await?);
     let usage = |error: bypass::BypassError| -> anyhow::Error {
         match error {
             bypass::BypassError::Database(e) => e.into(),
@@ -444,7 +443,7 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
                 label: args.label,
                 next: args.next,
             };
-            let new = bypass::create(db, request, &actor()).await.map_err(usage)?;
+            let new = links.create(request, &actor()).await.map_err(usage)?;
             let base = args.base_url.as_deref().unwrap_or("http://127.0.0.1:3000");
             let link_url = new.url(&format!("{}{}", base.trim_end_matches('/'), args.prefix));
             if args.json {
@@ -460,20 +459,20 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
             }
         }
         BypassCommand::List { json } => {
-            let links = bypass::list(db).await?;
+            let listed = links.list().await?;
             let now = Utc::now();
             if json {
-                let items: Vec<_> = links
+                let items: Vec<_> = listed
                     .iter()
                     .map(|l| serde_json::json!({ "status": l.status(now), "link": l }))
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&items)?);
                 return Ok(());
             }
-            if links.is_empty() {
+            if listed.is_empty() {
                 println!("no bypass links");
             }
-            for link in &links {
+            for link in &listed {
                 let mut line = format!(
                     "{}  {:<7}  until {}  by {}",
                     link.id,
@@ -491,9 +490,7 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
             }
         }
         BypassCommand::Revoke { id } => {
-            let link = bypass::revoke(db, id.trim(), &actor())
-                .await
-                .map_err(usage)?;
+            let link = links.revoke(id.trim(), &actor()).await.map_err(usage)?;
             println!("revoked bypass link {}", link.id);
         }
     }

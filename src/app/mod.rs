@@ -304,7 +304,7 @@ impl DowntimeBuilder {
         }
         let secure_cookies = urls.base_url.starts_with("https://");
         let bypass = BypassLinks::load(
-            service.db(),
+            &service,
             &session_key,
             CookieSettings {
                 name: config.bypass_cookie.clone(),
