@@ -281,8 +281,7 @@ impl DowntimeBuilder {
             prefix: config.prefix.clone(),
         };
         let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
-        let session_key =
-            session::cookie_key(config.auth.secret_key.as_ref(), service.db()).await?;
+        let session_key = session::cookie_key(config.auth.secret_key.as_ref(), &service).await?;
         let auth = Auth::build(
             &config.auth,
             &service,

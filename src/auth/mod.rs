@@ -71,7 +71,6 @@ struct Inner {
     verified: VerifiedTokens,
     session_key: CookieKey,
     revoked: Revoked,
-    db: sea_orm::DatabaseConnection,
     /// The development provider mints superuser tokens for anyone who asks it: its tokens and
     /// sessions count only on requests addressed to this machine by name.
     loopback_only: bool,
@@ -100,11 +99,10 @@ impl Auth {
         };
         let stored = superusers::Store::new(service);
         let registry = Registry::load(&stored, configured).await?;
-        let db = service.db();
-        let revoked = Revoked::load(db).await?;
+        let revoked = Revoked::load(service).await?;
         let mut tasks = vec![
             registry.follow(stored, poll, service.database_changes()),
-            revoked.follow(db.clone(), poll, service.database_changes()),
+            revoked.follow(poll, service.database_changes()),
         ];
         let provider = match &config.oidc_issuer {
             None => None,
@@ -145,7 +143,6 @@ impl Auth {
                 verified: VerifiedTokens::default(),
                 session_key,
                 revoked,
-                db: db.clone(),
                 loopback_only: config.dev_idp,
                 session_cookie: config.session_cookie.clone(),
                 tasks,
@@ -191,7 +188,7 @@ impl Auth {
         let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0).unwrap_or_default();
         self.inner
             .revoked
-            .revoke(&self.inner.db, &user.session_id, expires_at)
+            .revoke(&user.session_id, expires_at)
             .await
     }
 
