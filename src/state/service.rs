@@ -138,6 +138,36 @@ impl StateService {
         self.store.history(limit, before).await
     }
 
+    /// Audit entry `id`, if the log still has it: what the webhook sender delivers.
+    ///
+    /// # Errors
+    /// The database is unavailable, or [`StoreError::Corrupt`] for an entry whose states
+    /// cannot be read back.
+    pub async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>, StoreError> {
+        self.store.audit_entry(id).await
+    }
+
+    /// The ids of up to `limit` audit entries newer than entry `after`, oldest first. Ids grow
+    /// in commit order: writers queue on the state row's lock before they append.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn audit_ids_after(&self, after: i64, limit: u64) -> Result<Vec<i64>, StoreError> {
+        self.store.audit_ids_after(after, limit).await
+    }
+
+    /// The id of the newest audit entry made before `before` (of all, when `None`); `None`
+    /// when there is none.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn newest_audit_id(
+        &self,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.store.newest_audit_id(before).await
+    }
+
     /// Validates `window`, stores it with an audit row, then makes it the live state: a
     /// replacement by exactly this window.
     ///
