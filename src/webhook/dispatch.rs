@@ -219,47 +219,16 @@ impl Sender {
             endpoint: &to.target.endpoint,
             delivery: &delivery.id,
         };
-        let change = match self.service.audit_entry(delivery.audit_id).await {
-            Ok(Some(change)) => change,
-            Ok(None) => {
-                let error = "the change is no longer in the audit log".to_owned();
+        let (change, body) = match self.prepare(to, &delivery, &log).await {
+            Ok(prepared) => prepared,
+            Err(Some(error)) => {
                 return self
                     .give_up(&delivery, delivery.attempts, error, &log)
                     .await;
             }
-            // Reading it again would not help.
-            Err(StoreError::Corrupt(error)) => {
-                let error = format!("the change is unreadable: {error}");
-                return self
-                    .give_up(&delivery, delivery.attempts, error, &log)
-                    .await;
-            }
-            // The claim lapses, and the next look (here or elsewhere) tries again.
-            Err(error) => {
-                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot read the change to deliver");
-                return;
-            }
+            Err(None) => return,
         };
         let deadline = shift(change.at, self.retry.give_up_after, true);
-        // A retry was scheduled before the deadline and is made even if a little late; a
-        // change first seen after it (every server was down) is not sent at all.
-        if delivery.attempts == 0 && now() > deadline {
-            let error = format!(
-                "not sent: the change is older than {}",
-                humantime::format_duration(self.retry.give_up_after)
-            );
-            return self
-                .give_up(&delivery, delivery.attempts, error, &log)
-                .await;
-        }
-        let body = match body(to.format, &delivery, &change) {
-            Ok(body) => body,
-            Err(error) => {
-                return self
-                    .give_up(&delivery, delivery.attempts, error, &log)
-                    .await;
-            }
-        };
         let attempts = delivery.attempts.saturating_add(1);
         // Counted once recorded, so whoever reads the counters finds the table agreeing.
         match self.post(to, &delivery.id, body).await {
@@ -285,6 +254,40 @@ impl Sender {
                 }
             }
         }
+    }
+
+    /// The change `delivery` is about and the body that sends it, or why not to send it:
+    /// `Err(Some(why))` gives the delivery up, `Err(None)` leaves its claim to lapse, so the
+    /// next look (here or elsewhere) tries again.
+    async fn prepare(
+        &self,
+        to: &Destination,
+        delivery: &Delivery,
+        log: &Log<'_>,
+    ) -> Result<(AuditEntry, Vec<u8>), Option<String>> {
+        let change = match self.service.audit_entry(delivery.audit_id).await {
+            Ok(Some(change)) => change,
+            Ok(None) => return Err(Some("the change is no longer in the audit log".into())),
+            // Reading it again would not help.
+            Err(StoreError::Corrupt(error)) => {
+                return Err(Some(format!("the change is unreadable: {error}")));
+            }
+            Err(error) => {
+                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot read the change to deliver");
+                return Err(None);
+            }
+        };
+        // A retry was scheduled before the deadline and is made even if a little late; a
+        // change first seen after it (every server was down) is not sent at all.
+        let deadline = shift(change.at, self.retry.give_up_after, true);
+        if delivery.attempts == 0 && now() > deadline {
+            return Err(Some(format!(
+                "not sent: the change is older than {}",
+                humantime::format_duration(self.retry.give_up_after)
+            )));
+        }
+        let body = body(to.format, delivery, &change).map_err(Some)?;
+        Ok((change, body))
     }
 
     async fn give_up(&self, delivery: &Delivery, attempts: i32, error: String, log: &Log<'_>) {
