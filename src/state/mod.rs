@@ -1,4 +1,6 @@
-//! The maintenance state: its domain types, the database store, and the live in-memory snapshot.
+//! The maintenance state: its domain types, the database store and its audit log, and the live
+//! in-memory snapshot; and the [`Follower`] that keeps it, and the other shared tables' copies in
+//! memory, in step with the database.
 //!
 //! This module knows nothing of HTTP, pages or the API: the gate reads [`Live`]; every writer
 //! (the API, the CLI, the environment, code using the library) goes through [`StateService`],

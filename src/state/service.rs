@@ -96,8 +96,11 @@ impl StateService {
         &self.sync
     }
 
-    /// The database connection, for the other tables (superusers, secrets).
-    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+    /// The database connection, for the owners of the other tables (the superusers, the
+    /// bypass links, the sessions, the webhook deliveries), which are made from this service
+    /// and share its pool. Not public: code outside the crate, and the CLI, go through those
+    /// owners.
+    pub(crate) fn db(&self) -> &sea_orm::DatabaseConnection {
         self.store.db()
     }
 
@@ -258,8 +261,8 @@ impl StateService {
     }
 
     /// Nudges, while [`StateService::follow`] runs, whenever another process may have
-    /// committed a change to the shared tables (state, superusers, ended sessions): what
-    /// follows those tables wakes on it instead of waiting for its next poll.
+    /// committed a change to the shared tables (state, superusers, bypass links, ended
+    /// sessions): each table's [`Follower`] wakes on it instead of waiting for its next poll.
     pub fn database_changes(&self) -> watch::Receiver<()> {
         self.changed.subscribe()
     }

@@ -94,7 +94,7 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// The connection pool, for the other tables (superusers, secrets).
+    /// The connection pool, which the other tables' owners share ([`super::StateService::db`]).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }
