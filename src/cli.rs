@@ -383,12 +383,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// `downtime superuser add|remove|list`.
 async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
-    let service = StateService::open(url).await?;
-    let db = service.db();
+    let superusers = superusers::Store::new(&StateService::open(url).await?);
     match command {
         SuperuserCommand::Add(args) => {
             let (kind, issuer, value) = args.rule();
-            let verb = if superusers::add(db, kind, issuer, value, &actor()).await? {
+            let verb = if superusers.add(kind, issuer, value, &actor()).await? {
                 "added superuser"
             } else {
                 "already a superuser"
@@ -397,13 +396,13 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
         }
         SuperuserCommand::Remove(args) => {
             let (kind, issuer, value) = args.rule();
-            if !superusers::remove(db, kind, issuer, value).await? {
+            if !superusers.remove(kind, issuer, value).await? {
                 return Err(Usage(format!("no such superuser: {}", args.describe())).into());
             }
             println!("removed superuser: {}", args.describe());
         }
         SuperuserCommand::List { json } => {
-            let entries = superusers::list(db).await?;
+            let entries = superusers.list().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
                 return Ok(());
@@ -430,8 +429,7 @@ async fn superuser(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
 
 /// `downtime bypass create|list|revoke`.
 async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
-    let service = StateService::open(url).await?;
-    let db = service.db();
+    let links = bypass::LinkStore::new(&StateService::open(url).await?);
     let usage = |error: bypass::BypassError| -> anyhow::Error {
         match error {
             bypass::BypassError::Database(e) => e.into(),
@@ -445,7 +443,7 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
                 label: args.label,
                 next: args.next,
             };
-            let new = bypass::create(db, request, &actor()).await.map_err(usage)?;
+            let new = links.create(request, &actor()).await.map_err(usage)?;
             let base = args.base_url.as_deref().unwrap_or("http://127.0.0.1:3000");
             let link_url = new.url(&format!("{}{}", base.trim_end_matches('/'), args.prefix));
             if args.json {
@@ -461,20 +459,20 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
             }
         }
         BypassCommand::List { json } => {
-            let links = bypass::list(db).await?;
+            let listed = links.list().await?;
             let now = Utc::now();
             if json {
-                let items: Vec<_> = links
+                let items: Vec<_> = listed
                     .iter()
                     .map(|l| serde_json::json!({ "status": l.status(now), "link": l }))
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&items)?);
                 return Ok(());
             }
-            if links.is_empty() {
+            if listed.is_empty() {
                 println!("no bypass links");
             }
-            for link in &links {
+            for link in &listed {
                 let mut line = format!(
                     "{}  {:<7}  until {}  by {}",
                     link.id,
@@ -492,9 +490,7 @@ async fn bypass_links(url: &str, command: BypassCommand) -> anyhow::Result<()> {
             }
         }
         BypassCommand::Revoke { id } => {
-            let link = bypass::revoke(db, id.trim(), &actor())
-                .await
-                .map_err(usage)?;
+            let link = links.revoke(id.trim(), &actor()).await.map_err(usage)?;
             println!("revoked bypass link {}", link.id);
         }
     }

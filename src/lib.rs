@@ -57,15 +57,17 @@
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).
-//! - [`state`]: the state, its validation, its store and the live snapshot. It imports only
-//!   [`path`] and the `entity` crate (and the migrations, through its one connector): no
-//!   HTTP, pages or API.
+//! - [`state`]: the state, its validation, its store, the audit log and the live snapshot,
+//!   and the [follower](state::Follower) that keeps every shared table's copy in memory in
+//!   step with the database. It imports only [`path`] and the `entity` crate (and the
+//!   migrations, through its one connector): no HTTP, pages or API.
 //! - [`gate`]: the middleware. It imports `state`, `path`, the page renderer ([`web::page`]),
 //!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`]
 //!   question that `auth` answers and the [`gate::TunnelCheck`] a proxy asks of an open
 //!   tunnel.
-//! - [`auth`]: login, sessions, bearer tokens and the superuser rules. It answers the gate's
-//!   question and imports neither `api`, `web` nor the gate's internals.
+//! - [`auth`]: login, sessions, bearer tokens and the superuser rules, with the tables
+//!   behind them (the stored superusers, the ended sessions, the session key). It answers
+//!   the gate's question and imports neither `api`, `web` nor the gate's internals.
 //! - [`bypass`]: bypass links, their store and the live set the gate checks. It imports
 //!   `state` (to follow the database) and `http`.
 //! - [`api`]: the control API. It imports `state`, `auth`, `bypass` and `http` (and
@@ -85,14 +87,21 @@
 //!   its rule for which paths want JSON and the check of open tunnels. It
 //!   learns which `Authorization` values are downtime's own through a function `app` hands
 //!   it, so it imports nothing of `auth`.
-//! - [`webhook`]: signed webhooks on every change, each delivered once across replicas. It
-//!   imports `state` (to follow the audit log) and the `entity` crate; nothing asks it
-//!   anything on the request path.
+//! - [`webhook`]: signed webhooks on every change, each delivered once across replicas, and
+//!   the table of deliveries. It imports `state` (whose service reads it the audit log) and
+//!   the `entity` crate; nothing asks it anything on the request path.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
 //!   state follower and the proxy keep (none of them imports it) and the live state.
 //! - [`telemetry`]: logging and the request span. It imports only `http`.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), set up by `app` only.
+//!
+//! Each table has one owner, which the CLI, the API, the admin page and code using the
+//! library all go through, and nothing else touches its rows: the state and its audit log,
+//! [`state::StateService`]; the superusers, [`auth::superusers::Store`]; the bypass links,
+//! [`bypass::LinkStore`] (and [`bypass::BypassLinks`], the live set, writes through it); the
+//! sessions' key and the ended sessions, `auth`; the webhook deliveries, `webhook`. The owners
+//! are made from the `StateService` and share its connection, which is not public.
 
 pub mod admin;
 pub mod api;

@@ -336,15 +336,13 @@ impl DowntimeBuilder {
             prefix: config.prefix.clone(),
         };
         let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
-        let session_key =
-            session::cookie_key(config.auth.secret_key.as_ref(), service.db()).await?;
+        let session_key = session::cookie_key(config.auth.secret_key.as_ref(), &service).await?;
         let auth = Auth::build(
             &config.auth,
-            service.db(),
+            &service,
             urls.clone(),
             config.poll_interval,
             session_key.clone(),
-            service.database_changes(),
         )
         .await?;
         let cookies = [
@@ -360,7 +358,7 @@ impl DowntimeBuilder {
         }
         let secure_cookies = urls.base_url.starts_with("https://");
         let bypass = BypassLinks::load(
-            service.db(),
+            &service,
             &session_key,
             CookieSettings {
                 name: config.bypass_cookie.clone(),

@@ -33,6 +33,7 @@ use tokens::VerifiedTokens;
 
 use crate::gate::Superusers;
 use crate::http::SiteUrls;
+use crate::state::StateService;
 
 /// The authentication service: cheap to clone.
 #[derive(Clone)]
@@ -50,7 +51,6 @@ struct Inner {
     verified: VerifiedTokens,
     session_key: CookieKey,
     revoked: Revoked,
-    db: sea_orm::DatabaseConnection,
     /// The development provider mints superuser tokens for anyone who asks it: its tokens and
     /// sessions count only on requests addressed to this machine by name.
     loopback_only: bool,
@@ -67,22 +67,22 @@ impl Auth {
     /// while loading the stored superusers.
     pub async fn build(
         config: &AuthConfig,
-        db: &sea_orm::DatabaseConnection,
+        service: &StateService,
         urls: SiteUrls,
         poll: Duration,
         session_key: CookieKey,
-        database_changes: tokio::sync::watch::Receiver<()>,
     ) -> anyhow::Result<Auth> {
         let configured = superusers::Configured {
             emails: config.superuser_emails.clone(),
             groups: config.superuser_groups.clone(),
             clients: config.superuser_clients.clone(),
         };
-        let registry = Registry::load(db, configured).await?;
-        let revoked = Revoked::load(db).await?;
+        let stored = superusers::Store::new(service);
+        let registry = Registry::load(&stored, configured).await?;
+        let revoked = Revoked::load(service).await?;
         let mut tasks = vec![
-            registry.follow(db.clone(), poll, database_changes.clone()),
-            revoked.follow(db.clone(), poll, database_changes),
+            registry.follow(stored, poll, service.database_changes()),
+            revoked.follow(poll, service.database_changes()),
         ];
         let provider = match &config.oidc_issuer {
             None => None,
@@ -123,7 +123,6 @@ impl Auth {
                 verified: VerifiedTokens::default(),
                 session_key,
                 revoked,
-                db: db.clone(),
                 loopback_only: config.dev_idp,
                 session_cookie: config.session_cookie.clone(),
                 tasks,
@@ -169,7 +168,7 @@ impl Auth {
         let expires_at = chrono::DateTime::from_timestamp(user.expires_at, 0).unwrap_or_default();
         self.inner
             .revoked
-            .revoke(&self.inner.db, &user.session_id, expires_at)
+            .revoke(&user.session_id, expires_at)
             .await
     }
 

@@ -3,7 +3,6 @@
 //! their cookies: a copied cookie stops working everywhere, not only in the browser that
 //! logged out.
 
-use crate::state::Wakeups;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,18 +14,26 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
-/// The ids of sessions ended before their cookies expire, with when those would have expired.
+use crate::state::{Follower, Reload, StateService};
+
+/// The ids of sessions ended before their cookies expire, with when those would have expired:
+/// the one owner of the `session_revocation` table.
 #[derive(Clone)]
 pub(super) struct Revoked {
+    db: DatabaseConnection,
     ids: Arc<ArcSwap<HashMap<String, DateTime<Utc>>>>,
 }
 
 impl Revoked {
-    /// The ended sessions whose cookies have not expired yet.
-    pub(super) async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+    /// The ended sessions of `service`'s database whose cookies have not expired yet.
+    pub(super) async fn load(service: &StateService) -> Result<Self, DbErr> {
+        let db = service.db().clone();
         Ok(Revoked {
-            ids: Arc::new(ArcSwap::from_pointee(list(db).await?)),
+            ids: Arc::new(ArcSwap::from_pointee(list(&db).await?)),
+            db,
         })
     }
 
@@ -37,12 +44,7 @@ impl Revoked {
 
     /// Ends session `id` here at once, and in the database for the other replicas. Rows whose
     /// cookies have expired go at the same time.
-    pub(super) async fn revoke(
-        &self,
-        db: &DatabaseConnection,
-        id: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
+    pub(super) async fn revoke(&self, id: &str, expires_at: DateTime<Utc>) -> Result<(), DbErr> {
         self.ids.rcu(|ids| {
             let mut ids = HashMap::clone(ids);
             ids.insert(id.to_owned(), expires_at);
@@ -59,45 +61,40 @@ impl Revoked {
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&self.db)
         .await?;
         row::Entity::delete_many()
             .filter(row::Column::ExpiresAt.lt(now))
-            .exec(db)
+            .exec(&self.db)
             .await?;
         Ok(())
     }
 
     /// Reloads the ended sessions when `changes` says the database moved, and every `every`
     /// in case it cannot, so a logout on another replica counts here.
-    pub(super) fn follow(
-        &self,
-        db: DatabaseConnection,
-        every: Duration,
-        changes: tokio::sync::watch::Receiver<()>,
-    ) -> tokio::task::JoinHandle<()> {
-        let ids = Arc::clone(&self.ids);
-        let mut wakeups = Wakeups::new(every, changes);
-        tokio::spawn(async move {
-            loop {
-                wakeups.next().await;
-                let Ok(stored) = list(&db).await else {
-                    continue;
-                };
-                // A merge, never a replacement: a read that started before this replica's own
-                // logout committed must not forget it. Only expiry removes an id.
-                let now = Utc::now();
-                ids.rcu(|current| {
-                    let mut merged = stored.clone();
-                    for (id, expires) in current.iter() {
-                        if *expires > now {
-                            merged.entry(id.clone()).or_insert(*expires);
-                        }
-                    }
-                    merged
-                });
+    pub(super) fn follow(&self, every: Duration, changes: watch::Receiver<()>) -> JoinHandle<()> {
+        Follower::new("the ended sessions", every, changes).spawn(self.clone())
+    }
+}
+
+impl Reload for Revoked {
+    type Error = DbErr;
+
+    async fn reload(&mut self) -> Result<(), DbErr> {
+        let stored = list(&self.db).await?;
+        // A merge, never a replacement: a read that started before this replica's own
+        // logout committed must not forget it. Only expiry removes an id.
+        let now = Utc::now();
+        self.ids.rcu(|current| {
+            let mut merged = stored.clone();
+            for (id, expires) in current.iter() {
+                if *expires > now {
+                    merged.entry(id.clone()).or_insert(*expires);
+                }
             }
-        })
+            merged
+        });
+        Ok(())
     }
 }
 

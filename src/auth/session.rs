@@ -15,24 +15,25 @@ use poem::session::{CookieConfig, CookieSession};
 use poem::web::cookie::{CookieJar, CookieKey, SameSite};
 use rand::RngCore as _;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha512};
 
 use super::{SESSION_USER, SessionUser};
+use crate::state::StateService;
 
 /// The session cookie's default name (`--session-cookie`), unlike any common app's.
 pub const COOKIE_NAME: &str = "downtime_session";
 const KEY_NAME: &str = "session_cookie_key";
 
-/// The 64-byte cookie key: derived from `configured` when given, else the one stored in the
-/// database (made by whichever replica started first).
+/// The 64-byte cookie key: derived from `configured` when given, else the one stored in
+/// `service`'s database (made by whichever replica started first).
 ///
 /// # Errors
 /// A configured key shorter than 32 characters, or the database fails.
 pub async fn cookie_key(
     configured: Option<&SecretString>,
-    db: &DatabaseConnection,
+    service: &StateService,
 ) -> anyhow::Result<CookieKey> {
     if let Some(secret) = configured {
         let secret = secret.expose_secret();
@@ -44,6 +45,7 @@ pub async fn cookie_key(
             Sha512::digest(secret.as_bytes()).as_slice(),
         ));
     }
+    let db = service.db();
     let mut fresh = [0u8; 64];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     // Insert-if-absent, then read back: concurrent first starts agree on one key.

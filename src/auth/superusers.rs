@@ -1,7 +1,6 @@
 //! Who is a superuser: principals recorded in the database (`downtime superuser add`), plus
 //! configured e-mail addresses (verified only), groups and client ids.
 
-use crate::state::Wakeups;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +13,11 @@ use sea_orm::{
     QuerySelect,
 };
 use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use super::Principal;
+use crate::state::{Follower, Reload, StateService};
 
 /// What a stored rule matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -81,91 +83,110 @@ fn normalise(kind: Kind, issuer: Option<&str>, value: &str) -> (String, String) 
     }
 }
 
-/// Records a superuser; `false` when it was already there.
-///
-/// # Errors
-/// The database fails.
-pub async fn add(
-    db: &DatabaseConnection,
-    kind: Kind,
-    issuer: Option<&str>,
-    value: &str,
-    added_by: &str,
-) -> Result<bool, DbErr> {
-    let (issuer, value) = normalise(kind, issuer, value);
-    let model = row::ActiveModel {
-        kind: Set(kind.as_str().to_owned()),
-        issuer: Set(issuer),
-        value: Set(value),
-        added_by: Set(added_by.to_owned()),
-        added_at: Set(Utc::now().trunc_subsecs(6)),
-        ..Default::default()
-    };
-    let inserted = row::Entity::insert(model)
-        .on_conflict(
-            OnConflict::columns([row::Column::Kind, row::Column::Issuer, row::Column::Value])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted > 0)
+/// The `superuser` table: the one way to add, remove and list the stored rules, for the CLI
+/// and the server alike. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
 }
 
-/// Removes a superuser; `false` when there was none.
-///
-/// # Errors
-/// The database fails.
-pub async fn remove(
-    db: &DatabaseConnection,
-    kind: Kind,
-    issuer: Option<&str>,
-    value: &str,
-) -> Result<bool, DbErr> {
-    let (issuer, value) = normalise(kind, issuer, value);
-    let deleted = row::Entity::delete_many()
-        .filter(row::Column::Kind.eq(kind.as_str()))
-        .filter(row::Column::Issuer.eq(issuer))
-        .filter(row::Column::Value.eq(value))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected > 0)
-}
+/// What changes whenever a rule is added or removed: the number of rows and the highest id.
+type Fingerprint = (i64, i64);
 
-/// Every stored superuser, oldest first.
-///
-/// # Errors
-/// The database fails.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<Entry>, DbErr> {
-    Ok(row::Entity::find()
-        .order_by_asc(row::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        // A kind this version does not know (written by a newer one) matches nobody.
-        .filter_map(|m| {
-            Some(Entry {
-                id: m.id,
-                kind: Kind::parse(&m.kind)?,
-                issuer: m.issuer,
-                value: m.value,
-                added_by: m.added_by,
-                added_at: m.added_at,
+impl Store {
+    /// The table in `service`'s database.
+    pub fn new(service: &StateService) -> Self {
+        Store {
+            db: service.db().clone(),
+        }
+    }
+
+    /// Records a superuser; `false` when it was already there.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn add(
+        &self,
+        kind: Kind,
+        issuer: Option<&str>,
+        value: &str,
+        added_by: &str,
+    ) -> Result<bool, DbErr> {
+        let (issuer, value) = normalise(kind, issuer, value);
+        let model = row::ActiveModel {
+            kind: Set(kind.as_str().to_owned()),
+            issuer: Set(issuer),
+            value: Set(value),
+            added_by: Set(added_by.to_owned()),
+            added_at: Set(Utc::now().trunc_subsecs(6)),
+            ..Default::default()
+        };
+        let inserted = row::Entity::insert(model)
+            .on_conflict(
+                OnConflict::columns([row::Column::Kind, row::Column::Issuer, row::Column::Value])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(inserted > 0)
+    }
+
+    /// Removes a superuser; `false` when there was none.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn remove(
+        &self,
+        kind: Kind,
+        issuer: Option<&str>,
+        value: &str,
+    ) -> Result<bool, DbErr> {
+        let (issuer, value) = normalise(kind, issuer, value);
+        let deleted = row::Entity::delete_many()
+            .filter(row::Column::Kind.eq(kind.as_str()))
+            .filter(row::Column::Issuer.eq(issuer))
+            .filter(row::Column::Value.eq(value))
+            .exec(&self.db)
+            .await?;
+        Ok(deleted.rows_affected > 0)
+    }
+
+    /// Every stored superuser, oldest first.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn list(&self) -> Result<Vec<Entry>, DbErr> {
+        Ok(row::Entity::find()
+            .order_by_asc(row::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            // A kind this version does not know (written by a newer one) matches nobody.
+            .filter_map(|m| {
+                Some(Entry {
+                    id: m.id,
+                    kind: Kind::parse(&m.kind)?,
+                    issuer: m.issuer,
+                    value: m.value,
+                    added_by: m.added_by,
+                    added_at: m.added_at,
+                })
             })
-        })
-        .collect())
-}
+            .collect())
+    }
 
-/// A cheap fingerprint of the table: any add or remove changes it.
-async fn fingerprint(db: &DatabaseConnection) -> Result<(i64, i64), DbErr> {
-    let found = row::Entity::find()
-        .select_only()
-        .column_as(Expr::from(Func::count(Expr::col(row::Column::Id))), "count")
-        .column_as(Expr::from(Func::max(Expr::col(row::Column::Id))), "max")
-        .into_tuple::<(i64, Option<i64>)>()
-        .one(db)
-        .await?;
-    Ok(found.map_or((0, 0), |(count, max)| (count, max.unwrap_or(0))))
+    /// A cheap query that tells whether the table changed since the last one.
+    async fn fingerprint(&self) -> Result<Fingerprint, DbErr> {
+        let found = row::Entity::find()
+            .select_only()
+            .column_as(Expr::from(Func::count(Expr::col(row::Column::Id))), "count")
+            .column_as(Expr::from(Func::max(Expr::col(row::Column::Id))), "max")
+            .into_tuple::<(i64, Option<i64>)>()
+            .one(&self.db)
+            .await?;
+        Ok(found.map_or((0, 0), |(count, max)| (count, max.unwrap_or(0))))
+    }
 }
 
 /// The configured rules.
@@ -191,7 +212,7 @@ impl Registry {
     ///
     /// # Errors
     /// The database fails.
-    pub async fn load(db: &DatabaseConnection, configured: Configured) -> Result<Self, DbErr> {
+    pub async fn load(store: &Store, configured: Configured) -> Result<Self, DbErr> {
         let configured = Configured {
             emails: configured
                 .emails
@@ -202,35 +223,28 @@ impl Registry {
         };
         Ok(Registry {
             configured: Arc::new(configured),
-            stored: Arc::new(ArcSwap::from_pointee(list(db).await?)),
+            stored: Arc::new(ArcSwap::from_pointee(store.list().await?)),
         })
     }
 
-    /// Reloads the stored rules whenever the table changes: when `changes` says the database
-    /// moved, and every `every` in case it cannot.
+    /// Reloads the stored rules from `store` whenever the table changes: when `changes` says
+    /// the database moved, and every `every` in case it cannot.
     pub fn follow(
         &self,
-        db: DatabaseConnection,
+        store: Store,
         every: Duration,
-        changes: tokio::sync::watch::Receiver<()>,
-    ) -> tokio::task::JoinHandle<()> {
+        changes: watch::Receiver<()>,
+    ) -> JoinHandle<()> {
         let stored = Arc::clone(&self.stored);
-        let mut wakeups = Wakeups::new(every, changes);
+        let follower = Follower::new("the superusers", every, changes);
         tokio::spawn(async move {
-            let mut seen = fingerprint(&db).await.ok();
-            loop {
-                wakeups.next().await;
-                let Ok(now) = fingerprint(&db).await else {
-                    continue;
-                };
-                if seen != Some(now)
-                    && let Ok(entries) = list(&db).await
-                {
-                    tracing::info!(target: "downtime::auth", count = entries.len(), "superusers reloaded");
-                    stored.store(Arc::new(entries));
-                    seen = Some(now);
-                }
-            }
+            let seen = store.fingerprint().await.ok();
+            let rules = StoredRules {
+                store,
+                stored,
+                seen,
+            };
+            follower.run(rules).await;
         })
     }
 
@@ -257,6 +271,29 @@ impl Registry {
             Kind::Subject => entry.issuer == p.issuer && entry.value == p.subject,
             Kind::Client => p.client_id.as_deref() == Some(entry.value.as_str()),
         })
+    }
+}
+
+/// The stored rules as [`Registry::follow`] keeps them.
+struct StoredRules {
+    store: Store,
+    stored: Arc<ArcSwap<Vec<Entry>>>,
+    /// The table's fingerprint when last read: the whole list is read only when it moves.
+    seen: Option<Fingerprint>,
+}
+
+impl Reload for StoredRules {
+    type Error = DbErr;
+
+    async fn reload(&mut self) -> Result<(), DbErr> {
+        let now = self.store.fingerprint().await?;
+        if self.seen != Some(now) {
+            let entries = self.store.list().await?;
+            tracing::info!(target: "downtime::auth", count = entries.len(), "superusers reloaded");
+            self.stored.store(Arc::new(entries));
+            self.seen = Some(now);
+        }
+        Ok(())
     }
 }
 

@@ -32,9 +32,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::http;
-use crate::state::Wakeups;
+use crate::state::{Follower, Reload, StateService};
 pub use route::visit;
 
 /// The longest a link may last.
@@ -214,122 +216,132 @@ impl LinkRequest {
     }
 }
 
-/// Creates a link, recording who made it.
-///
-/// # Errors
-/// The request is invalid, or the database fails.
-pub async fn create(
-    db: &DatabaseConnection,
-    request: LinkRequest,
-    actor: &str,
-) -> Result<NewLink, BypassError> {
-    let request = request.validate()?;
-    let now = Utc::now().trunc_subsecs(6);
-    let ttl = TimeDelta::from_std(request.ttl).map_err(|_| BypassError::Invalid {
-        field: "ttl",
-        message: "too long".into(),
-    })?;
-    let mut rng = rand::rngs::OsRng;
-    let id = format!("{:016x}", rng.next_u64());
-    let mut secret = [0u8; 32];
-    rng.fill_bytes(&mut secret);
-    let secret = BASE64URL.encode(secret);
-    let model = row::ActiveModel {
-        id: Set(id.clone()),
-        token_hash: Set(digest(&secret)),
-        label: Set(request.label),
-        created_by: Set(actor.to_owned()),
-        created_at: Set(now),
-        expires_at: Set(now + ttl),
-        revoked_by: Set(None),
-        revoked_at: Set(None),
+/// The `bypass_link` table: the one way to create, list, revoke and look up links, for the
+/// CLI and the server alike ([`BypassLinks`] writes through it). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct LinkStore {
+    db: DatabaseConnection,
+}
+
+impl LinkStore {
+    /// The table in `service`'s database.
+    pub fn new(service: &StateService) -> Self {
+        LinkStore {
+            db: service.db().clone(),
+        }
     }
-    .insert(db)
-    .await?;
-    // Links long gone leave the record on the way.
-    row::Entity::delete_many()
-        .filter(row::Column::ExpiresAt.lt(now - KEPT_FOR))
-        .exec(db)
+
+    /// Creates a link, recording who made it. It counts on the other replicas (and on this
+    /// one's [`BypassLinks`]) once they hear of the change; [`BypassLinks::create`] counts
+    /// here at once.
+    ///
+    /// # Errors
+    /// The request is invalid, or the database fails.
+    pub async fn create(&self, request: LinkRequest, actor: &str) -> Result<NewLink, BypassError> {
+        let request = request.validate()?;
+        let now = Utc::now().trunc_subsecs(6);
+        let ttl = TimeDelta::from_std(request.ttl).map_err(|_| BypassError::Invalid {
+            field: "ttl",
+            message: "too long".into(),
+        })?;
+        let mut rng = rand::rngs::OsRng;
+        let id = format!("{:016x}", rng.next_u64());
+        let mut secret = [0u8; 32];
+        rng.fill_bytes(&mut secret);
+        let secret = BASE64URL.encode(secret);
+        let model = row::ActiveModel {
+            id: Set(id.clone()),
+            token_hash: Set(digest(&secret)),
+            label: Set(request.label),
+            created_by: Set(actor.to_owned()),
+            created_at: Set(now),
+            expires_at: Set(now + ttl),
+            revoked_by: Set(None),
+            revoked_at: Set(None),
+        }
+        .insert(&self.db)
         .await?;
-    let link = BypassLink::from(model);
-    tracing::info!(target: "downtime::bypass", id = %link.id, actor, expires_at = %link.expires_at, "bypass link created");
-    Ok(NewLink {
-        link,
-        token: SecretString::from(format!("{id}.{secret}")),
-        next: request.next,
-    })
-}
-
-/// Every link still on record, newest first.
-///
-/// # Errors
-/// The database fails.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<BypassLink>, DbErr> {
-    let rows = row::Entity::find()
-        .order_by_desc(row::Column::CreatedAt)
-        .order_by_asc(row::Column::Id)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(BypassLink::from).collect())
-}
-
-/// Revokes link `id`, recording who did; revoking it again changes nothing.
-///
-/// # Errors
-/// [`BypassError::NotFound`], or the database fails.
-pub async fn revoke(
-    db: &DatabaseConnection,
-    id: &str,
-    actor: &str,
-) -> Result<BypassLink, BypassError> {
-    let found = row::Entity::find_by_id(id.to_owned()).one(db).await?;
-    let model = found.ok_or_else(|| BypassError::NotFound(id.to_owned()))?;
-    if model.revoked_at.is_some() {
-        return Ok(model.into());
+        // Links long gone leave the record on the way.
+        row::Entity::delete_many()
+            .filter(row::Column::ExpiresAt.lt(now - KEPT_FOR))
+            .exec(&self.db)
+            .await?;
+        let link = BypassLink::from(model);
+        tracing::info!(target: "downtime::bypass", id = %link.id, actor, expires_at = %link.expires_at, "bypass link created");
+        Ok(NewLink {
+            link,
+            token: SecretString::from(format!("{id}.{secret}")),
+            next: request.next,
+        })
     }
-    let mut active = model.into_active_model();
-    active.revoked_by = Set(Some(actor.to_owned()));
-    active.revoked_at = Set(Some(Utc::now().trunc_subsecs(6)));
-    let link = BypassLink::from(active.update(db).await?);
-    tracing::info!(target: "downtime::bypass", id = %link.id, actor, "bypass link revoked");
-    Ok(link)
-}
 
-/// The active link `token` opens, if any.
-async fn find_by_token(db: &DatabaseConnection, token: &str) -> Result<Option<BypassLink>, DbErr> {
-    let Some((id, secret)) = token.split_once('.') else {
-        return Ok(None);
-    };
-    // Junk never reaches the database.
-    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || secret.len() > 64 {
-        return Ok(None);
+    /// Every link still on record, newest first.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn list(&self) -> Result<Vec<BypassLink>, DbErr> {
+        let rows = row::Entity::find()
+            .order_by_desc(row::Column::CreatedAt)
+            .order_by_asc(row::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(BypassLink::from).collect())
     }
-    let Some(model) = row::Entity::find_by_id(id.to_ascii_lowercase())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let matches: bool = digest(secret)
-        .as_bytes()
-        .ct_eq(model.token_hash.as_bytes())
-        .into();
-    let link = BypassLink::from(model);
-    Ok((matches && link.status(Utc::now()) == LinkStatus::Active).then_some(link))
-}
 
-/// The active links' ids and ends.
-async fn active(db: &DatabaseConnection) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
-    row::Entity::find()
-        .select_only()
-        .column(row::Column::Id)
-        .column(row::Column::ExpiresAt)
-        .filter(row::Column::RevokedAt.is_null())
-        .filter(row::Column::ExpiresAt.gt(Utc::now()))
-        .into_tuple::<(String, DateTime<Utc>)>()
-        .all(db)
-        .await
-        .map(|links| links.into_iter().collect())
+    /// Revokes link `id`, recording who did; revoking it again changes nothing.
+    ///
+    /// # Errors
+    /// [`BypassError::NotFound`], or the database fails.
+    pub async fn revoke(&self, id: &str, actor: &str) -> Result<BypassLink, BypassError> {
+        let found = row::Entity::find_by_id(id.to_owned()).one(&self.db).await?;
+        let model = found.ok_or_else(|| BypassError::NotFound(id.to_owned()))?;
+        if model.revoked_at.is_some() {
+            return Ok(model.into());
+        }
+        let mut active = model.into_active_model();
+        active.revoked_by = Set(Some(actor.to_owned()));
+        active.revoked_at = Set(Some(Utc::now().trunc_subsecs(6)));
+        let link = BypassLink::from(active.update(&self.db).await?);
+        tracing::info!(target: "downtime::bypass", id = %link.id, actor, "bypass link revoked");
+        Ok(link)
+    }
+
+    /// The active link `token` opens, if any.
+    async fn find_by_token(&self, token: &str) -> Result<Option<BypassLink>, DbErr> {
+        let Some((id, secret)) = token.split_once('.') else {
+            return Ok(None);
+        };
+        // Junk never reaches the database.
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || secret.len() > 64 {
+            return Ok(None);
+        }
+        let Some(model) = row::Entity::find_by_id(id.to_ascii_lowercase())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let matches: bool = digest(secret)
+            .as_bytes()
+            .ct_eq(model.token_hash.as_bytes())
+            .into();
+        let link = BypassLink::from(model);
+        Ok((matches && link.status(Utc::now()) == LinkStatus::Active).then_some(link))
+    }
+
+    /// The active links' ids and ends.
+    async fn active(&self) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
+        row::Entity::find()
+            .select_only()
+            .column(row::Column::Id)
+            .column(row::Column::ExpiresAt)
+            .filter(row::Column::RevokedAt.is_null())
+            .filter(row::Column::ExpiresAt.gt(Utc::now()))
+            .into_tuple::<(String, DateTime<Utc>)>()
+            .all(&self.db)
+            .await
+            .map(|links| links.into_iter().collect())
+    }
 }
 
 fn digest(secret: &str) -> String {
@@ -344,7 +356,7 @@ pub struct BypassLinks {
 }
 
 struct Inner {
-    db: DatabaseConnection,
+    store: LinkStore,
     /// Active links' ids and ends: what the gate reads, without locks.
     active: ArcSwap<HashMap<String, DateTime<Utc>>>,
     mac: Hmac<Sha256>,
@@ -365,21 +377,23 @@ pub struct CookieSettings {
 }
 
 impl BypassLinks {
-    /// The active links, with cookies signed by `key` (the site's secret key).
+    /// The active links of `service`'s database, with cookies signed by `key` (the site's
+    /// secret key).
     ///
     /// # Errors
     /// The database fails.
     pub async fn load(
-        db: &DatabaseConnection,
+        service: &StateService,
         key: &CookieKey,
         cookie: CookieSettings,
     ) -> Result<Self, DbErr> {
         let mac = Hmac::<Sha256>::new_from_slice(key.master())
             .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let store = LinkStore::new(service);
         Ok(BypassLinks {
             inner: Arc::new(Inner {
-                db: db.clone(),
-                active: ArcSwap::from_pointee(active(db).await?),
+                active: ArcSwap::from_pointee(store.active().await?),
+                store,
                 mac,
                 cookie: cookie.name,
                 secure: cookie.secure,
@@ -390,22 +404,9 @@ impl BypassLinks {
 
     /// Reloads the active links when `changes` says the database moved, and every `every` in
     /// case it cannot: links revoked on another replica or by the CLI stop working here too.
-    pub fn follow(
-        &self,
-        every: Duration,
-        changes: tokio::sync::watch::Receiver<()>,
-    ) -> tokio::task::JoinHandle<()> {
-        let inner = Arc::clone(&self.inner);
-        let mut wakeups = Wakeups::new(every, changes);
-        tokio::spawn(async move {
-            loop {
-                wakeups.next().await;
-                let _ordered = inner.writes.lock().await;
-                if let Ok(links) = active(&inner.db).await {
-                    inner.active.store(Arc::new(links));
-                }
-            }
-        })
+    pub fn follow(&self, every: Duration, changes: watch::Receiver<()>) -> JoinHandle<()> {
+        Follower::new("the bypass links", every, changes)
+            .spawn(ActiveLinks(Arc::clone(&self.inner)))
     }
 
     /// Whether `req` carries the cookie of a link that is active now. No I/O: a signature check
@@ -454,7 +455,7 @@ impl BypassLinks {
             return Ok(None);
         }
         let _ordered = self.inner.writes.lock().await;
-        let Some(link) = find_by_token(&self.inner.db, token).await? else {
+        let Some(link) = self.inner.store.find_by_token(token).await? else {
             return Ok(None);
         };
         // This replica may not have heard of the link yet: its next request must pass.
@@ -475,13 +476,13 @@ impl BypassLinks {
         Ok(Some((link, cookie)))
     }
 
-    /// Creates a link ([`create`]).
+    /// Creates a link ([`LinkStore::create`]), which counts here at once.
     ///
     /// # Errors
     /// The request is invalid, or the database fails.
     pub async fn create(&self, request: LinkRequest, actor: &str) -> Result<NewLink, BypassError> {
         let _ordered = self.inner.writes.lock().await;
-        let made = create(&self.inner.db, request, actor).await?;
+        let made = self.inner.store.create(request, actor).await?;
         // Known here at once: the link is opened from memory first, and its first visitor
         // may come before this replica hears of the change.
         self.inner.active.rcu(|active| {
@@ -492,12 +493,12 @@ impl BypassLinks {
         Ok(made)
     }
 
-    /// Every link on record, newest first ([`list`]).
+    /// Every link on record, newest first ([`LinkStore::list`]).
     ///
     /// # Errors
     /// The database fails.
     pub async fn list(&self) -> Result<Vec<BypassLink>, DbErr> {
-        list(&self.inner.db).await
+        self.inner.store.list().await
     }
 
     /// Revokes link `id` here at once, and in the database for the other replicas.
@@ -506,13 +507,27 @@ impl BypassLinks {
     /// [`BypassError::NotFound`], or the database fails.
     pub async fn revoke(&self, id: &str, actor: &str) -> Result<BypassLink, BypassError> {
         let _ordered = self.inner.writes.lock().await;
-        let link = revoke(&self.inner.db, id, actor).await?;
+        let link = self.inner.store.revoke(id, actor).await?;
         self.inner.active.rcu(|active| {
             let mut active = HashMap::clone(active);
             active.remove(&link.id);
             active
         });
         Ok(link)
+    }
+}
+
+/// The active links as [`BypassLinks::follow`] keeps them.
+struct ActiveLinks(Arc<Inner>);
+
+impl Reload for ActiveLinks {
+    type Error = DbErr;
+
+    async fn reload(&mut self) -> Result<(), DbErr> {
+        let inner = &self.0;
+        let _ordered = inner.writes.lock().await;
+        inner.active.store(Arc::new(inner.store.active().await?));
+        Ok(())
     }
 }
 
@@ -539,18 +554,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_link_costs_no_lock_and_no_query() {
-        use migration::MigratorTrait as _;
-        let db = sea_orm::Database::connect("sqlite::memory:")
+        let service = StateService::open("sqlite::memory:")
             .await
             .expect("database");
-        migration::Migrator::up(&db, None)
-            .await
-            .expect("migrations");
         let cookie = CookieSettings {
             name: COOKIE_NAME.into(),
             secure: false,
         };
-        let links = BypassLinks::load(&db, &CookieKey::generate(), cookie)
+        let links = BypassLinks::load(&service, &CookieKey::generate(), cookie)
             .await
             .expect("links");
         let made = links
@@ -573,7 +584,7 @@ mod tests {
         drop(held);
 
         // With the database gone, an unknown link is still answered: it was never asked.
-        db.close().await.expect("close");
+        service.db().close_by_ref().await.expect("close");
         assert!(matches!(links.open(unknown).await, Ok(None)));
         assert!(
             links.open(&known).await.is_err(),

@@ -1,4 +1,6 @@
-//! The maintenance state: its domain types, the database store, and the live in-memory snapshot.
+//! The maintenance state: its domain types, the database store and its audit log, and the live
+//! in-memory snapshot; and the [`Follower`] that keeps it, and the other shared tables' copies in
+//! memory, in step with the database.
 //!
 //! This module knows nothing of HTTP, pages or the API: the gate reads [`Live`]; every writer
 //! (the API, the CLI, the environment, code using the library) goes through [`StateService`],
@@ -24,6 +26,7 @@
 //! [`WindowInput::over`] is the one reading of a writer's input into a [`Window`]: it reports
 //! every bad field at once.
 
+mod follow;
 mod input;
 mod live;
 mod service;
@@ -34,12 +37,13 @@ mod window;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use follow::{Follower, Reload, Wakeups};
 pub use input::WindowInput;
 pub use live::{Live, Snapshot};
 pub use service::{Change, StateService, redact};
 use store::Store;
 pub use store::{AuditEntry, StoreError, WriteError};
-pub use watch::{SyncStats, Wakeups};
+pub use watch::SyncStats;
 pub use window::{
     DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, HORIZON_DAYS, Invalid, InvalidWindow,
     MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_gate_status,

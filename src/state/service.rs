@@ -8,8 +8,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{
-    AuditEntry, InvalidWindow, Live, MaintenanceState, Store, StoreError, SyncStats, Window,
-    WindowInput, WriteError,
+    AuditEntry, Follower, InvalidWindow, Live, MaintenanceState, Reload, Store, StoreError,
+    SyncStats, Window, WindowInput, WriteError,
 };
 
 /// Who asks for a change, and why; recorded in the audit log.
@@ -96,8 +96,11 @@ impl StateService {
         &self.sync
     }
 
-    /// The database connection, for the other tables (superusers, secrets).
-    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+    /// The database connection, for the owners of the other tables (the superusers, the
+    /// bypass links, the sessions, the webhook deliveries), which are made from this service
+    /// and share its pool. Not public: code outside the crate, and the CLI, go through those
+    /// owners.
+    pub(crate) fn db(&self) -> &sea_orm::DatabaseConnection {
         self.store.db()
     }
 
@@ -136,6 +139,36 @@ impl StateService {
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         self.store.history(limit, before).await
+    }
+
+    /// Audit entry `id`, if the log still has it: what the webhook sender delivers.
+    ///
+    /// # Errors
+    /// The database is unavailable, or [`StoreError::Corrupt`] for an entry whose states
+    /// cannot be read back.
+    pub async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>, StoreError> {
+        self.store.audit_entry(id).await
+    }
+
+    /// The ids of up to `limit` audit entries newer than entry `after`, oldest first. Ids grow
+    /// in commit order: writers queue on the state row's lock before they append.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn audit_ids_after(&self, after: i64, limit: u64) -> Result<Vec<i64>, StoreError> {
+        self.store.audit_ids_after(after, limit).await
+    }
+
+    /// The id of the newest audit entry made before `before` (of all, when `None`); `None`
+    /// when there is none.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn newest_audit_id(
+        &self,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.store.newest_audit_id(before).await
     }
 
     /// Validates `window`, stores it with an audit row, then makes it the live state: a
@@ -228,8 +261,8 @@ impl StateService {
     }
 
     /// Nudges, while [`StateService::follow`] runs, whenever another process may have
-    /// committed a change to the shared tables (state, superusers, ended sessions): what
-    /// follows those tables wakes on it instead of waiting for its next poll.
+    /// committed a change to the shared tables (state, superusers, bypass links, ended
+    /// sessions): each table's [`Follower`] wakes on it instead of waiting for its next poll.
     pub fn database_changes(&self) -> watch::Receiver<()> {
         self.changed.subscribe()
     }
@@ -240,45 +273,45 @@ impl StateService {
     /// the clock that starts and ends scheduled windows ([`Live::keep_time`]). Stop it by
     /// aborting the handle.
     ///
-    /// When the database goes away the last known state stays live; one warning is logged when
-    /// polling starts failing and one line when it recovers.
+    /// When the database goes away the last known state stays live ([`Follower`] logs the
+    /// outage).
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
-        let (store, live) = (self.store.clone(), self.live.clone());
+        let stored = StoredState {
+            store: self.store.clone(),
+            live: self.live.clone(),
+            sync: Arc::clone(&self.sync),
+        };
+        let follower = Follower::new("the state", every, self.database_changes());
+        let watcher = super::watch::watch(
+            self.store.db().clone(),
+            Arc::clone(&self.changed),
+            Arc::clone(&self.sync),
+        );
         let clock = self.live.clone();
-        let changed = Arc::clone(&self.changed);
-        let sync = Arc::clone(&self.sync);
-        let mut wakeups = super::Wakeups::new(every, changed.subscribe());
         tokio::spawn(async move {
-            let watcher = super::watch::watch(store.db().clone(), changed, Arc::clone(&sync));
-            let follower = async move {
-                let mut failing = false;
-                loop {
-                    wakeups.next().await;
-                    let result = match store.version().await {
-                        Ok(version) if version == live.load().version => Ok(()),
-                        Ok(_) => store.current().await.map(|state| {
-                            live.publish(state);
-                        }),
-                        Err(e) => Err(e),
-                    };
-                    if result.is_ok() {
-                        sync.synced();
-                    }
-                    match result {
-                        Ok(()) if failing => {
-                            failing = false;
-                            tracing::info!(target: "downtime::state", "database reachable again");
-                        }
-                        Err(error) if !failing => {
-                            failing = true;
-                            tracing::warn!(target: "downtime::state", %error, "cannot read the state; serving the last known one");
-                        }
-                        _ => {}
-                    }
-                }
-            };
-            tokio::join!(watcher, follower, clock.keep_time());
+            tokio::join!(watcher, follower.run(stored), clock.keep_time());
         })
+    }
+}
+
+/// The live state, as [`StateService::follow`] keeps it.
+struct StoredState {
+    store: Store,
+    live: Live,
+    sync: Arc<SyncStats>,
+}
+
+impl Reload for StoredState {
+    type Error = StoreError;
+
+    /// Reads the version alone, and the whole state only when another process changed it.
+    async fn reload(&mut self) -> Result<(), StoreError> {
+        let version = self.store.version().await?;
+        if version != self.live.load().version {
+            self.live.publish(self.store.current().await?);
+        }
+        self.sync.synced();
+        Ok(())
     }
 }
 

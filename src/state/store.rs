@@ -94,7 +94,7 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// The connection pool, for the other tables (superusers, secrets).
+    /// The connection pool, which the other tables' owners share ([`super::StateService::db`]).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -243,24 +243,74 @@ impl Store {
             query = query.filter(audit::Column::Id.lt(before));
         }
         let rows = query.all(&self.db).await?;
-        rows.into_iter()
-            .map(|r| {
-                let state = |json: serde_json::Value, which: &str| {
-                    serde_json::from_value(json).map_err(|e| {
-                        StoreError::Corrupt(format!("audit entry {}, {which}: {e}", r.id))
-                    })
-                };
-                Ok(AuditEntry {
-                    id: r.id,
-                    version: r.version,
-                    before: state(r.before, "before")?,
-                    after: state(r.after, "after")?,
-                    actor: r.actor,
-                    reason: r.reason,
-                    at: r.at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(AuditEntry::try_from).collect()
+    }
+
+    /// Audit entry `id`, if the log still has it.
+    ///
+    /// # Errors
+    /// The database is unavailable, or the entry is unreadable.
+    pub async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>, StoreError> {
+        let found = audit::Entity::find_by_id(id).one(&self.db).await?;
+        found.map(AuditEntry::try_from).transpose()
+    }
+
+    /// The ids of up to `limit` audit entries newer than entry `after`, oldest first.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn audit_ids_after(&self, after: i64, limit: u64) -> Result<Vec<i64>, StoreError> {
+        Ok(audit::Entity::find()
+            .select_only()
+            .column(audit::Column::Id)
+            .filter(audit::Column::Id.gt(after))
+            .order_by_asc(audit::Column::Id)
+            .limit(limit)
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The id of the newest audit entry committed before `before` (of all, when `None`);
+    /// `None` when there is none.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn newest_audit_id(
+        &self,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut query = audit::Entity::find()
+            .select_only()
+            .column_as(audit::Column::Id.max(), "newest");
+        if let Some(before) = before {
+            query = query.filter(audit::Column::At.lt(before));
+        }
+        Ok(query
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await?
+            .flatten())
+    }
+}
+
+impl TryFrom<audit::Model> for AuditEntry {
+    type Error = StoreError;
+
+    fn try_from(r: audit::Model) -> Result<Self, StoreError> {
+        let state = |json: serde_json::Value, which: &str| {
+            serde_json::from_value(json)
+                .map_err(|e| StoreError::Corrupt(format!("audit entry {}, {which}: {e}", r.id)))
+        };
+        Ok(AuditEntry {
+            id: r.id,
+            version: r.version,
+            before: state(r.before, "before")?,
+            after: state(r.after, "after")?,
+            actor: r.actor,
+            reason: r.reason,
+            at: r.at,
+        })
     }
 }
 

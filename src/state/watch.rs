@@ -17,31 +17,6 @@ pub const CHANNEL: &str = "downtime_changed";
 /// this, for one cheap query on a connection of its own.
 pub const SQLITE_CHECK_EVERY: Duration = Duration::from_millis(20);
 
-/// When a follower of the shared tables looks again: as soon as it is told the database moved
-/// ([`super::StateService::database_changes`]), and every `every` as a safety net.
-pub struct Wakeups {
-    ticks: tokio::time::Interval,
-    changes: watch::Receiver<()>,
-}
-
-impl Wakeups {
-    /// Polling every `every`, and woken by `changes`.
-    pub fn new(every: Duration, changes: watch::Receiver<()>) -> Self {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Wakeups { ticks, changes }
-    }
-
-    /// Waits for the next reason to look; the first comes at once. Once nobody can nudge any
-    /// more, only the poll remains.
-    pub async fn next(&mut self) {
-        tokio::select! {
-            _ = self.ticks.tick() => {}
-            Ok(()) = self.changes.changed() => {}
-        }
-    }
-}
-
 /// How closely this process follows the stored state: when it last read it, and how often
 /// PostgreSQL's change listener had to reconnect. Read by `/metrics`; the state module only
 /// counts.

@@ -1,14 +1,17 @@
-//! The `webhook_delivery` table: finding new changes, claiming a delivery, recording how an
-//! attempt went. Portable queries only, for SQLite and PostgreSQL alike.
+//! The `webhook_delivery` table: recording new changes as deliveries, claiming a delivery,
+//! recording how an attempt went. Portable queries only, for SQLite and PostgreSQL alike. The
+//! changes themselves are the audit log's, read through the state service.
 
 use chrono::{DateTime, Utc};
-use entity::{maintenance_audit as audit, webhook_delivery as row};
+use entity::webhook_delivery as row;
 use rand::RngCore as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, Condition, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, Set,
 };
+
+use crate::state::StateService;
 
 pub(super) use row::Model as Delivery;
 
@@ -28,131 +31,136 @@ pub(super) struct Target {
     pub endpoint: String,
 }
 
-/// The newest change in the audit log.
-pub(super) async fn newest_change(db: &DatabaseConnection) -> Result<Option<i64>, DbErr> {
-    Ok(audit::Entity::find()
-        .select_only()
-        .column_as(audit::Column::Id.max(), "newest")
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten())
+/// The `webhook_delivery` table: the one way to it. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Deliveries {
+    db: DatabaseConnection,
 }
 
-/// The change after which `target` still needs rows, when a sender starts: its newest row's
-/// (changes older than `oldest` excepted, as too late to send), or `baseline` for a URL no
-/// replica has sent to yet.
-pub(super) async fn floor(
-    db: &DatabaseConnection,
-    target: &Target,
-    baseline: i64,
-    oldest: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let last = row::Entity::find()
-        .select_only()
-        .column_as(row::Column::AuditId.max(), "last")
-        .filter(row::Column::Target.eq(&target.key))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
-    let Some(last) = last else {
-        return Ok(baseline);
-    };
-    let too_old = audit::Entity::find()
-        .select_only()
-        .column_as(audit::Column::Id.max(), "too_old")
-        .filter(audit::Column::At.lt(oldest))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
-    Ok(last.max(too_old.unwrap_or(0)))
-}
+impl Deliveries {
+    /// The table in `service`'s database.
+    pub(super) fn new(service: &StateService) -> Self {
+        Deliveries {
+            db: service.db().clone(),
+        }
+    }
 
-/// Up to `limit` changes after `floor`, oldest first.
-pub(super) async fn changes_after(
-    db: &DatabaseConnection,
-    floor: i64,
-    limit: u64,
-) -> Result<Vec<i64>, DbErr> {
-    audit::Entity::find()
-        .select_only()
-        .column(audit::Column::Id)
-        .filter(audit::Column::Id.gt(floor))
-        .order_by_asc(audit::Column::Id)
-        .limit(limit)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-}
+    /// The newest change recorded for `target`, if any.
+    pub(super) async fn last_recorded(&self, target: &Target) -> Result<Option<i64>, DbErr> {
+        Ok(row::Entity::find()
+            .select_only()
+            .column_as(row::Column::AuditId.max(), "last")
+            .filter(row::Column::Target.eq(&target.key))
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await?
+            .flatten())
+    }
 
-/// Records a pending delivery of each change to `target`; rows another replica made first
-/// are kept as they are.
-pub(super) async fn add(
-    db: &DatabaseConnection,
-    target: &Target,
-    changes: &[i64],
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let rows = changes.iter().map(|&audit_id| row::ActiveModel {
-        id: Set(new_id()),
-        audit_id: Set(audit_id),
-        target: Set(target.key.clone()),
-        endpoint: Set(target.endpoint.clone()),
-        status: Set(PENDING.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_by: Set(None),
-        claimed_until: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-        last_error: Set(None),
-    });
-    row::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([row::Column::Target, row::Column::AuditId])
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
-}
+    /// Records a pending delivery of each change to `target`; rows another replica made
+    /// first are kept as they are.
+    pub(super) async fn add(
+        &self,
+        target: &Target,
+        changes: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let rows = changes.iter().map(|&audit_id| row::ActiveModel {
+            id: Set(new_id()),
+            audit_id: Set(audit_id),
+            target: Set(target.key.clone()),
+            endpoint: Set(target.endpoint.clone()),
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_by: Set(None),
+            claimed_until: Set(None),
+            created_at: Set(now),
+            delivered_at: Set(None),
+            last_error: Set(None),
+        });
+        row::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([row::Column::Target, row::Column::AuditId])
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
 
-/// Pending deliveries to these targets that nobody holds, soonest first.
-pub(super) async fn unclaimed(
-    db: &DatabaseConnection,
-    targets: &[Target],
-    now: DateTime<Utc>,
-    limit: u64,
-) -> Result<Vec<Delivery>, DbErr> {
-    row::Entity::find()
-        .filter(row::Column::Status.eq(PENDING))
-        .filter(row::Column::Target.is_in(targets.iter().map(|t| t.key.as_str())))
-        .filter(free(now))
-        .order_by_asc(row::Column::NextAttemptAt)
-        .order_by_asc(row::Column::AuditId)
-        .limit(limit)
-        .all(db)
-        .await
-}
+    /// Pending deliveries to these targets that nobody holds, soonest first.
+    pub(super) async fn unclaimed(
+        &self,
+        targets: &[Target],
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Delivery>, DbErr> {
+        row::Entity::find()
+            .filter(row::Column::Status.eq(PENDING))
+            .filter(row::Column::Target.is_in(targets.iter().map(|t| t.key.as_str())))
+            .filter(free(now))
+            .order_by_asc(row::Column::NextAttemptAt)
+            .order_by_asc(row::Column::AuditId)
+            .limit(limit)
+            .all(&self.db)
+            .await
+    }
 
-/// Claims delivery `id` for `owner` until `until`, if it is due and nobody holds it: the one
-/// update concurrent replicas race on, which only one of them wins.
-pub(super) async fn claim(
-    db: &DatabaseConnection,
-    id: &str,
-    owner: &str,
-    now: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let claimed = row::Entity::update_many()
-        .col_expr(row::Column::ClaimedBy, Expr::value(owner))
-        .col_expr(row::Column::ClaimedUntil, Expr::value(until))
-        .filter(row::Column::Id.eq(id))
-        .filter(row::Column::Status.eq(PENDING))
-        .filter(row::Column::NextAttemptAt.lte(now))
-        .filter(free(now))
-        .exec(db)
-        .await?;
-    Ok(claimed.rows_affected == 1)
+    /// Claims delivery `id` for `owner` until `until`, if it is due and nobody holds it: the
+    /// one update concurrent replicas race on, which only one of them wins.
+    pub(super) async fn claim(
+        &self,
+        id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let claimed = row::Entity::update_many()
+            .col_expr(row::Column::ClaimedBy, Expr::value(owner))
+            .col_expr(row::Column::ClaimedUntil, Expr::value(until))
+            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Status.eq(PENDING))
+            .filter(row::Column::NextAttemptAt.lte(now))
+            .filter(free(now))
+            .exec(&self.db)
+            .await?;
+        Ok(claimed.rows_affected == 1)
+    }
+
+    /// Records the `attempts`-th attempt's outcome and lets go of the claim; `false` when the
+    /// claim had lapsed and another replica took the delivery over meanwhile.
+    pub(super) async fn record(
+        &self,
+        delivery: &Delivery,
+        owner: &str,
+        attempts: i32,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let mut update = row::Entity::update_many()
+            .col_expr(row::Column::Attempts, Expr::value(attempts))
+            .col_expr(row::Column::ClaimedBy, Expr::value(None::<String>))
+            .col_expr(
+                row::Column::ClaimedUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            );
+        update = match outcome {
+            Outcome::Delivered => update
+                .col_expr(row::Column::Status, Expr::value(DELIVERED))
+                .col_expr(row::Column::DeliveredAt, Expr::value(now))
+                .col_expr(row::Column::LastError, Expr::value(None::<String>)),
+            Outcome::RetryAt(at, error) => update
+                .col_expr(row::Column::NextAttemptAt, Expr::value(at))
+                .col_expr(row::Column::LastError, Expr::value(error)),
+            Outcome::GivenUp(error) => update
+                .col_expr(row::Column::Status, Expr::value(FAILED))
+                .col_expr(row::Column::LastError, Expr::value(error)),
+        };
+        let recorded = update
+            .filter(row::Column::Id.eq(&delivery.id))
+            .filter(row::Column::ClaimedBy.eq(owner))
+            .exec(&self.db)
+            .await?;
+        Ok(recorded.rows_affected == 1)
+    }
 }
 
 fn free(now: DateTime<Utc>) -> Condition {
@@ -171,51 +179,6 @@ pub(super) enum Outcome {
     GivenUp(String),
 }
 
-/// Records the `attempts`-th attempt's outcome and lets go of the claim; `false` when the
-/// claim had lapsed and another replica took the delivery over meanwhile.
-pub(super) async fn record(
-    db: &DatabaseConnection,
-    delivery: &Delivery,
-    owner: &str,
-    attempts: i32,
-    outcome: Outcome,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let mut update = row::Entity::update_many()
-        .col_expr(row::Column::Attempts, Expr::value(attempts))
-        .col_expr(row::Column::ClaimedBy, Expr::value(None::<String>))
-        .col_expr(
-            row::Column::ClaimedUntil,
-            Expr::value(None::<DateTime<Utc>>),
-        );
-    update = match outcome {
-        Outcome::Delivered => update
-            .col_expr(row::Column::Status, Expr::value(DELIVERED))
-            .col_expr(row::Column::DeliveredAt, Expr::value(now))
-            .col_expr(row::Column::LastError, Expr::value(None::<String>)),
-        Outcome::RetryAt(at, error) => update
-            .col_expr(row::Column::NextAttemptAt, Expr::value(at))
-            .col_expr(row::Column::LastError, Expr::value(error)),
-        Outcome::GivenUp(error) => update
-            .col_expr(row::Column::Status, Expr::value(FAILED))
-            .col_expr(row::Column::LastError, Expr::value(error)),
-    };
-    let recorded = update
-        .filter(row::Column::Id.eq(&delivery.id))
-        .filter(row::Column::ClaimedBy.eq(owner))
-        .exec(db)
-        .await?;
-    Ok(recorded.rows_affected == 1)
-}
-
-/// The change a delivery is about.
-pub(super) async fn change(
-    db: &DatabaseConnection,
-    audit_id: i64,
-) -> Result<Option<audit::Model>, DbErr> {
-    audit::Entity::find_by_id(audit_id).one(db).await
-}
-
 /// 128 random bits, hex: a delivery's id, unique across databases too, so a receiver fed by
 /// several sites can still tell deliveries apart.
 fn new_id() -> String {
@@ -227,7 +190,7 @@ fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Change, StateService, Window};
+    use crate::state::{Change, Window};
     use chrono::TimeDelta;
 
     async fn open(url: &str) -> StateService {
@@ -250,22 +213,31 @@ mod tests {
             .apply(Window::on(), Change::by("test"))
             .await
             .expect("change");
-        let db = replicas[0].db();
-        let change = newest_change(db).await.expect("read").expect("a change");
+        let change = replicas[0]
+            .newest_audit_id(None)
+            .await
+            .expect("read")
+            .expect("a change");
         let now = Utc::now();
         for replica in &replicas {
-            add(replica.db(), &target(), &[change], now)
+            Deliveries::new(replica)
+                .add(&target(), &[change], now)
                 .await
                 .expect("add");
         }
-        let rows = unclaimed(db, &[target()], now, 10).await.expect("read");
+        let table = Deliveries::new(&replicas[0]);
+        let rows = table.unclaimed(&[target()], now, 10).await.expect("read");
         assert_eq!(rows.len(), 1, "{rows:?}");
         let row = &rows[0];
 
         let claims = replicas.iter().enumerate().map(|(i, replica)| {
             let owner = format!("replica-{i}");
             let id = row.id.clone();
-            async move { claim(replica.db(), &id, &owner, now, now + TimeDelta::seconds(40)).await }
+            let deliveries = Deliveries::new(replica);
+            async move {
+                let until = now + TimeDelta::seconds(40);
+                deliveries.claim(&id, &owner, now, until).await
+            }
         });
         let won: Vec<bool> = futures_util::future::join_all(claims)
             .await
@@ -278,7 +250,8 @@ mod tests {
             won.iter().position(|w| *w).unwrap_or_default()
         );
         assert!(
-            unclaimed(db, &[target()], now, 10)
+            table
+                .unclaimed(&[target()], now, 10)
                 .await
                 .expect("read")
                 .is_empty()
@@ -288,53 +261,55 @@ mod tests {
         let later = now + TimeDelta::seconds(5);
         let retry = || Outcome::RetryAt(later, "answered 500".into());
         assert!(
-            !record(db, row, "someone-else", 1, retry(), now)
+            !table
+                .record(row, "someone-else", 1, retry(), now)
                 .await
                 .expect("record")
         );
         assert!(
-            record(db, row, &owner, 1, retry(), now)
+            table
+                .record(row, &owner, 1, retry(), now)
                 .await
                 .expect("record")
         );
         let until = now + TimeDelta::seconds(40);
         assert!(
-            !claim(db, &row.id, "replica-x", now, until)
+            !table
+                .claim(&row.id, "replica-x", now, until)
                 .await
                 .expect("claim")
         );
         assert!(
-            claim(db, &row.id, "replica-x", later, until)
+            table
+                .claim(&row.id, "replica-x", later, until)
                 .await
                 .expect("claim")
         );
         // A claim that lapsed (its holder died) is taken over.
         let lapsed = until + TimeDelta::seconds(1);
         assert!(
-            !claim(db, &row.id, "replica-y", later, until)
+            !table
+                .claim(&row.id, "replica-y", later, until)
                 .await
                 .expect("claim")
         );
         assert!(
-            claim(db, &row.id, "replica-y", lapsed, lapsed)
+            table
+                .claim(&row.id, "replica-y", lapsed, lapsed)
                 .await
                 .expect("claim")
         );
         assert!(
-            record(db, row, "replica-y", 2, Outcome::Delivered, lapsed)
+            table
+                .record(row, "replica-y", 2, Outcome::Delivered, lapsed)
                 .await
                 .expect("record")
         );
         assert!(
-            !claim(
-                db,
-                &row.id,
-                "replica-z",
-                lapsed + TimeDelta::days(1),
-                lapsed
-            )
-            .await
-            .expect("claim")
+            !table
+                .claim(&row.id, "replica-z", lapsed + TimeDelta::days(1), lapsed)
+                .await
+                .expect("claim")
         );
     }
 }

@@ -7,20 +7,18 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound as _, TimeDelta, Utc};
-use entity::maintenance_audit as audit;
 use rand::RngCore as _;
 use reqwest::header::CONTENT_TYPE;
-use sea_orm::DbErr;
 use secrecy::SecretString;
 use sha2::{Digest as _, Sha256};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::deliveries::{self, Delivery, Outcome, Target};
+use super::deliveries::{Deliveries, Delivery, Outcome, Target};
 use super::payload::{self, Payload, hex};
 use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
 use super::{Event, Format, Webhook, WebhookUrl, change_kind};
-use crate::state::{MaintenanceState, StateService, Wakeups};
+use crate::state::{AuditEntry, StateService, StoreError, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or
 /// another replica).
@@ -39,7 +37,9 @@ struct Destination {
 
 /// Everything the sender needs; shared by its attempts.
 pub(super) struct Sender {
+    /// The audit log, whose entries are the changes to deliver.
     service: StateService,
+    deliveries: Deliveries,
     destinations: Vec<Destination>,
     retry: Retry,
     client: reqwest::Client,
@@ -88,11 +88,12 @@ impl Sender {
             .timeout(retry.timeout)
             .user_agent(concat!("downtime/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let baseline = deliveries::newest_change(service.db()).await?.unwrap_or(0);
+        let baseline = service.newest_audit_id(None).await?.unwrap_or(0);
         let mut tag = [0u8; 4];
         rand::rngs::OsRng.fill_bytes(&mut tag);
         Ok(Sender {
             service: service.clone(),
+            deliveries: Deliveries::new(service),
             destinations,
             retry,
             client,
@@ -150,23 +151,20 @@ impl Sender {
         self: &Arc<Self>,
         floors: &mut HashMap<String, i64>,
         attempts: &mut JoinSet<()>,
-    ) -> Result<Option<Instant>, DbErr> {
-        let db = self.service.db();
+    ) -> Result<Option<Instant>, StoreError> {
         let now = now();
-        if let Some(newest) = deliveries::newest_change(db).await? {
-            let oldest = shift(now, self.retry.give_up_after, false);
+        if let Some(newest) = self.service.newest_audit_id(None).await? {
             for target in self.destinations.iter().map(|d| &d.target) {
                 let mut floor = match floors.get(&target.key) {
                     Some(floor) => *floor,
-                    None => deliveries::floor(db, target, self.baseline, oldest).await?,
+                    None => self.floor(target, now).await?,
                 };
                 // Every change up to `floor` has its row for this target. The audit log's ids
-                // grow in commit order (writers queue on the state row's lock before they
-                // append), so nothing can appear below a floor later.
+                // grow in commit order, so nothing can appear below a floor later.
                 while floor < newest {
-                    let changes = deliveries::changes_after(db, floor, BATCH).await?;
+                    let changes = self.service.audit_ids_after(floor, BATCH).await?;
                     let Some(&last) = changes.last() else { break };
-                    deliveries::add(db, target, &changes, now).await?;
+                    self.deliveries.add(target, &changes, now).await?;
                     floor = last;
                 }
                 floors.insert(target.key.clone(), floor);
@@ -176,13 +174,16 @@ impl Sender {
         let mut free = MAX_IN_FLIGHT.saturating_sub(attempts.len());
         let mut soonest: Option<DateTime<Utc>> = None;
         let until = shift(now, self.retry.lease(), true);
-        for delivery in deliveries::unclaimed(db, &targets, now, BATCH).await? {
+        for delivery in self.deliveries.unclaimed(&targets, now, BATCH).await? {
             if delivery.next_attempt_at > now {
                 soonest = Some(soonest.map_or(delivery.next_attempt_at, |s| {
                     s.min(delivery.next_attempt_at)
                 }));
             } else if free > 0
-                && deliveries::claim(db, &delivery.id, &self.owner, now, until).await?
+                && self
+                    .deliveries
+                    .claim(&delivery.id, &self.owner, now, until)
+                    .await?
             {
                 free -= 1;
                 let sender = Arc::clone(self);
@@ -191,6 +192,18 @@ impl Sender {
         }
         Ok(soonest
             .and_then(|at| Instant::now().checked_add((at - now).to_std().unwrap_or_default())))
+    }
+
+    /// The change after which `target` still needs rows, when this sender starts: its newest
+    /// row's (changes too old to send excepted), or the baseline for a URL no replica has
+    /// sent to yet.
+    async fn floor(&self, target: &Target, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let Some(last) = self.deliveries.last_recorded(target).await? else {
+            return Ok(self.baseline);
+        };
+        let oldest = shift(now, self.retry.give_up_after, false);
+        let too_old = self.service.newest_audit_id(Some(oldest)).await?;
+        Ok(last.max(too_old.unwrap_or(0)))
     }
 
     /// One attempt at a delivery this process has claimed, and its record.
@@ -206,40 +219,16 @@ impl Sender {
             endpoint: &to.target.endpoint,
             delivery: &delivery.id,
         };
-        let change = match deliveries::change(self.service.db(), delivery.audit_id).await {
-            Ok(Some(change)) => change,
-            Ok(None) => {
-                let error = "the change is no longer in the audit log".to_owned();
+        let (change, body) = match self.prepare(to, &delivery, &log).await {
+            Ok(prepared) => prepared,
+            Err(Some(error)) => {
                 return self
                     .give_up(&delivery, delivery.attempts, error, &log)
                     .await;
             }
-            // The claim lapses, and the next look (here or elsewhere) tries again.
-            Err(error) => {
-                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot read the change to deliver");
-                return;
-            }
+            Err(None) => return,
         };
         let deadline = shift(change.at, self.retry.give_up_after, true);
-        // A retry was scheduled before the deadline and is made even if a little late; a
-        // change first seen after it (every server was down) is not sent at all.
-        if delivery.attempts == 0 && now() > deadline {
-            let error = format!(
-                "not sent: the change is older than {}",
-                humantime::format_duration(self.retry.give_up_after)
-            );
-            return self
-                .give_up(&delivery, delivery.attempts, error, &log)
-                .await;
-        }
-        let body = match body(to.format, &delivery, &change) {
-            Ok(body) => body,
-            Err(error) => {
-                return self
-                    .give_up(&delivery, delivery.attempts, error, &log)
-                    .await;
-            }
-        };
         let attempts = delivery.attempts.saturating_add(1);
         // Counted once recorded, so whoever reads the counters finds the table agreeing.
         match self.post(to, &delivery.id, body).await {
@@ -267,6 +256,40 @@ impl Sender {
         }
     }
 
+    /// The change `delivery` is about and the body that sends it, or why not to send it:
+    /// `Err(Some(why))` gives the delivery up, `Err(None)` leaves its claim to lapse, so the
+    /// next look (here or elsewhere) tries again.
+    async fn prepare(
+        &self,
+        to: &Destination,
+        delivery: &Delivery,
+        log: &Log<'_>,
+    ) -> Result<(AuditEntry, Vec<u8>), Option<String>> {
+        let change = match self.service.audit_entry(delivery.audit_id).await {
+            Ok(Some(change)) => change,
+            Ok(None) => return Err(Some("the change is no longer in the audit log".into())),
+            // Reading it again would not help.
+            Err(StoreError::Corrupt(error)) => {
+                return Err(Some(format!("the change is unreadable: {error}")));
+            }
+            Err(error) => {
+                tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, %error, "cannot read the change to deliver");
+                return Err(None);
+            }
+        };
+        // A retry was scheduled before the deadline and is made even if a little late; a
+        // change first seen after it (every server was down) is not sent at all.
+        let deadline = shift(change.at, self.retry.give_up_after, true);
+        if delivery.attempts == 0 && now() > deadline {
+            return Err(Some(format!(
+                "not sent: the change is older than {}",
+                humantime::format_duration(self.retry.give_up_after)
+            )));
+        }
+        let body = body(to.format, delivery, &change).map_err(Some)?;
+        Ok((change, body))
+    }
+
     async fn give_up(&self, delivery: &Delivery, attempts: i32, error: String, log: &Log<'_>) {
         tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, attempts, %error, "webhook given up");
         self.record(delivery, attempts, Outcome::GivenUp(error), log)
@@ -275,15 +298,10 @@ impl Sender {
     }
 
     async fn record(&self, delivery: &Delivery, attempts: i32, outcome: Outcome, log: &Log<'_>) {
-        let recorded = deliveries::record(
-            self.service.db(),
-            delivery,
-            &self.owner,
-            attempts,
-            outcome,
-            now(),
-        )
-        .await;
+        let recorded = self
+            .deliveries
+            .record(delivery, &self.owner, attempts, outcome, now())
+            .await;
         match recorded {
             Ok(true) => {}
             Ok(false) => {
@@ -348,23 +366,17 @@ struct Log<'a> {
 }
 
 /// The body a delivery sends, in the URL's format: the change as the audit log has it.
-fn body(format: Format, delivery: &Delivery, change: &audit::Model) -> Result<Vec<u8>, String> {
-    let state = |json: &serde_json::Value, which: &str| {
-        serde_json::from_value::<MaintenanceState>(json.clone())
-            .map_err(|e| format!("the change's {which} state is unreadable: {e}"))
-    };
-    let before = state(&change.before, "before")?;
-    let after = state(&change.after, "after")?;
+fn body(format: Format, delivery: &Delivery, change: &AuditEntry) -> Result<Vec<u8>, String> {
     let payload = Payload {
         id: &delivery.id,
         event: EVENT,
-        change: change_kind(&before, &after),
+        change: change_kind(&change.before, &change.after),
         actor: &change.actor,
         reason: change.reason.as_deref(),
         version: change.version,
         at: change.at,
-        before: &before,
-        after: &after,
+        before: &change.before,
+        after: &change.after,
     };
     match format {
         Format::Json => serde_json::to_vec(&payload).map_err(|e| e.to_string()),

@@ -5,8 +5,9 @@ use reqwest::StatusCode;
 
 use crate::helpers::admin::{ADMIN, admin_page, field, submit};
 use crate::helpers::{Browser, LiveServer, databases, dev_config, http, login, sqlite, start};
+use downtime::bypass::LinkStore;
 use downtime::dev_idp;
-use downtime::state::Mode;
+use downtime::state::{Mode, StateService};
 
 fn location(resp: &reqwest::Response) -> &str {
     resp.headers()
@@ -255,13 +256,8 @@ async fn bypass_links_are_created_and_revoked_from_the_admin_page() {
     // Out of bounds: refused, nothing created.
     let refused = submit(&server, &mut admin, "/bypass", &[("ttl", "99999999")]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let listed = downtime::bypass::list(
-        &sea_orm::Database::connect(db.url.as_str())
-            .await
-            .expect("db"),
-    )
-    .await
-    .expect("list");
+    let service = StateService::open(&db.url).await.expect("db");
+    let listed = LinkStore::new(&service).list().await.expect("list");
     assert_eq!(listed.len(), 1);
 }
 
