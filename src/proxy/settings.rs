@@ -129,7 +129,7 @@ pub fn timeout_in_range(every: Duration) -> Result<Duration, String> {
     }
 }
 
-/// Everything an [`Upstream`] needs; [`UpstreamSettings::new`] gives the defaults of
+/// Everything an [`Upstream`](super::Upstream) needs; [`UpstreamSettings::new`] gives the defaults of
 /// `downtime serve`.
 #[derive(Clone, Debug)]
 pub struct UpstreamSettings {

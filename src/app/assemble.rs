@@ -1,0 +1,203 @@
+//! Building [`Downtime`] from its settings: the database, login, the pages, the gate's rules,
+//! the proxy and the background work, in the order each needs the others.
+
+use std::sync::Arc;
+
+use super::{Downtime, DowntimeBuilder, Parts, dev_idp, routes};
+use crate::auth::{Auth, session};
+use crate::bypass::{BypassLinks, CookieSettings};
+use crate::config::{Config, Toggle};
+use crate::gate::Rules;
+use crate::http::SiteUrls;
+use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
+use crate::state::{Change, StateService, WindowInput};
+use crate::web::page::{PageOptions, Pages};
+use crate::webhook::Webhooks;
+
+impl DowntimeBuilder {
+    /// Opens the database (migrating it), applies `maintenance_mode`, starts following the
+    /// state, and prepares login and the page.
+    ///
+    /// # Errors
+    /// The database cannot be opened, a setting is inconsistent (`dev_idp` off loopback, an
+    /// issuer without a client id, a webhook without a secret, a metrics token too short), or a page override is broken;
+    /// the message says which.
+    pub async fn build(self) -> anyhow::Result<Downtime> {
+        let mut config = self.config;
+        // Settings given in code meet the flags' checks too.
+        config.validate().map_err(anyhow::Error::msg)?;
+        distinct_cookie_names(&config)?;
+        let service = StateService::open(&config.database_url).await?;
+        // Before `maintenance_mode` is applied: that change is delivered like any other.
+        let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
+        apply_environment(&service, config.maintenance_mode).await?;
+        let urls = site_urls(&config);
+        let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
+        let session_key = session::cookie_key(config.auth.secret_key.as_ref(), &service).await?;
+        let auth = Auth::build(
+            &config.auth,
+            &service,
+            urls.clone(),
+            config.poll_interval,
+            session_key.clone(),
+        )
+        .await?;
+        let secure_cookies = urls.base_url.starts_with("https://");
+        let bypass = BypassLinks::load(
+            &service,
+            &session_key,
+            CookieSettings {
+                name: config.bypass_cookie.clone(),
+                secure: secure_cookies,
+            },
+        )
+        .await?;
+        let bypass_follower = bypass.follow(config.poll_interval, service.database_changes());
+        let pages = Arc::new(pages(&config)?);
+        let console = Arc::new(crate::admin::Console::new(Arc::clone(&pages))?);
+        let rules = gate_rules(&config, &urls, dev_idp.is_some());
+        let upstream = match &config.proxy.upstream {
+            Some(url) => Some(Upstream::with_pages(
+                upstream_settings(&config, url, &auth),
+                Arc::clone(&pages),
+                Some(service.live().clone()),
+            )?),
+            None => None,
+        };
+        let auto_maintenance = match (&upstream, config.proxy.auto_maintenance_after) {
+            (Some(upstream), Some(after)) => Some(crate::proxy::health::watch(
+                upstream.clone(),
+                service.clone(),
+                after,
+            )),
+            _ => None,
+        };
+        let follower = service.follow(config.poll_interval);
+        let webhooks = webhooks.start(config.poll_interval);
+        Ok(Downtime {
+            parts: Arc::new(Parts {
+                secure_cookies,
+                urls,
+                config,
+                service,
+                auth,
+                pages,
+                console,
+                rules,
+                session_key,
+                dev_idp,
+                upstream,
+                auto_maintenance,
+                follower,
+                bypass,
+                bypass_follower,
+                webhooks,
+                gate_stats: Arc::default(),
+                api_writes: Arc::default(),
+            }),
+        })
+    }
+}
+
+/// Where the site is reachable: `--base-url`, or the address it listens on.
+fn site_urls(config: &Config) -> SiteUrls {
+    let base_url = config
+        .auth
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    SiteUrls {
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        prefix: config.prefix.clone(),
+    }
+}
+
+/// The language, session and bypass cookies must not overwrite one another.
+fn distinct_cookie_names(config: &Config) -> anyhow::Result<()> {
+    let cookies = [
+        &config.lang_cookie,
+        &config.auth.session_cookie,
+        &config.bypass_cookie,
+    ];
+    for (i, name) in cookies.iter().enumerate() {
+        anyhow::ensure!(
+            !cookies[..i].contains(name),
+            "the language, session and bypass cookies need different names ({name:?} is used twice)"
+        );
+    }
+    Ok(())
+}
+
+fn pages(config: &Config) -> anyhow::Result<Pages> {
+    let options = PageOptions {
+        default_language: config.default_language.clone(),
+        prefix: config.prefix.clone(),
+        page_dir: config.page_dir.clone(),
+    };
+    Ok(Pages::new(&options)?.with_lang_cookie(&config.lang_cookie))
+}
+
+/// The gate's rules: the page under the prefix, downtime's open routes (from the route
+/// table), the configured open paths, and who is believed about the client's address.
+fn gate_rules(config: &Config, urls: &SiteUrls, dev_idp: bool) -> Rules {
+    let mut rules = Rules::mounted_at(&config.prefix);
+    let own_open = routes::served(dev_idp).filter(|r| r.open);
+    rules
+        .open_paths
+        .extend(own_open.map(|r| urls.own_path(r.path)));
+    rules.open_paths.extend(config.open_paths.iter().cloned());
+    rules.serve_in_place = config.serve_in_place;
+    rules.trusted_proxies = config.trusted_proxies.clone();
+    rules
+}
+
+/// The settings of the proxy to `url`; `auth` tells it which credentials are downtime's own.
+fn upstream_settings(config: &Config, url: &UpstreamUrl, auth: &Auth) -> UpstreamSettings {
+    let proxy = &config.proxy;
+    let auth = auth.clone();
+    UpstreamSettings {
+        url: url.clone(),
+        host: proxy.upstream_host.clone(),
+        connect_timeout: proxy.upstream_connect_timeout,
+        response_timeout: proxy.upstream_timeout,
+        max_body: config.max_body,
+        body_pace: Some(proxy.body_pace()),
+        max_connections: proxy.upstream_max_connections,
+        max_per_client: proxy.upstream_max_per_client,
+        trusted_proxies: config.trusted_proxies.clone(),
+        ca_file: proxy.upstream_ca.clone(),
+        own_cookies: vec![
+            config.auth.session_cookie.clone(),
+            config.bypass_cookie.clone(),
+        ],
+        own_credential: Some(OwnCredential(Arc::new(move |value| {
+            auth.holds_own_token(value)
+        }))),
+    }
+}
+
+/// Applies `MAINTENANCE_MODE` when set, like any other change (actor `environment`), unless the
+/// stored state already says the same.
+async fn apply_environment(service: &StateService, toggle: Option<Toggle>) -> anyhow::Result<()> {
+    let Some(toggle) = toggle else { return Ok(()) };
+    let current = service.current().await?;
+    let on = toggle == Toggle::On;
+    let already = if on {
+        current.is_active(chrono::Utc::now())
+    } else {
+        !current.window.enabled
+    };
+    if already {
+        return Ok(());
+    }
+    let change = Change::by("environment").because(Some(format!(
+        "MAINTENANCE_MODE={}",
+        if on { "on" } else { "off" }
+    )));
+    if on {
+        service.switch_on(WindowInput::default(), change).await?;
+    } else {
+        service.switch_off(change).await?;
+    }
+    Ok(())
+}
