@@ -282,11 +282,21 @@ fn family<M: EncodeMetric>(
 
 impl Collector for Sources {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
+        self.encode_state(&mut encoder)?;
+        self.encode_sync(&mut encoder)?;
+        self.encode_requests(&mut encoder)?;
+        self.encode_deliveries(&mut encoder)
+    }
+}
+
+impl Sources {
+    /// Whether maintenance is on, and the version served.
+    fn encode_state(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         let state = self.service.live().load();
         let active =
             |mode: Mode| ConstGauge::new(i64::from(state.is_active() && state.window.mode == mode));
         family(
-            &mut encoder,
+            encoder,
             (
                 "downtime_maintenance_active",
                 "Whether maintenance gates visitors now (1) or not (0), by mode.",
@@ -302,7 +312,11 @@ impl Collector for Sources {
             MetricType::Gauge,
         )?)?;
         drop(state);
+        Ok(())
+    }
 
+    /// How closely this process follows the stored state.
+    fn encode_sync(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         let sync: &SyncStats = self.service.sync_stats();
         ConstGauge::new(sync.since_last_sync().as_secs_f64()).encode(
             encoder.encode_descriptor(
@@ -318,7 +332,11 @@ impl Collector for Sources {
             None,
             MetricType::Counter,
         )?)?;
+        Ok(())
+    }
 
+    /// What the gate and the control API did with requests.
+    fn encode_requests(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         let mut gated = encoder.encode_descriptor(
             "downtime_gated_requests",
             "Requests the gate answered itself, by answer (redirect, page, json) and reason.",
@@ -334,7 +352,7 @@ impl Collector for Sources {
         }
 
         family(
-            &mut encoder,
+            encoder,
             (
                 "downtime_passed_requests",
                 "Requests let through while maintenance is active, by reason.",
@@ -349,7 +367,7 @@ impl Collector for Sources {
         )?;
 
         family(
-            &mut encoder,
+            encoder,
             (
                 "downtime_api_writes",
                 "Writes to the maintenance state through the control API, by result.",
@@ -363,11 +381,15 @@ impl Collector for Sources {
                 )
             }),
         )?;
+        Ok(())
+    }
 
+    /// What reached the webhook receivers and the upstream app.
+    fn encode_deliveries(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         if let Some(webhooks) = &self.webhooks {
             let sent = webhooks.snapshot();
             family(
-                &mut encoder,
+                encoder,
                 (
                     "downtime_webhook_deliveries",
                     "Webhook work by this process, by result: deliveries accepted, attempts that \
@@ -385,7 +407,7 @@ impl Collector for Sources {
 
         if let Some(upstream) = &self.upstream {
             family(
-                &mut encoder,
+                encoder,
                 (
                     "downtime_upstream_errors",
                     "Requests the upstream app gave no usable answer to, by kind.",

@@ -2,6 +2,7 @@
 //! streamed back, and an upgrade joined into a tunnel.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::FutureExt as _;
@@ -79,16 +80,7 @@ impl Inner {
         if req.method() == Method::CONNECT {
             return Err(Failure::ConnectMethod);
         }
-        let announced = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if let Some(max) = self.max_body
-            && announced.is_some_and(|n| n > max as u64)
-        {
-            return Err(Failure::TooLarge(max));
-        }
+        self.refuse_announced_oversize(&req)?;
         let peer = req
             .remote_addr()
             .as_socket_addr()
@@ -115,6 +107,59 @@ impl Inner {
         } else {
             "http"
         };
+        let hop = Hop {
+            peer,
+            trusted,
+            proto,
+            host: None,
+        };
+        let (out, watch, tunnel_check) = self.outbound(req, hop, client_upgrade.is_some());
+        let client_upgrade = client_upgrade.map(|c| (c, tunnel_check));
+
+        let answer = self.pool.send(&self.origin, out, Some(slot));
+        tokio::pin!(answer);
+        // The timeout runs from the end of the request body: an upload may take as long as the
+        // client needs (at the pace the body rules allow), but then the upstream must answer
+        // in time.
+        if let Some(watch) = &watch {
+            tokio::select! {
+                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade),
+                () = watch.sent.notified() => {}
+            }
+        }
+        let answered = match tokio::time::timeout(self.response_timeout, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) => return Err(Failure::Timeout(self.response_timeout)),
+        };
+        self.answered(answered, watch.as_deref(), client_upgrade)
+    }
+
+    /// 413 at once for a body announced over the limit; one that grows past it on the way is
+    /// cut by its [`BodyWatch`].
+    fn refuse_announced_oversize(&self, req: &Request) -> Result<(), Failure> {
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match self.max_body {
+            Some(max) if announced.is_some_and(|n| n > max as u64) => Err(Failure::TooLarge(max)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The request as it goes upstream: the target as sent, its headers made fit, its body
+    /// watched; and the tunnel check the gate left for an upgrade.
+    fn outbound(
+        &self,
+        req: Request,
+        hop: Hop,
+        upgrading: bool,
+    ) -> (
+        hyper::Request<Outgoing>,
+        Option<Arc<BodyWatch>>,
+        Option<TunnelCheck>,
+    ) {
         let (mut parts, body) = req.into_parts();
         // The target as the client sent it: the gate judged every reading of it, and an app
         // may give `%2F` a meaning of its own.
@@ -126,13 +171,7 @@ impl Inner {
         let uri = target.map_or_else(|| Uri::from_static("/"), Uri::from);
         let tunnel_check = parts.extensions.remove::<TunnelCheck>();
         let mut headers = parts.headers;
-        let hop = Hop {
-            peer,
-            trusted,
-            proto,
-            host: None,
-        };
-        self.headers_for_upstream(&mut headers, &parts.uri, hop, client_upgrade.is_some());
+        self.headers_for_upstream(&mut headers, &parts.uri, hop, upgrading);
         let (body, watch) =
             Outgoing::new(body, self.max_body.map(|max| max as u64), self.body_pace);
         let mut out = hyper::Request::new(body);
@@ -140,27 +179,7 @@ impl Inner {
         *out.uri_mut() = uri;
         *out.version_mut() = Version::HTTP_11;
         *out.headers_mut() = headers;
-
-        let answer = self.pool.send(&self.origin, out, Some(slot));
-        tokio::pin!(answer);
-        // The timeout runs from the end of the request body: an upload may take as long as the
-        // client needs (at the pace the body rules allow), but then the upstream must answer
-        // in time.
-        if let Some(watch) = &watch {
-            tokio::select! {
-                answered = &mut answer => return self.answered(answered, Some(watch), client_upgrade.map(|c| (c, tunnel_check))),
-                () = watch.sent.notified() => {}
-            }
-        }
-        let answered = match tokio::time::timeout(self.response_timeout, &mut answer).await {
-            Ok(answered) => answered,
-            Err(_) => return Err(Failure::Timeout(self.response_timeout)),
-        };
-        self.answered(
-            answered,
-            watch.as_deref(),
-            client_upgrade.map(|c| (c, tunnel_check)),
-        )
+        (out, watch, tunnel_check)
     }
 
     /// The client's headers made fit for the upstream: hop-by-hop ones and downtime's own

@@ -16,6 +16,7 @@ mod throttle;
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use poem::Endpoint;
 use poem::web::{LocalAddr, RemoteAddr};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -127,18 +128,8 @@ pub async fn serve_with<E>(
 where
     E: Endpoint + 'static,
 {
-    let local = LocalAddr(listener.local_addr()?.into());
-    let endpoint = Arc::new(endpoint);
-    let builder = Arc::new(builder(&limits));
-    let timeouts = Timeouts {
-        header: limits.header_timeout,
-        idle: limits.idle_timeout,
-    };
-    let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
-    let permits = Arc::new(Semaphore::new(max_connections));
-    let mut failures = Throttle::new(WARN_EVERY);
-    let mut refusals = Throttle::new(WARN_EVERY);
     let (stop, stopping) = watch::channel(false);
+    let mut accepting = Accepting::new(&listener, endpoint, &limits, stopping)?;
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -151,48 +142,108 @@ where
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    if failures.pending()
-                        && let Some(failed) = failures.due(Instant::now())
-                    {
-                        tracing::warn!(failed, "could not accept some connections");
+                    if let Some(connection) = accepting.admit(stream, peer) {
+                        connections.spawn(connection);
                     }
-                    let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                        // Closed before a byte is read: the client sees the connection end,
-                        // not a reset, and the open ones keep their share of the process.
-                        drop(stream);
-                        if let Some(closed) = refusals.event(Instant::now()) {
-                            tracing::warn!(
-                                closed,
-                                limit = max_connections,
-                                "at the connection limit: closing new connections at once"
-                            );
-                        }
-                        continue;
-                    };
-                    let site = Site {
-                        endpoint: Arc::clone(&endpoint),
-                        local: local.clone(),
-                        remote: RemoteAddr(peer.into()),
-                    };
-                    connections.spawn(connection::serve(
-                        stream,
-                        permit,
-                        Arc::clone(&builder),
-                        site,
-                        timeouts,
-                        stopping.clone(),
-                    ));
                 }
-                Err(error) => {
-                    if let Some(failed) = failures.event(Instant::now()) {
-                        tracing::warn!(%error, failed, "cannot accept connections");
-                    }
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
+                Err(error) => accepting.failed(&error).await,
             },
         }
     }
     drop(listener);
+    close(connections, &stop, drain).await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// What the accept loop needs for each new connection, and the warnings it rate-limits.
+struct Accepting<E> {
+    endpoint: Arc<E>,
+    local: LocalAddr,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    timeouts: Timeouts,
+    permits: Arc<Semaphore>,
+    max_connections: usize,
+    failures: Throttle,
+    refusals: Throttle,
+    stopping: watch::Receiver<bool>,
+}
+
+impl<E: Endpoint + 'static> Accepting<E> {
+    fn new(
+        listener: &TcpListener,
+        endpoint: E,
+        limits: &Limits,
+        stopping: watch::Receiver<bool>,
+    ) -> io::Result<Self> {
+        let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+        Ok(Accepting {
+            endpoint: Arc::new(endpoint),
+            local: LocalAddr(listener.local_addr()?.into()),
+            builder: Arc::new(builder(limits)),
+            timeouts: Timeouts {
+                header: limits.header_timeout,
+                idle: limits.idle_timeout,
+            },
+            permits: Arc::new(Semaphore::new(max_connections)),
+            max_connections,
+            failures: Throttle::new(WARN_EVERY),
+            refusals: Throttle::new(WARN_EVERY),
+            stopping,
+        })
+    }
+
+    /// The new connection's work, or `None` at the connection limit (it is then closed).
+    fn admit(
+        &mut self,
+        stream: TcpStream,
+        peer: SocketAddr,
+    ) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.failures.pending()
+            && let Some(failed) = self.failures.due(Instant::now())
+        {
+            tracing::warn!(failed, "could not accept some connections");
+        }
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            // Closed before a byte is read: the client sees the connection end, not a reset,
+            // and the open ones keep their share of the process.
+            drop(stream);
+            if let Some(closed) = self.refusals.event(Instant::now()) {
+                tracing::warn!(
+                    closed,
+                    limit = self.max_connections,
+                    "at the connection limit: closing new connections at once"
+                );
+            }
+            return None;
+        };
+        let site = Site {
+            endpoint: Arc::clone(&self.endpoint),
+            local: self.local.clone(),
+            remote: RemoteAddr(peer.into()),
+        };
+        Some(connection::serve(
+            stream,
+            permit,
+            Arc::clone(&self.builder),
+            site,
+            self.timeouts,
+            self.stopping.clone(),
+        ))
+    }
+
+    /// An accept that failed (out of file descriptors, say): warned about at most every
+    /// [`WARN_EVERY`], and a short pause so the loop does not spin on it.
+    async fn failed(&mut self, error: &io::Error) {
+        if let Some(failed) = self.failures.event(Instant::now()) {
+            tracing::warn!(%error, failed, "cannot accept connections");
+        }
+        tokio::time::sleep(ACCEPT_BACKOFF).await;
+    }
+}
+
+/// Tells every open connection to finish, waits up to `drain` for them, then drops the rest.
+async fn close(mut connections: JoinSet<()>, stop: &watch::Sender<bool>, drain: Duration) {
     // Every connection is told at once; the receivers never see the sender dropped first.
     let _ = stop.send(true);
     let drained = tokio::time::timeout(drain, async {
@@ -206,8 +257,6 @@ where
         );
     }
     // Dropping the set aborts whatever is left.
-    tracing::info!("server stopped");
-    Ok(())
 }
 
 /// One builder for every connection, set up from `limits`.
