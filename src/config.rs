@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path)]
     pub open_paths: Vec<String>,
 
+    /// The app's JSON APIs (`/graphql,/v1`, repeatable or comma-separated): gated requests
+    /// under them get the problem document whatever their `Accept` says (`/api` always does).
+    #[arg(long, env = "DOWNTIME_JSON_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path)]
+    pub json_paths: Vec<String>,
+
     /// Refuse API writes that do not send `If-Match` (428), so no change is made blind.
     #[arg(long, env = "DOWNTIME_REQUIRE_IF_MATCH")]
     pub require_if_match: bool,
@@ -205,6 +210,7 @@ impl Default for Config {
             maintenance_mode: None,
             serve_in_place: false,
             open_paths: Vec::new(),
+            json_paths: Vec::new(),
             trusted_proxies: Vec::new(),
             require_if_match: false,
             lang_cookie: LANG_COOKIE.into(),
@@ -230,6 +236,9 @@ impl Config {
         as_written("prefix", &self.prefix, prefix)?;
         for path in &self.open_paths {
             as_written("open path", path, crate::state::parse_open_path)?;
+        }
+        for path in &self.json_paths {
+            as_written("JSON path", path, crate::state::parse_open_path)?;
         }
         for (name, cookie) in [
             ("language cookie", &self.lang_cookie),

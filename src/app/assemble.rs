@@ -58,7 +58,7 @@ impl DowntimeBuilder {
         let rules = gate_rules(&config, &urls, dev_idp.is_some());
         let upstream = match &config.proxy.upstream {
             Some(url) => Some(Upstream::with_pages(
-                upstream_settings(&config, url, &auth),
+                upstream_settings(&config, url, &auth, &rules),
                 Arc::clone(&pages),
                 Some(service.live().clone()),
             )?),
@@ -146,13 +146,19 @@ fn gate_rules(config: &Config, urls: &SiteUrls, dev_idp: bool) -> Rules {
         .open_paths
         .extend(own_open.map(|r| urls.own_path(r.path)));
     rules.open_paths.extend(config.open_paths.iter().cloned());
+    rules.json_paths.extend(config.json_paths.iter().cloned());
     rules.serve_in_place = config.serve_in_place;
     rules.trusted_proxies = config.trusted_proxies.clone();
     rules
 }
 
 /// The settings of the proxy to `url`; `auth` tells it which credentials are downtime's own.
-fn upstream_settings(config: &Config, url: &UpstreamUrl, auth: &Auth) -> UpstreamSettings {
+fn upstream_settings(
+    config: &Config,
+    url: &UpstreamUrl,
+    auth: &Auth,
+    rules: &Rules,
+) -> UpstreamSettings {
     let proxy = &config.proxy;
     let auth = auth.clone();
     UpstreamSettings {
@@ -170,6 +176,7 @@ fn upstream_settings(config: &Config, url: &UpstreamUrl, auth: &Auth) -> Upstrea
             config.auth.session_cookie.clone(),
             config.bypass_cookie.clone(),
         ],
+        json_paths: rules.json_paths.clone(),
         own_credential: Some(OwnCredential(Arc::new(move |value| {
             auth.holds_own_token(value)
         }))),

@@ -215,6 +215,13 @@ impl DowntimeBuilder {
         self
     }
 
+    /// The app's JSON APIs (`/graphql`): gated requests under them get the problem document
+    /// whatever their `Accept` says (`/api` always does).
+    pub fn json_paths<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
+        self.config.json_paths = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Proxies whose `X-Forwarded-For` is believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
         self.config.trusted_proxies = proxies.into_iter().collect();

@@ -1,6 +1,7 @@
 //! The gate's decision: a pure function of the request's facts, the state and the clock.
 
 use ipnet::IpNet;
+use poem::http::{HeaderMap, header};
 use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 use crate::http;
@@ -22,6 +23,9 @@ pub struct Rules {
     pub serve_in_place: bool,
     /// Proxies whose `X-Forwarded-For` is believed when matching allowed addresses.
     pub trusted_proxies: Vec<IpNet>,
+    /// Path prefixes whose gated requests always get the problem document, never the page:
+    /// downtime's `/api`, and the app's JSON APIs (`--json-paths`).
+    pub json_paths: Vec<String>,
 }
 
 impl Default for Rules {
@@ -33,13 +37,19 @@ impl Default for Rules {
 
 impl Rules {
     /// The rules for the maintenance page under `prefix` (`""` for the root, or
-    /// `/_downtime`), with static assets open and nothing else configured.
+    /// `/_downtime`), with static assets open, `/api` (the site's and downtime's) answered in
+    /// JSON, and nothing else configured.
     pub fn mounted_at(prefix: &str) -> Self {
+        let mut json_paths = vec!["/api".to_owned()];
+        if !prefix.is_empty() {
+            json_paths.push(format!("{prefix}/api"));
+        }
         Rules {
             page_path: format!("{prefix}/maintenance"),
             open_paths: STATIC_PATHS.iter().map(|p| (*p).to_owned()).collect(),
             serve_in_place: false,
             trusted_proxies: Vec::new(),
+            json_paths,
         }
     }
 
@@ -59,8 +69,8 @@ pub struct Facts<'a> {
     /// GET, HEAD or OPTIONS, and no switch of protocols (an `Upgrade` opens a channel both
     /// ways, which read-only maintenance must not let through).
     pub safe_method: bool,
-    /// The `Accept` header, read only when the request is gated (to choose page or JSON).
-    pub accept: Option<&'a str>,
+    /// The request's headers, read only when it is gated (to choose page or JSON).
+    pub headers: &'a HeaderMap,
     /// The client's address is one the window lets through.
     pub client_allowed: bool,
 }
@@ -186,7 +196,7 @@ pub fn decide(facts: &Facts<'_>, state: &MaintenanceState, phase: Phase, rules: 
     if facts.client_allowed {
         return Outcome::Pass(Pass::AllowedAddress);
     }
-    let answer = if !wants_html(facts.path, facts.accept) {
+    let answer = if !wants_html(facts.path, facts.headers, &rules.json_paths) {
         Gated::Json
     } else if rules.serve_in_place {
         Gated::Page
@@ -235,10 +245,13 @@ pub fn decide_sent(
         .unwrap_or(outcome)
 }
 
-/// Whether a client wants a page rather than JSON: nothing under `/api/` does; otherwise its
-/// `Accept` header decides ([`http::prefers_html`]).
-pub fn wants_html(path: &str, accept: Option<&str>) -> bool {
-    !is_under(path, "/api") && http::prefers_html(accept)
+/// Whether a client wants a page rather than JSON: never under `json_paths` (downtime's
+/// `/api`, and the app's own `--json-paths`), never from a script ([`http::sent_by_script`]);
+/// otherwise its `Accept` header decides ([`http::prefers_html`]).
+pub fn wants_html(path: &str, headers: &HeaderMap, json_paths: &[String]) -> bool {
+    !json_paths.iter().any(|prefix| is_under(path, prefix))
+        && !http::sent_by_script(headers)
+        && http::prefers_html(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()))
 }
 
 #[cfg(test)]
@@ -246,6 +259,7 @@ mod tests {
     use super::*;
     use crate::state::Window;
     use chrono::{DateTime, TimeDelta, Utc};
+    use std::sync::LazyLock;
 
     fn now() -> DateTime<Utc> {
         DateTime::UNIX_EPOCH + TimeDelta::days(20_000)
@@ -287,15 +301,19 @@ mod tests {
         MaintenanceState::initial()
     }
 
+    fn accepting(accept: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, accept.parse().expect("header"));
+        headers
+    }
+
     fn facts(path: &str, safe_method: bool, wants_html: bool) -> Facts<'_> {
+        static PAGE: LazyLock<HeaderMap> = LazyLock::new(|| accepting("text/html"));
+        static JSON: LazyLock<HeaderMap> = LazyLock::new(|| accepting("application/json"));
         Facts {
             path,
             safe_method,
-            accept: Some(if wants_html {
-                "text/html"
-            } else {
-                "application/json"
-            }),
+            headers: if wants_html { &PAGE } else { &JSON },
             client_allowed: false,
         }
     }
@@ -444,31 +462,60 @@ mod tests {
     }
 
     #[test]
-    fn html_or_json_follows_accept_and_the_api_prefix() {
+    fn only_a_client_naming_html_gets_a_page() {
+        let json_paths = ["/api".to_owned(), "/graphql".to_owned()];
         let cases = [
-            ("/", None, true),
-            ("/", Some("*/*"), true),
+            ("/", None, false),
+            ("/", Some("*/*"), false),
+            ("/", Some("text/*"), false),
             (
                 "/",
                 Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
                 true,
+            ),
+            ("/", Some("application/xhtml+xml"), true),
+            // axios and fetch
+            ("/graphql", Some("application/json, text/plain, */*"), false),
+            (
+                "/v1/items",
+                Some("application/json, text/plain, */*"),
+                false,
             ),
             ("/", Some("application/json"), false),
             ("/", Some("application/problem+json"), false),
             ("/", Some("application/vnd.api+json"), false),
             ("/", Some("application/json, text/html;q=0.5"), false),
             ("/", Some("text/html;q=0.5, application/json;q=0.4"), true),
+            ("/", Some("text/html;q=0.5, */*"), false),
             ("/", Some("TEXT/HTML"), true),
             ("/", Some("text/html;q=0"), false),
             ("/", Some("image/png"), false),
             ("/", Some(";;;,,q=,"), false),
             ("/", Some("text/html;q=abc"), true),
             ("/api/demo/items", Some("text/html"), false),
-            ("/api", None, false),
+            ("/graphql", Some("text/html"), false),
+            ("/graphqlx", Some("text/html"), true),
         ];
         for (path, accept, expected) in cases {
-            assert_eq!(wants_html(path, accept), expected, "{path} {accept:?}");
+            let headers = accept.map(accepting).unwrap_or_default();
+            assert_eq!(
+                wants_html(path, &headers, &json_paths),
+                expected,
+                "{path} {accept:?}"
+            );
         }
+        let browser = "text/html,application/xhtml+xml,*/*;q=0.8";
+        for (name, value) in [
+            ("x-requested-with", "XMLHttpRequest"),
+            ("sec-fetch-mode", "cors"),
+        ] {
+            let mut headers = accepting(browser);
+            headers.insert(name, value.parse().expect("header"));
+            assert!(!wants_html("/", &headers, &json_paths), "{name}");
+        }
+        let mut navigation = accepting(browser);
+        navigation.insert("sec-fetch-mode", "navigate".parse().expect("header"));
+        assert!(wants_html("/", &navigation, &json_paths));
     }
 
     /// How some apps behind a proxy read a path, each written plainly and apart from

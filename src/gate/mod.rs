@@ -19,7 +19,7 @@ use poem::http::{HeaderValue, Method, StatusCode, Uri};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::bypass::BypassLinks;
-use crate::http::{self, client_ip, header_str, query_param};
+use crate::http::{self, client_ip, query_param};
 use crate::path::{self, SentTarget};
 use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
@@ -206,7 +206,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             path: req.uri().path(),
             safe_method: !upgrade
                 && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
-            accept: header_str(&req, header::ACCEPT),
+            headers: req.headers(),
             client_allowed,
         };
         let sent = sent_path(&req);
@@ -360,7 +360,7 @@ fn tunnel_check<S: Superusers>(shared: Arc<Shared<S>>, req: &Request) -> TunnelC
         let facts = decision::Facts {
             path: &normal,
             safe_method: false,
-            accept: None,
+            headers: &poem::http::HeaderMap::new(),
             client_allowed: client
                 .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip))),
         };

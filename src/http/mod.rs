@@ -21,6 +21,7 @@ pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
 pub use problem::{FieldError, Problem};
 pub use request::{
     SiteUrls, client_ip, cookie, cookie_in, etag, prefers_html, query_param, query_value,
+    sent_by_script,
 };
 
 /// The value of header `name` as text; `None` when absent or not visible ASCII.

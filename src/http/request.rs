@@ -43,10 +43,13 @@ fn client_ip_from(
     Some(client)
 }
 
-/// Whether an `Accept` header prefers a page to JSON: by q-value, HTML winning ties (`*/*`,
-/// or no header at all).
+/// Whether an `Accept` header asks for a page rather than JSON: only when it names
+/// `text/html` or `application/xhtml+xml` itself and likes it at least as much as JSON.
+/// `*/*` (which JSON matches as well as HTML), `text/*` and a missing header mean JSON:
+/// browsers always name `text/html`, while scripts (`fetch`, axios, curl, python-requests)
+/// send `*/*` or a JSON type.
 pub fn prefers_html(accept: Option<&str>) -> bool {
-    let Some(accept) = accept else { return true };
+    let Some(accept) = accept else { return false };
     let (mut html, mut json) = (-1.0_f32, -1.0_f32);
     for (media, q) in q_values(accept) {
         // A malformed q-value is forgiven as 1: the client did ask for the type.
@@ -62,19 +65,38 @@ pub fn prefers_html(accept: Option<&str>) -> bool {
     html > 0.0 && html >= json
 }
 
+/// Whether a media range names a page (`text/html`, `application/xhtml+xml`) and whether JSON
+/// matches it (`application/json`, `…+json`, `application/*`, `*/*`).
 fn media_kind(media: &str) -> (bool, bool) {
     let eq = |a: &str| media.eq_ignore_ascii_case(a);
-    if eq("*/*") {
-        (true, true)
-    } else if eq("text/html") || eq("application/xhtml+xml") || eq("text/*") {
+    if eq("text/html") || eq("application/xhtml+xml") {
         (true, false)
-    } else if eq("application/json") || eq("application/problem+json") || eq("application/*") {
+    } else if eq("*/*")
+        || eq("application/json")
+        || eq("application/problem+json")
+        || eq("application/*")
+    {
         (false, true)
     } else {
-        let lower_suffix =
-            media.len() >= 5 && media[media.len() - 5..].eq_ignore_ascii_case("+json");
-        (false, lower_suffix)
+        let json_suffix = media.len() >= 5
+            && media
+                .get(media.len() - 5..)
+                .is_some_and(|end| end.eq_ignore_ascii_case("+json"));
+        (false, json_suffix)
     }
+}
+
+/// Whether the request says a script sent it: `X-Requested-With: XMLHttpRequest` (jQuery and
+/// most frameworks' AJAX helpers) or `Sec-Fetch-Mode: cors` (a browser's `fetch` to another
+/// origin). A script gets JSON whatever its `Accept` says.
+pub fn sent_by_script(headers: &HeaderMap) -> bool {
+    let is = |name: &str, value: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(value))
+    };
+    is("x-requested-with", "XMLHttpRequest") || is("sec-fetch-mode", "cors")
 }
 
 /// The `ETag` of a state version: `"v42"`.

@@ -62,8 +62,7 @@ impl Inner {
         let asked = asker.headers();
         let pages = &*self.pages;
         let choice = pages.language(&asker.uri, &asked);
-        let accept = asked.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        let html = wants_html(asker.uri.path(), accept);
+        let html = wants_html(asker.uri.path(), &asked, &self.json_paths);
         let mut resp = if html {
             Response::builder()
                 .status(status)

@@ -9,7 +9,7 @@ use futures_util::FutureExt as _;
 use http_body_util::combinators::BoxBody;
 use hyper::body::Incoming;
 use poem::http::uri::Scheme;
-use poem::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
+use poem::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, OnUpgrade, Request, Response};
 
 use super::body::{BodyWatch, Outgoing};
@@ -38,14 +38,24 @@ impl Endpoint for Upstream {
     }
 }
 
-/// What a failure's answer is negotiated from (format and language), kept aside before the
-/// request goes upstream: the URI (for `?lang=`), `Accept`, `Accept-Language` and `Cookie`.
-/// Clones of parsed values share their bytes, so this costs no copy on the way through.
+const ASKED_COUNT: usize = 5;
+
+/// The headers a failure's answer is chosen from: its format (`Accept`, and the signs of a
+/// script) and its language (`Accept-Language`, the language cookie).
+const ASKED: [HeaderName; ASKED_COUNT] = [
+    header::ACCEPT,
+    header::ACCEPT_LANGUAGE,
+    header::COOKIE,
+    HeaderName::from_static("x-requested-with"),
+    HeaderName::from_static("sec-fetch-mode"),
+];
+
+/// What a failure's answer is negotiated from, kept aside before the request goes upstream:
+/// the URI (for `?lang=`) and the [`ASKED`] headers. Clones of parsed values share their
+/// bytes, so this costs no copy on the way through.
 pub(super) struct Asker {
     pub(super) uri: Uri,
-    accept: Option<HeaderValue>,
-    accept_language: Option<HeaderValue>,
-    cookie: Option<HeaderValue>,
+    values: [Option<HeaderValue>; ASKED_COUNT],
 }
 
 impl Asker {
@@ -53,22 +63,16 @@ impl Asker {
         let headers = req.headers();
         Asker {
             uri: req.uri().clone(),
-            accept: headers.get(header::ACCEPT).cloned(),
-            accept_language: headers.get(header::ACCEPT_LANGUAGE).cloned(),
-            cookie: headers.get(header::COOKIE).cloned(),
+            values: ASKED.map(|name| headers.get(name).cloned()),
         }
     }
 
     /// The headers the answer is negotiated from (built only when a failure is answered).
     pub(super) fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        for (name, value) in [
-            (header::ACCEPT, &self.accept),
-            (header::ACCEPT_LANGUAGE, &self.accept_language),
-            (header::COOKIE, &self.cookie),
-        ] {
+        for (name, value) in ASKED.iter().zip(&self.values) {
             if let Some(value) = value {
-                headers.insert(name, value.clone());
+                headers.insert(name.clone(), value.clone());
             }
         }
         headers

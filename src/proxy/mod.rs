@@ -87,6 +87,7 @@ struct Inner {
     limits: Limits,
     trusted_proxies: Vec<IpNet>,
     own_cookies: Vec<String>,
+    json_paths: Vec<String>,
     own_credential: Option<OwnCredential>,
     health: tokio::sync::watch::Sender<health::Health>,
     /// Requests the upstream gave no usable answer to, by [`UpstreamError::index`].
@@ -182,6 +183,7 @@ impl Upstream {
                 ),
                 trusted_proxies: settings.trusted_proxies,
                 own_cookies: settings.own_cookies,
+                json_paths: settings.json_paths,
                 own_credential: settings.own_credential,
                 health: tokio::sync::watch::Sender::new(health::Health::default()),
                 errors: Default::default(),

@@ -157,6 +157,9 @@ pub struct UpstreamSettings {
     /// Cookies that are downtime's alone (its session, a bypass link's), removed before
     /// requests go on to the upstream.
     pub own_cookies: Vec<String>,
+    /// Path prefixes whose failures are answered in JSON, as the gate's (`/api`,
+    /// `--json-paths`).
+    pub json_paths: Vec<String>,
     /// Recognises an `Authorization` value that is downtime's own credential (a bearer token
     /// for its API), removed before requests go on to the upstream.
     pub own_credential: Option<OwnCredential>,
@@ -191,6 +194,7 @@ impl UpstreamSettings {
             trusted_proxies: Vec::new(),
             ca_file: None,
             own_cookies: Vec::new(),
+            json_paths: vec!["/api".into()],
             own_credential: None,
         }
     }

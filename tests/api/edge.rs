@@ -274,9 +274,10 @@ async fn an_upgrade_is_a_write_that_read_only_maintenance_gates() {
             ..Window::on()
         };
         proxy.apply(read_only).await;
+        // A WebSocket client names no page in `Accept`: the problem document, 503.
         let visitor = websocket_round_trip(&proxy, &[]).await;
         assert!(
-            visitor.as_ref().is_err_and(|e| e.contains("302")),
+            visitor.as_ref().is_err_and(|e| e.contains("503")),
             "{}: a visitor's upgrade is gated: {visitor:?}",
             db.kind
         );

@@ -437,7 +437,8 @@ async fn superusers_pass_everywhere_and_nobody_else_does() {
         .header("x-test-superuser", "1")
         .send()
         .await;
-    resp.assert_status(StatusCode::FOUND);
+    // No `Accept`: a script, answered with the problem document.
+    resp.assert_status(StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
@@ -721,4 +722,66 @@ fn assert_sent_to_page(resp: &poem::test::TestResponse, what: &str) {
         header(resp, "location").is_some_and(|l| l.starts_with("/maintenance?next=")),
         "{what}"
     );
+}
+
+#[tokio::test]
+async fn scripts_get_json_and_only_browsers_naming_html_get_the_page() {
+    let db = sqlite();
+    let config = Config {
+        json_paths: vec!["/graphql".into()],
+        ..Config::default()
+    };
+    let app = spawn_app_with(&db, config, crate::proxy::HeaderSuperuser).await;
+    app.on().await;
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let cases: &[(&str, &[(&str, &str)], StatusCode)] = &[
+        // axios' default, to the app's GraphQL endpoint
+        (
+            "/graphql",
+            &[("accept", "application/json, text/plain, */*")],
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        // python-requests and curl
+        (
+            "/v1/items",
+            &[("accept", "*/*")],
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        ("/v1/items", &[], StatusCode::SERVICE_UNAVAILABLE),
+        // a browser under a JSON path still gets JSON
+        (
+            "/graphql",
+            &[("accept", browser)],
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        // jQuery's AJAX and a cross-origin fetch, from a browser
+        (
+            "/cart",
+            &[("accept", browser), ("x-requested-with", "XMLHttpRequest")],
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        (
+            "/cart",
+            &[("accept", browser), ("sec-fetch-mode", "cors")],
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        // a person: the page, as before
+        ("/cart", &[("accept", browser)], StatusCode::FOUND),
+    ];
+    for (path, headers, status) in cases {
+        let mut req = app.client.get(*path);
+        for (name, value) in *headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().await;
+        resp.assert_status(*status);
+        if *status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(
+                header(&resp, "content-type"),
+                Some("application/problem+json"),
+                "{path} {headers:?}"
+            );
+            assert_eq!(json(resp).await["code"], "maintenance", "{path}");
+        }
+    }
 }

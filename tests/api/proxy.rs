@@ -572,7 +572,7 @@ async fn websockets_pass_for_visitors_while_off_and_for_superusers_while_on() {
         proxy.switch_on().await;
         let visitor = websocket_round_trip(&proxy, &[]).await;
         assert!(
-            visitor.as_ref().is_err_and(|e| e.contains("302")),
+            visitor.as_ref().is_err_and(|e| e.contains("503")),
             "a visitor is gated: {visitor:?}"
         );
         let superuser = websocket_round_trip(&proxy, &[("x-test-superuser", "yes")]).await;
