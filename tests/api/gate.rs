@@ -733,8 +733,14 @@ async fn scripts_get_json_and_only_browsers_naming_html_get_the_page() {
     };
     let app = spawn_app_with(&db, config, crate::proxy::HeaderSuperuser).await;
     app.on().await;
-    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-    let cases: &[(&str, &[(&str, &str)], StatusCode)] = &[
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    // (path, headers, status)
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        StatusCode,
+    );
+    let cases: &[Case] = &[
         // axios' default, to the app's GraphQL endpoint
         (
             "/graphql",
@@ -751,22 +757,22 @@ async fn scripts_get_json_and_only_browsers_naming_html_get_the_page() {
         // a browser under a JSON path still gets JSON
         (
             "/graphql",
-            &[("accept", browser)],
+            &[("accept", BROWSER)],
             StatusCode::SERVICE_UNAVAILABLE,
         ),
         // jQuery's AJAX and a cross-origin fetch, from a browser
         (
             "/cart",
-            &[("accept", browser), ("x-requested-with", "XMLHttpRequest")],
+            &[("accept", BROWSER), ("x-requested-with", "XMLHttpRequest")],
             StatusCode::SERVICE_UNAVAILABLE,
         ),
         (
             "/cart",
-            &[("accept", browser), ("sec-fetch-mode", "cors")],
+            &[("accept", BROWSER), ("sec-fetch-mode", "cors")],
             StatusCode::SERVICE_UNAVAILABLE,
         ),
         // a person: the page, as before
-        ("/cart", &[("accept", browser)], StatusCode::FOUND),
+        ("/cart", &[("accept", BROWSER)], StatusCode::FOUND),
     ];
     for (path, headers, status) in cases {
         let mut req = app.client.get(*path);
