@@ -122,28 +122,7 @@ impl Cli {
     pub async fn run(self) -> ExitCode {
         match self.dispatch().await {
             Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
-                    return ExitCode::from(*code);
-                }
-                if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
-                    eprintln!("error: {message}");
-                    return ExitCode::from(2);
-                }
-                if let Some(WriteError::Invalid(invalid)) = error.downcast_ref::<WriteError>() {
-                    eprintln!("error: {invalid}");
-                    return ExitCode::from(2);
-                }
-                // The outermost context says what failed, the root cause why; the layers between
-                // repeat one another.
-                let cause = error.root_cause().to_string();
-                if cause == error.to_string() {
-                    eprintln!("error: {error}");
-                } else {
-                    eprintln!("error: {error}: {cause}");
-                }
-                ExitCode::FAILURE
-            }
+            Err(error) => exit_code(&error),
         }
     }
 
@@ -168,6 +147,31 @@ impl Cli {
             Command::Openapi => openapi(),
         }
     }
+}
+
+/// The exit code `error` ends with: `run`'s command's own, silently; otherwise the error is
+/// printed on one line, with 2 for bad usage (nothing was written) and 1 for the rest.
+fn exit_code(error: &anyhow::Error) -> ExitCode {
+    if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
+        return ExitCode::from(*code);
+    }
+    if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    if let Some(WriteError::Invalid(invalid)) = error.downcast_ref::<WriteError>() {
+        eprintln!("error: {invalid}");
+        return ExitCode::from(2);
+    }
+    // The outermost context says what failed, the root cause why; the layers between
+    // repeat one another.
+    let cause = error.root_cause().to_string();
+    if cause == error.to_string() {
+        eprintln!("error: {error}");
+    } else {
+        eprintln!("error: {error}: {cause}");
+    }
+    ExitCode::FAILURE
 }
 
 /// `downtime migrate`: opening the state service runs the migrations.
