@@ -2,7 +2,7 @@
 //! deploy), off again when it succeeds.
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
@@ -11,6 +11,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::{Exit, actor};
 use crate::state::{Change, StateService, WindowInput};
 
 /// What happens to maintenance when the command fails.
@@ -29,7 +30,7 @@ pub(super) struct RunArgs {
     message: Option<String>,
     /// The fail-safe: the window ends after this long, even if downtime itself is killed
     /// (`30m`, `2h`).
-    #[arg(long = "for", value_name = "DURATION", value_parser = super::window_length, required = true)]
+    #[arg(long = "for", value_name = "DURATION", value_parser = super::state::window_length, required = true)]
     for_: Duration,
     /// When the command fails: maintenance stays on, or goes off.
     #[arg(long, value_enum, default_value_t = OnFailure::Stay)]
@@ -47,11 +48,13 @@ struct Outcome {
 }
 
 /// Runs `args`: on, the command, then off unless it failed and maintenance should stay.
-/// Returns the exit code to end with: the command's, or 128 + the signal that ended it.
 ///
 /// # Errors
-/// The database fails, or the window is invalid (then the command does not run).
-pub(super) async fn run(url: &str, args: RunArgs, actor: String) -> anyhow::Result<u8> {
+/// [`Exit`] with the code to end with when the command fails: its own, or 128 + the signal
+/// that ended it. Otherwise, the database fails, or the window is invalid (then the command
+/// does not run).
+pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
+    let actor = actor();
     // Only the program's name goes to the audit log: arguments may hold secrets.
     let name = args
         .command
@@ -95,7 +98,10 @@ pub(super) async fn run(url: &str, args: RunArgs, actor: String) -> anyhow::Resu
             .await?;
         eprintln!("downtime: maintenance stays on (until its end, or `downtime off`)");
     }
-    Ok(outcome.code)
+    match outcome.code {
+        0 => Ok(()),
+        code => Err(Exit(code).into()),
+    }
 }
 
 /// Runs the command with this process's terminal, passing SIGINT and SIGTERM on to it.
@@ -138,6 +144,11 @@ async fn run_command(command: &[String]) -> Outcome {
             _ = terminate.recv() => forward(Signal::SIGTERM),
         }
     };
+    ended(status)
+}
+
+/// What the command's exit status means for `run`'s exit code and the audit log.
+fn ended(status: std::io::Result<ExitStatus>) -> Outcome {
     match status {
         Ok(status) => {
             use std::os::unix::process::ExitStatusExt as _;

@@ -1,0 +1,220 @@
+//! The command line: `downtime serve|on|off|run|status|history|superuser|bypass|migrate|openapi`.
+//!
+//! Exit codes: 0 done; 1 the database failed (unreachable, corrupt, refused); 2 bad usage
+//! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, DatabaseArgs};
+use crate::state::{StateService, WriteError};
+use crate::telemetry::LogFormat;
+
+mod bypass;
+mod run;
+mod serve;
+mod state;
+mod superuser;
+
+/// Maintenance mode for Poem web applications: the server, and the switch.
+#[derive(Debug, Parser)]
+#[command(name = "downtime", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
+
+    /// How log lines are written: `text`, or `json` (one object per line) for production.
+    #[arg(
+        long,
+        global = true,
+        env = "DOWNTIME_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site behind the gate (the default command).
+    Serve(Box<Config>),
+    /// Switch maintenance on, now or for a window. What is not given is kept from the stored
+    /// window: after `off`, its allowed addresses, open paths, status code and Retry-After.
+    On(state::OnArgs),
+    /// Switch maintenance off: the window's times, message, mode and scope go; the allowed
+    /// addresses, open paths, status code and Retry-After stay for the next `on`.
+    Off {
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Switch maintenance on, run a command (a migration, a deploy), then switch it off; the
+    /// exit code is the command's. `downtime run --for 30m -- ./migrate.sh`
+    Run(run::RunArgs),
+    /// Show the current state.
+    Status {
+        /// Print JSON (stable field names) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the latest changes, newest first.
+    History {
+        /// How many entries.
+        #[arg(long, default_value_t = crate::state::DEFAULT_HISTORY, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the superusers recorded in the database.
+    #[command(subcommand)]
+    Superuser(superuser::SuperuserCommand),
+    /// Hand out secret links that let people without an account past the gate.
+    #[command(subcommand)]
+    Bypass(bypass::BypassCommand),
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Print the OpenAPI document of the control API (the one committed in openapi/).
+    Openapi,
+}
+
+/// A usage error found after parsing: printed on one line, exit code 2.
+#[derive(Debug)]
+struct Usage(String);
+
+/// An exit code to end with, silently: the one `run`'s command ended with.
+#[derive(Debug, thiserror::Error)]
+#[error("exit {0}")]
+struct Exit(u8);
+
+/// Parses the command line; on a usage error prints one line and exits with code 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!(
+                "error: {} (see downtime --help)",
+                first_paragraph(&e.render().to_string())
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+impl Cli {
+    /// Whether this runs the server (which logs more than the short commands).
+    pub fn is_serve(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve(_)))
+    }
+
+    /// How to write log lines.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+
+    /// Runs the command.
+    pub async fn run(self) -> ExitCode {
+        match self.dispatch().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => exit_code(&error),
+        }
+    }
+
+    async fn dispatch(self) -> anyhow::Result<()> {
+        let url = self.database.database_url;
+        let command = match self.command {
+            None => Command::Serve(Box::new(
+                Config::from_env().map_err(|e| Usage(first_paragraph(&e)))?,
+            )),
+            Some(command) => command,
+        };
+        match command {
+            Command::Serve(config) => serve::serve(url, *config).await,
+            Command::On(args) => state::on(&url, args).await,
+            Command::Off { reason } => state::off(&url, reason).await,
+            Command::Run(args) => run::run(&url, args).await,
+            Command::Status { json } => state::status(&url, json).await,
+            Command::History { limit, json } => state::history(&url, limit, json).await,
+            Command::Superuser(command) => superuser::manage(&url, command).await,
+            Command::Bypass(command) => bypass::manage(&url, command).await,
+            Command::Migrate => migrate(&url).await,
+            Command::Openapi => openapi(),
+        }
+    }
+}
+
+/// The exit code `error` ends with: `run`'s command's own, silently; otherwise the error is
+/// printed on one line, with 2 for bad usage (nothing was written) and 1 for the rest.
+fn exit_code(error: &anyhow::Error) -> ExitCode {
+    if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
+        return ExitCode::from(*code);
+    }
+    if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    if let Some(WriteError::Invalid(invalid)) = error.downcast_ref::<WriteError>() {
+        eprintln!("error: {invalid}");
+        return ExitCode::from(2);
+    }
+    // The outermost context says what failed, the root cause why; the layers between
+    // repeat one another.
+    let cause = error.root_cause().to_string();
+    if cause == error.to_string() {
+        eprintln!("error: {error}");
+    } else {
+        eprintln!("error: {error}: {cause}");
+    }
+    ExitCode::FAILURE
+}
+
+/// `downtime migrate`: opening the state service runs the migrations.
+async fn migrate(url: &str) -> anyhow::Result<()> {
+    StateService::open(url).await?;
+    println!("database is up to date");
+    Ok(())
+}
+
+/// `downtime openapi`.
+fn openapi() -> anyhow::Result<()> {
+    println!("{}", crate::api::spec());
+    Ok(())
+}
+
+/// clap's message up to its first blank line, on one line, without the `error: ` prefix.
+fn first_paragraph(text: &str) -> String {
+    let joined = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    joined.strip_prefix("error: ").unwrap_or(&joined).to_owned()
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// `cli:<login name>`, for the audit log.
+fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+/// A time as every command prints it: to the second, in UTC.
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

@@ -1,0 +1,31 @@
+//! `downtime serve`: the site behind downtime until a signal.
+
+use std::io::Write as _;
+
+use super::Usage;
+use crate::config::Config;
+use crate::startup::{Application, Site, raise_open_files_limit};
+use crate::web::demo;
+
+/// Serves the upstream app, or the demo site without one, behind downtime, until a signal;
+/// the state is in `url`'s database.
+pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
+    let config = Config {
+        database_url: url,
+        ..config
+    };
+    config.webhook.check().map_err(Usage)?;
+    let site = match &config.proxy.upstream {
+        Some(_) => Site::Upstream,
+        // The demo's form and JSON routes read bodies: the same limit as downtime's own routes
+        // (the proxy limits what it forwards by itself, streaming).
+        None => Site::App(demo::served()?),
+    };
+    raise_open_files_limit(config.server.max_connections);
+    let app = Application::build(config, site).await?;
+    println!("downtime listening on http://{}", app.local_addr());
+    let _ = std::io::stdout().flush();
+    tracing::info!(addr = %app.local_addr(), "listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
