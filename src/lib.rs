@@ -96,6 +96,25 @@
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), set up by `app` only.
 //!
+//! ## Where the common changes go
+//!
+//! - **A route of downtime's own**: a row in [`app::ROUTES`] (its path, whether it stays open
+//!   during maintenance, who answers it) and, for an endpoint of its own, the function that
+//!   makes it in `src/app/routes.rs`. The router, the gate's open paths and the split between
+//!   the API and the app follow from the row; `tests/api/routes.rs` checks every row.
+//! - **A gate rule**: [`gate::decision::decide`], a pure function with a table-driven test
+//!   beside it; a new reason to pass or gate is a variant of [`gate::Pass`] or
+//!   [`gate::Reason`], which `/metrics` then counts by its name.
+//! - **A window field**: [`state::Window`] (and its rule in [`state::Window::validate`]),
+//!   [`state::WindowInput`] and [`state::WindowInput::over`] (how writers give it), what
+//!   [`state::Window::switched_off`] keeps of it, a migration and the store's row; then each
+//!   entry point's input (the API's `MaintenanceUpdate`/`MaintenancePatch`, the admin form,
+//!   the CLI's `OnArgs`), which hand it over without checking it themselves.
+//! - **A CLI command**: a variant of the `Command` enum and its arm in `src/cli/mod.rs`, and
+//!   its code in the file of its group under `src/cli/`; it reaches the database only through
+//!   the tables' owners (the state service, [`auth::superusers::Store`],
+//!   [`bypass::LinkStore`]).
+//!
 //! Each table has one owner, which the CLI, the API, the admin page and code using the
 //! library all go through, and nothing else touches its rows: the state and its audit log,
 //! [`state::StateService`]; the superusers, [`auth::superusers::Store`]; the bypass links,

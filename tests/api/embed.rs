@@ -165,3 +165,86 @@ async fn downtime_is_a_poem_middleware_that_keeps_following_while_the_app_lives(
         assert!(gated, "{}: the change reached the app", db.kind);
     }
 }
+
+/// The README's first program is `examples/quickstart.rs`, word for word.
+#[test]
+fn the_readmes_program_is_the_quickstart_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let example = std::fs::read_to_string(root.join("examples/quickstart.rs")).expect("example");
+    let block = format!("```rust\n{example}```\n");
+    assert!(
+        readme.contains(&block),
+        "README.md's Poem app is not examples/quickstart.rs: copy the example into it"
+    );
+}
+
+/// The README's program serves the shop behind the gate, is gated by `downtime on`, and stops
+/// cleanly on Ctrl-C (SIGINT), reaching `downtime.stop()`.
+#[tokio::test]
+async fn the_readmes_program_serves_gates_and_stops() {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = tokio::process::Command::new(cargo)
+        .args(["build", "--quiet", "--example", "quickstart"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .await
+        .expect("cargo build");
+    assert!(built.success(), "the README's program does not build");
+    let program = std::path::Path::new(crate::helpers::BIN)
+        .parent()
+        .expect("target dir")
+        .join("examples/quickstart");
+
+    // It keeps its database in the directory it runs in, as the README says.
+    let dir = tempfile::tempdir().expect("dir");
+    let addr = crate::helpers::free_addr();
+    let mut child = tokio::process::Command::new(&program)
+        .current_dir(dir.path())
+        .env("ADDR", addr.to_string())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run the README's program");
+    let http = crate::helpers::http();
+    let url = |path: &str| format!("http://{addr}{path}");
+    let up = crate::helpers::eventually(Duration::from_secs(20), || async {
+        http.get(url("/_downtime/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
+    })
+    .await;
+    assert!(up, "the README's program never answered");
+    let shop = http.get(url("/")).send().await.expect("home");
+    assert_eq!(shop.text().await.expect("body"), "Welcome to the shop");
+
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("downtime.db").display()
+    );
+    let on = crate::helpers::downtime(&db, &["on"]).await;
+    assert!(on.status.success(), "{on:?}");
+    let gated = crate::helpers::eventually(Duration::from_secs(10), || async {
+        http.get(url("/"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE)
+    })
+    .await;
+    assert!(gated, "downtime on did not gate the README's program");
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id().expect("pid")).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("it stops on Ctrl-C")
+        .expect("status");
+    assert!(status.success(), "it stops cleanly: {status:?}");
+}
