@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 
 use super::{Usage, actor, rfc3339};
 use crate::bypass::{BypassError, BypassLink, LinkRequest, LinkStore, MAX_TTL};
-use crate::state::StateService;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum BypassCommand {
@@ -58,7 +57,7 @@ fn link_ttl(value: &str) -> Result<Duration, String> {
 
 /// `downtime bypass …`: runs the subcommand against `url`'s database.
 pub(super) async fn manage(url: &str, command: BypassCommand) -> anyhow::Result<()> {
-    let links = LinkStore::new(&StateService::open(url).await?);
+    let links = LinkStore::new(&super::database(url).await?);
     match command {
         BypassCommand::Create(args) => create(&links, args).await,
         BypassCommand::List { json } => list(&links, json).await,

@@ -134,8 +134,10 @@ impl Cli {
             )),
             Some(command) => command,
         };
-        match command {
-            Command::Serve(config) => serve::serve(url, *config).await,
+        // Named after the command's own output, so an error stays one line.
+        let names_database = !matches!(command, Command::Serve(_) | Command::Openapi);
+        let done = match command {
+            Command::Serve(config) => serve::serve(url.clone(), *config).await,
             Command::On(args) => state::on(&url, args).await,
             Command::Off { reason } => state::off(&url, reason).await,
             Command::Run(args) => run::run(&url, args).await,
@@ -145,8 +147,17 @@ impl Cli {
             Command::Bypass(command) => bypass::manage(&url, command).await,
             Command::Migrate => migrate(&url).await,
             Command::Openapi => openapi(),
+        };
+        if done.is_ok() && names_database {
+            eprintln!("database: {}", crate::state::redact(&url));
         }
+        done
     }
+}
+
+/// The database a command works on, which must exist: only `serve` and `migrate` create one.
+pub(super) async fn database(url: &str) -> anyhow::Result<StateService> {
+    StateService::open_existing(url).await
 }
 
 /// The exit code `error` ends with: `run`'s command's own, silently; otherwise the error is

@@ -12,7 +12,7 @@ use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::{Exit, actor};
-use crate::state::{Change, StateService, WindowInput};
+use crate::state::{Change, WindowInput};
 
 /// What happens to maintenance when the command fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,7 +65,7 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
                 .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
-    let service = StateService::open(url).await?;
+    let service = super::database(url).await?;
     let now = Utc::now().trunc_subsecs(0);
     let for_ = chrono::Duration::from_std(args.for_)?;
     let input = WindowInput {

@@ -6,7 +6,7 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 use clap::Args;
 
 use super::{Usage, actor, rfc3339};
-use crate::state::{AuditEntry, Change, MaintenanceState, Mode, Phase, StateService, WindowInput};
+use crate::state::{AuditEntry, Change, MaintenanceState, Mode, Phase, WindowInput};
 
 #[derive(Debug, Args)]
 pub(super) struct OnArgs {
@@ -51,7 +51,7 @@ pub(super) struct OnArgs {
 /// nothing.
 pub(super) async fn on(url: &str, args: OnArgs) -> anyhow::Result<()> {
     let input = args.input(Utc::now().trunc_subsecs(0))?;
-    let service = StateService::open(url).await?;
+    let service = super::database(url).await?;
     let state = service
         .switch_on(input, Change::by(actor()).because(args.reason))
         .await?;
@@ -61,7 +61,7 @@ pub(super) async fn on(url: &str, args: OnArgs) -> anyhow::Result<()> {
 
 /// `downtime off`.
 pub(super) async fn off(url: &str, reason: Option<String>) -> anyhow::Result<()> {
-    let service = StateService::open(url).await?;
+    let service = super::database(url).await?;
     let state = service
         .switch_off(Change::by(actor()).because(reason))
         .await?;
@@ -71,7 +71,7 @@ pub(super) async fn off(url: &str, reason: Option<String>) -> anyhow::Result<()>
 
 /// `downtime status`.
 pub(super) async fn status(url: &str, json: bool) -> anyhow::Result<()> {
-    let state = StateService::open(url).await?.current().await?;
+    let state = super::database(url).await?.current().await?;
     if json {
         let status = StatusJson::new(&state, Utc::now());
         println!("{}", serde_json::to_string_pretty(&status)?);
@@ -83,7 +83,7 @@ pub(super) async fn status(url: &str, json: bool) -> anyhow::Result<()> {
 
 /// `downtime history`.
 pub(super) async fn history(url: &str, limit: u64, json: bool) -> anyhow::Result<()> {
-    let entries = StateService::open(url).await?.history(limit, None).await?;
+    let entries = super::database(url).await?.history(limit, None).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
     } else if entries.is_empty() {

@@ -4,7 +4,6 @@ use clap::{Args, Subcommand};
 
 use super::{Usage, actor, rfc3339};
 use crate::auth::superusers::{Kind, Store};
-use crate::state::StateService;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum SuperuserCommand {
@@ -72,7 +71,7 @@ fn email(value: &str) -> Result<String, String> {
 
 /// `downtime superuser …`: runs the subcommand against `url`'s database.
 pub(super) async fn manage(url: &str, command: SuperuserCommand) -> anyhow::Result<()> {
-    let superusers = Store::new(&StateService::open(url).await?);
+    let superusers = Store::new(&super::database(url).await?);
     match command {
         SuperuserCommand::Add(args) => add(&superusers, &args).await,
         SuperuserCommand::Remove(args) => remove(&superusers, &args).await,

@@ -85,6 +85,24 @@ impl StateService {
         })
     }
 
+    /// Like [`StateService::open`], for a database that must exist already: a SQLite file
+    /// that is not there is refused, naming it, instead of created empty (a command run from
+    /// the wrong directory must not report on, or write to, a database no server reads).
+    ///
+    /// # Errors
+    /// The SQLite file does not exist, or as [`StateService::open`].
+    pub async fn open_existing(url: &str) -> anyhow::Result<Self> {
+        if let Some(file) = sqlite_file(url)
+            && !file.exists()
+        {
+            anyhow::bail!(
+                "no database at {}: give the server's with --database-url or DATABASE_URL, or create one with `downtime migrate`",
+                file.display()
+            );
+        }
+        Self::open(url).await
+    }
+
     /// The live snapshot: what the gate reads, and what [`Live::subscribe`] follows.
     pub fn live(&self) -> &Live {
         &self.live
@@ -315,6 +333,16 @@ impl Reload for StoredState {
     }
 }
 
+/// The file a `sqlite:` URL names, if it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!in_memory).then(|| std::path::PathBuf::from(path))
+}
+
 /// A database URL fit for messages: the password, in the user-info part or in a `password`
 /// query parameter, is replaced by `***`.
 pub fn redact(url: &str) -> String {
@@ -361,6 +389,22 @@ fn is_secret_parameter(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite://downtime.db?mode=rwc").as_deref(),
+            Some("downtime.db")
+        );
+        assert_eq!(
+            file("sqlite:///var/lib/d.db").as_deref(),
+            Some("/var/lib/d.db")
+        );
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://x?mode=memory"), None);
+        assert_eq!(file("postgres://db/site"), None);
+    }
 
     #[test]
     fn redact_hides_passwords_only() {

@@ -190,6 +190,9 @@ async fn an_unreachable_or_corrupt_database_is_a_clear_error() {
     );
     let out = downtime(&missing_dir, &["status"]).await;
     assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: no database at"));
+    let out = downtime(&missing_dir, &["migrate"]).await;
+    assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("error: cannot open the database"));
 }
 
@@ -364,4 +367,38 @@ async fn run_passes_signals_on_and_its_window_ends_even_if_it_is_killed() {
     })
     .await;
     assert!(ended, "the fail-safe end did not come");
+}
+
+#[tokio::test]
+async fn commands_refuse_a_database_that_is_not_there_and_name_the_one_they_use() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("elsewhere.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    for args in [
+        &["status"][..],
+        &["history"],
+        &["off"],
+        &["on"],
+        &["superuser", "list"],
+        &["bypass", "list"],
+    ] {
+        let out = downtime(&url, args).await;
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("no database at {}", file.display())),
+            "{args:?}: {err}"
+        );
+        assert!(!file.exists(), "{args:?} created the database");
+    }
+    let out = downtime(&url, &["migrate"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(file.exists());
+    let out = downtime(&url, &["status"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("database: {url}")),
+        "{}",
+        stderr(&out)
+    );
 }

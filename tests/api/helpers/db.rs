@@ -53,13 +53,13 @@ pub async fn databases() -> Vec<TestDb> {
     dbs
 }
 
-/// SQLite in a temp dir of its own.
+/// SQLite in a temp dir of its own. The file exists (empty), as a PostgreSQL test's database
+/// does: only `serve` and `migrate` create a missing one.
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("downtime.db").display()
-    );
+    let file = dir.path().join("downtime.db");
+    std::fs::File::create(&file).expect("database file");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
     TestDb {
         url,
         kind: "sqlite",
