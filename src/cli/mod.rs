@@ -4,6 +4,7 @@
 //! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Parser, Subcommand};
@@ -34,6 +35,10 @@ pub struct Cli {
         default_value_t
     )]
     log_format: LogFormat,
+
+    /// Who the audit log says made a change (`cli:<NAME>`); by default the login name.
+    #[arg(long, global = true, env = "DOWNTIME_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -127,6 +132,9 @@ impl Cli {
     }
 
     async fn dispatch(self) -> anyhow::Result<()> {
+        if let Some(actor) = self.actor.filter(|a| !a.trim().is_empty()) {
+            ACTOR.set(actor.trim().to_owned()).ok();
+        }
         let url = self.database.database_url;
         let command = match self.command {
             None => Command::Serve(Box::new(
@@ -219,10 +227,28 @@ impl std::error::Error for Usage {}
 
 /// `cli:<login name>`, for the audit log.
 fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
+    let name = ACTOR.get().cloned().unwrap_or_else(login_name);
+    format!("cli:{name}")
+}
+
+/// `--actor`, once the command line is read.
+static ACTOR: OnceLock<String> = OnceLock::new();
+
+/// `$USER`, `$LOGNAME`, the name of the process's uid, or `uid:<n>`: never "unknown", so the
+/// audit log can always tell who it was.
+fn login_name() -> String {
+    let set = |var| {
+        std::env::var(var)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    set("USER").or_else(|| set("LOGNAME")).unwrap_or_else(|| {
+        let uid = nix::unistd::getuid();
+        match nix::unistd::User::from_uid(uid) {
+            Ok(Some(user)) => user.name,
+            _ => format!("uid:{uid}"),
+        }
+    })
 }
 
 /// A time as every command prints it: to the second, in UTC.

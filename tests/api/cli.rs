@@ -2,6 +2,7 @@
 
 use std::process::Output;
 
+use downtime::state::StateService;
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -401,4 +402,45 @@ async fn commands_refuse_a_database_that_is_not_there_and_name_the_one_they_use(
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test]
+async fn the_audit_log_always_names_who_used_the_cli() {
+    let db = sqlite();
+    let run = |env: &'static [(&'static str, &'static str)], args: &'static [&'static str]| {
+        let url = db.url.clone();
+        async move {
+            let mut command = Command::new(BIN);
+            command
+                .args(args)
+                .env("DATABASE_URL", &url)
+                .env_remove("USER")
+                .env_remove("LOGNAME")
+                .env_remove("DOWNTIME_ACTOR");
+            for (name, value) in env {
+                command.env(name, value);
+            }
+            let out = command.output().await.expect("run downtime");
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+    };
+    run(&[("LOGNAME", "grace")], &["on"]).await;
+    run(&[], &["off"]).await;
+    run(&[("USER", "ada")], &["--actor", "deploy-bot", "on"]).await;
+    let service = StateService::open(&db.url).await.expect("open");
+    let actors: Vec<String> = service
+        .history(3, None)
+        .await
+        .expect("history")
+        .into_iter()
+        .rev()
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(actors[0], "cli:grace");
+    // Neither variable set: the uid's name (this machine's tests run as a named user).
+    assert!(
+        actors[1].starts_with("cli:") && actors[1] != "cli:unknown",
+        "{actors:?}"
+    );
+    assert_eq!(actors[2], "cli:deploy-bot");
 }
