@@ -5,5 +5,6 @@ pub mod maintenance_audit;
 pub mod maintenance_state;
 pub mod server_secret;
 pub mod session_revocation;
+pub mod site_setting;
 pub mod superuser;
 pub mod webhook_delivery;

@@ -12,6 +12,7 @@ mod m20261124_000007_add_status_code;
 mod m20261124_000008_add_scope;
 mod m20261124_000009_create_bypass_link;
 mod m20261124_000010_create_webhook_delivery;
+mod m20261203_000011_create_site_setting;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_add_scope::Migration),
             Box::new(m20261124_000009_create_bypass_link::Migration),
             Box::new(m20261124_000010_create_webhook_delivery::Migration),
+            Box::new(m20261203_000011_create_site_setting::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ impl DowntimeBuilder {
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
         apply_environment(&service, config.maintenance_mode).await?;
         let urls = site_urls(&config);
+        // The latest server's URL is the one the CLI's links point at.
+        service.record_site_url(&urls.own("")).await?;
         let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
         let session_key = session::cookie_key(config.auth.secret_key.as_ref(), &service).await?;
         let auth = Auth::build(

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::{Usage, actor, rfc3339};
 use crate::bypass::{BypassError, BypassLink, LinkRequest, LinkStore, MAX_TTL};
+use crate::state::StateService;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum BypassCommand {
@@ -36,10 +37,11 @@ pub(super) struct BypassCreateArgs {
     /// Where the link leads on the site (a path; default: the home page).
     #[arg(long, value_name = "PATH")]
     next: Option<String>,
-    /// The site's public URL, as `serve` has it (default `http://127.0.0.1:3000`).
+    /// The site's public URL, as `serve` has it (default: the one the latest server recorded
+    /// in the database when it started).
     #[arg(long, env = "DOWNTIME_BASE_URL")]
     base_url: Option<String>,
-    /// Where downtime's routes are mounted, as `serve` has it.
+    /// Where downtime's routes are mounted, as `serve` has it (with `--base-url`).
     #[arg(long, env = "DOWNTIME_PREFIX", default_value = "", value_parser = crate::config::prefix)]
     prefix: String,
     /// Print JSON instead of text.
@@ -57,9 +59,13 @@ fn link_ttl(value: &str) -> Result<Duration, String> {
 
 /// `downtime bypass …`: runs the subcommand against `url`'s database.
 pub(super) async fn manage(url: &str, command: BypassCommand) -> anyhow::Result<()> {
-    let links = LinkStore::new(&super::database(url).await?);
+    let service = super::database(url).await?;
+    let links = LinkStore::new(&service);
     match command {
-        BypassCommand::Create(args) => create(&links, args).await,
+        BypassCommand::Create(args) => {
+            let site = site_url(&service, &args).await?;
+            create(&links, args, &site).await
+        }
         BypassCommand::List { json } => list(&links, json).await,
         BypassCommand::Revoke { id } => revoke(&links, &id).await,
     }
@@ -76,15 +82,14 @@ fn refused(error: BypassError) -> anyhow::Error {
 
 /// `downtime bypass create`: the URL is printed this once, since the store keeps
 /// only a hash of its secret.
-async fn create(links: &LinkStore, args: BypassCreateArgs) -> anyhow::Result<()> {
+async fn create(links: &LinkStore, args: BypassCreateArgs, site: &str) -> anyhow::Result<()> {
     let request = LinkRequest {
         ttl: args.ttl,
         label: args.label,
         next: args.next,
     };
     let new = links.create(request, &actor()).await.map_err(refused)?;
-    let base = args.base_url.as_deref().unwrap_or("http://127.0.0.1:3000");
-    let link_url = new.url(&format!("{}{}", base.trim_end_matches('/'), args.prefix));
+    let link_url = new.url(site);
     if args.json {
         let json = serde_json::json!({ "url": link_url, "link": new.link });
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -97,6 +102,29 @@ async fn create(links: &LinkStore, args: BypassCreateArgs) -> anyhow::Result<()>
         );
     }
     Ok(())
+}
+
+/// Where downtime's routes are reached: `--base-url` (and `--prefix`), or what the latest
+/// server recorded; said on stderr, so a wrong one is seen before the link is sent.
+async fn site_url(service: &StateService, args: &BypassCreateArgs) -> anyhow::Result<String> {
+    if let Some(base) = &args.base_url {
+        let url = format!("{}{}", base.trim_end_matches('/'), args.prefix);
+        eprintln!("site: {url} (from --base-url)");
+        return Ok(url);
+    }
+    match service.site_url().await? {
+        Some((url, at)) => {
+            eprintln!(
+                "site: {url} (recorded by the server that started at {})",
+                rfc3339(at)
+            );
+            Ok(url)
+        }
+        None => Err(Usage(
+            "no server has recorded its URL in this database yet: start one, or give --base-url https://…".into(),
+        )
+        .into()),
+    }
 }
 
 /// `downtime bypass list`.

@@ -12,6 +12,9 @@ use super::{
     SyncStats, Window, WindowInput, WriteError,
 };
 
+/// The setting [`StateService::record_site_url`] keeps.
+const SITE_URL: &str = "site_url";
+
 /// Who asks for a change, and why; recorded in the audit log.
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -144,6 +147,25 @@ impl StateService {
     /// It does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.store.ping().await
+    }
+
+    /// Records where downtime's routes are reachable (the site's base URL and the prefix), so
+    /// the CLI prints links that work; the server that started last wins.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn record_site_url(&self, url: &str) -> Result<(), StoreError> {
+        self.store
+            .set(SITE_URL, url, Utc::now().trunc_subsecs(6))
+            .await
+    }
+
+    /// The URL the latest server recorded with [`StateService::record_site_url`], and when.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn site_url(&self) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        self.store.get(SITE_URL).await
     }
 
     /// The newest `limit` audit entries older than entry `before` (all, when `None`), newest

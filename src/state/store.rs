@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::{maintenance_audit as audit, maintenance_state as row};
+use entity::{maintenance_audit as audit, maintenance_state as row, site_setting as setting};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -224,6 +224,37 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(after)
+    }
+
+    /// Stores `value` as setting `name` (the latest writer wins).
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn set(&self, name: &str, value: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        setting::Entity::insert(setting::ActiveModel {
+            name: Set(name.to_owned()),
+            value: Set(value.to_owned()),
+            updated_at: Set(at),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(setting::Column::Name)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Setting `name` and when it was written, if any server wrote it.
+    ///
+    /// # Errors
+    /// The database is unavailable.
+    pub async fn get(&self, name: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        let found = setting::Entity::find_by_id(name.to_owned())
+            .one(&self.db)
+            .await?;
+        Ok(found.map(|row| (row.value, row.updated_at)))
     }
 
     /// The newest `limit` audit entries older than entry `before` (all, when `None`), newest

@@ -465,3 +465,37 @@ async fn bad_bypass_commands_exit_2_and_write_nothing() {
         "no bypass links"
     );
 }
+
+#[tokio::test]
+async fn the_cli_links_to_where_the_latest_server_said_it_is() {
+    let db = sqlite();
+    let none = downtime(&db.url, &["bypass", "create", "--ttl", "1h"]).await;
+    assert_eq!(none.status.code(), Some(2), "{none:?}");
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(err.contains("give --base-url"), "{err}");
+
+    let _first = Server::start(&db.url, &[]).await;
+    let latest = Server::start(&db.url, &[]).await;
+    let out = downtime(&db.url, &["bypass", "create", "--ttl", "1h"]).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let url = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .expect("the URL")
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("{}/auth/bypass?token=", latest.base)),
+        "{url}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("site: {} (recorded by the server", latest.base)),
+        "{err}"
+    );
+    // The server learns of the new link by push, within moments.
+    let opened = eventually(Duration::from_secs(3), || async {
+        open(&url).await.status() == StatusCode::FOUND
+    })
+    .await;
+    assert!(opened, "the link opens on the server it points at");
+}
