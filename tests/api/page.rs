@@ -92,6 +92,8 @@ fn every_message_is_used_and_no_locale_is_left_in_english() {
         "templates/admin.html.tera",
         "src/web/page.rs",
         "src/admin/mod.rs",
+        "src/admin/view.rs",
+        "src/admin/form.rs",
         "src/web/locale.rs",
     ]
     .iter()
