@@ -144,15 +144,16 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
                 let Some(started) = started else {
                     return result;
                 };
-                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                // Whole microseconds: a float prints as 0.7404310000000001.
+                let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                 match &result {
                     Ok(resp) => {
-                        tracing::info!(status = resp.status().as_u16(), elapsed_ms, "answered");
+                        tracing::info!(status = resp.status().as_u16(), elapsed_us, "answered");
                     }
                     Err(error) => {
                         tracing::info!(
                             status = error.status().as_u16(),
-                            elapsed_ms,
+                            elapsed_us,
                             "answered with an error"
                         );
                     }

@@ -50,6 +50,12 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
         assert_eq!(resp.headers()["x-frame-options"], "DENY");
         let html = resp.text().await.expect("page");
         assert!(html.contains("data-phase=\"off\""), "{kind}: {html}");
+        // The filled button is the one that changes something.
+        assert!(
+            html.contains(r#"<button type="submit" id="switch-on">"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<button class="secondary" type="submit" id="switch-off">"#));
         assert!(!html.contains("<script"), "usable without JavaScript");
         assert!(html.contains(dev_idp::ADMIN.email));
 
@@ -71,6 +77,11 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
         assert_eq!(history[0].reason.as_deref(), Some("db upgrade"));
         let (_, html) = admin_page(&server, &mut admin).await;
         assert!(html.contains("data-phase=\"active\""), "{kind}");
+        assert!(html.contains(r#"<button class="secondary" type="submit" id="switch-on">"#));
+        assert!(
+            html.contains(r#"<button type="submit" id="switch-off">"#),
+            "{html}"
+        );
         assert!(html.contains("db upgrade"), "the history shows why");
         // The superuser still uses the site.
         assert_eq!(

@@ -218,6 +218,20 @@ async fn hostile_requests(server: &Server) {
 
 fn assert_nothing_planted(log: &str) {
     assert!(log.contains("answered"), "no request was logged: {log}");
+    // How long a request took is whole microseconds, in text and JSON alike.
+    let times: Vec<&str> = log
+        .split("elapsed_us")
+        .skip(1)
+        .map(|rest| rest.trim_start_matches(['=', '"', ':']))
+        .collect();
+    assert!(!times.is_empty(), "no request time was logged: {log}");
+    for time in times {
+        let digits = time.len() - time.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        assert!(
+            digits > 0 && !time[digits..].starts_with('.'),
+            "not whole microseconds: {time:.20}"
+        );
+    }
     for line in log.lines() {
         assert!(
             !line.trim_start().starts_with("FORGED-LINE"),
