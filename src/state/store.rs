@@ -54,6 +54,29 @@ impl From<DbErr> for WriteError {
     }
 }
 
+/// The reason a pool could not connect. The pool retries until its timeout and then says only
+/// "pool timed out"; one direct connection to PostgreSQL says why (connection refused, no
+/// such host, authentication failed).
+async fn why_not(url: &str, error: DbErr) -> StoreError {
+    use sea_orm::sqlx::Connection as _;
+    let timed_out = matches!(
+        &error,
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) if matches!(**e, sea_orm::sqlx::Error::PoolTimedOut)
+    ) || error.to_string().contains("pool timed out");
+    if timed_out && url.starts_with("postgres") {
+        let direct = tokio::time::timeout(
+            Duration::from_secs(5),
+            sea_orm::sqlx::PgConnection::connect(url),
+        )
+        .await;
+        if let Ok(Err(cause)) = direct {
+            let why = sea_orm::RuntimeErr::Internal(cause.to_string());
+            return StoreError::Unavailable(DbErr::Conn(why));
+        }
+    }
+    StoreError::Unavailable(error)
+}
+
 /// One audit-log row: who changed what, when and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -90,8 +113,10 @@ impl Store {
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
             .sqlx_logging(false);
-        let db = Database::connect(options).await?;
-        Ok(Store { db })
+        match Database::connect(options).await {
+            Ok(db) => Ok(Store { db }),
+            Err(error) => Err(why_not(url, error).await),
+        }
     }
 
     /// The connection pool, which the other tables' owners share ([`super::StateService::db`]).

@@ -170,6 +170,9 @@ async fn an_unreachable_or_corrupt_database_is_a_clear_error() {
     );
     assert!(!err.contains("s3cret"));
     assert!(!err.contains("panicked"));
+    // Why, not only that the pool gave up.
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(!err.contains("pool timed out"), "{err}");
 
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("corrupt.db");
