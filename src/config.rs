@@ -263,6 +263,24 @@ impl Config {
         if self.max_body == Some(0) {
             return Err("max body: must be at least 1 byte".into());
         }
+        if self.auth.oidc_issuer.is_some() && self.auth.oidc_client_id.is_none() {
+            return Err(
+                "--oidc-issuer (DOWNTIME_OIDC_ISSUER) is set but --oidc-client-id (DOWNTIME_OIDC_CLIENT_ID) is not"
+                    .into(),
+            );
+        }
+        let cookies = [
+            &self.lang_cookie,
+            &self.auth.session_cookie,
+            &self.bypass_cookie,
+        ];
+        for (i, name) in cookies.iter().enumerate() {
+            if cookies[..i].contains(name) {
+                return Err(format!(
+                    "the language, session and bypass cookies need different names ({name:?} is used twice)"
+                ));
+            }
+        }
         self.metrics.validate()
     }
 
@@ -400,6 +418,10 @@ mod tests {
             },
             Config {
                 max_body: Some(0),
+                ..Config::default()
+            },
+            Config {
+                bypass_cookie: "downtime_lang".into(),
                 ..Config::default()
             },
         ];

@@ -26,7 +26,6 @@ impl DowntimeBuilder {
         let mut config = self.config;
         // Settings given in code meet the flags' checks too.
         config.validate().map_err(anyhow::Error::msg)?;
-        distinct_cookie_names(&config)?;
         let service = StateService::open(&config.database_url).await?;
         // Before `maintenance_mode` is applied: that change is delivered like any other.
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
@@ -112,22 +111,6 @@ fn site_urls(config: &Config) -> SiteUrls {
         base_url: base_url.trim_end_matches('/').to_owned(),
         prefix: config.prefix.clone(),
     }
-}
-
-/// The language, session and bypass cookies must not overwrite one another.
-fn distinct_cookie_names(config: &Config) -> anyhow::Result<()> {
-    let cookies = [
-        &config.lang_cookie,
-        &config.auth.session_cookie,
-        &config.bypass_cookie,
-    ];
-    for (i, name) in cookies.iter().enumerate() {
-        anyhow::ensure!(
-            !cookies[..i].contains(name),
-            "the language, session and bypass cookies need different names ({name:?} is used twice)"
-        );
-    }
-    Ok(())
 }
 
 fn pages(config: &Config) -> anyhow::Result<Pages> {

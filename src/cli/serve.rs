@@ -14,6 +14,8 @@ pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
         database_url: url,
         ..config
     };
+    // A setting that cannot work is bad usage (exit 2), found before anything starts.
+    config.validate().map_err(Usage)?;
     config.webhook.check().map_err(Usage)?;
     let site = match &config.proxy.upstream {
         Some(_) => Site::Upstream,

@@ -447,3 +447,25 @@ async fn the_audit_log_always_names_who_used_the_cli() {
     );
     assert_eq!(actors[2], "cli:deploy-bot");
 }
+
+#[tokio::test]
+async fn settings_that_cannot_work_are_bad_usage_naming_the_flag() {
+    let db = sqlite();
+    for (args, names) in [
+        (
+            &["serve", "--oidc-issuer", "https://id.example.com"][..],
+            "--oidc-client-id",
+        ),
+        (
+            &["serve", "--bypass-cookie", "downtime_lang"],
+            "different names",
+        ),
+        (&["serve", "--poll-interval", "10ms"], "poll"),
+    ] {
+        let out = downtime(&db.url, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
