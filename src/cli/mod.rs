@@ -206,14 +206,23 @@ fn openapi() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// clap's message up to its first blank line, on one line, without the `error: ` prefix.
+/// clap's message up to its first blank line, on one line, without the `error: ` prefix, and
+/// its suggestion when it has one (`tip: a similar subcommand exists: 'off'`).
 fn first_paragraph(text: &str) -> String {
-    let joined = text
+    let mut joined = text
         .lines()
         .take_while(|l| !l.trim().is_empty())
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(" ");
+    for tip in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("tip:"))
+    {
+        joined.push_str("; ");
+        joined.push_str(tip);
+    }
     joined.strip_prefix("error: ").unwrap_or(&joined).to_owned()
 }
 

@@ -469,3 +469,18 @@ async fn settings_that_cannot_work_are_bad_usage_naming_the_flag() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
 }
+
+#[tokio::test]
+async fn a_mistyped_command_or_flag_gets_clap_s_suggestion() {
+    let db = sqlite();
+    for (args, tip) in [
+        (&["of"][..], "'off'"),
+        (&["on", "--mesage", "x"], "'--message'"),
+    ] {
+        let out = downtime(&db.url, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("tip:") && err.contains(tip), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
