@@ -18,11 +18,35 @@ use crate::webhook::WebhookConfig;
 /// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://downtime.db?mode=rwc";
 
+/// The headings `downtime serve --help` groups its options under. A new option takes the one
+/// that fits (`help_heading = heading::LOGIN`); the headings are shown in the order of their
+/// first option.
+pub mod heading {
+    /// The options every command takes.
+    pub const GLOBAL: &str = "Global options";
+    /// Where and how the gate serves: the address, the prefix, what stays open.
+    pub const SERVING: &str = "Serving";
+    /// The maintenance page and the cookies visitors get.
+    pub const PAGES: &str = "Maintenance page";
+    /// Forwarding to the app (`--upstream`).
+    pub const PROXY: &str = "Proxy (--upstream)";
+    /// The database's use by the server, and what keeps replicas in step.
+    pub const REPLICAS: &str = "Database and replicas";
+    /// OpenID Connect login, sessions and superusers.
+    pub const LOGIN: &str = "Login";
+    /// Signed webhooks on every change.
+    pub const WEBHOOKS: &str = "Webhooks";
+    /// `/metrics`.
+    pub const OBSERVABILITY: &str = "Observability";
+    /// Timeouts and bounds on clients' connections.
+    pub const CONNECTIONS: &str = "Connections";
+}
+
 /// Where the state lives; shared by every command.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, default_value = DEFAULT_DATABASE_URL, help_heading = heading::GLOBAL)]
     pub database_url: String,
 }
 
@@ -47,88 +71,88 @@ pub struct Config {
     /// Mount downtime's own routes (`/maintenance`, `/api/…`, `/auth/…`, `/healthz`,
     /// `/readyz`) under this prefix, such as `/_downtime`, so they never collide with the
     /// site's; empty mounts them at the root.
-    #[arg(long, env = "DOWNTIME_PREFIX", default_value = "", value_parser = prefix)]
+    #[arg(long, env = "DOWNTIME_PREFIX", default_value = "", value_parser = prefix, help_heading = heading::SERVING)]
     pub prefix: String,
 
     /// A directory of page overrides: `maintenance.html.tera`, `maintenance.css`, a logo
     /// (`logo.svg` or `logo.png`) and `locales/<language>/*.ftl`; what it lacks stays built in.
-    #[arg(long, env = "DOWNTIME_PAGE_DIR")]
+    #[arg(long, env = "DOWNTIME_PAGE_DIR", help_heading = heading::PAGES)]
     pub page_dir: Option<PathBuf>,
 
     /// The largest request body forwarded to the upstream, in bytes (`50MiB`, `1GiB` or a
     /// number). Unset, bodies of any size go through: the app has its own limit, and
     /// `--body-timeout` keeps slow ones from holding connections. downtime's own routes and
     /// the demo site always take at most 64 KiB.
-    #[arg(long, env = "DOWNTIME_MAX_BODY", value_parser = byte_size)]
+    #[arg(long, env = "DOWNTIME_MAX_BODY", value_parser = byte_size, help_heading = heading::PROXY)]
     pub max_body: Option<usize>,
 
     /// Address and port to listen on.
-    #[arg(long, env = "DOWNTIME_BIND", default_value = "127.0.0.1:3000")]
+    #[arg(long, env = "DOWNTIME_BIND", default_value = "127.0.0.1:3000", help_heading = heading::SERVING)]
     pub bind: SocketAddr,
 
     /// Switch maintenance on or off at start (applied and audited like any change, actor
     /// `environment`); left as stored when unset.
-    #[arg(long, env = "MAINTENANCE_MODE", value_enum, ignore_case = true)]
+    #[arg(long, env = "MAINTENANCE_MODE", value_enum, ignore_case = true, help_heading = heading::SERVING)]
     pub maintenance_mode: Option<Toggle>,
 
     /// Serve the maintenance page at the requested URL instead of redirecting to `/maintenance`.
-    #[arg(long, env = "DOWNTIME_SERVE_IN_PLACE")]
+    #[arg(long, env = "DOWNTIME_SERVE_IN_PLACE", help_heading = heading::SERVING)]
     pub serve_in_place: bool,
 
     /// Extra path prefixes that stay open during maintenance, comma-separated (`/status,/blog`).
-    #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path)]
+    #[arg(long, env = "DOWNTIME_OPEN_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path, help_heading = heading::SERVING)]
     pub open_paths: Vec<String>,
 
     /// The app's JSON APIs (`/graphql,/v1`, repeatable or comma-separated): gated requests
     /// under them get the problem document whatever their `Accept` says (`/api` always does).
-    #[arg(long, env = "DOWNTIME_JSON_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path)]
+    #[arg(long, env = "DOWNTIME_JSON_PATHS", value_delimiter = ',', value_parser = crate::state::parse_open_path, help_heading = heading::SERVING)]
     pub json_paths: Vec<String>,
 
     /// Refuse API writes that do not send `If-Match` (428), so no change is made blind.
-    #[arg(long, env = "DOWNTIME_REQUIRE_IF_MATCH")]
+    #[arg(long, env = "DOWNTIME_REQUIRE_IF_MATCH", help_heading = heading::SERVING)]
     pub require_if_match: bool,
 
     /// Proxies whose `X-Forwarded-For` is believed (CIDR, comma-separated); from anyone else
     /// the header is ignored and the connection's address counts.
-    #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::state::parse_network)]
+    #[arg(long, env = "DOWNTIME_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::state::parse_network, help_heading = heading::SERVING)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// The cookie that remembers a visitor's choice of language: change it if the site behind
     /// uses the same name.
-    #[arg(long, env = "DOWNTIME_LANG_COOKIE", default_value = LANG_COOKIE, value_parser = crate::http::cookie_name)]
+    #[arg(long, env = "DOWNTIME_LANG_COOKIE", default_value = LANG_COOKIE, value_parser = crate::http::cookie_name, help_heading = heading::PAGES)]
     pub lang_cookie: String,
 
     /// The cookie a bypass link sets: change it if the site behind uses the same name.
-    #[arg(long, env = "DOWNTIME_BYPASS_COOKIE", default_value = crate::bypass::COOKIE_NAME, value_parser = crate::http::cookie_name)]
+    #[arg(long, env = "DOWNTIME_BYPASS_COOKIE", default_value = crate::bypass::COOKIE_NAME, value_parser = crate::http::cookie_name, help_heading = heading::PAGES)]
     pub bypass_cookie: String,
 
     /// The page's language when the visitor's cannot be served.
-    #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US")]
+    #[arg(long, env = "DOWNTIME_DEFAULT_LANGUAGE", default_value = "en-US", help_heading = heading::PAGES)]
     pub default_language: String,
 
     /// How often to read the stored state in case a change went unannounced (`5s`, `500ms`):
     /// changes by the CLI or other replicas arrive at once through PostgreSQL's notifications
     /// or SQLite's data version; this poll is the safety net.
-    #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "5s", value_parser = poll_interval)]
+    #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "5s", value_parser = poll_interval, help_heading = heading::REPLICAS)]
     pub poll_interval: Duration,
 
     /// Login and superusers.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = heading::LOGIN)]
     pub auth: AuthConfig,
 
     /// The upstream app, when downtime is a reverse proxy (`--upstream`).
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = heading::PROXY)]
     pub proxy: ProxyConfig,
 
     /// Signed webhooks on every change (`--webhook`).
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = heading::WEBHOOKS)]
     pub webhook: WebhookConfig,
     /// Who may read `/metrics`.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = heading::OBSERVABILITY)]
     pub metrics: MetricsConfig,
 
     /// Timeouts and bounds on the server's connections.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = heading::CONNECTIONS)]
     pub server: ServerConfig,
 }
 

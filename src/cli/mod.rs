@@ -1,4 +1,5 @@
-//! The command line: `downtime serve|on|off|run|status|history|superuser|bypass|migrate|openapi`.
+//! The command line: `downtime serve|on|off|run|status|history|superuser|bypass|migrate|openapi`,
+//! and its own documentation: `downtime completions|man`.
 //!
 //! Exit codes: 0 done; 1 the database failed (unreachable, corrupt, refused); 2 bad usage
 //! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
@@ -7,13 +8,14 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
-use crate::config::{Config, DatabaseArgs};
+use crate::config::{Config, DatabaseArgs, heading};
 use crate::state::{StateService, WriteError};
 use crate::telemetry::LogFormat;
 
 mod bypass;
+mod docs;
 mod run;
 mod serve;
 mod state;
@@ -32,12 +34,19 @@ pub struct Cli {
         global = true,
         env = "DOWNTIME_LOG_FORMAT",
         value_enum,
-        default_value_t
+        default_value_t,
+        help_heading = heading::GLOBAL
     )]
     log_format: LogFormat,
 
     /// Who the audit log says made a change (`cli:<NAME>`); by default the login name.
-    #[arg(long, global = true, env = "DOWNTIME_ACTOR", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "DOWNTIME_ACTOR",
+        value_name = "NAME",
+        help_heading = heading::GLOBAL
+    )]
     actor: Option<String>,
 
     #[command(subcommand)]
@@ -86,6 +95,19 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document of the control API (the one committed in openapi/).
     Openapi,
+    /// Print the shell completion script: `downtime completions bash > /etc/bash_completion.d/downtime`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of `downtime`, or write one page per command into a
+    /// directory: `downtime man --dir /usr/local/share/man/man1`.
+    Man {
+        /// Write `downtime.1` and `downtime-<command>.1` here instead, and list them.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// A usage error found after parsing: printed on one line, exit code 2.
@@ -97,9 +119,19 @@ struct Usage(String);
 #[error("exit {0}")]
 struct Exit(u8);
 
+/// The command line's definition, as `--help`, the completions and the man page show it.
+pub fn command() -> clap::Command {
+    docs::hide_env_values(Cli::command())
+}
+
 /// Parses the command line; on a usage error prints one line and exits with code 2.
 pub fn parse() -> Cli {
-    match Cli::try_parse() {
+    let mut command = command();
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+        .map_err(|e| e.format(&mut command));
+    match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
@@ -143,7 +175,13 @@ impl Cli {
             Some(command) => command,
         };
         // Named after the command's own output, so an error stays one line.
-        let names_database = !matches!(command, Command::Serve(_) | Command::Openapi);
+        let names_database = !matches!(
+            command,
+            Command::Serve(_)
+                | Command::Openapi
+                | Command::Completions { .. }
+                | Command::Man { .. }
+        );
         let done = match command {
             Command::Serve(config) => serve::serve(url.clone(), *config).await,
             Command::On(args) => state::on(&url, args).await,
@@ -155,6 +193,8 @@ impl Cli {
             Command::Bypass(command) => bypass::manage(&url, command).await,
             Command::Migrate => migrate(&url).await,
             Command::Openapi => openapi(),
+            Command::Completions { shell } => docs::completions(shell),
+            Command::Man { dir } => docs::man(dir.as_deref()),
         };
         if done.is_ok() && names_database {
             eprintln!("database: {}", crate::state::redact(&url));

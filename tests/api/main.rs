@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod bypass;
 mod cli;
+mod cli_docs;
 mod control;
 mod edge;
 mod embed;
