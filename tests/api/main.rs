@@ -8,6 +8,7 @@ mod bypass;
 mod cli;
 mod cli_docs;
 mod control;
+mod deploy;
 mod edge;
 mod embed;
 mod flows;
