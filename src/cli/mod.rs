@@ -95,7 +95,8 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document of the control API (the one committed in openapi/).
     Openapi,
-    /// Print the shell completion script: `downtime completions bash > /etc/bash_completion.d/downtime`.
+    /// Print the shell completion script:
+    /// `downtime completions bash > ~/.local/share/bash-completion/completions/downtime`.
     Completions {
         /// The shell to complete in.
         #[arg(value_enum)]

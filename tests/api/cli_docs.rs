@@ -103,25 +103,27 @@ fn serve_help_groups_its_options_under_headings() {
 fn serve_help_names_variables_without_values() {
     let dir = tempfile::tempdir().expect("temp dir");
     let secret = "do-not-print-this-key-0123456789abcdef";
-    let out = run_in(
-        dir.path(),
-        &["serve", "--help"],
-        &[
-            ("DOWNTIME_SECRET_KEY", secret),
-            ("DOWNTIME_OIDC_CLIENT_SECRET", secret),
-            ("DOWNTIME_METRICS_TOKEN", secret),
-            ("DOWNTIME_WEBHOOK_SECRET", secret),
-            ("DOWNTIME_PREFIX", "/set-by-the-environment"),
-        ],
-    );
-    let help = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{help}");
-    // Unset, clap would print `[env: DOWNTIME_BIND=]`, as if set to nothing.
-    assert!(!help.contains("=]"), "{help}");
-    assert!(help.contains("[env: DOWNTIME_BIND]"), "{help}");
-    assert!(help.contains("[env: DOWNTIME_SECRET_KEY]"), "{help}");
-    assert!(!help.contains(secret), "a secret is shown: {help}");
-    assert!(!help.contains("/set-by-the-environment"), "{help}");
+    for help_flag in ["--help", "-h"] {
+        let out = run_in(
+            dir.path(),
+            &["serve", help_flag],
+            &[
+                ("DOWNTIME_SECRET_KEY", secret),
+                ("DOWNTIME_OIDC_CLIENT_SECRET", secret),
+                ("DOWNTIME_METRICS_TOKEN", secret),
+                ("DOWNTIME_WEBHOOK_SECRET", secret),
+                ("DOWNTIME_PREFIX", "/set-by-the-environment"),
+            ],
+        );
+        let help = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{help}");
+        // Unset, clap would print `[env: DOWNTIME_BIND=]`, as if set to nothing.
+        assert!(!help.contains("=]"), "{help}");
+        assert!(help.contains("[env: DOWNTIME_BIND]"), "{help}");
+        assert!(help.contains("[env: DOWNTIME_SECRET_KEY]"), "{help}");
+        assert!(!help.contains(secret), "a secret is shown: {help}");
+        assert!(!help.contains("/set-by-the-environment"), "{help}");
+    }
     assert!(
         !dir.path().join("downtime.db").exists(),
         "--help made a database"
