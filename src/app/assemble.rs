@@ -10,7 +10,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::Rules;
 use crate::http::SiteUrls;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
-use crate::state::{Change, StateService, WindowInput};
+use crate::state::{Change, Connections, StateService, Table, WindowInput};
 use crate::web::page::{PageOptions, Pages};
 use crate::webhook::Webhooks;
 
@@ -26,7 +26,8 @@ impl DowntimeBuilder {
         let mut config = self.config;
         // Settings given in code meet the flags' checks too.
         config.validate().map_err(anyhow::Error::msg)?;
-        let service = StateService::open(&config.database_url).await?;
+        let connections = Connections::server(config.db_max_connections);
+        let service = StateService::open_with(&config.database_url, connections).await?;
         // Before `maintenance_mode` is applied: that change is delivered like any other.
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
         apply_environment(&service, config.maintenance_mode).await?;
@@ -53,7 +54,10 @@ impl DowntimeBuilder {
             },
         )
         .await?;
-        let bypass_follower = bypass.follow(config.poll_interval, service.database_changes());
+        let bypass_follower = bypass.follow(
+            config.poll_interval,
+            service.database_changes(Table::BypassLinks),
+        );
         let pages = Arc::new(pages(&config)?);
         let console = Arc::new(crate::admin::Console::new(Arc::clone(&pages))?);
         let rules = gate_rules(&config, &urls, dev_idp.is_some());
@@ -74,6 +78,14 @@ impl DowntimeBuilder {
             _ => None,
         };
         let follower = service.follow(config.poll_interval);
+        // Serve once changes made elsewhere reach this process, so `/readyz` is ready from the
+        // first request; a listener that cannot connect (the log says why) delays the start
+        // by this much at most, and readiness then waits for it.
+        if !service.sync_stats().pushed_within(FIRST_LISTEN).await {
+            tracing::warn!(
+                "changes made elsewhere are not pushed yet; /readyz answers 503 until they are"
+            );
+        }
         let webhooks = webhooks.start(config.poll_interval);
         Ok(Downtime {
             parts: Arc::new(Parts {
@@ -99,6 +111,9 @@ impl DowntimeBuilder {
         })
     }
 }
+
+/// How long a starting server waits for its change listener before it serves anyway.
+const FIRST_LISTEN: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Where the site is reachable: `--base-url`, or the address it listens on.
 fn site_urls(config: &Config) -> SiteUrls {

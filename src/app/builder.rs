@@ -93,6 +93,13 @@ impl DowntimeBuilder {
         self
     }
 
+    /// The most connections to PostgreSQL opened for writes (default 4, at most 100), beside
+    /// the change listener's one; idle ones close after 5 s.
+    pub fn db_max_connections(mut self, value: u32) -> Self {
+        self.config.db_max_connections = value;
+        self
+    }
+
     /// The largest request body the proxy forwards to the upstream (default: any size;
     /// downtime's own routes always take at most 64 KiB).
     pub fn max_body(mut self, value: Option<usize>) -> Self {

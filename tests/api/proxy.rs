@@ -691,7 +691,7 @@ async fn readyz_reports_the_upstream_and_healthz_does_not_ask_it() {
         .expect("JSON");
     assert_eq!(
         ready,
-        json!({ "status": "ok", "database": "ok", "upstream": "ok" })
+        json!({ "status": "ok", "database": "ok", "changes": "pushed", "upstream": "ok" })
     );
 
     drop(upstream);
