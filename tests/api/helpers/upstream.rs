@@ -195,9 +195,7 @@ impl Running {
 
     /// Serves `app` on `bind` (`[::1]:0` to be reached over IPv6).
     pub async fn start_at<E: poem::Endpoint + 'static>(bind: &str, app: E) -> Running {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
         let addr = listener.local_addr().expect("socket address");
         let task = tokio::spawn(async move {
             let _ = serve(listener, app, std::future::pending(), Duration::ZERO).await;
