@@ -77,8 +77,9 @@
 //!   with the headers [`web::page::Pages::visitor_headers`] sets. It imports `state`, `bypass`
 //!   and `http`, never `auth`.
 //! - [`admin`]: the superuser console at `/maintenance/admin`, with its own template and
-//!   policy ([`admin::Console`]). It imports `auth`, `state`, `bypass`, `http` and the page
-//!   renderer (whose languages and logo it shares).
+//!   policy ([`admin::Console`]). It imports `auth`, `state`, `bypass`, `http`, the page
+//!   renderer (whose languages and logo it shares) and from the gate its rule for which
+//!   clients want a page.
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
 //! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`,

@@ -20,8 +20,8 @@ pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
 pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
 pub use problem::{FieldError, Problem};
 pub use request::{
-    SiteUrls, client_ip, cookie, cookie_in, etag, prefers_html, query_param, query_value,
-    sent_by_script,
+    SiteUrls, client_ip, client_proto, cookie, cookie_in, etag, prefers_html, query_param,
+    query_value, sent_by_script,
 };
 
 /// The value of header `name` as text; `None` when absent or not visible ASCII.

@@ -15,6 +15,7 @@ mod helpers;
 mod metrics;
 mod page;
 mod proxy;
+mod readme;
 mod replicas;
 mod routes;
 mod server;
