@@ -140,6 +140,9 @@ pub fn cookie_name(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// [`is_local_path`] as a JSON Schema (ECMA 262) pattern, for the API's schema.
+pub const LOCAL_PATH_PATTERN: &str = r"^/([^/\\\x00-\x1f\x7f-\x9f][^\\\x00-\x1f\x7f-\x9f]*)?$";
+
 /// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.
 pub fn is_local_path(next: &str) -> bool {
     next.starts_with('/')
