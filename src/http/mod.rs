@@ -6,6 +6,7 @@
 
 mod body_limit;
 mod catch_panic;
+mod host;
 pub mod problem;
 mod request;
 pub mod server;
@@ -18,6 +19,7 @@ use poem::http::header::{self, HeaderName};
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
 pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
+pub use host::{HostCheck, MAX_HOSTS_REPORTED};
 pub use problem::{FieldError, Problem};
 pub use request::{
     SiteUrls, client_ip, cookie, cookie_in, etag, prefers_html, query_param, query_value,
