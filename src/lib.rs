@@ -51,8 +51,9 @@
 //!
 //! - [`http`]: small HTTP helpers (problem documents, body limits, cookies and query values,
 //!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
-//!   site's URLs, the local-redirect check, `Accept` q-values, URL encoding, the headers of a
-//!   console page) and the server loop with its limits. A leaf: it imports nothing else from
+//!   site's URLs and the warning when a request names another host, the local-redirect check,
+//!   `Accept` q-values, URL encoding, the headers of a console page) and the server loop with
+//!   its limits. A leaf: it imports nothing else from
 //!   the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges

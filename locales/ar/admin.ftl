@@ -24,7 +24,6 @@ admin-version = الإصدار { $version }، عدّله { $who } في { $at }
 admin-switch-on = تفعيل الصيانة
 admin-switch-off = إيقاف الصيانة
 admin-settings-heading = إعدادات فترة الصيانة
-admin-enabled = الصيانة مفعّلة
 admin-mode = ما يمكن للزوار فعله
 admin-mode-full = لا شيء: الموقع بأكمله مغلق
 admin-mode-read-only = القراءة فقط دون تغيير أي شيء

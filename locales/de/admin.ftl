@@ -24,7 +24,6 @@ admin-version = Version { $version }, geändert von { $who } am { $at }
 admin-switch-on = Wartung einschalten
 admin-switch-off = Wartung ausschalten
 admin-settings-heading = Einstellungen des Wartungsfensters
-admin-enabled = Wartung eingeschaltet
 admin-mode = Was Besucher tun dürfen
 admin-mode-full = Nichts: Die gesamte Website ist geschlossen
 admin-mode-read-only = Lesen, aber nichts ändern

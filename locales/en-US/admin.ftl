@@ -24,7 +24,6 @@ admin-version = Version { $version }, changed by { $who } at { $at }
 admin-switch-on = Switch maintenance on
 admin-switch-off = Switch maintenance off
 admin-settings-heading = Settings of the window
-admin-enabled = Maintenance switched on
 admin-mode = What visitors may do
 admin-mode-full = Nothing: the whole site is closed
 admin-mode-read-only = Read, but not change anything

@@ -24,7 +24,6 @@ admin-version = Versión { $version }, modificada por { $who } el { $at }
 admin-switch-on = Activar el mantenimiento
 admin-switch-off = Desactivar el mantenimiento
 admin-settings-heading = Ajustes de la ventana de mantenimiento
-admin-enabled = Mantenimiento activado
 admin-mode = Qué pueden hacer los visitantes
 admin-mode-full = Nada: todo el sitio está cerrado
 admin-mode-read-only = Leer, pero sin cambiar nada

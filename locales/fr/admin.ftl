@@ -24,7 +24,6 @@ admin-version = Version { $version }, modifiée par { $who } le { $at }
 admin-switch-on = Activer la maintenance
 admin-switch-off = Désactiver la maintenance
 admin-settings-heading = Paramètres de la fenêtre de maintenance
-admin-enabled = Maintenance activée
 admin-mode = Ce que les visiteurs peuvent faire
 admin-mode-full = Rien : tout le site est fermé
 admin-mode-read-only = Consulter, sans rien modifier

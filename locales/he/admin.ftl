@@ -24,7 +24,6 @@ admin-version = גרסה { $version }, שונתה על ידי { $who } ב־{ $at
 admin-switch-on = הפעלת מצב תחזוקה
 admin-switch-off = כיבוי מצב תחזוקה
 admin-settings-heading = הגדרות חלון התחזוקה
-admin-enabled = מצב תחזוקה פעיל
 admin-mode = מה המבקרים יכולים לעשות
 admin-mode-full = כלום: כל האתר סגור
 admin-mode-read-only = לקרוא, אבל לא לשנות דבר

@@ -24,7 +24,6 @@ admin-version = Versione { $version }, modificata da { $who } il { $at }
 admin-switch-on = Attiva la manutenzione
 admin-switch-off = Disattiva la manutenzione
 admin-settings-heading = Impostazioni della finestra di manutenzione
-admin-enabled = Manutenzione attiva
 admin-mode = Cosa possono fare i visitatori
 admin-mode-full = Niente: l’intero sito è chiuso
 admin-mode-read-only = Leggere, ma non modificare nulla

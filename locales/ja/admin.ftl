@@ -24,7 +24,6 @@ admin-version = バージョン { $version }（{ $at } に { $who } が変更）
 admin-switch-on = メンテナンスをオンにする
 admin-switch-off = メンテナンスをオフにする
 admin-settings-heading = メンテナンス期間の設定
-admin-enabled = メンテナンスを有効にする
 admin-mode = 訪問者に許可する操作
 admin-mode-full = なし：サイト全体を閉鎖
 admin-mode-read-only = 閲覧のみ（変更は不可）

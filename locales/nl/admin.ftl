@@ -24,7 +24,6 @@ admin-version = Versie { $version }, gewijzigd door { $who } op { $at }
 admin-switch-on = Onderhoud inschakelen
 admin-switch-off = Onderhoud uitschakelen
 admin-settings-heading = Instellingen van het onderhoudsvenster
-admin-enabled = Onderhoud ingeschakeld
 admin-mode = Wat bezoekers mogen doen
 admin-mode-full = Niets: de hele website is gesloten
 admin-mode-read-only = Lezen, maar niets wijzigen

@@ -24,7 +24,6 @@ admin-version = Wersja { $version }, zmieniona przez { $who } ({ $at })
 admin-switch-on = Włącz przerwę techniczną
 admin-switch-off = Wyłącz przerwę techniczną
 admin-settings-heading = Ustawienia okna przerwy technicznej
-admin-enabled = Przerwa techniczna włączona
 admin-mode = Co mogą robić odwiedzający
 admin-mode-full = Nic: cała strona jest zamknięta
 admin-mode-read-only = Czytać, ale niczego nie zmieniać

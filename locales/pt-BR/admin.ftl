@@ -24,7 +24,6 @@ admin-version = Versão { $version }, alterada por { $who } em { $at }
 admin-switch-on = Ativar a manutenção
 admin-switch-off = Desativar a manutenção
 admin-settings-heading = Configurações da janela de manutenção
-admin-enabled = Manutenção ativada
 admin-mode = O que os visitantes podem fazer
 admin-mode-full = Nada: o site inteiro fica fechado
 admin-mode-read-only = Ler, mas sem alterar nada

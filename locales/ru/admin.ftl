@@ -24,7 +24,6 @@ admin-version = Версия { $version }, изменено: { $who }, { $at }
 admin-switch-on = Включить режим технических работ
 admin-switch-off = Выключить режим технических работ
 admin-settings-heading = Параметры периода технических работ
-admin-enabled = Режим технических работ включён
 admin-mode = Что могут делать посетители
 admin-mode-full = Ничего: весь сайт закрыт
 admin-mode-read-only = Читать, но ничего не изменять

@@ -24,7 +24,6 @@ admin-version = 版本 { $version }，由 { $who } 于 { $at } 修改
 admin-switch-on = 开启维护
 admin-switch-off = 关闭维护
 admin-settings-heading = 维护时段设置
-admin-enabled = 已开启维护
 admin-mode = 访客可以做什么
 admin-mode-full = 什么都不能做：整个网站关闭
 admin-mode-read-only = 只能浏览，不能做任何更改

@@ -363,10 +363,18 @@ async fn change_state(
     };
     let sent = FormValues::sent(&form);
     let window = match form.action.as_str() {
-        "save" => match window_from(&form) {
-            Ok(window) => Some(window),
-            Err(detail) => return refused_values(&page, &user, sent, version, detail).await,
-        },
+        "save" => {
+            // As stored, not as this replica last heard: the write is checked against the
+            // version the form was made from, and a stale form is refused anyway.
+            let switched_on = match admin.service.current().await {
+                Ok(state) => state.window.enabled,
+                Err(error) => return page.unavailable(&user, "read the state", &error),
+            };
+            match window_from(&form, switched_on) {
+                Ok(window) => Some(window),
+                Err(detail) => return refused_values(&page, &user, sent, version, detail).await,
+            }
+        }
         "on" | "off" => None,
         _ => return plain(StatusCode::BAD_REQUEST, "Unknown action."),
     };

@@ -13,7 +13,6 @@ use super::{DEFAULT_TTL_SECS, TTLS};
 /// The values in the settings form: the state's, or what was sent when it was refused.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(super) struct FormValues {
-    pub(super) enabled: bool,
     pub(super) read_only: bool,
     pub(super) message: String,
     pub(super) starts_at: String,
@@ -30,7 +29,6 @@ impl FormValues {
     pub(super) fn of(window: &Window) -> Self {
         let lines = |items: &[String]| items.join("\n");
         FormValues {
-            enabled: window.enabled,
             read_only: window.mode == Mode::ReadOnly,
             message: window.message.clone().unwrap_or_default(),
             starts_at: window.starts_at.map(local_input).unwrap_or_default(),
@@ -52,7 +50,6 @@ impl FormValues {
     pub(super) fn sent(form: &StateForm) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         FormValues {
-            enabled: form.enabled.is_some(),
             read_only: form.mode.as_deref() == Some("read_only"),
             message: text(&form.message),
             starts_at: text(&form.starts_at),

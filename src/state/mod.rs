@@ -47,8 +47,9 @@ use store::Store;
 pub use store::{AuditEntry, Connections, StoreError, WriteError};
 pub use watch::{SyncStats, Table};
 pub use window::{
-    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, HORIZON_DAYS, Invalid, InvalidWindow,
-    MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_gate_status,
+    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, GATE_STATUS_ERRORS, GATE_STATUS_OK,
+    HORIZON_DAYS, Invalid, InvalidWindow, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS,
+    MAX_RETRY_AFTER_SECS, MIN_RETRY_AFTER_SECS, Mode, OPEN_PATH_PATTERN, Window, is_gate_status,
     is_open_path, parse_network, parse_open_path,
 };
 

@@ -60,6 +60,8 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
         );
         assert!(html.contains(r#"<button class="secondary" type="submit" id="switch-off">"#));
         assert!(!html.contains("<script"), "usable without JavaScript");
+        // The buttons are the switch: no checkbox says it again.
+        assert!(!html.contains("type=\"checkbox\""), "{html}");
         assert!(html.contains(dev_idp::ADMIN.email));
 
         // Switch on: the visitor is gated, the change is the admin's.
@@ -135,7 +137,6 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
             "/state",
             &[
                 ("action", "save"),
-                ("enabled", "on"),
                 ("message", "Typed with care"),
                 ("scope", "checkout"),
                 ("status_code", "404"),
@@ -161,7 +162,6 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
             "/state",
             &[
                 ("action", "save"),
-                ("enabled", "on"),
                 ("mode", "read_only"),
                 ("message", "Payments are paused"),
                 ("scope", "/checkout\n/api/payments"),
@@ -195,6 +195,31 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
                 .window
                 .enabled
         );
+        assert_eq!(visitor_status(&server, "/about").await, StatusCode::OK);
+
+        // Saving the settings while off keeps it off…
+        let saved = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "save"), ("message", "Next time")],
+        )
+        .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{kind}");
+        let state = server.service.current().await.expect("state");
+        assert!(!state.window.enabled);
+        assert_eq!(state.window.message.as_deref(), Some("Next time"));
+        // …unless it gives a start time: that plans a window.
+        let planned = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "save"), ("starts_at", "2099-01-01T00:00")],
+        )
+        .await;
+        assert_eq!(planned.status(), StatusCode::SEE_OTHER, "{kind}");
+        let (_, html) = admin_page(&server, &mut admin).await;
+        assert!(html.contains("data-phase=\"scheduled\""), "{kind}: {html}");
         assert_eq!(visitor_status(&server, "/about").await, StatusCode::OK);
     }
 }

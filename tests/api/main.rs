@@ -12,6 +12,7 @@ mod embed;
 mod flows;
 mod gate;
 mod helpers;
+mod limits;
 mod metrics;
 mod page;
 mod proxy;
