@@ -120,6 +120,12 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_DB_MAX_CONNECTIONS", default_value_t = Connections::DEFAULT_MAX, value_parser = clap::value_parser!(u32).range(1..=i64::from(Connections::MAX)))]
     pub db_max_connections: u32,
 
+    /// Follow changes made elsewhere by the poll alone (`--poll-interval`), without
+    /// PostgreSQL's `LISTEN`: for a pooler in transaction mode, where notifications never
+    /// arrive, or for fleets too large for a connection per replica.
+    #[arg(long, env = "DOWNTIME_POLL_ONLY")]
+    pub poll_only: bool,
+
     /// Login and superusers.
     #[command(flatten)]
     pub auth: AuthConfig,
@@ -226,6 +232,7 @@ impl Default for Config {
             default_language: "en-US".into(),
             poll_interval: Duration::from_secs(5),
             db_max_connections: Connections::DEFAULT_MAX,
+            poll_only: false,
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
             webhook: WebhookConfig::default(),

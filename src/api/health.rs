@@ -42,7 +42,8 @@ pub async fn readyz(
     }
     // A replica that answers but hears of no change until its next poll would serve a stale
     // state for that long: not ready.
-    if !service.sync_stats().pushed() {
+    let sync = service.sync_stats();
+    if !sync.pushed() && !sync.poll_only() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({
@@ -52,7 +53,8 @@ pub async fn readyz(
             })),
         );
     }
-    let mut body = json!({ "status": "ok", "database": "ok", "changes": "pushed" });
+    let changes = if sync.pushed() { "pushed" } else { "polled" };
+    let mut body = json!({ "status": "ok", "database": "ok", "changes": changes });
     match upstream {
         Some(true) => body["upstream"] = "ok".into(),
         Some(false) => {

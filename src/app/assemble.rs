@@ -77,11 +77,15 @@ impl DowntimeBuilder {
             )),
             _ => None,
         };
-        let follower = service.follow(config.poll_interval);
+        let follower = if config.poll_only {
+            service.follow_by_poll(config.poll_interval)
+        } else {
+            service.follow(config.poll_interval)
+        };
         // Serve once changes made elsewhere reach this process, so `/readyz` is ready from the
         // first request; a listener that cannot connect (the log says why) delays the start
         // by this much at most, and readiness then waits for it.
-        if !service.sync_stats().pushed_within(FIRST_LISTEN).await {
+        if !config.poll_only && !service.sync_stats().pushed_within(FIRST_LISTEN).await {
             tracing::warn!(
                 "changes made elsewhere are not pushed yet; /readyz answers 503 until they are"
             );

@@ -125,6 +125,13 @@ impl DowntimeBuilder {
         self
     }
 
+    /// Follows changes made elsewhere by the poll alone, without PostgreSQL's `LISTEN` (see
+    /// `--poll-only`).
+    pub fn poll_only(mut self, value: bool) -> Self {
+        self.config.poll_only = value;
+        self
+    }
+
     /// The largest request body the proxy forwards to the upstream (default: any size;
     /// downtime's own routes always take at most 64 KiB).
     pub fn max_body(mut self, value: Option<usize>) -> Self {

@@ -351,6 +351,19 @@ impl StateService {
     /// When the database goes away the last known state stays live ([`Follower`] logs the
     /// outage). Call it once per service: the listener's reads go to the first call.
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
+        self.follow_as(every, true)
+    }
+
+    /// Like [`StateService::follow`] without hearing of changes at once: no `LISTEN` (behind a
+    /// pooler in transaction mode, where notifications never arrive, or to spare the
+    /// listener's connection), so changes made elsewhere arrive within `every`, and the
+    /// process holds a connection only while it polls.
+    pub fn follow_by_poll(&self, every: Duration) -> JoinHandle<()> {
+        self.sync.set_poll_only();
+        self.follow_as(every, false)
+    }
+
+    fn follow_as(&self, every: Duration, pushed: bool) -> JoinHandle<()> {
         let stored = StoredState {
             reader: self.reader.clone(),
             live: self.live.clone(),
@@ -369,6 +382,11 @@ impl StateService {
             Arc::clone(&self.sync),
             reads,
         );
+        let watcher = async move {
+            if pushed {
+                watcher.await;
+            }
+        };
         let clock = self.live.clone();
         tokio::spawn(async move {
             tokio::join!(watcher, follower.run(stored), clock.keep_time());

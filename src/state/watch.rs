@@ -42,6 +42,9 @@ pub struct SyncStats {
     /// Whether other processes' changes reach this one at once: PostgreSQL's listener is
     /// connected, or SQLite's data version is being read.
     pushed: watch::Sender<bool>,
+    /// Whether this process follows by the poll alone, by choice
+    /// ([`super::StateService::follow_by_poll`]).
+    poll_only: std::sync::atomic::AtomicBool,
 }
 
 impl SyncStats {
@@ -52,6 +55,7 @@ impl SyncStats {
             last_sync_ms: AtomicU64::new(0),
             listener_reconnects: AtomicU64::new(0),
             pushed: watch::channel(false).0,
+            poll_only: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -60,6 +64,16 @@ impl SyncStats {
     /// listener is reconnecting.
     pub fn pushed(&self) -> bool {
         *self.pushed.borrow()
+    }
+
+    /// Whether this process was told to follow by the poll alone, so that changes are not
+    /// pushed to it by design rather than by a fault.
+    pub fn poll_only(&self) -> bool {
+        self.poll_only.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_poll_only(&self) {
+        self.poll_only.store(true, Ordering::Relaxed);
     }
 
     /// Waits until changes are pushed, at most `within`; says whether they are.
@@ -247,9 +261,13 @@ async fn listen(db: &DatabaseConnection, changes: &Changes, stats: &SyncStats, m
                 }
             },
         };
-        backoff.recovered("listening for changes again");
         if listened_before {
+            // Said even when the first attempt worked: it ends the warning about the loss.
             stats.reconnected();
+            backoff.failures = 0;
+            tracing::info!(target: "downtime::state", "listening for changes again");
+        } else {
+            backoff.recovered("listening for changes");
         }
         listened_before = true;
         stats.set_pushed(true);

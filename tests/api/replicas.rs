@@ -419,6 +419,42 @@ async fn a_replica_is_ready_only_while_changes_are_pushed_to_it() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
+async fn a_replica_told_to_poll_only_holds_no_listener_and_is_ready() {
+    let (db, _admin) = crate::helpers::postgres_only().await;
+    let replica = Server::start(
+        &db.url,
+        &[
+            ("DOWNTIME_POLL_ONLY", "true"),
+            ("DOWNTIME_POLL_INTERVAL", "200ms"),
+        ],
+    )
+    .await;
+    let (status, body) = ready(&replica).await;
+    assert_eq!(
+        (status, &body["changes"]),
+        (StatusCode::OK, &json!("polled"))
+    );
+    assert!(
+        !connections_to(&db.url)
+            .await
+            .iter()
+            .any(|name| name == "downtime listener")
+    );
+    let out = downtime(&db.url, &["on", "--message", "Polled"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        until_status(&replica, StatusCode::FOUND, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the poll never found the change"
+    );
+}
+
+#[tokio::test]
 async fn concurrent_writers_keep_the_version_monotonic_and_the_log_complete() {
     for db in databases().await {
         let writers = 8;
