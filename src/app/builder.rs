@@ -118,7 +118,7 @@ impl DowntimeBuilder {
         self
     }
 
-    /// The most connections to PostgreSQL opened for writes (default 4, at most 100), beside
+    /// The most connections to PostgreSQL opened for writes (default 2, at most 100), beside
     /// the change listener's one; idle ones close after 5 s.
     pub fn db_max_connections(mut self, value: u32) -> Self {
         self.config.db_max_connections = value;

@@ -108,9 +108,12 @@ pub struct Connections {
 }
 
 impl Connections {
-    /// A server's pool when nobody says: enough for a burst of writes from the API and the
-    /// admin page, small enough that dozens of replicas fit a default PostgreSQL.
-    pub const DEFAULT_MAX: u32 = 4;
+    /// A server's pool when nobody says. Writes queue on the state row's lock anyway, so more
+    /// connections would not make them faster; and a starting replica's reads (each table
+    /// loaded once) spread over every connection the pool allows, because sqlx returns a
+    /// connection to the pool in a task of its own: with 2, forty replicas starting at once
+    /// peak at 120 connections only if none has closed its idle ones yet.
+    pub const DEFAULT_MAX: u32 = 2;
     /// The most `--db-max-connections` accepts.
     pub const MAX: u32 = 100;
     /// How long a server keeps an unused connection: writes come in bursts (an operator's
