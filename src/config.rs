@@ -12,6 +12,7 @@ pub use crate::http::byte_size;
 use crate::http::server::Limits;
 use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
+use crate::state::Connections;
 use crate::web::locale::LANG_COOKIE;
 use crate::webhook::WebhookConfig;
 
@@ -136,6 +137,19 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_POLL_INTERVAL", default_value = "5s", value_parser = poll_interval, help_heading = heading::REPLICAS)]
     pub poll_interval: Duration,
 
+    /// The most connections to PostgreSQL this process opens for writes (1–100), beside its
+    /// change listener's one: they open when needed and close after 5 s unused, so at rest a
+    /// replica holds one connection. N replicas need N at rest and up to N × (this + 1) in a
+    /// burst of writes on every replica at once. SQLite always uses one.
+    #[arg(long, env = "DOWNTIME_DB_MAX_CONNECTIONS", default_value_t = Connections::DEFAULT_MAX, value_parser = clap::value_parser!(u32).range(1..=i64::from(Connections::MAX)))]
+    pub db_max_connections: u32,
+
+    /// Follow changes made elsewhere by the poll alone (`--poll-interval`), without
+    /// PostgreSQL's `LISTEN`: for a pooler in transaction mode, where notifications never
+    /// arrive, or for fleets too large for a connection per replica.
+    #[arg(long, env = "DOWNTIME_POLL_ONLY")]
+    pub poll_only: bool,
+
     /// Login and superusers.
     #[command(flatten, next_help_heading = heading::LOGIN)]
     pub auth: AuthConfig,
@@ -241,6 +255,8 @@ impl Default for Config {
             bypass_cookie: crate::bypass::COOKIE_NAME.into(),
             default_language: "en-US".into(),
             poll_interval: Duration::from_secs(5),
+            db_max_connections: Connections::DEFAULT_MAX,
+            poll_only: false,
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
             webhook: WebhookConfig::default(),
@@ -272,6 +288,12 @@ impl Config {
             as_written(name, cookie, crate::http::cookie_name)?;
         }
         poll_interval_in_range(self.poll_interval).map_err(|e| format!("poll interval: {e}"))?;
+        if !(1..=Connections::MAX).contains(&self.db_max_connections) {
+            return Err(format!(
+                "database connections: must be between 1 and {}",
+                Connections::MAX
+            ));
+        }
         for (name, timeout) in [
             (
                 "upstream connect timeout",

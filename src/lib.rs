@@ -51,8 +51,9 @@
 //!
 //! - [`http`]: small HTTP helpers (problem documents, body limits, cookies and query values,
 //!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
-//!   site's URLs, the local-redirect check, `Accept` q-values, URL encoding, the headers of a
-//!   console page) and the server loop with its limits. A leaf: it imports nothing else from
+//!   site's URLs and the warning when a request names another host, the local-redirect check,
+//!   `Accept` q-values, URL encoding, the headers of a console page) and the server loop with
+//!   its limits. A leaf: it imports nothing else from
 //!   the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
@@ -77,8 +78,9 @@
 //!   with the headers [`web::page::Pages::visitor_headers`] sets. It imports `state`, `bypass`
 //!   and `http`, never `auth`.
 //! - [`admin`]: the superuser console at `/maintenance/admin`, with its own template and
-//!   policy ([`admin::Console`]). It imports `auth`, `state`, `bypass`, `http` and the page
-//!   renderer (whose languages and logo it shares).
+//!   policy ([`admin::Console`]). It imports `auth`, `state`, `bypass`, `http`, the page
+//!   renderer (whose languages and logo it shares) and from the gate its rule for which
+//!   clients want a page.
 //! - [`app`]: the builder that assembles all of the above; [`startup`] serves it; [`cli`]
 //!   uses only the library's public surface.
 //! - [`proxy`]: the reverse proxy to an upstream app (`--upstream`). It imports `http`,

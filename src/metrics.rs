@@ -326,6 +326,12 @@ impl Sources {
                 MetricType::Gauge,
             )?,
         )?;
+        ConstGauge::new(i64::from(sync.pushed())).encode(encoder.encode_descriptor(
+            "downtime_changes_pushed",
+            "Whether other processes' changes reach this one at once (1: PostgreSQL's change listener is connected, or SQLite's file is watched) or only by the poll (0).",
+            None,
+            MetricType::Gauge,
+        )?)?;
         ConstCounter::new(sync.listener_reconnects()).encode(encoder.encode_descriptor(
             "downtime_listener_reconnects",
             "Times PostgreSQL's change listener connected again after losing its connection.",

@@ -13,7 +13,11 @@
       if (!s || s.phase !== "scheduled" || !s.starts_at) { return; }
       var seen = String(s.version);
       try { if (window.localStorage.getItem(key) === seen) { return; } } catch (e) { /* no storage */ }
-      var when = new Intl.DateTimeFormat(m.lang, { dateStyle: "full", timeStyle: "short" });
+      // In the visitor's zone, named (which dateStyle and timeStyle cannot be combined with).
+      var when = new Intl.DateTimeFormat(m.lang, {
+        weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric",
+        minute: "2-digit", timeZoneName: "short"
+      });
       var text = (s.ends_at ? m.window : m.from)
         .replace("%START%", when.format(new Date(s.starts_at)))
         .replace("%END%", s.ends_at ? when.format(new Date(s.ends_at)) : "");

@@ -17,7 +17,12 @@
   if (endsAt && !isNaN(endsAt)) {
     var time = document.querySelector("time");
     try {
-      time.textContent = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }).format(endsAt);
+      // In the visitor's zone, named: "7:48 AM" alone reads as anyone's 7:48. (The zone cannot be
+      // asked for alongside dateStyle or timeStyle, so the parts are listed.)
+      time.textContent = new Intl.DateTimeFormat(lang, {
+        year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit",
+        timeZoneName: "short"
+      }).format(endsAt);
     } catch (e) { /* keep the server's UTC text */ }
     var box = document.querySelector(".countdown");
     var out = document.getElementById("countdown");

@@ -5,6 +5,14 @@ admin-heading = مفتاح الصيانة
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = تم تسجيل الدخول باسم { $who }
 admin-logout = تسجيل الخروج
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = لا يمكن لأحد تسجيل الدخول إلى هذه الصفحة: لم يُضبط أي مزوّد هوية لهذا الموقع.
+admin-no-login-heading = تسجيل الدخول عبر مزوّد الهوية
+admin-no-login-oidc = أضِف مزوّد OpenID Connect الخاص بك إلى الأمر الذي يشغّل downtime (أو اضبط متغيرات DOWNTIME_OIDC_* المقابلة)، وحدّد من هم المستخدمون الخارقون:
+# $callback is a URL.
+admin-no-login-redirect = لدى المزوّد، سجّل { $callback } بوصفه عنوان إعادة التوجيه لهذا العميل.
+admin-no-login-cli-heading = أو استغنِ عن تسجيل الدخول
+admin-no-login-cli = يستطيع كل من يصل إلى قاعدة بيانات downtime (بنفس ‎--database-url) تشغيل الصيانة وإيقافها من سطر الأوامر، وإصدار روابط تجاوز تتيح للآخرين تخطّي صفحة الصيانة:
 admin-now-heading = الوضع الحالي
 admin-phase-off = متوقفة: يستخدم الزوار الموقع كالمعتاد.
 admin-phase-active = مفعّلة: يرى الزوار صفحة الصيانة.
@@ -16,7 +24,6 @@ admin-version = الإصدار { $version }، عدّله { $who } في { $at }
 admin-switch-on = تفعيل الصيانة
 admin-switch-off = إيقاف الصيانة
 admin-settings-heading = إعدادات فترة الصيانة
-admin-enabled = الصيانة مفعّلة
 admin-mode = ما يمكن للزوار فعله
 admin-mode-full = لا شيء: الموقع بأكمله مغلق
 admin-mode-read-only = القراءة فقط دون تغيير أي شيء

@@ -5,6 +5,14 @@ admin-heading = Wartungsschalter
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Angemeldet als { $who }
 admin-logout = Abmelden
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Niemand kann sich auf dieser Seite anmelden: Für diese Website ist kein Identitätsanbieter eingerichtet.
+admin-no-login-heading = Mit Ihrem Identitätsanbieter anmelden
+admin-no-login-oidc = Ergänzen Sie den Befehl, der downtime startet, um Ihren OpenID-Connect-Anbieter (oder setzen Sie die passenden DOWNTIME_OIDC_*-Variablen) und legen Sie fest, wer Superuser ist:
+# $callback is a URL.
+admin-no-login-redirect = Registrieren Sie beim Anbieter { $callback } als Weiterleitungs-URI dieses Clients.
+admin-no-login-cli-heading = Oder ohne Anmeldung
+admin-no-login-cli = Wer die Datenbank von downtime erreicht (dieselbe --database-url), kann die Wartung über die Kommandozeile schalten und Umgehungslinks ausgeben, mit denen andere an der Wartungsseite vorbeikommen:
 admin-now-heading = Aktueller Stand
 admin-phase-off = Aus: Besucher nutzen die Website wie gewohnt.
 admin-phase-active = An: Besucher sehen die Wartungsseite.
@@ -16,7 +24,6 @@ admin-version = Version { $version }, geändert von { $who } am { $at }
 admin-switch-on = Wartung einschalten
 admin-switch-off = Wartung ausschalten
 admin-settings-heading = Einstellungen des Wartungsfensters
-admin-enabled = Wartung eingeschaltet
 admin-mode = Was Besucher tun dürfen
 admin-mode-full = Nichts: Die gesamte Website ist geschlossen
 admin-mode-read-only = Lesen, aber nichts ändern

@@ -5,7 +5,7 @@ language-name = Deutsch
 
 page-title = Wartungsarbeiten
 page-heading = Wir sind bald wieder da
-page-intro = Diese Website ist wegen planmäßiger Wartungsarbeiten vorübergehend nicht erreichbar. Vielen Dank für Ihre Geduld.
+page-intro = Diese Website ist wegen Wartungsarbeiten vorübergehend nicht erreichbar. Vielen Dank für Ihre Geduld.
 page-intro-read-only = Diese Website befindet sich während der Wartung im Nur-Lese-Modus: Sie können sie weiterhin aufrufen, Änderungen sind jedoch vorerst ausgesetzt.
 page-scope = Nur diese Bereiche der Website sind wegen Wartung geschlossen; alles andere funktioniert wie gewohnt:
 page-message-label = Nachricht des Teams

@@ -5,6 +5,14 @@ admin-heading = Maintenance switch
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Logged in as { $who }
 admin-logout = Log out
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Nobody can log in to this page: no identity provider is configured on this site.
+admin-no-login-heading = Log in with your identity provider
+admin-no-login-oidc = Add your OpenID Connect provider to the command that starts downtime (or set the matching DOWNTIME_OIDC_* variables), and name who is a superuser:
+# $callback is a URL.
+admin-no-login-redirect = At the provider, register { $callback } as this client’s redirect URI.
+admin-no-login-cli-heading = Or do without a login
+admin-no-login-cli = Anyone who can reach downtime’s database (the same --database-url) can switch maintenance from the command line, and hand out bypass links that let people past the maintenance page:
 admin-now-heading = Right now
 admin-phase-off = Off: visitors use the site as usual.
 admin-phase-active = On: visitors see the maintenance page.
@@ -16,7 +24,6 @@ admin-version = Version { $version }, changed by { $who } at { $at }
 admin-switch-on = Switch maintenance on
 admin-switch-off = Switch maintenance off
 admin-settings-heading = Settings of the window
-admin-enabled = Maintenance switched on
 admin-mode = What visitors may do
 admin-mode-full = Nothing: the whole site is closed
 admin-mode-read-only = Read, but not change anything

@@ -5,7 +5,7 @@ language-name = English
 
 page-title = Down for maintenance
 page-heading = We’ll be back soon
-page-intro = This site is down for scheduled maintenance. Thank you for your patience.
+page-intro = This site is down for maintenance. Thank you for your patience.
 page-intro-read-only = This site is in read-only mode during maintenance: you can browse, but changes are paused for now.
 page-scope = Only these parts of the site are closed for maintenance; the rest works as usual:
 page-message-label = A note from the team

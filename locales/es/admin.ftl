@@ -5,6 +5,14 @@ admin-heading = Modo de mantenimiento
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Sesión iniciada como { $who }
 admin-logout = Cerrar sesión
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Nadie puede iniciar sesión en esta página: este sitio no tiene configurado ningún proveedor de identidad.
+admin-no-login-heading = Iniciar sesión con su proveedor de identidad
+admin-no-login-oidc = Añada su proveedor OpenID Connect al comando que inicia downtime (o defina las variables DOWNTIME_OIDC_* correspondientes) e indique quién es superusuario:
+# $callback is a URL.
+admin-no-login-redirect = En el proveedor, registre { $callback } como URI de redirección de este cliente.
+admin-no-login-cli-heading = O prescinda del inicio de sesión
+admin-no-login-cli = Quien tenga acceso a la base de datos de downtime (la misma --database-url) puede activar y desactivar el mantenimiento desde la línea de comandos y repartir enlaces de acceso que permiten saltarse la página de mantenimiento:
 admin-now-heading = Ahora mismo
 admin-phase-off = Desactivado: los visitantes usan el sitio con normalidad.
 admin-phase-active = Activado: los visitantes ven la página de mantenimiento.
@@ -16,7 +24,6 @@ admin-version = Versión { $version }, modificada por { $who } el { $at }
 admin-switch-on = Activar el mantenimiento
 admin-switch-off = Desactivar el mantenimiento
 admin-settings-heading = Ajustes de la ventana de mantenimiento
-admin-enabled = Mantenimiento activado
 admin-mode = Qué pueden hacer los visitantes
 admin-mode-full = Nada: todo el sitio está cerrado
 admin-mode-read-only = Leer, pero sin cambiar nada

@@ -5,7 +5,7 @@ language-name = Español
 
 page-title = En mantenimiento
 page-heading = Volveremos pronto
-page-intro = Este sitio está fuera de servicio por un mantenimiento programado. Gracias por su paciencia.
+page-intro = Este sitio está fuera de servicio por mantenimiento. Gracias por su paciencia.
 page-intro-read-only = Este sitio está en modo de solo lectura durante el mantenimiento: puede navegar por él, pero los cambios están en pausa por ahora.
 page-scope = Solo estas partes del sitio están cerradas por mantenimiento; el resto funciona con normalidad:
 page-message-label = Un mensaje del equipo

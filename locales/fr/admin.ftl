@@ -5,6 +5,14 @@ admin-heading = Mode maintenance
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Connecté en tant que { $who }
 admin-logout = Se déconnecter
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Personne ne peut se connecter à cette page : aucun fournisseur d’identité n’est configuré sur ce site.
+admin-no-login-heading = Se connecter avec votre fournisseur d’identité
+admin-no-login-oidc = Ajoutez votre fournisseur OpenID Connect à la commande qui lance downtime (ou définissez les variables DOWNTIME_OIDC_* correspondantes), et indiquez qui est superutilisateur :
+# $callback is a URL.
+admin-no-login-redirect = Chez le fournisseur, enregistrez { $callback } comme URI de redirection de ce client.
+admin-no-login-cli-heading = Ou se passer de connexion
+admin-no-login-cli = Toute personne qui accède à la base de données de downtime (la même --database-url) peut activer ou désactiver la maintenance en ligne de commande, et distribuer des liens de contournement qui permettent de passer la page de maintenance :
 admin-now-heading = En ce moment
 admin-phase-off = Désactivée : les visiteurs utilisent le site normalement.
 admin-phase-active = Activée : les visiteurs voient la page de maintenance.
@@ -16,7 +24,6 @@ admin-version = Version { $version }, modifiée par { $who } le { $at }
 admin-switch-on = Activer la maintenance
 admin-switch-off = Désactiver la maintenance
 admin-settings-heading = Paramètres de la fenêtre de maintenance
-admin-enabled = Maintenance activée
 admin-mode = Ce que les visiteurs peuvent faire
 admin-mode-full = Rien : tout le site est fermé
 admin-mode-read-only = Consulter, sans rien modifier

@@ -5,7 +5,7 @@ language-name = Français
 
 page-title = Maintenance en cours
 page-heading = Nous revenons bientôt
-page-intro = Ce site est actuellement en maintenance programmée. Merci de votre patience.
+page-intro = Ce site est actuellement en maintenance. Merci de votre patience.
 page-intro-read-only = Ce site est en lecture seule pendant la maintenance : vous pouvez le consulter, mais les modifications sont suspendues pour le moment.
 page-scope = Seules ces parties du site sont fermées pour maintenance ; le reste fonctionne normalement :
 page-message-label = Un mot de l’équipe

@@ -5,6 +5,14 @@ admin-heading = מתג תחזוקה
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = התחברת בתור { $who }
 admin-logout = התנתקות
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = אי אפשר להתחבר לדף הזה: לא הוגדר ספק זהויות באתר.
+admin-no-login-heading = התחברות דרך ספק הזהויות שלכם
+admin-no-login-oidc = הוסיפו את ספק ה־OpenID Connect שלכם לפקודה שמפעילה את downtime (או הגדירו את משתני DOWNTIME_OIDC_* המתאימים), וציינו מי משתמש־על:
+# $callback is a URL.
+admin-no-login-redirect = אצל הספק, רשמו את { $callback } ככתובת ההפניה של הלקוח הזה.
+admin-no-login-cli-heading = או בלי התחברות
+admin-no-login-cli = כל מי שיש לו גישה למסד הנתונים של downtime (אותו ‎--database-url) יכול להפעיל ולכבות תחזוקה משורת הפקודה, ולחלק קישורי עקיפה שמאפשרים לעבור את דף התחזוקה:
 admin-now-heading = המצב כרגע
 admin-phase-off = כבוי: המבקרים משתמשים באתר כרגיל.
 admin-phase-active = פעיל: המבקרים רואים את דף התחזוקה.
@@ -16,7 +24,6 @@ admin-version = גרסה { $version }, שונתה על ידי { $who } ב־{ $at
 admin-switch-on = הפעלת מצב תחזוקה
 admin-switch-off = כיבוי מצב תחזוקה
 admin-settings-heading = הגדרות חלון התחזוקה
-admin-enabled = מצב תחזוקה פעיל
 admin-mode = מה המבקרים יכולים לעשות
 admin-mode-full = כלום: כל האתר סגור
 admin-mode-read-only = לקרוא, אבל לא לשנות דבר

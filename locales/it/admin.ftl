@@ -5,6 +5,14 @@ admin-heading = Modalità manutenzione
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Accesso effettuato come { $who }
 admin-logout = Esci
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Nessuno può accedere a questa pagina: su questo sito non è configurato alcun provider di identità.
+admin-no-login-heading = Accedi con il tuo provider di identità
+admin-no-login-oidc = Aggiungi il tuo provider OpenID Connect al comando che avvia downtime (oppure imposta le variabili DOWNTIME_OIDC_* corrispondenti) e indica chi è superutente:
+# $callback is a URL.
+admin-no-login-redirect = Presso il provider, registra { $callback } come URI di reindirizzamento di questo client.
+admin-no-login-cli-heading = Oppure fai a meno dell’accesso
+admin-no-login-cli = Chi raggiunge il database di downtime (la stessa --database-url) può attivare e disattivare la manutenzione dalla riga di comando e distribuire link di bypass che permettono di superare la pagina di manutenzione:
 admin-now-heading = Stato attuale
 admin-phase-off = Disattivata: i visitatori usano il sito normalmente.
 admin-phase-active = Attiva: i visitatori vedono la pagina di manutenzione.
@@ -16,7 +24,6 @@ admin-version = Versione { $version }, modificata da { $who } il { $at }
 admin-switch-on = Attiva la manutenzione
 admin-switch-off = Disattiva la manutenzione
 admin-settings-heading = Impostazioni della finestra di manutenzione
-admin-enabled = Manutenzione attiva
 admin-mode = Cosa possono fare i visitatori
 admin-mode-full = Niente: l’intero sito è chiuso
 admin-mode-read-only = Leggere, ma non modificare nulla

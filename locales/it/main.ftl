@@ -5,7 +5,7 @@ language-name = Italiano
 
 page-title = Sito in manutenzione
 page-heading = Torneremo presto
-page-intro = Questo sito è temporaneamente non disponibile per una manutenzione programmata. Grazie per la pazienza.
+page-intro = Questo sito è temporaneamente non disponibile per manutenzione. Grazie per la pazienza.
 page-intro-read-only = Durante la manutenzione questo sito è in modalità di sola lettura: puoi navigare, ma per ora le modifiche sono sospese.
 page-scope = Solo queste parti del sito sono chiuse per manutenzione; il resto funziona normalmente:
 page-message-label = Un messaggio dal team

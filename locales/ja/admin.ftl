@@ -5,6 +5,14 @@ admin-heading = メンテナンス切り替え
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = { $who } としてログイン中
 admin-logout = ログアウト
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = このページにはログインできません。このサイトには ID プロバイダーが設定されていません。
+admin-no-login-heading = ID プロバイダーでログインする
+admin-no-login-oidc = downtime を起動するコマンドに OpenID Connect プロバイダーを追加し（または対応する DOWNTIME_OIDC_* 変数を設定し）、スーパーユーザーを指定してください：
+# $callback is a URL.
+admin-no-login-redirect = プロバイダー側で、このクライアントのリダイレクト URI として { $callback } を登録してください。
+admin-no-login-cli-heading = ログインせずに使う
+admin-no-login-cli = downtime のデータベースにアクセスできる人（同じ --database-url）は、コマンドラインからメンテナンスを切り替え、メンテナンスページを通過できるバイパスリンクを発行できます：
 admin-now-heading = 現在の状態
 admin-phase-off = オフ：訪問者は通常どおりサイトを利用できます。
 admin-phase-active = オン：訪問者にはメンテナンスページが表示されます。
@@ -16,7 +24,6 @@ admin-version = バージョン { $version }（{ $at } に { $who } が変更）
 admin-switch-on = メンテナンスをオンにする
 admin-switch-off = メンテナンスをオフにする
 admin-settings-heading = メンテナンス期間の設定
-admin-enabled = メンテナンスを有効にする
 admin-mode = 訪問者に許可する操作
 admin-mode-full = なし：サイト全体を閉鎖
 admin-mode-read-only = 閲覧のみ（変更は不可）

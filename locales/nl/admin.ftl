@@ -5,6 +5,14 @@ admin-heading = Onderhoudsschakelaar
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Ingelogd als { $who }
 admin-logout = Uitloggen
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Niemand kan op deze pagina inloggen: voor deze website is geen identiteitsprovider ingesteld.
+admin-no-login-heading = Inloggen met uw identiteitsprovider
+admin-no-login-oidc = Voeg uw OpenID Connect-provider toe aan de opdracht die downtime start (of stel de bijbehorende DOWNTIME_OIDC_*-variabelen in), en geef aan wie superuser is:
+# $callback is a URL.
+admin-no-login-redirect = Registreer bij de provider { $callback } als redirect-URI van deze client.
+admin-no-login-cli-heading = Of zonder inloggen
+admin-no-login-cli = Wie de database van downtime kan bereiken (dezelfde --database-url), kan onderhoud via de opdrachtregel in- en uitschakelen en bypasslinks uitdelen waarmee anderen langs de onderhoudspagina komen:
 admin-now-heading = Op dit moment
 admin-phase-off = Uit: bezoekers gebruiken de website zoals gewoonlijk.
 admin-phase-active = Aan: bezoekers zien de onderhoudspagina.
@@ -16,7 +24,6 @@ admin-version = Versie { $version }, gewijzigd door { $who } op { $at }
 admin-switch-on = Onderhoud inschakelen
 admin-switch-off = Onderhoud uitschakelen
 admin-settings-heading = Instellingen van het onderhoudsvenster
-admin-enabled = Onderhoud ingeschakeld
 admin-mode = Wat bezoekers mogen doen
 admin-mode-full = Niets: de hele website is gesloten
 admin-mode-read-only = Lezen, maar niets wijzigen

@@ -5,7 +5,7 @@ language-name = Nederlands
 
 page-title = Website in onderhoud
 page-heading = We zijn zo weer terug
-page-intro = Deze website is tijdelijk niet beschikbaar vanwege gepland onderhoud. Bedankt voor je geduld.
+page-intro = Deze website is tijdelijk niet beschikbaar vanwege onderhoud. Bedankt voor je geduld.
 page-intro-read-only = Deze website is tijdens het onderhoud alleen-lezen: je kunt rondkijken, maar wijzigingen zijn voorlopig gepauzeerd.
 page-scope = Alleen deze delen van de website zijn gesloten voor onderhoud; de rest werkt gewoon:
 page-message-label = Een bericht van het team

@@ -5,6 +5,14 @@ admin-heading = Przełącznik przerwy technicznej
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Zalogowano jako { $who }
 admin-logout = Wyloguj się
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Nikt nie może zalogować się na tej stronie: w tej witrynie nie skonfigurowano dostawcy tożsamości.
+admin-no-login-heading = Logowanie przez dostawcę tożsamości
+admin-no-login-oidc = Dodaj swojego dostawcę OpenID Connect do polecenia, które uruchamia downtime (lub ustaw odpowiednie zmienne DOWNTIME_OIDC_*), i wskaż, kto jest superużytkownikiem:
+# $callback is a URL.
+admin-no-login-redirect = U dostawcy zarejestruj { $callback } jako URI przekierowania tego klienta.
+admin-no-login-cli-heading = Albo bez logowania
+admin-no-login-cli = Każdy, kto ma dostęp do bazy danych downtime (ten sam --database-url), może włączać i wyłączać przerwę techniczną z wiersza poleceń oraz wydawać linki dostępu, które pozwalają ominąć stronę przerwy technicznej:
 admin-now-heading = Stan obecny
 admin-phase-off = Wyłączona: odwiedzający korzystają ze strony normalnie.
 admin-phase-active = Włączona: odwiedzający widzą stronę przerwy technicznej.
@@ -16,7 +24,6 @@ admin-version = Wersja { $version }, zmieniona przez { $who } ({ $at })
 admin-switch-on = Włącz przerwę techniczną
 admin-switch-off = Wyłącz przerwę techniczną
 admin-settings-heading = Ustawienia okna przerwy technicznej
-admin-enabled = Przerwa techniczna włączona
 admin-mode = Co mogą robić odwiedzający
 admin-mode-full = Nic: cała strona jest zamknięta
 admin-mode-read-only = Czytać, ale niczego nie zmieniać

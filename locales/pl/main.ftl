@@ -5,7 +5,7 @@ language-name = Polski
 
 page-title = Przerwa techniczna
 page-heading = Wkrótce wracamy
-page-intro = Trwa zaplanowana przerwa techniczna, dlatego strona jest chwilowo niedostępna. Dziękujemy za cierpliwość.
+page-intro = Trwa przerwa techniczna, dlatego strona jest chwilowo niedostępna. Dziękujemy za cierpliwość.
 page-intro-read-only = Podczas przerwy technicznej strona działa w trybie tylko do odczytu: możesz ją przeglądać, ale wprowadzanie zmian jest na razie wstrzymane.
 page-scope = Z powodu prac technicznych niedostępne są tylko te części strony; reszta działa normalnie:
 page-message-label = Wiadomość od zespołu

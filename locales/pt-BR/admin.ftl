@@ -5,6 +5,14 @@ admin-heading = Modo de manutenção
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Conectado como { $who }
 admin-logout = Sair
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Ninguém consegue entrar nesta página: nenhum provedor de identidade está configurado neste site.
+admin-no-login-heading = Entrar com seu provedor de identidade
+admin-no-login-oidc = Adicione seu provedor OpenID Connect ao comando que inicia o downtime (ou defina as variáveis DOWNTIME_OIDC_* correspondentes) e indique quem é superusuário:
+# $callback is a URL.
+admin-no-login-redirect = No provedor, registre { $callback } como URI de redirecionamento deste cliente.
+admin-no-login-cli-heading = Ou dispense o login
+admin-no-login-cli = Quem tem acesso ao banco de dados do downtime (a mesma --database-url) pode ligar e desligar a manutenção pela linha de comando e distribuir links de acesso que permitem passar pela página de manutenção:
 admin-now-heading = Situação atual
 admin-phase-off = Desativada: os visitantes usam o site normalmente.
 admin-phase-active = Ativada: os visitantes veem a página de manutenção.
@@ -16,7 +24,6 @@ admin-version = Versão { $version }, alterada por { $who } em { $at }
 admin-switch-on = Ativar a manutenção
 admin-switch-off = Desativar a manutenção
 admin-settings-heading = Configurações da janela de manutenção
-admin-enabled = Manutenção ativada
 admin-mode = O que os visitantes podem fazer
 admin-mode-full = Nada: o site inteiro fica fechado
 admin-mode-read-only = Ler, mas sem alterar nada

@@ -5,7 +5,7 @@ language-name = Português (Brasil)
 
 page-title = Em manutenção
 page-heading = Voltaremos em breve
-page-intro = Este site está fora do ar para uma manutenção programada. Agradecemos a sua paciência.
+page-intro = Este site está fora do ar para manutenção. Agradecemos a sua paciência.
 page-intro-read-only = Este site está em modo somente leitura durante a manutenção: você pode navegar, mas as alterações estão pausadas por enquanto.
 page-scope = Somente estas partes do site estão fechadas para manutenção; o restante funciona normalmente:
 page-message-label = Um recado da equipe

@@ -5,6 +5,14 @@ admin-heading = Режим технических работ
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = Вы вошли как { $who }
 admin-logout = Выйти
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = Войти на эту страницу невозможно: на этом сайте не настроен поставщик удостоверений.
+admin-no-login-heading = Вход через вашего поставщика удостоверений
+admin-no-login-oidc = Добавьте вашего поставщика OpenID Connect в команду, которая запускает downtime (или задайте соответствующие переменные DOWNTIME_OIDC_*), и укажите, кто является суперпользователем:
+# $callback is a URL.
+admin-no-login-redirect = У поставщика зарегистрируйте { $callback } как URI перенаправления этого клиента.
+admin-no-login-cli-heading = Или обойдитесь без входа
+admin-no-login-cli = Любой, у кого есть доступ к базе данных downtime (тот же --database-url), может включать и выключать режим технических работ из командной строки и выдавать ссылки для обхода страницы технических работ:
 admin-now-heading = Сейчас
 admin-phase-off = Выключено: посетители пользуются сайтом как обычно.
 admin-phase-active = Включено: посетители видят страницу технических работ.
@@ -16,7 +24,6 @@ admin-version = Версия { $version }, изменено: { $who }, { $at }
 admin-switch-on = Включить режим технических работ
 admin-switch-off = Выключить режим технических работ
 admin-settings-heading = Параметры периода технических работ
-admin-enabled = Режим технических работ включён
 admin-mode = Что могут делать посетители
 admin-mode-full = Ничего: весь сайт закрыт
 admin-mode-read-only = Читать, но ничего не изменять

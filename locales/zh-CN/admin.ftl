@@ -5,6 +5,14 @@ admin-heading = 维护开关
 # $who is the logged-in superuser (an e-mail address or a client id).
 admin-logged-in-as = 当前登录：{ $who }
 admin-logout = 退出登录
+# Shown at /maintenance/admin when no identity provider is configured.
+admin-error-no-login = 无法登录此页面：本网站未配置身份提供商。
+admin-no-login-heading = 使用您的身份提供商登录
+admin-no-login-oidc = 请在启动 downtime 的命令中加入您的 OpenID Connect 提供商（或设置相应的 DOWNTIME_OIDC_* 变量），并指定超级用户：
+# $callback is a URL.
+admin-no-login-redirect = 请在提供商处将 { $callback } 注册为此客户端的重定向 URI。
+admin-no-login-cli-heading = 或者不登录
+admin-no-login-cli = 能访问 downtime 数据库的人（使用相同的 --database-url）可以在命令行中切换维护模式，并发放让他人绕过维护页面的绕过链接：
 admin-now-heading = 当前状态
 admin-phase-off = 已关闭：访客照常使用网站。
 admin-phase-active = 已开启：访客会看到维护页面。
@@ -16,7 +24,6 @@ admin-version = 版本 { $version }，由 { $who } 于 { $at } 修改
 admin-switch-on = 开启维护
 admin-switch-off = 关闭维护
 admin-settings-heading = 维护时段设置
-admin-enabled = 已开启维护
 admin-mode = 访客可以做什么
 admin-mode-full = 什么都不能做：整个网站关闭
 admin-mode-read-only = 只能浏览，不能做任何更改

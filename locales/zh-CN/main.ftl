@@ -5,7 +5,7 @@ language-name = 简体中文
 
 page-title = 维护中
 page-heading = 我们很快回来
-page-intro = 本网站正在进行计划内维护，暂时无法访问。感谢您的耐心等待。
+page-intro = 本网站正在维护，暂时无法访问。感谢您的耐心等待。
 page-intro-read-only = 维护期间本网站处于只读模式：您可以正常浏览，但暂时无法进行更改。
 page-scope = 仅以下部分因维护暂停访问，网站其余部分照常运行：
 page-message-label = 团队留言

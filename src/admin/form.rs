@@ -25,7 +25,6 @@ pub(super) struct StateForm {
     pub(super) csrf: String,
     pub(super) version: String,
     pub(super) action: String,
-    pub(super) enabled: Option<String>,
     pub(super) mode: Option<String>,
     pub(super) message: Option<String>,
     pub(super) starts_at: Option<String>,
@@ -40,7 +39,11 @@ pub(super) struct StateForm {
 
 /// Reads the settings form into a window (the form is the whole window, as a PUT is); every
 /// refused value, in one message.
-pub(super) fn window_from(form: &StateForm) -> Result<Window, String> {
+///
+/// The on and off buttons are the switch, so the form has none: saving keeps maintenance on
+/// or off as it is (`switched_on`), except that a start time plans a window, which counts only
+/// switched on.
+pub(super) fn window_from(form: &StateForm, switched_on: bool) -> Result<Window, String> {
     let mut errors = Vec::new();
     let lines = |value: &Option<String>| -> Option<Vec<String>> {
         let text = value.as_deref().unwrap_or_default();
@@ -77,7 +80,7 @@ pub(super) fn window_from(form: &StateForm) -> Result<Window, String> {
     let starts_at = time("starts at", &form.starts_at);
     let ends_at = time("ends at", &form.ends_at);
     let input = WindowInput {
-        enabled: Some(form.enabled.is_some()),
+        enabled: Some(switched_on || starts_at.is_some()),
         mode: Some(if form.mode.as_deref() == Some("read_only") {
             Mode::ReadOnly
         } else {
@@ -119,7 +122,6 @@ mod tests {
             csrf: String::new(),
             version: "1".into(),
             action: "save".into(),
-            enabled: get("enabled"),
             mode: get("mode"),
             message: get("message"),
             starts_at: get("starts_at"),
@@ -135,17 +137,19 @@ mod tests {
 
     #[test]
     fn the_settings_form_reads_into_a_window() {
-        let window = window_from(&form(&[
-            ("enabled", "on"),
-            ("mode", "read_only"),
-            ("message", "Back soon"),
-            ("starts_at", "2099-12-01T02:00"),
-            ("ends_at", "2099-12-01T03:30:00"),
-            ("scope", "/checkout\r\n\r\n /api/payments \n"),
-            ("allowed_ips", "203.0.113.0/24"),
-            ("status_code", "200"),
-            ("retry_after", ""),
-        ]))
+        let window = window_from(
+            &form(&[
+                ("mode", "read_only"),
+                ("message", "Back soon"),
+                ("starts_at", "2099-12-01T02:00"),
+                ("ends_at", "2099-12-01T03:30:00"),
+                ("scope", "/checkout\r\n\r\n /api/payments \n"),
+                ("allowed_ips", "203.0.113.0/24"),
+                ("status_code", "200"),
+                ("retry_after", ""),
+            ]),
+            false,
+        )
         .expect("valid");
         assert!(window.enabled);
         assert_eq!(window.mode, Mode::ReadOnly);
@@ -162,14 +166,16 @@ mod tests {
 
     #[test]
     fn every_bad_value_of_the_settings_form_is_named_at_once() {
-        let refused = window_from(&form(&[
-            ("enabled", "on"),
-            ("starts_at", "tomorrow"),
-            ("scope", "checkout"),
-            ("allowed_ips", "999.1.1.1"),
-            ("status_code", "404"),
-            ("retry_after", "-5"),
-        ]))
+        let refused = window_from(
+            &form(&[
+                ("starts_at", "tomorrow"),
+                ("scope", "checkout"),
+                ("allowed_ips", "999.1.1.1"),
+                ("status_code", "404"),
+                ("retry_after", "-5"),
+            ]),
+            true,
+        )
         .expect_err("refused");
         for part in [
             "starts at",

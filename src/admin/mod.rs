@@ -22,11 +22,12 @@ use subtle::ConstantTimeEq as _;
 
 use crate::auth::{Auth, SessionUser};
 use crate::bypass::{BypassError, BypassLinks, LinkRequest};
-use crate::http::{path_as_query_value, query_param};
+use crate::gate::decision::wants_html;
+use crate::http::{Problem, path_as_query_value, query_param};
 use crate::state::{Change, StateService, WindowInput, WriteError};
 pub use console::Console;
 use form::{StateForm, window_from};
-use view::{FormValues, HistoryRow, View, link_row, sample_view, stamp, ttl_options};
+use view::{FormValues, HistoryRow, NoLogin, View, link_row, sample_view, stamp, ttl_options};
 
 /// Where the page lives, under downtime's prefix.
 pub const PATH: &str = "/maintenance/admin";
@@ -54,6 +55,8 @@ pub struct Admin {
     pub bypass: BypassLinks,
     /// The console's renderer (and through it the visitor pages' languages and logo).
     pub console: Arc<Console>,
+    /// The paths whose clients always get JSON (the gate's rule, [`wants_html`]).
+    pub json_paths: Vec<String>,
 }
 
 /// The page and its forms, to be mounted at [`PATH`] under downtime's prefix.
@@ -94,6 +97,9 @@ impl<'a> Page<'a> {
             return Err(Box::new(plain(StatusCode::FORBIDDEN, &error.to_string())));
         }
         let Some(user) = self.admin.auth.session_user(self.req) else {
+            if self.admin.auth.provider().is_none() {
+                return Err(Box::new(self.no_login()));
+            }
             let next = path_as_query_value(&self.own(PATH)).into_owned();
             let login = format!("{}?next={next}", self.own("/auth/login"));
             return Err(Box::new(see_other(&login)));
@@ -106,6 +112,44 @@ impl<'a> Page<'a> {
             )));
         }
         Ok(user)
+    }
+
+    /// The answer on a site where nobody can log in (no provider is configured): what to do
+    /// instead, as a page or a problem document. 404, like the console it stands for, which
+    /// does not exist here until login is configured; not 503, which would tell clients and
+    /// monitors that waiting helps.
+    fn no_login(&self) -> Response {
+        let urls = self.admin.auth.urls();
+        if !wants_html(
+            self.req.uri().path(),
+            self.req.headers(),
+            &self.admin.json_paths,
+        ) {
+            let mut resp = Problem::new(
+                StatusCode::NOT_FOUND,
+                "login_not_configured",
+                "Login is not configured",
+                format!(
+                    "Nobody can log in to this page: no OpenID Connect provider is configured. \
+                     Start downtime with --oidc-issuer, --oidc-client-id and \
+                     --oidc-client-secret (redirect URI {}), and name superusers with \
+                     --superuser-emails or --superuser-groups; or switch maintenance with \
+                     `downtime on` and `downtime off` and let people past the gate with \
+                     `downtime bypass create`.",
+                    urls.own("/auth/callback")
+                ),
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return resp;
+        }
+        let view = View {
+            error: Some("admin-error-no-login"),
+            no_login: Some(NoLogin::new(urls)),
+            ..View::default()
+        };
+        self.html(StatusCode::NOT_FOUND, &view)
     }
 
     /// The superuser sending a form, when the form carries their session's CSRF token; the
@@ -319,10 +363,18 @@ async fn change_state(
     };
     let sent = FormValues::sent(&form);
     let window = match form.action.as_str() {
-        "save" => match window_from(&form) {
-            Ok(window) => Some(window),
-            Err(detail) => return refused_values(&page, &user, sent, version, detail).await,
-        },
+        "save" => {
+            // As stored, not as this replica last heard: the write is checked against the
+            // version the form was made from, and a stale form is refused anyway.
+            let switched_on = match admin.service.current().await {
+                Ok(state) => state.window.enabled,
+                Err(error) => return page.unavailable(&user, "read the state", &error),
+            };
+            match window_from(&form, switched_on) {
+                Ok(window) => Some(window),
+                Err(detail) => return refused_values(&page, &user, sent, version, detail).await,
+            }
+        }
         "on" | "off" => None,
         _ => return plain(StatusCode::BAD_REQUEST, "Unknown action."),
     };

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::bypass::{BypassLink, LinkStatus};
+use crate::http::SiteUrls;
 use crate::state::{MaintenanceState, Mode, Phase, Window};
 
 use super::form::StateForm;
@@ -12,7 +13,6 @@ use super::{DEFAULT_TTL_SECS, TTLS};
 /// The values in the settings form: the state's, or what was sent when it was refused.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(super) struct FormValues {
-    pub(super) enabled: bool,
     pub(super) read_only: bool,
     pub(super) message: String,
     pub(super) starts_at: String,
@@ -29,7 +29,6 @@ impl FormValues {
     pub(super) fn of(window: &Window) -> Self {
         let lines = |items: &[String]| items.join("\n");
         FormValues {
-            enabled: window.enabled,
             read_only: window.mode == Mode::ReadOnly,
             message: window.message.clone().unwrap_or_default(),
             starts_at: window.starts_at.map(local_input).unwrap_or_default(),
@@ -51,7 +50,6 @@ impl FormValues {
     pub(super) fn sent(form: &StateForm) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         FormValues {
-            enabled: form.enabled.is_some(),
             read_only: form.mode.as_deref() == Some("read_only"),
             message: text(&form.message),
             starts_at: text(&form.starts_at),
@@ -117,6 +115,38 @@ pub(super) struct View {
     pub(super) links: Vec<LinkRow>,
     pub(super) history: Vec<HistoryRow>,
     pub(super) ttl_options: Vec<TtlOption>,
+    pub(super) no_login: Option<NoLogin>,
+}
+
+/// What to do on a site where nobody can log in: the flags that configure a provider, and
+/// the commands that work without one.
+#[derive(Debug, Serialize)]
+pub(super) struct NoLogin {
+    /// The flags to add to `downtime serve`.
+    pub(super) serve: String,
+    /// The redirect URI to register at the provider.
+    pub(super) callback: String,
+    /// Commands that switch maintenance and hand out bypass links without a login.
+    pub(super) cli: [&'static str; 3],
+}
+
+impl NoLogin {
+    pub(super) fn new(urls: &SiteUrls) -> Self {
+        NoLogin {
+            serve: format!(
+                "--oidc-issuer https://id.example.com --oidc-client-id downtime \
+                 --oidc-client-secret CLIENT_SECRET --base-url {} \
+                 --superuser-emails you@example.com",
+                urls.base_url
+            ),
+            callback: urls.own("/auth/callback"),
+            cli: [
+                "downtime on --for 45m",
+                "downtime off",
+                "downtime bypass create --ttl 2h --label QA",
+            ],
+        }
+    }
 }
 
 /// A view with every part filled in, which the page check at start renders in every language.
@@ -131,6 +161,10 @@ pub(super) fn sample_view() -> View {
         notice: Some("admin-notice-saved"),
         error: Some("admin-error-stale"),
         new_link: Some("https://example.com/auth/bypass?token=x".into()),
+        no_login: Some(NoLogin::new(&SiteUrls {
+            base_url: "https://example.com".into(),
+            prefix: String::new(),
+        })),
         ..View::default()
     };
     view.show_state(&state, now);

@@ -84,9 +84,9 @@ impl LinkView {
 #[derive(Clone, Debug, Object)]
 #[oai(rename = "BypassLinkCreate", deny_unknown_fields, example)]
 pub struct LinkCreate {
-    /// How long the link lasts, in seconds (1 to 2592000, that is 30 days).
+    /// How long the link lasts, in seconds (at most 30 days).
     pub ttl: u32,
-    /// What it is for, such as who it was sent to (one line, at most 200 characters).
+    /// What it is for, such as who it was sent to (one line).
     pub label: Option<String>,
     /// Where the link leads on this site (a path such as `/checkout`; default: the home page).
     pub next: Option<String>,

@@ -1,5 +1,5 @@
-//! `/healthz` (the process is up) and `/readyz` (the database answers; the upstream app's
-//! state too when downtime is a reverse proxy).
+//! `/healthz` (the process is up) and `/readyz` (the database answers and this process hears
+//! of changes at once; the upstream app's state too when downtime is a reverse proxy).
 
 use poem::web::{Data, Json};
 use poem::{handler, http::StatusCode};
@@ -14,7 +14,8 @@ pub fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers, else 503 saying so. Load balancers ask every few seconds, so
+/// 200 when the database answers and changes made elsewhere are pushed to this process (its
+/// change listener is connected), else 503 saying which. Load balancers ask every few seconds, so
 /// the error goes to the debug log only: the state follower already warns about an outage.
 ///
 /// With an upstream, whether it accepts connections is reported too (`"upstream": "ok"` or
@@ -39,7 +40,21 @@ pub async fn readyz(
             Json(json!({ "status": "unavailable", "database": "unreachable" })),
         );
     }
-    let mut body = json!({ "status": "ok", "database": "ok" });
+    // A replica that answers but hears of no change until its next poll would serve a stale
+    // state for that long: not ready.
+    let sync = service.sync_stats();
+    if !sync.pushed() && !sync.poll_only() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "degraded",
+                "database": "ok",
+                "changes": "not pushed: the change listener is connecting",
+            })),
+        );
+    }
+    let changes = if sync.pushed() { "pushed" } else { "polled" };
+    let mut body = json!({ "status": "ok", "database": "ok", "changes": changes });
     match upstream {
         Some(true) => body["upstream"] = "ok".into(),
         Some(false) => {

@@ -178,18 +178,19 @@ pub struct MaintenanceUpdate {
     /// `full` (default) or `read_only`.
     #[oai(default)]
     pub mode: ApiMode,
-    /// The message visitors see, as plain text (at most 2,000 characters; HTML is shown as text).
+    /// The message visitors see, as plain text (HTML is shown as text).
     pub message: Option<String>,
     /// When the window begins (RFC 3339); leave out to begin at once.
     pub starts_at: Option<DateTime<Utc>>,
     /// When the window ends (RFC 3339), after `starts_at`; leave out to stay on until switched off.
     pub ends_at: Option<DateTime<Utc>>,
-    /// Seconds clients are told to wait while no end time is known (1 to 604800; default 300).
+    /// Seconds clients are told to wait while no end time is known (default 300).
     pub retry_after: Option<u32>,
     /// Client networks let through, in CIDR notation (`203.0.113.0/24`, `2001:db8::/32`, or an address).
     #[oai(default)]
     pub allowed_ips: Vec<String>,
-    /// Extra path prefixes kept open, such as `/status`.
+    /// Extra path prefixes kept open, such as `/status`, written as the gate reads paths
+    /// (`/caf%C3%A9`, not `/café` or `/a/./b`).
     #[oai(default)]
     pub open_paths: Vec<String>,
     /// Close only these path prefixes, such as `/checkout`; leave out to close the whole site.

@@ -4,6 +4,7 @@
 pub mod bypass;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod maintenance;
 pub mod security;
 pub mod status;
@@ -29,23 +30,23 @@ pub enum ApiTags {
 }
 
 /// The OpenAPI service with downtime's routes mounted under `prefix` (`""` at the root): both
-/// APIs, described for the reader of Swagger UI.
+/// APIs, described for the reader of Swagger UI, with the limits the server enforces.
 pub fn service(
     prefix: &str,
 ) -> OpenApiService<
-    (
+    limits::WithLimits<(
         maintenance::MaintenanceApi,
         bypass::BypassApi,
         status::StatusApi,
-    ),
+    )>,
     (),
 > {
     OpenApiService::new(
-        (
+        limits::WithLimits((
             maintenance::MaintenanceApi,
             bypass::BypassApi,
             status::StatusApi,
-        ),
+        )),
         "downtime",
         env!("CARGO_PKG_VERSION"),
     )

@@ -10,7 +10,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::Rules;
 use crate::http::SiteUrls;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
-use crate::state::{Change, StateService, WindowInput};
+use crate::state::{Change, Connections, StateService, Table, WindowInput};
 use crate::web::page::{PageOptions, Pages};
 use crate::webhook::Webhooks;
 
@@ -20,17 +20,18 @@ impl DowntimeBuilder {
     ///
     /// # Errors
     /// The database cannot be opened, a setting is inconsistent (`dev_idp` off loopback, an
-    /// issuer without a client id, a webhook without a secret, a metrics token too short), or a page override is broken;
+    /// issuer without a client id, a login provider without a base URL or listening address, a webhook without a secret, a metrics token too short), or a page override is broken;
     /// the message says which.
     pub async fn build(self) -> anyhow::Result<Downtime> {
         let mut config = self.config;
         // Settings given in code meet the flags' checks too.
         config.validate().map_err(anyhow::Error::msg)?;
-        let service = StateService::open(&config.database_url).await?;
+        let urls = site_urls(&config, self.bind_known)?;
+        let connections = Connections::server(config.db_max_connections);
+        let service = StateService::open_with(&config.database_url, connections).await?;
         // Before `maintenance_mode` is applied: that change is delivered like any other.
         let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
         apply_environment(&service, config.maintenance_mode).await?;
-        let urls = site_urls(&config);
         // The latest server's URL is the one the CLI's links point at.
         service.record_site_url(&urls.own("")).await?;
         let dev_idp = dev_idp::dev_idp(&mut config, &urls)?;
@@ -53,7 +54,10 @@ impl DowntimeBuilder {
             },
         )
         .await?;
-        let bypass_follower = bypass.follow(config.poll_interval, service.database_changes());
+        let bypass_follower = bypass.follow(
+            config.poll_interval,
+            service.database_changes(Table::BypassLinks),
+        );
         let pages = Arc::new(pages(&config)?);
         let console = Arc::new(crate::admin::Console::new(Arc::clone(&pages))?);
         let rules = gate_rules(&config, &urls, dev_idp.is_some());
@@ -73,8 +77,21 @@ impl DowntimeBuilder {
             )),
             _ => None,
         };
-        let follower = service.follow(config.poll_interval);
+        let follower = if config.poll_only {
+            service.follow_by_poll(config.poll_interval)
+        } else {
+            service.follow(config.poll_interval)
+        };
+        // Serve once changes made elsewhere reach this process, so `/readyz` is ready from the
+        // first request; a listener that cannot connect (the log says why) delays the start
+        // by this much at most, and readiness then waits for it.
+        if !config.poll_only && !service.sync_stats().pushed_within(FIRST_LISTEN).await {
+            tracing::warn!(
+                "changes made elsewhere are not pushed yet; /readyz answers 503 until they are"
+            );
+        }
         let webhooks = webhooks.start(config.poll_interval);
+        let host_check = crate::http::HostCheck::new(&urls.base_url);
         Ok(Downtime {
             parts: Arc::new(Parts {
                 secure_cookies,
@@ -95,22 +112,35 @@ impl DowntimeBuilder {
                 webhooks,
                 gate_stats: Arc::default(),
                 api_writes: Arc::default(),
+                host_check,
             }),
         })
     }
 }
 
-/// Where the site is reachable: `--base-url`, or the address it listens on.
-fn site_urls(config: &Config) -> SiteUrls {
-    let base_url = config
-        .auth
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.bind));
-    SiteUrls {
+/// How long a starting server waits for its change listener before it serves anyway.
+const FIRST_LISTEN: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Where the site is reachable: `--base-url`, or the address it listens on when that is known
+/// (`bind_known`).
+///
+/// # Errors
+/// A login provider is on and neither is known: its redirects would lead nowhere.
+fn site_urls(config: &Config, bind_known: bool) -> anyhow::Result<SiteUrls> {
+    let base_url = match &config.auth.base_url {
+        Some(url) => url.clone(),
+        None if bind_known => format!("http://{}", config.bind),
+        None if config.auth.oidc_issuer.is_some() || config.auth.dev_idp => anyhow::bail!(
+            "login needs the site's base URL: set base_url (--base-url, DOWNTIME_BASE_URL) to where browsers reach the site, or listening_on with the address the app's listener is bound to"
+        ),
+        // Without login, only bypass links and the feed name the site; the default keeps
+        // them working on this machine.
+        None => format!("http://{}", config.bind),
+    };
+    Ok(SiteUrls {
         base_url: base_url.trim_end_matches('/').to_owned(),
         prefix: config.prefix.clone(),
-    }
+    })
 }
 
 fn pages(config: &Config) -> anyhow::Result<Pages> {

@@ -29,12 +29,37 @@ pub struct Oidc {
 #[must_use]
 pub struct DowntimeBuilder {
     pub(super) config: Config,
+    /// Whether `config.bind` is where the site listens: given settings say so, the builder's
+    /// defaults do not.
+    pub(super) bind_known: bool,
 }
 
 impl DowntimeBuilder {
-    /// Starts from settings already gathered, such as [`Config::from_env`].
+    /// Starts from settings already gathered, such as [`Config::from_env`], whose `bind` is
+    /// the address the site listens on.
     pub fn from_config(config: Config) -> Self {
-        DowntimeBuilder { config }
+        DowntimeBuilder {
+            config,
+            bind_known: true,
+        }
+    }
+
+    /// The address the app's listener is bound to (after binding port 0, the port it got): the
+    /// base URL is `http://<addr>` unless [`DowntimeBuilder::base_url`] says otherwise.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> anyhow::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let builder = downtime::Downtime::builder().listening_on(listener.local_addr()?);
+    /// // … then `poem::Server::new(poem::listener::TcpAcceptor::from_tokio(listener)?)`.
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn listening_on(mut self, addr: std::net::SocketAddr) -> Self {
+        self.config.bind = addr;
+        self.bind_known = true;
+        self
     }
 
     /// Where the state lives: `sqlite://FILE?mode=rwc` (the default, `downtime.db`) or
@@ -90,6 +115,20 @@ impl DowntimeBuilder {
     /// changes made elsewhere arrive at once by push).
     pub fn poll_interval(mut self, value: Duration) -> Self {
         self.config.poll_interval = value;
+        self
+    }
+
+    /// The most connections to PostgreSQL opened for writes (default 2, at most 100), beside
+    /// the change listener's one; idle ones close after 5 s.
+    pub fn db_max_connections(mut self, value: u32) -> Self {
+        self.config.db_max_connections = value;
+        self
+    }
+
+    /// Follows changes made elsewhere by the poll alone, without PostgreSQL's `LISTEN` (see
+    /// `--poll-only`).
+    pub fn poll_only(mut self, value: bool) -> Self {
+        self.config.poll_only = value;
         self
     }
 
@@ -183,7 +222,9 @@ impl DowntimeBuilder {
         self
     }
 
-    /// The site's public URL (default `http://<bind>`); `https://` makes cookies `Secure`.
+    /// The site's public URL, as browsers and the identity provider reach it (default
+    /// `http://` and the address of [`DowntimeBuilder::listening_on`]; needed with a login
+    /// provider when that is not given); `https://` makes cookies `Secure`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.config.auth.base_url = Some(url.into());
         self

@@ -61,6 +61,8 @@ struct Parts {
     gate_stats: Arc<GateStats>,
     /// The control API's writes, for `/metrics`.
     api_writes: Arc<WriteStats>,
+    /// Requests for a host the base URL does not name, reported once each.
+    host_check: crate::http::HostCheck,
 }
 
 impl Downtime {
@@ -169,7 +171,7 @@ impl Downtime {
             .with(RequestLog::new(self.parts.rules.trusted_proxies.clone()));
         Around {
             inner,
-            _downtime: self.clone(),
+            downtime: self.clone(),
         }
     }
 
@@ -217,7 +219,7 @@ impl<E: Endpoint + 'static> Middleware<E> for Downtime {
 /// holds a handle on downtime, so the background work runs as long as the site is served.
 pub struct Around<E, S = Auth> {
     inner: RequestLogEndpoint<CatchPanicEndpoint<GateEndpoint<SplitByPath<E>, S>>>,
-    _downtime: Downtime,
+    downtime: Downtime,
 }
 
 impl<E: Endpoint, S: Superusers> Endpoint for Around<E, S> {
@@ -225,6 +227,7 @@ impl<E: Endpoint, S: Superusers> Endpoint for Around<E, S> {
 
     // Not an `async fn`, which would keep a copy of the request beside the inner future.
     fn call(&self, req: poem::Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        self.downtime.parts.host_check.observe(req.headers());
         self.inner.call(req)
     }
 }

@@ -211,6 +211,7 @@ fn admin(downtime: &Downtime) -> BoxEndpoint<'static, Response> {
         service: parts.service.clone(),
         bypass: parts.bypass.clone(),
         console: Arc::clone(&parts.console),
+        json_paths: parts.rules.json_paths.clone(),
     })
     .with(BodyLimit::default())
     .boxed()

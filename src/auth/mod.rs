@@ -33,7 +33,7 @@ use tokens::VerifiedTokens;
 
 use crate::gate::Superusers;
 use crate::http::SiteUrls;
-use crate::state::StateService;
+use crate::state::{StateService, Table};
 
 /// The authentication service: cheap to clone.
 #[derive(Clone)]
@@ -81,8 +81,8 @@ impl Auth {
         let registry = Registry::load(&stored, configured).await?;
         let revoked = Revoked::load(service).await?;
         let mut tasks = vec![
-            registry.follow(stored, poll, service.database_changes()),
-            revoked.follow(poll, service.database_changes()),
+            registry.follow(stored, poll, service.database_changes(Table::Superusers)),
+            revoked.follow(poll, service.database_changes(Table::EndedSessions)),
         ];
         let provider = match &config.oidc_issuer {
             None => None,

@@ -17,23 +17,26 @@ use sea_orm::{
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::state::{Follower, Reload, StateService};
+use crate::state::{Follower, Reader, Reload, StateService};
 
 /// The ids of sessions ended before their cookies expire, with when those would have expired:
 /// the one owner of the `session_revocation` table.
 #[derive(Clone)]
 pub(super) struct Revoked {
     db: DatabaseConnection,
+    /// Where the follower reads the ended sessions: the change listener's connection.
+    reader: Reader,
     ids: Arc<ArcSwap<HashMap<String, DateTime<Utc>>>>,
 }
 
 impl Revoked {
     /// The ended sessions of `service`'s database whose cookies have not expired yet.
     pub(super) async fn load(service: &StateService) -> Result<Self, DbErr> {
-        let db = service.db().clone();
+        let reader = service.reader().clone();
         Ok(Revoked {
-            ids: Arc::new(ArcSwap::from_pointee(list(&db).await?)),
-            db,
+            ids: Arc::new(ArcSwap::from_pointee(list(&reader).await?)),
+            db: service.db().clone(),
+            reader,
         })
     }
 
@@ -81,7 +84,7 @@ impl Reload for Revoked {
     type Error = DbErr;
 
     async fn reload(&mut self) -> Result<(), DbErr> {
-        let stored = list(&self.db).await?;
+        let stored = list(&self.reader).await?;
         // A merge, never a replacement: a read that started before this replica's own
         // logout committed must not forget it. Only expiry removes an id.
         let now = Utc::now();
@@ -98,7 +101,7 @@ impl Reload for Revoked {
     }
 }
 
-async fn list(db: &DatabaseConnection) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
+async fn list(db: &Reader) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
     row::Entity::find()
         .select_only()
         .column(row::Column::SessionId)

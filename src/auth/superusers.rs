@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::Principal;
-use crate::state::{Follower, Reload, StateService};
+use crate::state::{Follower, Reader, Reload, StateService};
 
 /// What a stored rule matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -88,6 +88,8 @@ fn normalise(kind: Kind, issuer: Option<&str>, value: &str) -> (String, String) 
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where the rules are read: the follower's reads run on the change listener's connection.
+    reader: Reader,
 }
 
 /// What changes whenever a rule is added or removed: the number of rows and the highest id.
@@ -98,6 +100,7 @@ impl Store {
     pub fn new(service: &StateService) -> Self {
         Store {
             db: service.db().clone(),
+            reader: service.reader().clone(),
         }
     }
 
@@ -159,7 +162,7 @@ impl Store {
     pub async fn list(&self) -> Result<Vec<Entry>, DbErr> {
         Ok(row::Entity::find()
             .order_by_asc(row::Column::Id)
-            .all(&self.db)
+            .all(&self.reader)
             .await?
             .into_iter()
             // A kind this version does not know (written by a newer one) matches nobody.
@@ -183,7 +186,7 @@ impl Store {
             .column_as(Expr::from(Func::count(Expr::col(row::Column::Id))), "count")
             .column_as(Expr::from(Func::max(Expr::col(row::Column::Id))), "max")
             .into_tuple::<(i64, Option<i64>)>()
-            .one(&self.db)
+            .one(&self.reader)
             .await?;
         Ok(found.map_or((0, 0), |(count, max)| (count, max.unwrap_or(0))))
     }

@@ -15,10 +15,15 @@ use subtle::ConstantTimeEq as _;
 
 use crate::http;
 
+/// The shortest a link may last.
+pub const MIN_TTL: Duration = Duration::from_secs(1);
 /// The longest a link may last.
 pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
+/// A label's one line, as a JSON Schema (ECMA 262) pattern for the API's schema: no control
+/// character (the rule [`LinkRequest::validate`] applies with [`char::is_control`]).
+pub const LABEL_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 /// Where links are opened, under downtime's prefix: below `/auth`, which the gate never closes.
 pub const PATH: &str = "/auth/bypass";
 
@@ -145,7 +150,7 @@ impl LinkRequest {
             field,
             message: message.to_owned(),
         };
-        if self.ttl < Duration::from_secs(1) || self.ttl > MAX_TTL {
+        if self.ttl < MIN_TTL || self.ttl > MAX_TTL {
             return Err(invalid("ttl", "must be between 1 second and 30 days"));
         }
         self.label = self
@@ -154,7 +159,10 @@ impl LinkRequest {
             .filter(|l| !l.is_empty());
         if let Some(label) = &self.label {
             if label.chars().count() > MAX_LABEL_CHARS {
-                return Err(invalid("label", "must be at most 200 characters"));
+                return Err(invalid(
+                    "label",
+                    &format!("must be at most {MAX_LABEL_CHARS} characters"),
+                ));
             }
             if label.chars().any(char::is_control) {
                 return Err(invalid("label", "must be one line of text"));

@@ -21,7 +21,8 @@ mod store;
 
 pub use cookie::{COOKIE_NAME, CookieSettings};
 pub use link::{
-    BypassError, BypassLink, LinkRequest, LinkStatus, MAX_LABEL_CHARS, MAX_TTL, NewLink, PATH,
+    BypassError, BypassLink, LABEL_PATTERN, LinkRequest, LinkStatus, MAX_LABEL_CHARS, MAX_TTL,
+    MIN_TTL, NewLink, PATH,
 };
 pub use live::BypassLinks;
 pub use route::visit;

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::link::{self, BypassError, BypassLink, LinkRequest, LinkStatus, NewLink};
-use crate::state::StateService;
+use crate::state::{Reader, StateService};
 
 /// How long expired and revoked links stay listed, as the record of who made and ended them.
 const KEPT_FOR: TimeDelta = TimeDelta::days(90);
@@ -22,6 +22,8 @@ const KEPT_FOR: TimeDelta = TimeDelta::days(90);
 #[derive(Clone, Debug)]
 pub struct LinkStore {
     db: DatabaseConnection,
+    /// Where the follower reads the active links: the change listener's connection.
+    reader: Reader,
 }
 
 impl LinkStore {
@@ -29,6 +31,7 @@ impl LinkStore {
     pub fn new(service: &StateService) -> Self {
         LinkStore {
             db: service.db().clone(),
+            reader: service.reader().clone(),
         }
     }
 
@@ -128,7 +131,7 @@ impl LinkStore {
             .filter(row::Column::RevokedAt.is_null())
             .filter(row::Column::ExpiresAt.gt(Utc::now()))
             .into_tuple::<(String, DateTime<Utc>)>()
-            .all(&self.db)
+            .all(&self.reader)
             .await
             .map(|links| links.into_iter().collect())
     }

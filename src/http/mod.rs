@@ -6,6 +6,7 @@
 
 mod body_limit;
 mod catch_panic;
+mod host;
 pub mod problem;
 mod request;
 pub mod server;
@@ -18,10 +19,11 @@ use poem::http::header::{self, HeaderName};
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint, DEFAULT_MAX_BODY_BYTES};
 pub use catch_panic::{CatchPanic, CatchPanicEndpoint};
+pub use host::{HostCheck, MAX_HOSTS_REPORTED};
 pub use problem::{FieldError, Problem};
 pub use request::{
-    SiteUrls, client_ip, cookie, cookie_in, etag, prefers_html, query_param, query_value,
-    sent_by_script,
+    SiteUrls, client_ip, client_proto, cookie, cookie_in, etag, prefers_html, query_param,
+    query_value, sent_by_script,
 };
 
 /// The value of header `name` as text; `None` when absent or not visible ASCII.
@@ -139,6 +141,9 @@ pub fn cookie_name(value: &str) -> Result<String, String> {
     }
     Ok(value.to_owned())
 }
+
+/// [`is_local_path`] as a JSON Schema (ECMA 262) pattern, for the API's schema.
+pub const LOCAL_PATH_PATTERN: &str = r"^/([^/\\\x00-\x1f\x7f-\x9f][^\\\x00-\x1f\x7f-\x9f]*)?$";
 
 /// A path on this site: `/x`, never `//host`, `/\host`, a scheme, or control characters.
 pub fn is_local_path(next: &str) -> bool {

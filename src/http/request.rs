@@ -20,11 +20,7 @@ pub fn client_ip(req: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
     client_ip_from(peer, req.headers(), trusted)
 }
 
-fn client_ip_from(
-    peer: IpAddr,
-    headers: &poem::http::HeaderMap,
-    trusted: &[IpNet],
-) -> Option<IpAddr> {
+fn client_ip_from(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
@@ -41,6 +37,46 @@ fn client_ip_from(
         }
     }
     Some(client)
+}
+
+/// How the client reached the site, `https` or `http`: the connection's scheme, or, when the
+/// connection comes from a trusted proxy, the one its `X-Forwarded-Proto` vouches for (the
+/// right-most entry, which that proxy wrote; left-most ones may be the client's). A value that
+/// is neither counts as no claim.
+pub fn client_proto(req: &Request, trusted: &[IpNet]) -> &'static str {
+    let https = req.scheme() == &poem::http::uri::Scheme::HTTPS;
+    let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+        return proto_name(https);
+    };
+    client_proto_from(peer, https, req.headers(), trusted)
+}
+
+fn client_proto_from(
+    peer: IpAddr,
+    https: bool,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+) -> &'static str {
+    let peer = peer.to_canonical();
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return proto_name(https);
+    }
+    let vouched = headers
+        .get_all("x-forwarded-proto")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim);
+    match vouched {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        Some(p) if p.eq_ignore_ascii_case("http") => "http",
+        _ => proto_name(https),
+    }
+}
+
+fn proto_name(https: bool) -> &'static str {
+    if https { "https" } else { "http" }
 }
 
 /// Whether an `Accept` header asks for a page rather than JSON: only when it names
@@ -216,5 +252,30 @@ mod tests {
         }
         let (peer, headers) = request("10.0.0.2:1", &["198.51.100.1"]);
         assert_eq!(client_ip_from(peer, &headers, &[]), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn the_scheme_believes_forwarded_proto_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
+        let proto = |peer: &str, https: bool, values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(
+                    "x-forwarded-proto",
+                    HeaderValue::from_str(value).expect("header"),
+                );
+            }
+            client_proto_from(peer.parse().expect("ip"), https, &headers, &trusted)
+        };
+        assert_eq!(proto("203.0.113.9", false, &["https"]), "http");
+        assert_eq!(proto("203.0.113.9", true, &["http"]), "https");
+        assert_eq!(proto("10.0.0.2", false, &["https"]), "https");
+        assert_eq!(proto("10.0.0.2", false, &["HTTPS"]), "https");
+        assert_eq!(proto("::ffff:10.0.0.2", false, &["https"]), "https");
+        assert_eq!(proto("10.0.0.2", true, &["http"]), "http");
+        assert_eq!(proto("10.0.0.2", false, &["https, http"]), "http");
+        assert_eq!(proto("10.0.0.2", false, &["http", "https"]), "https");
+        assert_eq!(proto("10.0.0.2", false, &["gopher"]), "http");
+        assert_eq!(proto("10.0.0.2", true, &[]), "https");
     }
 }

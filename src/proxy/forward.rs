@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 use futures_util::FutureExt as _;
 use http_body_util::combinators::BoxBody;
 use hyper::body::Incoming;
-use poem::http::uri::Scheme;
 use poem::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version, header};
 use poem::{Body, Endpoint, OnUpgrade, Request, Response};
 
@@ -19,7 +18,7 @@ use super::pool::{Pooled, SendError};
 use super::tunnel::tunnel;
 use super::{Inner, Upstream};
 use crate::gate::TunnelCheck;
-use crate::http::client_ip;
+use crate::http::{client_ip, client_proto};
 use crate::path::SentTarget;
 
 impl Endpoint for Upstream {
@@ -91,11 +90,7 @@ impl Inner {
             .map(|addr| addr.ip().to_canonical());
         let trusted =
             peer.is_some_and(|ip: IpAddr| self.trusted_proxies.iter().any(|net| net.contains(&ip)));
-        let client = if trusted {
-            client_ip(&req, &self.trusted_proxies)
-        } else {
-            peer
-        };
+        let client = client_ip(&req, &self.trusted_proxies);
         let slot = self
             .limits
             .acquire(client)
@@ -106,15 +101,11 @@ impl Inner {
         let client_upgrade = headers::wants_upgrade(req.headers())
             .then(|| req.take_upgrade().ok())
             .flatten();
-        let proto = if *req.scheme() == Scheme::HTTPS {
-            "https"
-        } else {
-            "http"
-        };
         let hop = Hop {
             peer,
             trusted,
-            proto,
+            client,
+            proto: client_proto(&req, &self.trusted_proxies),
             host: None,
         };
         let (out, watch, tunnel_check) = self.outbound(req, hop, client_upgrade.is_some());

@@ -119,7 +119,11 @@ pub struct Hop<'a> {
     pub peer: Option<IpAddr>,
     /// Whether that peer is a trusted proxy, whose forwarding headers are believed.
     pub trusted: bool,
-    /// `http` or `https`: how the peer reached us.
+    /// The client's address as judged through the trusted chain ([`crate::http::client_ip`]):
+    /// the peer's, unless the peer is a trusted proxy.
+    pub client: Option<IpAddr>,
+    /// `http` or `https`: how the client reached the site, judged the same way
+    /// ([`crate::http::client_proto`]).
     pub proto: &'static str,
     /// The host the client asked for (its `Host`).
     pub host: Option<&'a HeaderValue>,
@@ -144,12 +148,16 @@ fn is_forwarding(name: &HeaderName) -> bool {
 }
 
 /// Sets the forwarding headers for the upstream: `X-Forwarded-For` with the peer appended,
-/// `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded`. A trusted proxy's own values are
-/// kept (its `X-Forwarded-Proto` and `-Host` describe the original request better than we
-/// can); from anyone else, every forwarding header (`Forwarded`, all of `X-Forwarded-*`,
-/// `X-Real-IP`, `X-Client-IP`, `True-Client-IP`, `CF-Connecting-IP`, `X-Original-URL`,
-/// `X-Rewrite-URL`) is removed first, so a client cannot claim another address, port, scheme,
-/// prefix or URL.
+/// `X-Forwarded-Proto`, `X-Forwarded-Host` and `Forwarded`. From anyone but a trusted proxy,
+/// every forwarding header (`Forwarded`, all of `X-Forwarded-*`, `X-Real-IP`, `X-Client-IP`,
+/// `True-Client-IP`, `CF-Connecting-IP`, `X-Original-URL`, `X-Rewrite-URL`) is removed first,
+/// so a client cannot claim another address, port, scheme, prefix or URL; a trusted proxy's
+/// are kept, and its `X-Forwarded-Host` describes the original request better than we can.
+///
+/// `X-Forwarded-Proto` and the element appended to `Forwarded` (RFC 7239) say the same thing:
+/// the client and the scheme as judged through the trusted chain ([`Hop::client`],
+/// [`Hop::proto`]), and the host `X-Forwarded-Host` names. An app that reads either family
+/// then sees the same client, and the same `https` behind a TLS terminator.
 pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
     // One look at each name, and no removal when there is nothing to remove: this runs for
     // every proxied request.
@@ -170,26 +178,27 @@ pub fn set_forwarding(headers: &mut HeaderMap, hop: &Hop<'_>) {
         let _ = write!(value, "{ip}");
         insert(headers, X_FORWARDED_FOR, value);
     }
-    if !headers.contains_key(&X_FORWARDED_PROTO) {
-        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(hop.proto));
-    }
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(hop.proto));
     if !headers.contains_key(&X_FORWARDED_HOST)
         && let Some(host) = hop.host
     {
         headers.insert(X_FORWARDED_HOST, host.clone());
     }
     let mut value = earlier(headers, &header::FORWARDED);
-    match hop.peer {
+    // RFC 7239 §6: an IPv6 address goes in brackets, and so in quotes; a client the chain
+    // could not name (a malformed `X-Forwarded-For`) is `unknown`.
+    match hop.client {
         Some(IpAddr::V4(v4)) => {
             let _ = write!(value, "for={v4};");
         }
         Some(IpAddr::V6(v6)) => {
             let _ = write!(value, "for=\"[{v6}]\";");
         }
+        None if hop.peer.is_some() => value.push_str("for=unknown;"),
         None => {}
     }
-    if let Some(host) = hop
-        .host
+    if let Some(host) = headers
+        .get(&X_FORWARDED_HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| is_quotable(h))
     {
@@ -216,12 +225,13 @@ fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
     }
 }
 
-/// A host fit for a quoted string: no quote, backslash or control character to escape.
+/// One host fit for a quoted string: no quote, backslash or control character to escape, and
+/// no comma (a list of hosts is not one).
 fn is_quotable(host: &str) -> bool {
     !host.is_empty()
         && host
             .chars()
-            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ','))
 }
 
 #[cfg(test)]
@@ -342,6 +352,7 @@ mod tests {
             &Hop {
                 peer: Some("203.0.113.7".parse().expect("ip")),
                 trusted: false,
+                client: Some("203.0.113.7".parse().expect("ip")),
                 proto: "http",
                 host: Some(&host),
             },
@@ -371,11 +382,12 @@ mod tests {
     }
 
     #[test]
-    fn a_trusted_proxys_forwarding_headers_are_extended() {
+    fn a_trusted_proxys_forwarding_headers_are_extended_with_the_judged_client() {
         let mut headers = map(&[
             ("x-forwarded-for", "198.51.100.1"),
-            ("x-forwarded-for", "198.51.100.2"),
+            ("x-forwarded-for", "2001:db8::7"),
             ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "shop.example"),
             ("forwarded", "for=198.51.100.1;proto=https"),
         ]);
         set_forwarding(
@@ -383,18 +395,42 @@ mod tests {
             &Hop {
                 peer: Some("2001:db8::1".parse().expect("ip")),
                 trusted: true,
-                proto: "http",
+                client: Some("2001:db8::7".parse().expect("ip")),
+                proto: "https",
                 host: None,
             },
         );
         assert_eq!(
             headers["x-forwarded-for"],
-            "198.51.100.1, 198.51.100.2, 2001:db8::1"
+            "198.51.100.1, 2001:db8::7, 2001:db8::1"
         );
         assert_eq!(headers["x-forwarded-proto"], "https");
+        assert_eq!(headers["x-forwarded-host"], "shop.example");
         assert_eq!(
             headers["forwarded"],
-            "for=198.51.100.1;proto=https, for=\"[2001:db8::1]\";proto=http"
+            "for=198.51.100.1;proto=https, \
+             for=\"[2001:db8::7]\";host=\"shop.example\";proto=https"
         );
+    }
+
+    #[test]
+    fn a_client_the_chain_cannot_name_is_unknown_and_a_list_of_hosts_is_no_host() {
+        let mut headers = map(&[
+            ("x-forwarded-for", "garbage"),
+            ("x-forwarded-proto", "gopher"),
+            ("x-forwarded-host", "a.example, b.example"),
+        ]);
+        set_forwarding(
+            &mut headers,
+            &Hop {
+                peer: Some("10.0.0.2".parse().expect("ip")),
+                trusted: true,
+                client: None,
+                proto: "http",
+                host: None,
+            },
+        );
+        assert_eq!(headers["x-forwarded-proto"], "http");
+        assert_eq!(headers["forwarded"], "for=unknown;proto=http");
     }
 }

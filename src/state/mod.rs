@@ -29,6 +29,7 @@
 mod follow;
 mod input;
 mod live;
+mod reader;
 mod service;
 mod store;
 mod watch;
@@ -40,13 +41,15 @@ use serde::{Deserialize, Serialize};
 pub use follow::{Follower, Reload, Wakeups};
 pub use input::WindowInput;
 pub use live::{Live, Snapshot};
+pub use reader::Reader;
 pub use service::{Change, StateService, redact};
 use store::Store;
-pub use store::{AuditEntry, StoreError, WriteError};
-pub use watch::SyncStats;
+pub use store::{AuditEntry, Connections, StoreError, WriteError};
+pub use watch::{SyncStats, Table};
 pub use window::{
-    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, HORIZON_DAYS, Invalid, InvalidWindow,
-    MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_RETRY_AFTER_SECS, Mode, Window, is_gate_status,
+    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, GATE_STATUS_ERRORS, GATE_STATUS_OK,
+    HORIZON_DAYS, Invalid, InvalidWindow, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS,
+    MAX_RETRY_AFTER_SECS, MIN_RETRY_AFTER_SECS, Mode, OPEN_PATH_PATTERN, Window, is_gate_status,
     is_open_path, parse_network, parse_open_path,
 };
 

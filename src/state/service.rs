@@ -1,15 +1,17 @@
 //! [`StateService`]: the one way to read and change the state, for the server and the CLI alike.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::reader::{Reader, Reads};
+use super::watch::Changes;
 use super::{
-    AuditEntry, Follower, InvalidWindow, Live, MaintenanceState, Reload, Store, StoreError,
-    SyncStats, Window, WindowInput, WriteError,
+    AuditEntry, Connections, Follower, InvalidWindow, Live, MaintenanceState, Reload, Store,
+    StoreError, SyncStats, Table, Window, WindowInput, WriteError,
 };
 
 /// The setting [`StateService::record_site_url`] keeps.
@@ -57,22 +59,35 @@ impl Change {
 pub struct StateService {
     store: Store,
     live: Live,
-    /// Nudged when another process may have committed a change (see [`StateService::follow`]).
-    changed: Arc<watch::Sender<()>>,
+    /// Nudged, table by table, when another process may have committed a change (see
+    /// [`StateService::follow`]).
+    changes: Arc<Changes>,
     /// How closely [`StateService::follow`] keeps up.
     sync: Arc<SyncStats>,
+    /// Where the followers read: the change listener's connection while it is up.
+    reader: Reader,
+    /// The reads the listener answers, until [`StateService::follow`] hands them to it.
+    reads: Arc<Mutex<Option<Reads>>>,
 }
 
 impl StateService {
-    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`), brings the schema up to
-    /// date, and loads the current state.
+    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`) with a server's pool
+    /// ([`Connections::default`]), brings the schema up to date, and loads the current state.
     ///
     /// # Errors
     /// The database is unreachable, is not a database, or a migration fails; the message names
     /// the database without its password.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
+        Self::open_with(url, Connections::default()).await
+    }
+
+    /// Like [`StateService::open`], opening at most `connections.max` connections.
+    ///
+    /// # Errors
+    /// As [`StateService::open`].
+    pub async fn open_with(url: &str, connections: Connections) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        let store = Store::connect(url)
+        let store = Store::connect(url, connections)
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
         store
@@ -80,17 +95,22 @@ impl StateService {
             .await
             .with_context(|| format!("cannot prepare the database {}", redact(url)))?;
         let live = Live::new(store.current().await?);
+        let sync = Arc::new(SyncStats::new());
+        let (reader, reads) = Reader::new(store.db().clone(), Arc::clone(&sync));
         Ok(StateService {
             store,
             live,
-            changed: Arc::new(watch::channel(()).0),
-            sync: Arc::new(SyncStats::new()),
+            changes: Arc::new(Changes::new()),
+            sync,
+            reader,
+            reads: Arc::new(Mutex::new(Some(reads))),
         })
     }
 
-    /// Like [`StateService::open`], for a database that must exist already: a SQLite file
-    /// that is not there is refused, naming it, instead of created empty (a command run from
-    /// the wrong directory must not report on, or write to, a database no server reads).
+    /// Like [`StateService::open`] with one connection, for a command, and for a database that
+    /// must exist already: a SQLite file that is not there is refused, naming it, instead of
+    /// created empty (a command run from the wrong directory must not report on, or write to,
+    /// a database no server reads).
     ///
     /// # Errors
     /// The SQLite file does not exist, or as [`StateService::open`].
@@ -103,7 +123,7 @@ impl StateService {
                 file.display()
             );
         }
-        Self::open(url).await
+        Self::open_with(url, Connections::one()).await
     }
 
     /// The live snapshot: what the gate reads, and what [`Live::subscribe`] follows.
@@ -125,6 +145,12 @@ impl StateService {
         self.store.db()
     }
 
+    /// Where the followers of the shared tables read ([`Reader`]): on the change listener's
+    /// connection while [`StateService::follow`] keeps it up, else on the pool.
+    pub(crate) fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
     /// The stored state (a database read; [`StateService::live`] needs none).
     ///
     /// # Errors
@@ -141,12 +167,18 @@ impl StateService {
         self.store.version().await
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, asked on the change listener's connection while it is up
+    /// (so health checks open no connection).
     ///
     /// # Errors
     /// It does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.store.ping().await
+        use sea_orm::ConnectionTrait as _;
+        let backend = self.reader.get_database_backend();
+        self.reader
+            .query_one_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+            .await?;
+        Ok(())
     }
 
     /// Records where downtime's routes are reachable (the site's base URL and the prefix), so
@@ -301,10 +333,10 @@ impl StateService {
     }
 
     /// Nudges, while [`StateService::follow`] runs, whenever another process may have
-    /// committed a change to the shared tables (state, superusers, bypass links, ended
-    /// sessions): each table's [`Follower`] wakes on it instead of waiting for its next poll.
-    pub fn database_changes(&self) -> watch::Receiver<()> {
-        self.changed.subscribe()
+    /// committed a change to `table`: its [`Follower`] wakes on it instead of waiting for its
+    /// next poll.
+    pub fn database_changes(&self, table: Table) -> watch::Receiver<()> {
+        self.changes.subscribe(table)
     }
 
     /// Follows the changes other processes (the CLI, other replicas) make, so they reach this
@@ -313,20 +345,48 @@ impl StateService {
     /// the clock that starts and ends scheduled windows ([`Live::keep_time`]). Stop it by
     /// aborting the handle.
     ///
+    /// On PostgreSQL the listener's one connection also answers the followers' reads (see
+    /// [`Reader`]): at rest a replica holds that connection and no other.
+    ///
     /// When the database goes away the last known state stays live ([`Follower`] logs the
-    /// outage).
+    /// outage). Call it once per service: the listener's reads go to the first call.
     pub fn follow(&self, every: Duration) -> JoinHandle<()> {
+        self.follow_as(every, true)
+    }
+
+    /// Like [`StateService::follow`] without hearing of changes at once: no `LISTEN` (behind a
+    /// pooler in transaction mode, where notifications never arrive, or to spare the
+    /// listener's connection), so changes made elsewhere arrive within `every`, and the
+    /// process holds a connection only while it polls.
+    pub fn follow_by_poll(&self, every: Duration) -> JoinHandle<()> {
+        self.sync.set_poll_only();
+        self.follow_as(every, false)
+    }
+
+    fn follow_as(&self, every: Duration, pushed: bool) -> JoinHandle<()> {
         let stored = StoredState {
-            store: self.store.clone(),
+            reader: self.reader.clone(),
             live: self.live.clone(),
             sync: Arc::clone(&self.sync),
         };
-        let follower = Follower::new("the state", every, self.database_changes());
+        let follower = Follower::new("the state", every, self.database_changes(Table::State));
+        let reads = self
+            .reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
         let watcher = super::watch::watch(
             self.store.db().clone(),
-            Arc::clone(&self.changed),
+            Arc::clone(&self.changes),
             Arc::clone(&self.sync),
+            reads,
         );
+        let watcher = async move {
+            if pushed {
+                watcher.await;
+            }
+        };
         let clock = self.live.clone();
         tokio::spawn(async move {
             tokio::join!(watcher, follower.run(stored), clock.keep_time());
@@ -336,7 +396,7 @@ impl StateService {
 
 /// The live state, as [`StateService::follow`] keeps it.
 struct StoredState {
-    store: Store,
+    reader: Reader,
     live: Live,
     sync: Arc<SyncStats>,
 }
@@ -346,9 +406,10 @@ impl Reload for StoredState {
 
     /// Reads the version alone, and the whole state only when another process changed it.
     async fn reload(&mut self) -> Result<(), StoreError> {
-        let version = self.store.version().await?;
+        let version = super::store::read_version(&self.reader).await?;
         if version != self.live.load().version {
-            self.live.publish(self.store.current().await?);
+            self.live
+                .publish(super::store::read_state(&self.reader).await?);
         }
         self.sync.synced();
         Ok(())

@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectOptions, ConnectionTrait, Database,
     DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait, prelude::*,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, prelude::*,
 };
 use serde::Serialize;
 
@@ -96,6 +96,53 @@ pub struct AuditEntry {
     pub after: MaintenanceState,
 }
 
+/// How many connections a process opens to PostgreSQL: a server's pool opens them for writes
+/// and closes them when idle (its reads run on the change listener's own connection, see
+/// [`super::reader`]); a command needs one. SQLite always has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connections {
+    /// The most the pool holds at once.
+    pub max: u32,
+    /// How long an unused connection stays open.
+    pub idle: Duration,
+}
+
+impl Connections {
+    /// A server's pool when nobody says. Writes queue on the state row's lock anyway, so more
+    /// connections would not make them faster; and a starting replica's reads (each table
+    /// loaded once) spread over every connection the pool allows, because sqlx returns a
+    /// connection to the pool in a task of its own: with 2, forty replicas starting at once
+    /// peak at 120 connections only if none has closed its idle ones yet.
+    pub const DEFAULT_MAX: u32 = 2;
+    /// The most `--db-max-connections` accepts.
+    pub const MAX: u32 = 100;
+    /// How long a server keeps an unused connection: writes come in bursts (an operator's
+    /// session, a deploy script), and at rest a replica holds only its listener.
+    pub const IDLE: Duration = Duration::from_secs(5);
+
+    /// A server's pool of at most `max` connections.
+    pub fn server(max: u32) -> Self {
+        Connections {
+            max,
+            idle: Self::IDLE,
+        }
+    }
+
+    /// One connection, for a command that reads or writes once and exits.
+    pub fn one() -> Self {
+        Connections {
+            max: 1,
+            idle: Self::IDLE,
+        }
+    }
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections::server(Connections::DEFAULT_MAX)
+    }
+}
+
 /// The database behind the state. Cheap to clone: it shares one connection pool.
 #[derive(Clone, Debug)]
 pub(crate) struct Store {
@@ -103,16 +150,25 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`) without touching the schema.
+    /// Connects to `url` (`sqlite://file.db?mode=rwc`, `postgres://…`) without touching the
+    /// schema, opening at most `connections.max` connections.
     ///
     /// # Errors
     /// The database is unreachable or the URL is not understood.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut options = ConnectOptions::new(url);
+    pub async fn connect(url: &str, connections: Connections) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(without_tls_on_loopback(url));
         options
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
             .sqlx_logging(false);
+        // SQLite keeps sea-orm's one connection, never closed: its writes queue on the file
+        // anyway, and closing the connection to an in-memory database would end the database.
+        if !url.starts_with("sqlite:") {
+            options
+                .max_connections(connections.max)
+                .min_connections(0)
+                .idle_timeout(connections.idle);
+        }
         match Database::connect(options).await {
             Ok(db) => Ok(Store { db }),
             Err(error) => Err(why_not(url, error).await),
@@ -129,6 +185,9 @@ impl Store {
     /// # Errors
     /// A migration failed (unreachable or corrupt database).
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.schema_is_current().await {
+            return Ok(());
+        }
         // Replicas starting together on a new database would race to create the same tables
         // and record the same migrations. One transaction that first takes a lock queues them:
         // the others then find nothing left to do. (Both databases' DDL is transactional.)
@@ -148,12 +207,29 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers.
-    ///
-    /// # Errors
-    /// It does not.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        Ok(self.db.ping().await?)
+    /// Whether every migration this version knows has run, and no other: one query, so a
+    /// command on a current schema takes no lock and starts no transaction. Any doubt (no
+    /// migrations table yet, an unreadable one) says no, and the migrations then decide.
+    async fn schema_is_current(&self) -> bool {
+        let backend = self.db.get_database_backend();
+        let query = Statement::from_string(backend, "SELECT version FROM seaql_migrations");
+        let Ok(rows) = self.db.query_all_raw(query).await else {
+            return false;
+        };
+        let Ok(mut applied) = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "version"))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return false;
+        };
+        let mut known: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        applied.sort_unstable();
+        known.sort_unstable();
+        applied == known
     }
 
     /// The current version alone: the cheap query replicas poll.
@@ -161,13 +237,7 @@ impl Store {
     /// # Errors
     /// The database is unavailable, or the row is missing.
     pub async fn version(&self) -> Result<i64, StoreError> {
-        row::Entity::find_by_id(row::SINGLETON_ID)
-            .select_only()
-            .column(row::Column::Version)
-            .into_tuple::<i64>()
-            .one(&self.db)
-            .await?
-            .ok_or_else(missing_row)
+        read_version(&self.db).await
     }
 
     /// The whole current state.
@@ -370,7 +440,19 @@ impl TryFrom<audit::Model> for AuditEntry {
     }
 }
 
-async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, StoreError> {
+/// The current version alone, through `db` (the pool, or the follower's [`super::Reader`]).
+pub(super) async fn read_version(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
+    row::Entity::find_by_id(row::SINGLETON_ID)
+        .select_only()
+        .column(row::Column::Version)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .ok_or_else(missing_row)
+}
+
+/// The whole current state, through `db`.
+pub(super) async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, StoreError> {
     let model = row::Entity::find_by_id(row::SINGLETON_ID)
         .one(db)
         .await?
@@ -408,6 +490,47 @@ async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceState, Store
     })
 }
 
+/// `url` with TLS turned off when it names PostgreSQL on this machine and does not ask for
+/// TLS itself. sqlx's default (`sslmode=prefer`) would encrypt traffic that never leaves the
+/// host, and its handshake costs two round trips held back by Nagle's algorithm (about 90 ms
+/// per connection here): most of a command's time. An explicit `sslmode` is kept.
+fn without_tls_on_loopback(url: &str) -> String {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return url.to_owned();
+    };
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("sslmode"))
+    {
+        return url.to_owned();
+    }
+    let authority = before_query.split('/').next().unwrap_or("");
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return url.to_owned();
+    }
+    let separator = if query.is_empty() {
+        if url.ends_with('?') { "" } else { "?" }
+    } else {
+        "&"
+    };
+    format!("{url}{separator}sslmode=disable")
+}
+
 fn missing_row() -> StoreError {
     StoreError::Corrupt("the maintenance_state row is missing; run `downtime migrate`".into())
 }
@@ -418,4 +541,43 @@ fn to_text<T: Serialize>(value: &T) -> Result<String, StoreError> {
 
 fn to_json(state: &MaintenanceState) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(state).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_on_this_machine_goes_without_tls_unless_the_url_asks_for_it() {
+        for (url, expected) in [
+            (
+                "postgres://u@127.0.0.1:5432/db",
+                "postgres://u@127.0.0.1:5432/db?sslmode=disable",
+            ),
+            (
+                "postgresql://u:p@localhost/db?application_name=x",
+                "postgresql://u:p@localhost/db?application_name=x&sslmode=disable",
+            ),
+            (
+                "postgres://[::1]:5432/db",
+                "postgres://[::1]:5432/db?sslmode=disable",
+            ),
+            // Asked for, or another machine: unchanged.
+            (
+                "postgres://u@127.0.0.1/db?sslmode=require",
+                "postgres://u@127.0.0.1/db?sslmode=require",
+            ),
+            ("postgres://u@db.example/db", "postgres://u@db.example/db"),
+            (
+                "postgres://u@10.0.0.5:5432/db",
+                "postgres://u@10.0.0.5:5432/db",
+            ),
+            (
+                "sqlite://downtime.db?mode=rwc",
+                "sqlite://downtime.db?mode=rwc",
+            ),
+        ] {
+            assert_eq!(without_tls_on_loopback(url), expected, "{url}");
+        }
+    }
 }

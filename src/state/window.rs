@@ -12,20 +12,34 @@ use crate::path;
 
 /// The longest operator message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
+/// The shortest `Retry-After` a window may announce.
+pub const MIN_RETRY_AFTER_SECS: u32 = 1;
 /// The longest `Retry-After` a window may announce: one week.
 pub const MAX_RETRY_AFTER_SECS: u32 = 7 * 24 * 3600;
 /// `Retry-After` when nothing else is said: five minutes.
 pub const DEFAULT_RETRY_AFTER_SECS: u32 = 300;
 /// The status gated requests are answered with unless a window says otherwise.
 pub const DEFAULT_STATUS_CODE: u16 = 503;
-/// The most entries `allowed_ips` and `open_paths` may each hold.
+/// The most entries `allowed_ips`, `open_paths` and `scope` may each hold.
 pub const MAX_LIST_ENTRIES: usize = 100;
+/// The longest path prefix (`open_paths`, `scope`), in bytes of its normal form.
+pub const MAX_PATH_CHARS: usize = 200;
+/// The shape of a path prefix, as a JSON Schema (ECMA 262) pattern for the API's schema: a
+/// `/`, then at least one character that is no `?`, `#`, `\`, space or control character.
+/// [`is_open_path`] is the rule; this is as much of it as a pattern can say.
+pub const OPEN_PATH_PATTERN: &str = r"^/[^?#\\\s\x00-\x1f\x7f-\x9f]+$";
+/// The status besides the server errors that gated requests may be answered with.
+pub const GATE_STATUS_OK: u16 = 200;
+/// The server errors gated requests may be answered with.
+pub const GATE_STATUS_ERRORS: std::ops::RangeInclusive<u16> = 500..=599;
 /// How far ahead a window may be planned: a hundred years. Anything later is a typo, and dates
 /// past the year 9999 cannot even be written as HTTP dates.
 pub const HORIZON_DAYS: i64 = 36_525;
 
 /// How much of the site a maintenance window closes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Everything behind the gate is closed to visitors.
@@ -101,7 +115,7 @@ fn default_status_code() -> u16 {
 
 /// Whether gated requests may be answered with `code`: 200, or a server error.
 pub fn is_gate_status(code: u16) -> bool {
-    code == 200 || (500..=599).contains(&code)
+    code == GATE_STATUS_OK || GATE_STATUS_ERRORS.contains(&code)
 }
 
 /// One rule a [`Window`] breaks.
@@ -119,20 +133,23 @@ pub enum Invalid {
     /// A date before 1970 or more than [`HORIZON_DAYS`] days ahead.
     #[error("{0} must be between 1970 and a hundred years from now")]
     BeyondHorizon(&'static str),
-    /// `Retry-After` is zero or longer than [`MAX_RETRY_AFTER_SECS`].
-    #[error("retry-after must be between 1 and {MAX_RETRY_AFTER_SECS} seconds")]
+    /// `Retry-After` is shorter than [`MIN_RETRY_AFTER_SECS`] or longer than
+    /// [`MAX_RETRY_AFTER_SECS`].
+    #[error(
+        "retry-after must be between {MIN_RETRY_AFTER_SECS} and {MAX_RETRY_AFTER_SECS} seconds"
+    )]
     RetryAfterOutOfRange,
     /// A list is longer than [`MAX_LIST_ENTRIES`].
     #[error("{0} has more than {MAX_LIST_ENTRIES} entries")]
     TooManyEntries(&'static str),
     /// An open path (at this index) is not a path prefix such as `/status`.
     #[error(
-        "open path {1:?} is not a path prefix such as /status (at most 200 characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
+        "open path {1:?} is not a path prefix such as /status (at most {MAX_PATH_CHARS} characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
     )]
     BadOpenPath(usize, String),
     /// A scope entry (at this index) is not a path prefix such as `/checkout`.
     #[error(
-        "scope {1:?} is not a path prefix such as /checkout (at most 200 characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
+        "scope {1:?} is not a path prefix such as /checkout (at most {MAX_PATH_CHARS} characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
     )]
     BadScope(usize, String),
     /// The status code is neither 200 nor a server error (5xx).
@@ -224,7 +241,7 @@ impl Window {
         } else if self.enabled && self.ends_at.is_some_and(|end| end <= now) {
             broken.push(Invalid::EndsInPast);
         }
-        if !(1..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
+        if !(MIN_RETRY_AFTER_SECS..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             broken.push(Invalid::RetryAfterOutOfRange);
         }
         check_paths(&mut broken, "scope", &self.scope, Invalid::BadScope);
@@ -267,12 +284,12 @@ fn check_paths(
 }
 
 /// A path prefix fit to keep open or to close: `/x…` in normal form (as the gate reads request
-/// paths: [`path::normalize`], no trailing slash), at most 200 characters, no query, fragment,
+/// paths: [`path::normalize`], no trailing slash), at most [`MAX_PATH_CHARS`], no query, fragment,
 /// backslash or whitespace.
 pub fn is_open_path(path: &str) -> bool {
     path.starts_with('/')
         && path.len() > 1
-        && path.len() <= 200
+        && path.len() <= MAX_PATH_CHARS
         && !path.contains(['?', '#', '\\'])
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
         && normal_prefix(path) == path

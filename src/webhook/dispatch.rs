@@ -18,7 +18,7 @@ use super::deliveries::{Deliveries, Delivery, Outcome, Target};
 use super::payload::{self, Payload, hex};
 use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
 use super::{Event, Format, Webhook, WebhookUrl, change_kind};
-use crate::state::{AuditEntry, StateService, StoreError, Wakeups};
+use crate::state::{AuditEntry, StateService, StoreError, Table, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or
 /// another replica).
@@ -106,7 +106,7 @@ impl Sender {
     /// Looks for work whenever a change is made here, whenever the database says another
     /// process committed, when a retry falls due, when an attempt ends, and every `poll`.
     pub(super) async fn run(self, poll: Duration) {
-        let mut wakeups = Wakeups::new(poll, self.service.database_changes());
+        let mut wakeups = Wakeups::new(poll, self.service.database_changes(Table::State));
         let mut changes = self.service.live().subscribe();
         let sender = Arc::new(self);
         let mut floors = HashMap::new();

@@ -4,7 +4,10 @@
 use reqwest::StatusCode;
 
 use crate::helpers::admin::{ADMIN, admin_page, field, submit};
-use crate::helpers::{Browser, LiveServer, databases, dev_config, http, login, sqlite, start};
+use crate::helpers::{
+    Browser, LiveServer, Proxy, Upstream, databases, dev_config, http, login, sqlite, start,
+    start_upstream,
+};
 use downtime::bypass::LinkStore;
 use downtime::dev_idp;
 use downtime::state::{Mode, StateService};
@@ -57,6 +60,8 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
         );
         assert!(html.contains(r#"<button class="secondary" type="submit" id="switch-off">"#));
         assert!(!html.contains("<script"), "usable without JavaScript");
+        // The buttons are the switch: no checkbox says it again.
+        assert!(!html.contains("type=\"checkbox\""), "{html}");
         assert!(html.contains(dev_idp::ADMIN.email));
 
         // Switch on: the visitor is gated, the change is the admin's.
@@ -132,7 +137,6 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
             "/state",
             &[
                 ("action", "save"),
-                ("enabled", "on"),
                 ("message", "Typed with care"),
                 ("scope", "checkout"),
                 ("status_code", "404"),
@@ -158,7 +162,6 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
             "/state",
             &[
                 ("action", "save"),
-                ("enabled", "on"),
                 ("mode", "read_only"),
                 ("message", "Payments are paused"),
                 ("scope", "/checkout\n/api/payments"),
@@ -192,6 +195,31 @@ async fn a_superuser_switches_maintenance_on_and_off_from_the_admin_page() {
                 .window
                 .enabled
         );
+        assert_eq!(visitor_status(&server, "/about").await, StatusCode::OK);
+
+        // Saving the settings while off keeps it off…
+        let saved = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "save"), ("message", "Next time")],
+        )
+        .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{kind}");
+        let state = server.service.current().await.expect("state");
+        assert!(!state.window.enabled);
+        assert_eq!(state.window.message.as_deref(), Some("Next time"));
+        // …unless it gives a start time: that plans a window.
+        let planned = submit(
+            &server,
+            &mut admin,
+            "/state",
+            &[("action", "save"), ("starts_at", "2099-01-01T00:00")],
+        )
+        .await;
+        assert_eq!(planned.status(), StatusCode::SEE_OTHER, "{kind}");
+        let (_, html) = admin_page(&server, &mut admin).await;
+        assert!(html.contains("data-phase=\"scheduled\""), "{kind}: {html}");
         assert_eq!(visitor_status(&server, "/about").await, StatusCode::OK);
     }
 }
@@ -346,5 +374,114 @@ async fn the_admin_page_speaks_the_visitors_language_right_to_left_too() {
             !html.contains("Switch maintenance on"),
             "{lang}: still English"
         );
+    }
+}
+
+/// The text of the `<pre>` element with `id` in `html`, unescaped.
+fn preformatted(html: &str, id: &str) -> String {
+    let start = format!("id=\"{id}\">");
+    let text = html
+        .split(&start)
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no <pre id={id}> in {html}"));
+    text.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn without_a_provider_the_admin_page_says_how_to_configure_one_or_do_without() {
+    use clap::Parser as _;
+    use downtime::cli::Cli;
+
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &upstream.url(), |config| {
+        config.auth.base_url = Some("https://shop.example".into());
+    })
+    .await;
+
+    // A browser: the page, in the console's dress, not a redirect to a login that cannot work.
+    let resp = http()
+        .get(proxy.url(ADMIN))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert_eq!(resp.headers()["x-frame-options"], "DENY");
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .expect("CSP");
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("no identity provider is configured"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"switch-on\""), "no controls: {html}");
+    assert!(
+        html.contains("register https://shop.example/auth/callback as"),
+        "the redirect URI to register: {html}"
+    );
+    // Every command it shows is one downtime accepts as written.
+    let serve = preformatted(&html, "no-login-serve");
+    for flag in [
+        "--oidc-issuer",
+        "--oidc-client-id",
+        "--oidc-client-secret",
+        "--base-url https://shop.example",
+        "--superuser-emails",
+    ] {
+        assert!(serve.contains(flag), "{flag} in {serve}");
+    }
+    let commands = preformatted(&html, "no-login-commands");
+    assert!(commands.contains("downtime bypass create"), "{commands}");
+    for command in std::iter::once(serve.as_str()).chain(commands.lines()) {
+        Cli::try_parse_from(command.split_whitespace())
+            .unwrap_or_else(|e| panic!("{command:?} does not parse: {e}"));
+    }
+
+    // The console's forms answer the same, and nothing reaches the app.
+    let posted = http()
+        .post(proxy.url(&format!("{ADMIN}/state")))
+        .header("accept", "text/html")
+        .form(&[("csrf", "x"), ("version", "1"), ("action", "on")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(posted.status(), StatusCode::NOT_FOUND);
+    assert!(!posted.headers().contains_key("x-upstream"));
+
+    // Scripts (`*/*`, JSON, no Accept at all) get the same advice as a problem document.
+    for accept in [Some("application/json"), Some("*/*"), None] {
+        let mut request = http().get(proxy.url(ADMIN));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let resp = request.send().await.expect("GET");
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{accept:?}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{accept:?}"
+        );
+        let problem: serde_json::Value = resp.json().await.expect("problem");
+        assert_eq!(problem["code"], "login_not_configured");
+        assert_eq!(problem["status"], 404);
+        let detail = problem["detail"].as_str().expect("detail");
+        for named in [
+            "--oidc-issuer",
+            "https://shop.example/auth/callback",
+            "downtime bypass create",
+        ] {
+            assert!(detail.contains(named), "{named} in {detail}");
+        }
     }
 }

@@ -52,6 +52,8 @@ async fn dump_dom(browser: &Path, url: &str) -> (String, String) {
             "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
+        // The visitor's zone, whatever the machine's: localized times must name it.
+        .env("TZ", "UTC")
         .arg(url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -118,6 +120,11 @@ async fn the_pages_script_runs_under_its_csp_and_localizes_the_end() {
     );
     // …the end is written in the visitor's language (German month name, not the UTC fallback)…
     assert!(dom.contains("Dezember 2099"), "end not localized: {dom}");
+    // …with the visitor's time zone named, not a bare "02:00"…
+    assert!(
+        dom.contains("2099 um 02:00 UTC</time>"),
+        "no time zone: {dom}"
+    );
     // …and the language links keep where the visitor was going.
     assert!(
         dom.contains("href=\"/maintenance?next=%2Fabout&amp;lang=fr\""),
@@ -209,6 +216,7 @@ async fn the_banner_announces_a_scheduled_window_under_a_strict_csp() {
     );
     assert!(dom.contains("Wartungsarbeiten sind geplant von"), "{dom}");
     assert!(dom.contains("2099"), "the times are written out: {dom}");
+    assert!(dom.contains("um 02:00 UTC"), "with their time zone: {dom}");
     assert!(dom.contains(">Schließen</button>"), "{dom}");
     assert!(
         !log.contains("Content Security Policy"),

@@ -248,3 +248,112 @@ async fn the_readmes_program_serves_gates_and_stops() {
         .expect("status");
     assert!(status.success(), "it stops cleanly: {status:?}");
 }
+
+/// The base URL an app gets when it hands over its listener: its real port, not a default.
+#[tokio::test]
+async fn an_app_on_a_random_port_with_the_dev_provider_logs_in_through_its_real_port() {
+    let db = crate::helpers::sqlite();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let downtime = Downtime::builder()
+        .database_url(&db.url)
+        .listening_on(addr)
+        .dev_idp(true)
+        .build()
+        .await
+        .expect("build");
+    let base = format!("http://{addr}");
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).expect("acceptor");
+    let server =
+        tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(downtime.around(shop())));
+    let http = crate::helpers::http();
+
+    // The provider's discovery names this server…
+    let issuer = downtime
+        .dev_idp()
+        .expect("the development provider")
+        .issuer();
+    assert!(issuer.starts_with(&format!("{base}/")), "{issuer}");
+    let discovery: Value = http
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("JSON");
+    let authorize = discovery["authorization_endpoint"]
+        .as_str()
+        .expect("endpoint");
+    assert!(authorize.starts_with(&format!("{base}/")), "{discovery}");
+    // …so login leads there and comes back here.
+    let login = crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
+        http.get(format!("{base}/auth/login"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_redirection())
+    })
+    .await;
+    assert!(login, "login never redirected to the provider");
+    let login = http
+        .get(format!("{base}/auth/login"))
+        .send()
+        .await
+        .expect("login");
+    let location = login.headers()["location"].to_str().expect("location");
+    assert!(location.starts_with(authorize), "{location}");
+    let callback = format!("{base}/auth/callback");
+    let redirect_uri = url_param(location, "redirect_uri");
+    assert_eq!(redirect_uri.as_deref(), Some(callback.as_str()));
+    let page = http
+        .get(location)
+        .send()
+        .await
+        .expect("the provider's page");
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    // The CLI's links go where this server said it is.
+    let recorded = downtime
+        .state()
+        .site_url()
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(recorded.0, base);
+    server.abort();
+    downtime.stop();
+}
+
+fn url_param(url: &str, name: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+#[tokio::test]
+async fn login_without_a_base_url_or_a_listening_address_is_refused_at_build() {
+    let db = crate::helpers::sqlite();
+    let oidc = Downtime::builder()
+        .database_url(&db.url)
+        .oidc(downtime::Oidc {
+            issuer: "https://id.example.com/realms/main".into(),
+            client_id: "shop".into(),
+            client_secret: None,
+            audience: None,
+        });
+    for builder in [
+        oidc,
+        Downtime::builder().database_url(&db.url).dev_idp(true),
+    ] {
+        let error = builder.build().await.expect_err("refused").to_string();
+        assert!(
+            error.contains("base_url") && error.contains("listening_on"),
+            "{error}"
+        );
+    }
+    // Without login, the default stays: only bypass links name the site.
+    let plain = Downtime::builder().database_url(&db.url).build().await;
+    plain.expect("built").stop();
+}

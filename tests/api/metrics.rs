@@ -585,7 +585,7 @@ async fn a_lost_change_listener_is_counted_when_it_reconnects() {
     admin
         .execute_unprepared(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+             WHERE datname = current_database() AND application_name = 'downtime listener'",
         )
         .await
         .expect("terminate the listener");

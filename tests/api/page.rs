@@ -834,3 +834,65 @@ async fn the_feed_lists_upcoming_and_recent_windows_for_feed_readers() {
         assert_ne!(feed.entries()[0].id(), feed.entries()[1].id());
     }
 }
+
+/// The options of every `Intl.DateTimeFormat` in `script`, up to the closing brace.
+fn date_formats(script: &str) -> Vec<&str> {
+    script
+        .split("Intl.DateTimeFormat(")
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .collect()
+}
+
+#[tokio::test]
+async fn localized_times_keep_their_time_zone() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.switch_on(Window {
+        ends_at: Some(Utc::now() + TimeDelta::hours(2)),
+        ..Window::off()
+    })
+    .await;
+    let body = text(page(&app, "/maintenance", None, None).await).await;
+    let page_script = body
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("script")
+        .to_owned();
+    let banner = text(app.client.get("/maintenance/banner.js").send().await).await;
+    for script in [page_script, banner] {
+        let formats = date_formats(&script);
+        assert!(!formats.is_empty(), "{script}");
+        for options in formats {
+            // "7:48 AM" alone is anyone's 7:48; and a zone asked for beside dateStyle or
+            // timeStyle makes the browser throw, leaving the server's UTC text.
+            assert!(options.contains("timeZoneName: \"short\""), "{options}");
+            assert!(
+                !options.contains("dateStyle") && !options.contains("timeStyle"),
+                "{options}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_window_switched_on_now_is_not_called_scheduled() {
+    let db = sqlite();
+    let app = spawn_app(&db).await;
+    app.on().await;
+    for (lang, intro, not) in [
+        ("en-US", "This site is down for maintenance.", "scheduled"),
+        ("de", "wegen Wartungsarbeiten", "planmäßig"),
+        ("fr", "en maintenance.", "programmée"),
+        ("ru", "проводятся технические работы", "плановые"),
+    ] {
+        let body = text(page(&app, &format!("/maintenance?lang={lang}"), None, None).await).await;
+        let line = body
+            .lines()
+            .find(|l| l.starts_with("<p class=\"intro\">"))
+            .expect("intro");
+        assert!(line.contains(intro), "{lang}: {line}");
+        assert!(!line.to_lowercase().contains(not), "{lang}: {line}");
+    }
+}

@@ -133,6 +133,111 @@ async fn a_trusted_proxys_forwarding_headers_are_extended_and_host_can_be_overri
     assert_eq!(seen(&echo, "x-forwarded-for"), ["198.51.100.7, 127.0.0.1"]);
     assert_eq!(seen(&echo, "x-forwarded-proto"), ["https"]);
     assert_eq!(seen(&echo, "x-forwarded-host"), ["www.shop.example"]);
+    assert_eq!(
+        seen(&echo, "forwarded"),
+        ["for=198.51.100.7;host=\"www.shop.example\";proto=https"],
+        "Forwarded names the client and scheme X-Forwarded-* name"
+    );
+}
+
+/// What the upstream saw when `headers` came to a proxy listening on `bind` that trusts
+/// `trusted`.
+async fn forwarding_seen(bind: &str, trusted: &[&str], headers: &[(&str, &str)]) -> Value {
+    let db = sqlite();
+    let upstream = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start_at(&db, &upstream.url(), bind, |config| {
+        config.trusted_proxies = trusted
+            .iter()
+            .map(|net| net.parse().expect("net"))
+            .collect();
+    })
+    .await;
+    let mut request = http().get(proxy.url("/")).header("host", "shop.example");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("echo")
+}
+
+#[tokio::test]
+async fn forwarded_agrees_with_x_forwarded_through_the_trusted_chain_over_ipv4_and_ipv6() {
+    // A TLS terminator's headers, with a `Forwarded` its client wrote and it passed on: kept,
+    // like the left of `X-Forwarded-For`, with downtime's element after it.
+    let terminated = |client: &'static str| {
+        vec![
+            ("x-forwarded-for", client),
+            ("x-forwarded-proto", "https"),
+            ("forwarded", "for=6.6.6.6;proto=http"),
+        ]
+    };
+    let spoofed = terminated("6.6.6.6");
+    let cases = [
+        // A trusted balancer: its client and scheme, in both families.
+        (
+            "127.0.0.1:0",
+            &["127.0.0.0/8"][..],
+            terminated("198.51.100.7"),
+            "198.51.100.7, 127.0.0.1",
+            "https",
+            "for=6.6.6.6;proto=http, for=198.51.100.7;host=\"shop.example\";proto=https",
+        ),
+        (
+            "[::1]:0",
+            &["::1/128"][..],
+            terminated("2001:db8::7"),
+            "2001:db8::7, ::1",
+            "https",
+            "for=6.6.6.6;proto=http, for=\"[2001:db8::7]\";host=\"shop.example\";proto=https",
+        ),
+        // The client left of the trusted hops is the first one not trusted.
+        (
+            "127.0.0.1:0",
+            &["127.0.0.0/8", "10.0.0.0/8"][..],
+            terminated("6.6.6.6, 198.51.100.7, 10.0.0.3"),
+            "6.6.6.6, 198.51.100.7, 10.0.0.3, 127.0.0.1",
+            "https",
+            "for=6.6.6.6;proto=http, for=198.51.100.7;host=\"shop.example\";proto=https",
+        ),
+        // No trusted proxies, or a peer that is not one: every claim is dropped, and the
+        // connection speaks for itself.
+        (
+            "127.0.0.1:0",
+            &[][..],
+            spoofed.clone(),
+            "127.0.0.1",
+            "http",
+            "for=127.0.0.1;host=\"shop.example\";proto=http",
+        ),
+        (
+            "127.0.0.1:0",
+            &["10.0.0.0/8"][..],
+            spoofed.clone(),
+            "127.0.0.1",
+            "http",
+            "for=127.0.0.1;host=\"shop.example\";proto=http",
+        ),
+        (
+            "[::1]:0",
+            &["10.0.0.0/8"][..],
+            spoofed,
+            "::1",
+            "http",
+            "for=\"[::1]\";host=\"shop.example\";proto=http",
+        ),
+    ];
+    for (bind, trusted, headers, xff, proto, forwarded) in cases {
+        let echo = forwarding_seen(bind, trusted, &headers).await;
+        let case = format!("{bind} trusting {trusted:?}");
+        assert_eq!(seen(&echo, "x-forwarded-for"), [xff], "{case}");
+        assert_eq!(seen(&echo, "x-forwarded-proto"), [proto], "{case}");
+        assert_eq!(seen(&echo, "forwarded"), [forwarded], "{case}");
+    }
 }
 
 #[tokio::test]
@@ -691,7 +796,7 @@ async fn readyz_reports_the_upstream_and_healthz_does_not_ask_it() {
         .expect("JSON");
     assert_eq!(
         ready,
-        json!({ "status": "ok", "database": "ok", "upstream": "ok" })
+        json!({ "status": "ok", "database": "ok", "changes": "pushed", "upstream": "ok" })
     );
 
     drop(upstream);

@@ -190,16 +190,7 @@ async fn assert_history_complete(url: &str, changes: usize) {
 )]
 async fn replicas_survive_postgresql_going_away_under_load() {
     let (db, _admin) = crate::helpers::postgres_only().await;
-    let direct = Url::parse(&db.url).expect("url");
-    let postgres = tokio::net::lookup_host((
-        direct.host_str().expect("host"),
-        direct.port().unwrap_or(5432),
-    ))
-    .await
-    .expect("resolve")
-    .next()
-    .expect("an address");
-    let cable = Cable::to(postgres).await;
+    let cable = Cable::to(postgres_addr(&db.url).await).await;
     let env = [
         ("DOWNTIME_POLL_INTERVAL", "60s"),
         ("DOWNTIME_DEV_IDP", "true"),
@@ -313,6 +304,154 @@ async fn replicas_survive_postgresql_going_away_under_load() {
             "{log}"
         );
     }
+}
+
+/// The address of the PostgreSQL server `url` names.
+async fn postgres_addr(url: &str) -> std::net::SocketAddr {
+    let direct = Url::parse(url).expect("url");
+    tokio::net::lookup_host((
+        direct.host_str().expect("host"),
+        direct.port().unwrap_or(5432),
+    ))
+    .await
+    .expect("resolve")
+    .next()
+    .expect("an address")
+}
+
+/// The connections to `url`'s database other than the asking one, by `application_name`.
+async fn connections_to(url: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait as _, Statement};
+    let admin = sea_orm::Database::connect(url).await.expect("connect");
+    let rows = admin
+        .query_all_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT application_name FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .expect("pg_stat_activity");
+    admin.close().await.ok();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "application_name").expect("name"))
+        .collect()
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
+async fn an_idle_replica_holds_only_its_listener_and_a_change_opens_no_connection() {
+    let (db, _admin) = crate::helpers::postgres_only().await;
+    let replica = Server::start(&db.url, &[("DOWNTIME_POLL_INTERVAL", "60s")]).await;
+    assert_eq!(ready(&replica).await.0, StatusCode::OK);
+    // Start-up used the pool (migrations, the first reads); it closes what it no longer uses.
+    let settled = eventually(Duration::from_secs(30), || async {
+        connections_to(&db.url).await == ["downtime listener"]
+    })
+    .await;
+    assert!(
+        settled,
+        "an idle replica holds {:?}",
+        connections_to(&db.url).await
+    );
+
+    // A change made elsewhere is read on the listener's connection: nothing new opens.
+    let out = downtime(&db.url, &["on", "--message", "Pushed"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        until_status(&replica, StatusCode::FOUND, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the change never arrived"
+    );
+    assert_eq!(connections_to(&db.url).await, ["downtime listener"]);
+    // So is the readiness check.
+    assert_eq!(ready(&replica).await.0, StatusCode::OK);
+    assert_eq!(connections_to(&db.url).await, ["downtime listener"]);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
+async fn a_replica_is_ready_only_while_changes_are_pushed_to_it() {
+    let (db, _admin) = crate::helpers::postgres_only().await;
+    let cable = Cable::to(postgres_addr(&db.url).await).await;
+    // The poll is a minute: whatever arrives sooner was pushed.
+    let replica = Server::start(
+        &cable.url_through(&db.url),
+        &[("DOWNTIME_POLL_INTERVAL", "60s")],
+    )
+    .await;
+    let (status, body) = ready(&replica).await;
+    assert_eq!(
+        (status, &body["changes"]),
+        (StatusCode::OK, &json!("pushed"))
+    );
+
+    cable.cut();
+    let unready = eventually(Duration::from_secs(15), || async {
+        ready(&replica).await.0 == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    assert!(unready, "/readyz still ready without its listener");
+
+    cable.restore();
+    let ready_again = eventually(Duration::from_secs(15), || async {
+        ready(&replica).await.0 == StatusCode::OK
+    })
+    .await;
+    assert!(ready_again, "/readyz never recovered");
+    // Ready again means listening again: a change made now is pushed at once.
+    let out = downtime(&db.url, &["on", "--message", "Right after the outage"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        until_status(&replica, StatusCode::FOUND, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "a change made once the replica was ready again was not pushed"
+    );
+    let log = replica.stop().await;
+    assert!(log.contains("listening for changes again"), "{log}");
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set DOWNTIME_TEST_POSTGRES_URL"
+)]
+async fn a_replica_told_to_poll_only_holds_no_listener_and_is_ready() {
+    let (db, _admin) = crate::helpers::postgres_only().await;
+    let replica = Server::start(
+        &db.url,
+        &[
+            ("DOWNTIME_POLL_ONLY", "true"),
+            ("DOWNTIME_POLL_INTERVAL", "200ms"),
+        ],
+    )
+    .await;
+    let (status, body) = ready(&replica).await;
+    assert_eq!(
+        (status, &body["changes"]),
+        (StatusCode::OK, &json!("polled"))
+    );
+    assert!(
+        !connections_to(&db.url)
+            .await
+            .iter()
+            .any(|name| name == "downtime listener")
+    );
+    let out = downtime(&db.url, &["on", "--message", "Polled"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        until_status(&replica, StatusCode::FOUND, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the poll never found the change"
+    );
 }
 
 #[tokio::test]

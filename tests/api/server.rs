@@ -793,3 +793,40 @@ async fn out_of_file_descriptors_the_server_warns_once_per_interval_and_recovers
     );
     assert!(log.contains("open files limit may run out"), "{log}");
 }
+
+#[tokio::test]
+async fn a_request_for_another_host_is_reported_once() {
+    let db = crate::helpers::sqlite();
+    let server = Server::start(&db.url, &[]).await;
+    let own = server.base.trim_start_matches("http://").to_owned();
+    for host in [
+        own.as_str(),
+        "shop.example",
+        "shop.example",
+        "SHOP.example:80",
+        &own,
+    ] {
+        for _ in 0..20 {
+            let resp = server
+                .http
+                .get(format!("{}/healthz", server.base))
+                .header("host", host)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(resp.status(), StatusCode::OK);
+        }
+    }
+    let log = server.stop().await;
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("a host the base URL does not name"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{log}");
+    assert!(warnings[0].contains("shop.example"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains(&format!("http://{own}")),
+        "{}",
+        warnings[0]
+    );
+}

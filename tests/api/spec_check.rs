@@ -115,7 +115,7 @@ fn media_type(content_type: &str) -> &str {
 }
 
 /// `instance` against `schema`, whose references point into the spec's components.
-fn validate(schema: &Value, instance: &Value) -> Result<(), String> {
+pub(crate) fn validate(schema: &Value, instance: &Value) -> Result<(), String> {
     let root = json!({ "components": SPEC["components"], "allOf": [schema] });
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)

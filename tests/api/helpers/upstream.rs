@@ -190,9 +190,12 @@ impl Drop for Running {
 impl Running {
     /// Serves `app` the way `downtime serve` does.
     pub async fn start<E: poem::Endpoint + 'static>(app: E) -> Running {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        Running::start_at("127.0.0.1:0", app).await
+    }
+
+    /// Serves `app` on `bind` (`[::1]:0` to be reached over IPv6).
+    pub async fn start_at<E: poem::Endpoint + 'static>(bind: &str, app: E) -> Running {
+        let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
         let addr = listener.local_addr().expect("socket address");
         let task = tokio::spawn(async move {
             let _ = serve(listener, app, std::future::pending(), Duration::ZERO).await;
@@ -237,10 +240,30 @@ impl Proxy {
         Proxy::start_with(db, upstream, tweak, |d| d.auth().clone()).await
     }
 
+    /// Like [`Proxy::start`], listening on `bind` (`[::1]:0` to be reached over IPv6).
+    pub async fn start_at(
+        db: &TestDb,
+        upstream: &str,
+        bind: &str,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Proxy {
+        Proxy::start_at_with(db, upstream, bind, tweak, |d| d.auth().clone()).await
+    }
+
     /// Like [`Proxy::start`], asking `superusers` who passes.
     pub async fn start_with<S: Superusers>(
         db: &TestDb,
         upstream: &str,
+        tweak: impl FnOnce(&mut Config),
+        superusers: impl FnOnce(&Downtime) -> S,
+    ) -> Proxy {
+        Proxy::start_at_with(db, upstream, "127.0.0.1:0", tweak, superusers).await
+    }
+
+    async fn start_at_with<S: Superusers>(
+        db: &TestDb,
+        upstream: &str,
+        bind: &str,
         tweak: impl FnOnce(&mut Config),
         superusers: impl FnOnce(&Downtime) -> S,
     ) -> Proxy {
@@ -257,7 +280,7 @@ impl Proxy {
             .expect("build downtime");
         let superusers = superusers(&downtime);
         let upstream = downtime.upstream().expect("an upstream").clone();
-        let server = Running::start(downtime.around_with(upstream, superusers)).await;
+        let server = Running::start_at(bind, downtime.around_with(upstream, superusers)).await;
         Proxy { downtime, server }
     }
 
