@@ -141,13 +141,13 @@ pub struct Config {
     /// change listener's one: they open when needed and close after 5 s unused, so at rest a
     /// replica holds one connection. N replicas need N at rest and up to N × (this + 1) in a
     /// burst of writes on every replica at once. SQLite always uses one.
-    #[arg(long, env = "DOWNTIME_DB_MAX_CONNECTIONS", default_value_t = Connections::DEFAULT_MAX, value_parser = clap::value_parser!(u32).range(1..=i64::from(Connections::MAX)))]
+    #[arg(long, env = "DOWNTIME_DB_MAX_CONNECTIONS", default_value_t = Connections::DEFAULT_MAX, value_parser = clap::value_parser!(u32).range(1..=i64::from(Connections::MAX)), help_heading = heading::REPLICAS)]
     pub db_max_connections: u32,
 
     /// Follow changes made elsewhere by the poll alone (`--poll-interval`), without
     /// PostgreSQL's `LISTEN`: for a pooler in transaction mode, where notifications never
     /// arrive, or for fleets too large for a connection per replica.
-    #[arg(long, env = "DOWNTIME_POLL_ONLY")]
+    #[arg(long, env = "DOWNTIME_POLL_ONLY", help_heading = heading::REPLICAS)]
     pub poll_only: bool,
 
     /// Login and superusers.

@@ -388,3 +388,34 @@ async fn a_database_migrated_by_a_newer_version_stops_an_older_one() {
         }
     }
 }
+
+/// The README's command for the CLI beside the unit names the unit's database and parses.
+#[test]
+fn the_readme_cli_command_for_the_unit_parses_and_names_its_database() {
+    use clap::Parser as _;
+
+    let readme = include_str!("../../README.md");
+    let command = readme
+        .split('`')
+        .find(|span| span.starts_with("sudo downtime "))
+        .expect("the README's command for the CLI on the service's machine");
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert!(
+        downtime::cli::Cli::try_parse_from(&words).is_ok(),
+        "{command:?} is refused"
+    );
+    // The unit's database: DATABASE_URL with systemd's %S (/var/lib) expanded.
+    let unit = read("downtime.service");
+    let url = unit
+        .split("\"DATABASE_URL=")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .expect("the unit's DATABASE_URL")
+        .replace("%S", "/var/lib");
+    assert!(
+        words
+            .windows(2)
+            .any(|w| w[0] == "--database-url" && w[1] == url),
+        "{command:?} does not use {url}"
+    );
+}
