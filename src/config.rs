@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, ValueEnum};
 
 use crate::auth::AuthConfig;
+use crate::gate::hold::{HoldLimits, ReleaseRate};
 pub use crate::http::byte_size;
 use crate::http::server::Limits;
 use crate::metrics::MetricsConfig;
@@ -150,6 +151,18 @@ pub struct Config {
     #[arg(long, env = "DOWNTIME_POLL_ONLY", help_heading = heading::REPLICAS)]
     pub poll_only: bool,
 
+    /// In a hold window (`downtime hold`), the most requests waiting at once; the next ones
+    /// get the maintenance answer at once. Each holds its connection (see `--max-connections`)
+    /// and about a kilobyte of memory.
+    #[arg(long, visible_alias = "max-held", env = "DOWNTIME_HOLD_QUEUE", default_value_t = crate::gate::hold::DEFAULT_QUEUE, value_parser = count, help_heading = heading::SERVING)]
+    pub hold_queue: usize,
+
+    /// How fast requests held by a hold window go on when it ends (`500/s`), in the order
+    /// they came, so an app that has just restarted is not hit by all of them at once.
+    /// Unset: all at once.
+    #[arg(long, env = "DOWNTIME_RELEASE_RATE", help_heading = heading::SERVING)]
+    pub release_rate: Option<ReleaseRate>,
+
     /// Login and superusers.
     #[command(flatten, next_help_heading = heading::LOGIN)]
     pub auth: AuthConfig,
@@ -257,6 +270,8 @@ impl Default for Config {
             poll_interval: Duration::from_secs(5),
             db_max_connections: Connections::DEFAULT_MAX,
             poll_only: false,
+            hold_queue: crate::gate::hold::DEFAULT_QUEUE,
+            release_rate: None,
             auth: AuthConfig::default(),
             proxy: ProxyConfig::default(),
             webhook: WebhookConfig::default(),
@@ -267,6 +282,14 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The bounds of hold windows in this process.
+    pub fn hold_limits(&self) -> HoldLimits {
+        HoldLimits {
+            queue: self.hold_queue,
+            release_rate: self.release_rate,
+        }
+    }
+
     /// Checks the settings as the flags check them, for settings given in code
     /// ([`crate::DowntimeBuilder`]), which never went through the flags' parsers.
     ///
@@ -305,6 +328,9 @@ impl Config {
             ("idle timeout", self.server.idle_timeout),
         ] {
             crate::proxy::timeout_in_range(timeout).map_err(|e| format!("{name}: {e}"))?;
+        }
+        if self.hold_queue == 0 {
+            return Err("hold queue: must be at least 1".into());
         }
         if self.max_body == Some(0) {
             return Err("max body: must be at least 1 byte".into());

@@ -30,6 +30,7 @@ use subtle::ConstantTimeEq;
 use strum::VariantArray as _;
 
 use crate::api::writes::{WriteResult, WriteStats};
+use crate::gate::hold::Holds;
 use crate::gate::{GateStats, Gated, Pass, Reason};
 use crate::http::Problem;
 use crate::proxy::{Upstream, UpstreamError};
@@ -137,6 +138,8 @@ pub struct Sources {
     pub service: StateService,
     /// The gate's counters.
     pub gate: Arc<GateStats>,
+    /// The requests hold windows keep waiting.
+    pub holds: Arc<Holds>,
     /// The control API's writes.
     pub writes: Arc<WriteStats>,
     /// The reverse proxy, in proxy mode.
@@ -303,7 +306,9 @@ impl Sources {
                 MetricType::Gauge,
             ),
             "mode",
-            [Mode::Full, Mode::ReadOnly].map(|mode| (mode.as_str(), active(mode))),
+            Mode::VARIANTS
+                .iter()
+                .map(|&mode| (mode.as_str(), active(mode))),
         )?;
         ConstGauge::new(state.version).encode(encoder.encode_descriptor(
             "downtime_state_version",
@@ -372,6 +377,8 @@ impl Sources {
                 .map(|pass| (pass.as_str(), ConstCounter::new(self.gate.passed(pass)))),
         )?;
 
+        self.encode_holds(encoder)?;
+
         family(
             encoder,
             (
@@ -388,6 +395,42 @@ impl Sources {
             }),
         )?;
         Ok(())
+    }
+
+    /// What hold windows did with the requests they kept waiting.
+    fn encode_holds(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
+        let holds = self.holds.stats();
+        ConstGauge::new(i64::try_from(holds.held()).unwrap_or(i64::MAX)).encode(
+            encoder.encode_descriptor(
+                "downtime_held_requests",
+                "Requests waiting now for a hold window to end.",
+                None,
+                MetricType::Gauge,
+            )?,
+        )?;
+        family(
+            encoder,
+            (
+                "downtime_hold_outcomes",
+                "Requests a hold window kept or would have kept waiting, by outcome: released \
+                 when it ended, answered after the hold timeout (timed_out), answered at once \
+                 because the queue was full (refused), given up by their clients (abandoned).",
+                MetricType::Counter,
+            ),
+            "outcome",
+            [
+                ("released", ConstCounter::new(holds.released())),
+                ("timed_out", ConstCounter::new(holds.timed_out())),
+                ("refused", ConstCounter::new(holds.refused())),
+                ("abandoned", ConstCounter::new(holds.abandoned())),
+            ],
+        )?;
+        holds.waited().encode(encoder.encode_descriptor(
+            "downtime_hold_wait",
+            "How long requests waited in hold windows.",
+            Some(&Unit::Seconds),
+            MetricType::Histogram,
+        )?)
     }
 
     /// What reached the webhook receivers and the upstream app.

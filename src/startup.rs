@@ -109,17 +109,25 @@ impl<E: Endpoint + 'static> Application<E> {
         &self.downtime
     }
 
-    /// Serves until SIGINT or SIGTERM, within the limits of `config.server`, then drains for
-    /// up to five seconds and stops the background work.
+    /// Serves until SIGINT or SIGTERM, within the limits of `config.server`, then answers
+    /// the requests a hold window keeps waiting, drains for up to five seconds and stops the
+    /// background work.
     ///
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let holds = std::sync::Arc::clone(self.downtime.holds());
+        let signals = self.signals;
+        // Held requests are answered before the drain, which would otherwise wait for them.
+        let shutdown = async move {
+            signals.received().await;
+            holds.stop();
+        };
         let served = crate::http::server::serve_with(
             self.listener,
             self.app,
             self.limits,
-            self.signals.received(),
+            shutdown,
             Duration::from_secs(5),
         )
         .await;

@@ -15,7 +15,7 @@ pub struct Model {
     pub id: i32,
     /// Whether maintenance is switched on (it may still wait for `starts_at`).
     pub enabled: bool,
-    /// `full` or `read_only`.
+    /// `full`, `read_only` or `hold`.
     pub mode: String,
     /// The operator's message shown to visitors.
     pub message: Option<String>,
@@ -33,6 +33,8 @@ pub struct Model {
     pub status_code: i32,
     /// The only path prefixes the window closes, as a JSON array of strings (empty: all).
     pub scope: String,
+    /// In a hold window, the longest a request waits, in seconds.
+    pub hold_timeout_secs: i32,
     /// Monotonic version, the ETag of the state.
     pub version: i64,
     /// Who made the last change.

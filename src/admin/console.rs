@@ -74,6 +74,8 @@ impl Console {
         ctx.insert("lang", &language.tag);
         ctx.insert("dir", if language.rtl { "rtl" } else { "ltr" });
         ctx.insert("style", STYLE);
+        ctx.insert("hold_timeout_min", &crate::state::MIN_HOLD_TIMEOUT_SECS);
+        ctx.insert("hold_timeout_max", &crate::state::MAX_HOLD_TIMEOUT_SECS);
         ctx.insert("logo", self.pages.logo().unwrap_or_default());
         self.tera.render(TEMPLATE, &ctx)
     }

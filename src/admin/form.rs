@@ -3,7 +3,10 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use crate::state::{DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, Mode, Window, WindowInput};
+use crate::state::{
+    DEFAULT_HOLD_TIMEOUT_SECS, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, Mode, Window,
+    WindowInput,
+};
 
 pub(super) fn parse_local_input(field: &str, value: &str) -> Result<Option<DateTime<Utc>>, String> {
     let value = value.trim();
@@ -34,6 +37,7 @@ pub(super) struct StateForm {
     pub(super) allowed_ips: Option<String>,
     pub(super) status_code: Option<String>,
     pub(super) retry_after: Option<String>,
+    pub(super) hold_timeout: Option<String>,
     pub(super) reason: Option<String>,
 }
 
@@ -71,6 +75,18 @@ pub(super) fn window_from(form: &StateForm, switched_on: bool) -> Result<Window,
         u32::from(DEFAULT_STATUS_CODE),
     );
     let retry_after_secs = number("retry after", &form.retry_after, DEFAULT_RETRY_AFTER_SECS);
+    let hold_timeout_secs = number(
+        "hold timeout",
+        &form.hold_timeout,
+        DEFAULT_HOLD_TIMEOUT_SECS,
+    );
+    let mode = match form.mode.as_deref().map(str::trim) {
+        None | Some("") => Mode::Full,
+        Some(mode) => mode.parse().unwrap_or_else(|e| {
+            errors.push(e);
+            Mode::Full
+        }),
+    };
     let mut time = |field: &str, value: &Option<String>| {
         parse_local_input(field, value.as_deref().unwrap_or_default()).unwrap_or_else(|e| {
             errors.push(e);
@@ -81,11 +97,7 @@ pub(super) fn window_from(form: &StateForm, switched_on: bool) -> Result<Window,
     let ends_at = time("ends at", &form.ends_at);
     let input = WindowInput {
         enabled: Some(switched_on || starts_at.is_some()),
-        mode: Some(if form.mode.as_deref() == Some("read_only") {
-            Mode::ReadOnly
-        } else {
-            Mode::Full
-        }),
+        mode: Some(mode),
         message: Some(form.message.clone().unwrap_or_default()),
         starts_at: Some(starts_at),
         ends_at: Some(ends_at),
@@ -95,6 +107,7 @@ pub(super) fn window_from(form: &StateForm, switched_on: bool) -> Result<Window,
         scope: lines(&form.scope),
         // Out of range: refused by the window's own rule.
         status_code: Some(u16::try_from(status_code).unwrap_or(u16::MAX)),
+        hold_timeout_secs: Some(hold_timeout_secs),
     };
     match input.over(&Window::off(), Utc::now()) {
         Ok(window) if errors.is_empty() => Ok(window),
@@ -130,6 +143,7 @@ mod tests {
             open_paths: get("open_paths"),
             allowed_ips: get("allowed_ips"),
             status_code: get("status_code"),
+            hold_timeout: get("hold_timeout"),
             retry_after: get("retry_after"),
             reason: get("reason"),
         }

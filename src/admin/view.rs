@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::bypass::{BypassLink, LinkStatus};
 use crate::http::SiteUrls;
-use crate::state::{MaintenanceState, Mode, Phase, Window};
+use crate::state::{MaintenanceState, Phase, Window};
 
 use super::form::StateForm;
 use super::{DEFAULT_TTL_SECS, TTLS};
@@ -13,7 +13,8 @@ use super::{DEFAULT_TTL_SECS, TTLS};
 /// The values in the settings form: the state's, or what was sent when it was refused.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(super) struct FormValues {
-    pub(super) read_only: bool,
+    /// `full`, `read_only` or `hold`, as the select sends it.
+    pub(super) mode: String,
     pub(super) message: String,
     pub(super) starts_at: String,
     pub(super) ends_at: String,
@@ -22,6 +23,7 @@ pub(super) struct FormValues {
     pub(super) allowed_ips: String,
     pub(super) status_code: String,
     pub(super) retry_after: String,
+    pub(super) hold_timeout: String,
     pub(super) reason: String,
 }
 
@@ -29,7 +31,7 @@ impl FormValues {
     pub(super) fn of(window: &Window) -> Self {
         let lines = |items: &[String]| items.join("\n");
         FormValues {
-            read_only: window.mode == Mode::ReadOnly,
+            mode: window.mode.as_str().to_owned(),
             message: window.message.clone().unwrap_or_default(),
             starts_at: window.starts_at.map(local_input).unwrap_or_default(),
             ends_at: window.ends_at.map(local_input).unwrap_or_default(),
@@ -43,6 +45,7 @@ impl FormValues {
                 .join("\n"),
             status_code: window.status_code.to_string(),
             retry_after: window.retry_after_secs.to_string(),
+            hold_timeout: window.hold_timeout_secs.to_string(),
             reason: String::new(),
         }
     }
@@ -50,7 +53,7 @@ impl FormValues {
     pub(super) fn sent(form: &StateForm) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         FormValues {
-            read_only: form.mode.as_deref() == Some("read_only"),
+            mode: text(&form.mode),
             message: text(&form.message),
             starts_at: text(&form.starts_at),
             ends_at: text(&form.ends_at),
@@ -59,6 +62,7 @@ impl FormValues {
             allowed_ips: text(&form.allowed_ips),
             status_code: text(&form.status_code),
             retry_after: text(&form.retry_after),
+            hold_timeout: text(&form.hold_timeout),
             reason: text(&form.reason),
         }
     }

@@ -17,8 +17,9 @@ use serde_json::json;
 use crate::bypass::{LABEL_PATTERN, MAX_LABEL_CHARS, MAX_TTL, MIN_TTL};
 use crate::http::LOCAL_PATH_PATTERN;
 use crate::state::{
-    GATE_STATUS_ERRORS, GATE_STATUS_OK, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS,
-    MAX_RETRY_AFTER_SECS, MIN_RETRY_AFTER_SECS, OPEN_PATH_PATTERN,
+    GATE_STATUS_ERRORS, GATE_STATUS_OK, MAX_HOLD_TIMEOUT_SECS, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS,
+    MAX_PATH_CHARS, MAX_RETRY_AFTER_SECS, MIN_HOLD_TIMEOUT_SECS, MIN_RETRY_AFTER_SECS,
+    OPEN_PATH_PATTERN,
 };
 
 /// The APIs `T`, their request schemas stating the limits the server enforces.
@@ -52,6 +53,10 @@ fn window_limits(registry: &mut Registry, schema: &str) {
     field("retry_after", &|s| {
         s.minimum = Some(MIN_RETRY_AFTER_SECS.into());
         s.maximum = Some(MAX_RETRY_AFTER_SECS.into());
+    });
+    field("hold_timeout", &|s| {
+        s.minimum = Some(MIN_HOLD_TIMEOUT_SECS.into());
+        s.maximum = Some(MAX_HOLD_TIMEOUT_SECS.into());
     });
     field("allowed_ips", &|s| s.max_items = Some(MAX_LIST_ENTRIES));
     for paths in ["open_paths", "scope"] {

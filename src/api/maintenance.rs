@@ -13,8 +13,8 @@ use super::error::{ApiError, ReadError};
 use super::security::ApiAuth;
 use crate::http::{FieldError, etag};
 use crate::state::{
-    AuditEntry, Change, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, MaintenanceState, Mode,
-    Phase, StateService, StoreError, Window, WindowInput,
+    AuditEntry, Change, DEFAULT_HOLD_TIMEOUT_SECS, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE,
+    MaintenanceState, Mode, Phase, StateService, StoreError, Window, WindowInput,
 };
 
 /// Settings of the control API.
@@ -33,6 +33,9 @@ pub enum ApiMode {
     Full,
     /// Visitors may read (GET, HEAD, OPTIONS); writes are refused.
     ReadOnly,
+    /// Requests `full` would refuse wait (up to `hold_timeout` seconds each) and go on when
+    /// the window ends; past their timeout they are answered as in `full`.
+    Hold,
 }
 
 impl From<Mode> for ApiMode {
@@ -40,6 +43,7 @@ impl From<Mode> for ApiMode {
         match mode {
             Mode::Full => ApiMode::Full,
             Mode::ReadOnly => ApiMode::ReadOnly,
+            Mode::Hold => ApiMode::Hold,
         }
     }
 }
@@ -49,6 +53,7 @@ impl From<ApiMode> for Mode {
         match mode {
             ApiMode::Full => Mode::Full,
             ApiMode::ReadOnly => Mode::ReadOnly,
+            ApiMode::Hold => Mode::Hold,
         }
     }
 }
@@ -88,7 +93,7 @@ pub struct MaintenanceView {
     pub active: bool,
     /// Where the window stands now.
     pub phase: ApiPhase,
-    /// Full, or read-only.
+    /// Full, read-only or hold.
     pub mode: ApiMode,
     /// The message visitors see, as plain text; absent when there is none.
     #[oai(skip_serializing_if_is_none)]
@@ -109,6 +114,8 @@ pub struct MaintenanceView {
     pub scope: Vec<String>,
     /// The status gated requests are answered with (503, another 5xx, or 200).
     pub status_code: u16,
+    /// In a hold window, the longest a request waits, in seconds.
+    pub hold_timeout: u32,
     /// The version, which grows with every change; the `ETag` is `"v<version>"`.
     pub version: i64,
     /// Who made the last change.
@@ -138,6 +145,7 @@ impl MaintenanceView {
             open_paths: state.window.open_paths.clone(),
             scope: state.window.scope.clone(),
             status_code: state.window.status_code,
+            hold_timeout: state.window.hold_timeout_secs,
             version: state.version,
             updated_by: state.updated_by.clone(),
             updated_at: state.updated_at,
@@ -161,6 +169,7 @@ impl Example for MaintenanceView {
             open_paths: vec!["/status".into()],
             scope: vec![],
             status_code: 503,
+            hold_timeout: 30,
             version: 42,
             updated_by: "ada@example.com".into(),
             updated_at: at("2026-12-01T02:00:00Z"),
@@ -175,7 +184,7 @@ impl Example for MaintenanceView {
 pub struct MaintenanceUpdate {
     /// Switch maintenance on or off.
     pub enabled: bool,
-    /// `full` (default) or `read_only`.
+    /// `full` (default), `read_only` or `hold`.
     #[oai(default)]
     pub mode: ApiMode,
     /// The message visitors see, as plain text (HTML is shown as text).
@@ -199,6 +208,9 @@ pub struct MaintenanceUpdate {
     /// The status gated requests are answered with: 503 (default), another 5xx, or 200 for
     /// load balancers that need it.
     pub status_code: Option<u16>,
+    /// In a hold window, the longest a request waits before it is answered as in `full`, in
+    /// seconds (default 30).
+    pub hold_timeout: Option<u32>,
 }
 
 impl Example for MaintenanceUpdate {
@@ -214,6 +226,7 @@ impl Example for MaintenanceUpdate {
             open_paths: vec![],
             scope: vec![],
             status_code: None,
+            hold_timeout: None,
         }
     }
 }
@@ -225,7 +238,7 @@ impl Example for MaintenanceUpdate {
 pub struct MaintenancePatch {
     /// Switch maintenance on or off (cannot be `null`).
     pub enabled: MaybeUndefined<bool>,
-    /// `full` or `read_only`; `null` means `full`.
+    /// `full`, `read_only` or `hold`; `null` means `full`.
     pub mode: MaybeUndefined<ApiMode>,
     /// The message visitors see; `null` removes it.
     pub message: MaybeUndefined<String>,
@@ -243,6 +256,8 @@ pub struct MaintenancePatch {
     pub scope: MaybeUndefined<Vec<String>>,
     /// The status gated requests are answered with; `null` means 503.
     pub status_code: MaybeUndefined<u16>,
+    /// In a hold window, the longest a request waits, in seconds; `null` means 30.
+    pub hold_timeout: MaybeUndefined<u32>,
 }
 
 impl Example for MaintenancePatch {
@@ -258,6 +273,7 @@ impl Example for MaintenancePatch {
             open_paths: MaybeUndefined::Undefined,
             scope: MaybeUndefined::Undefined,
             status_code: MaybeUndefined::Undefined,
+            hold_timeout: MaybeUndefined::Undefined,
         }
     }
 }
@@ -526,6 +542,7 @@ impl MaintenanceUpdate {
             open_paths: Some(self.open_paths),
             scope: Some(self.scope),
             status_code: Some(self.status_code.unwrap_or(DEFAULT_STATUS_CODE)),
+            hold_timeout_secs: Some(self.hold_timeout.unwrap_or(DEFAULT_HOLD_TIMEOUT_SECS)),
         }
     }
 }
@@ -551,6 +568,7 @@ impl MaintenancePatch {
             open_paths: given(self.open_paths, Vec::new()),
             scope: given(self.scope, Vec::new()),
             status_code: given(self.status_code, DEFAULT_STATUS_CODE),
+            hold_timeout_secs: given(self.hold_timeout, DEFAULT_HOLD_TIMEOUT_SECS),
         }
     }
 }

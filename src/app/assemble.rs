@@ -8,6 +8,7 @@ use crate::auth::{Auth, session};
 use crate::bypass::{BypassLinks, CookieSettings};
 use crate::config::{Config, Toggle};
 use crate::gate::Rules;
+use crate::gate::hold::Holds;
 use crate::http::SiteUrls;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Connections, StateService, Table, WindowInput};
@@ -92,6 +93,7 @@ impl DowntimeBuilder {
         }
         let webhooks = webhooks.start(config.poll_interval);
         let host_check = crate::http::HostCheck::new(&urls.base_url);
+        let holds = Holds::new(service.live().clone(), config.hold_limits());
         Ok(Downtime {
             parts: Arc::new(Parts {
                 secure_cookies,
@@ -111,6 +113,7 @@ impl DowntimeBuilder {
                 bypass_follower,
                 webhooks,
                 gate_stats: Arc::default(),
+                holds,
                 api_writes: Arc::default(),
                 host_check,
             }),

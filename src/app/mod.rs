@@ -20,6 +20,7 @@ use crate::api::writes::WriteStats;
 use crate::auth::Auth;
 use crate::bypass::BypassLinks;
 use crate::config::Config;
+use crate::gate::hold::Holds;
 use crate::gate::{Gate, GateEndpoint, GateStats, Rules, Superusers};
 use crate::http::SiteUrls;
 use crate::http::{CatchPanic, CatchPanicEndpoint};
@@ -59,6 +60,8 @@ struct Parts {
     webhooks: Webhooks,
     /// What every gate [`Downtime::gate`] makes counts, for `/metrics`.
     gate_stats: Arc<GateStats>,
+    /// The requests waiting in hold windows, shared by every gate [`Downtime::gate`] makes.
+    holds: Arc<Holds>,
     /// The control API's writes, for `/metrics`.
     api_writes: Arc<WriteStats>,
     /// Requests for a host the base URL does not name, reported once each.
@@ -99,6 +102,12 @@ impl Downtime {
         self.parts.webhooks.stats()
     }
 
+    /// The requests waiting in hold windows: their counts, and [`Holds::stop`] for a
+    /// shutdown (which [`Downtime::stop`] also does).
+    pub fn holds(&self) -> &Arc<Holds> {
+        &self.parts.holds
+    }
+
     /// The settings it was built with.
     pub fn config(&self) -> &Config {
         &self.parts.config
@@ -131,6 +140,7 @@ impl Downtime {
         )
         .with_bypass(parts.bypass.clone())
         .with_stats(Arc::clone(&parts.gate_stats))
+        .with_holds(Arc::clone(&parts.holds))
         .with_superusers(superusers)
     }
 
@@ -176,8 +186,9 @@ impl Downtime {
     }
 
     /// Stops the background work (the followers of the state, the superusers and the bypass
-    /// links, the provider's key refresh, the upstream checks, the webhook sender). Requests
-    /// still in flight are unaffected. The same happens by itself once the last handle and
+    /// links, the provider's key refresh, the upstream checks, the webhook sender), and
+    /// answers the requests a hold window keeps waiting (as in `full`). Other requests still
+    /// in flight are unaffected. The same happens by itself once the last handle and
     /// the last endpoint made from it ([`Downtime::around`], `app.with(downtime)`) are
     /// dropped; call this to stop sooner.
     pub fn stop(&self) {
@@ -187,6 +198,7 @@ impl Downtime {
 
 impl Parts {
     fn stop(&self) {
+        self.holds.stop();
         self.follower.abort();
         self.bypass_follower.abort();
         self.webhooks.stop();

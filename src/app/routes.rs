@@ -222,6 +222,7 @@ fn metrics(downtime: &Downtime) -> BoxEndpoint<'static, Response> {
     let sources = Sources {
         service: parts.service.clone(),
         gate: Arc::clone(&parts.gate_stats),
+        holds: Arc::clone(&parts.holds),
         writes: Arc::clone(&parts.api_writes),
         upstream: parts.upstream.clone(),
         webhooks: (!parts.config.webhook.webhooks.is_empty()).then(|| parts.webhooks.stats()),

@@ -60,6 +60,11 @@ enum Command {
     /// Switch maintenance on, now or for a window. What is not given is kept from the stored
     /// window: after `off`, its allowed addresses, open paths, status code and Retry-After.
     On(state::OnArgs),
+    /// Hold requests instead of refusing them, for maintenance measured in seconds (a
+    /// restart, a short migration): each waits up to --hold-timeout, then gets the page; all
+    /// go on when `downtime off` ends the window (or its --for or --until does). Takes the
+    /// flags of `on`.
+    Hold(state::OnArgs),
     /// Switch maintenance off: the window's times, message, mode and scope go; the allowed
     /// addresses, open paths, status code and Retry-After stay for the next `on`.
     Off {
@@ -186,6 +191,7 @@ impl Cli {
         let done = match command {
             Command::Serve(config) => serve::serve(url.clone(), *config).await,
             Command::On(args) => state::on(&url, args).await,
+            Command::Hold(args) => state::hold(&url, args).await,
             Command::Off { reason } => state::off(&url, reason).await,
             Command::Run(args) => run::run(&url, args).await,
             Command::Status { json } => state::status(&url, json).await,

@@ -42,6 +42,10 @@ pub(super) struct OnArgs {
     /// without it, the whole site.
     #[arg(long, value_name = "PATH", value_parser = crate::state::parse_open_path)]
     scope: Vec<String>,
+    /// In a hold window, the longest each request waits before it gets the maintenance
+    /// answer (`30s`, at most `5m`); kept for later windows like `--retry-after`.
+    #[arg(long, value_name = "DURATION", value_parser = hold_timeout)]
+    hold_timeout: Option<u32>,
     /// Why, for the audit log.
     #[arg(long)]
     reason: Option<String>,
@@ -51,9 +55,23 @@ pub(super) struct OnArgs {
 /// nothing.
 pub(super) async fn on(url: &str, args: OnArgs) -> anyhow::Result<()> {
     let input = args.input(Utc::now().trunc_subsecs(0))?;
+    switch_on(url, input, args.reason).await
+}
+
+/// `downtime hold`: `on` in hold mode.
+pub(super) async fn hold(url: &str, args: OnArgs) -> anyhow::Result<()> {
+    if args.read_only {
+        return Err(Usage("--read-only does not go with hold: a hold window holds every request full maintenance would refuse".into()).into());
+    }
+    let mut input = args.input(Utc::now().trunc_subsecs(0))?;
+    input.mode = Some(Mode::Hold);
+    switch_on(url, input, args.reason).await
+}
+
+async fn switch_on(url: &str, input: WindowInput, reason: Option<String>) -> anyhow::Result<()> {
     let service = super::database(url).await?;
     let state = service
-        .switch_on(input, Change::by(actor()).because(args.reason))
+        .switch_on(input, Change::by(actor()).because(reason))
         .await?;
     println!("{}", summary(&state, Utc::now()));
     Ok(())
@@ -122,6 +140,7 @@ impl OnArgs {
             open_paths: text(&self.open_paths),
             scope: text(&self.scope),
             status_code: self.status_code,
+            hold_timeout_secs: self.hold_timeout,
         })
     }
 }
@@ -151,6 +170,20 @@ fn retry_after(value: &str) -> Result<u32, String> {
         .ok()
         .filter(|s| (1..=crate::state::MAX_RETRY_AFTER_SECS).contains(s))
         .ok_or_else(|| "must be between 1s and 7 days".into())
+}
+
+/// A hold timeout, for `hold --hold-timeout` and `run --hold-timeout`.
+pub(super) fn hold_timeout(value: &str) -> Result<u32, String> {
+    use crate::state::{MAX_HOLD_TIMEOUT_SECS, MIN_HOLD_TIMEOUT_SECS};
+    let secs = humantime::parse_duration(value)
+        .map_err(|e| format!("{e} (try 30s)"))?
+        .as_secs();
+    u32::try_from(secs)
+        .ok()
+        .filter(|s| (MIN_HOLD_TIMEOUT_SECS..=MAX_HOLD_TIMEOUT_SECS).contains(s))
+        .ok_or_else(|| {
+            format!("must be between {MIN_HOLD_TIMEOUT_SECS}s and {MAX_HOLD_TIMEOUT_SECS}s")
+        })
 }
 
 fn timestamp(value: &str) -> Result<DateTime<Utc>, String> {
@@ -197,6 +230,12 @@ fn describe(state: &MaintenanceState, now: DateTime<Utc>) -> String {
         out.push_str(&format!(
             "retry after: {}s\n",
             state.window.retry_after_secs
+        ));
+    }
+    if state.window.enabled && state.window.mode == Mode::Hold {
+        out.push_str(&format!(
+            "holds each:  up to {}s\n",
+            state.window.hold_timeout_secs
         ));
     }
     out.push_str(&format!(

@@ -4,6 +4,7 @@
 //! a request, asks [`Superusers`] the one question left, and turns the outcome into a response.
 
 pub mod decision;
+pub mod hold;
 mod stats;
 
 use std::borrow::Cow;
@@ -24,6 +25,7 @@ use crate::path::{self, SentTarget};
 use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
 pub use decision::{Gated, Outcome, Pass, Reason, Rules};
+use hold::{Holds, Joined, Waited};
 pub use stats::GateStats;
 
 /// Answers the gate's one question about the person behind a request.
@@ -91,11 +93,13 @@ struct Shared<S> {
     bypass: Option<BypassLinks>,
     superusers: S,
     stats: Arc<GateStats>,
+    holds: Arc<Holds>,
 }
 
 impl Gate<Nobody> {
     /// A gate reading `live`, answering with `pages`, following `rules`; nobody is a superuser.
     pub fn new(live: Live, pages: Arc<Pages>, rules: Rules) -> Self {
+        let holds = Holds::new(live.clone(), hold::HoldLimits::default());
         Gate {
             shared: Arc::new(Shared {
                 live,
@@ -104,6 +108,7 @@ impl Gate<Nobody> {
                 bypass: None,
                 superusers: Nobody,
                 stats: Arc::default(),
+                holds,
             }),
         }
     }
@@ -144,6 +149,21 @@ impl<S: Superusers> Gate<S> {
         }
     }
 
+    /// The same gate, holding requests in `holds` (shared with whatever stops them at a
+    /// shutdown and reads their counts) instead of a queue of its own with the default limits.
+    /// `holds` must follow the same state as the gate.
+    #[must_use]
+    pub fn with_holds(self, holds: Arc<Holds>) -> Self
+    where
+        S: Clone,
+    {
+        let mut parts = self.parts_with(self.shared.superusers.clone());
+        parts.holds = holds;
+        Gate {
+            shared: Arc::new(parts),
+        }
+    }
+
     /// This gate's parts, asking `superusers` instead: what the builders above start from.
     fn parts_with<T>(&self, superusers: T) -> Shared<T> {
         let shared = &self.shared;
@@ -154,6 +174,7 @@ impl<S: Superusers> Gate<S> {
             bypass: shared.bypass.clone(),
             superusers,
             stats: Arc::clone(&shared.stats),
+            holds: Arc::clone(&shared.holds),
         }
     }
 }
@@ -197,20 +218,8 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
         }
         let shared = &*self.shared;
         let state = shared.live.load();
-        let allowed_ips = &state.window.allowed_ips;
-        let client_allowed = !allowed_ips.is_empty()
-            && client_ip(&req, &shared.rules.trusted_proxies)
-                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
         let upgrade = http::wants_upgrade(req.headers());
-        let facts = decision::Facts {
-            path: req.uri().path(),
-            safe_method: !upgrade
-                && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
-            headers: req.headers(),
-            client_allowed,
-        };
-        let sent = sent_path(&req);
-        let outcome = decision::decide_sent(sent, &facts, &state, state.phase(), &shared.rules);
+        let outcome = shared.judge(&req, &state, upgrade);
         let (kind, reason) = match outcome {
             // A tunnel outlives this decision: it is passed with what the proxy needs to
             // judge it again when the state changes. Rare, so boxed.
@@ -220,6 +229,12 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
                 }
                 let tunnel: Boxed<'_> = Box::pin(self.pass_tunnel(req));
                 return Either::Right(Either::Right(tunnel));
+            }
+            // Requests let go at the end of a hold go first: one that the hold would have
+            // held waits behind them. Only while they are let go, so rarely boxed.
+            Outcome::Pass(Pass::Inactive) if shared.holds.draining() => {
+                let behind: Boxed<'_> = Box::pin(self.behind_released(req));
+                return Either::Right(Either::Right(behind));
             }
             // Before a scheduled window, the site's pages announce it.
             Outcome::Pass(Pass::Inactive) if state.phase() == Phase::Scheduled => {
@@ -248,6 +263,24 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
             }
         };
         Either::Left(ready(Ok(self.gated(&req, &state, kind, reason))))
+    }
+}
+
+impl<S> Shared<S> {
+    /// What the rules make of `req` in `state` (`upgrade`: it asks to switch protocols).
+    fn judge(&self, req: &Request, state: &Snapshot, upgrade: bool) -> Outcome {
+        let allowed_ips = &state.window.allowed_ips;
+        let client_allowed = !allowed_ips.is_empty()
+            && client_ip(req, &self.rules.trusted_proxies)
+                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
+        let facts = decision::Facts {
+            path: req.uri().path(),
+            safe_method: !upgrade
+                && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
+            headers: req.headers(),
+            client_allowed,
+        };
+        decision::decide_sent(sent_path(req), &facts, state, state.phase(), &self.rules)
     }
 }
 
@@ -322,7 +355,88 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
                 shared.stats.count_pass(pass);
                 self.pass(req).await
             }
+            None if state.holds_requests() => self.hold(req, &state, kind, reason).await,
             None => Ok(self.gated(&req, &state, kind, reason)),
+        }
+    }
+
+    /// Keeps a request the hold window `state` gates waiting until the hold is over, then
+    /// judges it again; answers it as in `full` after the window's hold timeout, when the
+    /// queue is full, or at a shutdown. Nothing of its body is read meanwhile.
+    async fn hold(
+        &self,
+        req: Request,
+        state: &Snapshot,
+        mut kind: Gated,
+        mut reason: Reason,
+    ) -> Result<Response> {
+        let shared = &*self.shared;
+        let timeout = std::time::Duration::from_secs(u64::from(state.window.hold_timeout_secs));
+        let deadline = tokio::time::Instant::now() + timeout;
+        let upgrade = http::wants_upgrade(req.headers());
+        loop {
+            let waited = match shared.holds.join() {
+                Joined::Wait(ticket) => ticket.wait(deadline).await,
+                Joined::GoOn => Waited::Judge,
+                Joined::Refused => Waited::Answer,
+            };
+            // Not a guard, which would pin a slot of the shared state across the app's answer.
+            let state = Guard::into_inner(shared.live.load());
+            if waited == Waited::Answer {
+                return Ok(self.gated(&req, &state, kind, reason));
+            }
+            // The superuser question was asked: what is left is the state's rules.
+            match shared.judge(&req, &state, upgrade) {
+                Outcome::Pass(pass) => {
+                    if pass != Pass::Inactive {
+                        shared.stats.count_pass(pass);
+                    }
+                    return self.pass_judged(req, upgrade).await;
+                }
+                Outcome::Gate(..)
+                    if state.holds_requests() && tokio::time::Instant::now() < deadline => {}
+                Outcome::Gate(gated, why) => {
+                    (kind, reason) = (gated, why);
+                    return Ok(self.gated(&req, &state, kind, reason));
+                }
+                Outcome::LeavePage | Outcome::ShowPage => {
+                    return Ok(self.gated(&req, &state, kind, reason));
+                }
+            }
+        }
+    }
+
+    /// A request that passes while the end of a hold is being let go: one the hold would have
+    /// held (by the hold's own rules, superusers and bypass links included) queues behind the
+    /// ones let go before it, so the app sees them in the order they came.
+    async fn behind_released(&self, req: Request) -> Result<Response> {
+        let shared = &*self.shared;
+        let upgrade = http::wants_upgrade(req.headers());
+        let held =
+            shared
+                .holds
+                .released()
+                .and_then(|hold| match shared.judge(&req, &hold, upgrade) {
+                    Outcome::Gate(kind, reason) => Some((hold, kind, reason)),
+                    _ => None,
+                });
+        let Some((hold, kind, reason)) = held else {
+            return self.pass_judged(req, upgrade).await;
+        };
+        let exempt = shared.bypass.as_ref().is_some_and(|b| b.holds(&req))
+            || shared.superusers.is_superuser(&req).await;
+        if exempt {
+            return self.pass_judged(req, upgrade).await;
+        }
+        self.hold(req, &hold, kind, reason).await
+    }
+
+    /// Passes a request judged to pass with maintenance off.
+    async fn pass_judged(&self, req: Request, upgrade: bool) -> Result<Response> {
+        if upgrade {
+            self.pass_tunnel(req).await
+        } else {
+            self.pass(req).await
         }
     }
 

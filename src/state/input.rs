@@ -11,7 +11,7 @@ use super::window::{Invalid, InvalidWindow, Mode, Window, parse_network, parse_o
 pub struct WindowInput {
     /// Switched on or off (a patch that flips it is a switch).
     pub enabled: Option<bool>,
-    /// Full or read-only.
+    /// Full, read-only or hold.
     pub mode: Option<Mode>,
     /// The operator's message; blank clears it.
     pub message: Option<String>,
@@ -29,6 +29,8 @@ pub struct WindowInput {
     pub scope: Option<Vec<String>>,
     /// The status gated requests are answered with.
     pub status_code: Option<u16>,
+    /// In a hold window, the longest a request waits, in seconds.
+    pub hold_timeout_secs: Option<u32>,
 }
 
 impl WindowInput {
@@ -46,6 +48,7 @@ impl WindowInput {
             open_paths: text(&window.open_paths),
             scope: text(&window.scope),
             status_code: Some(window.status_code),
+            hold_timeout_secs: Some(window.hold_timeout_secs),
         }
     }
 
@@ -105,6 +108,7 @@ impl WindowInput {
             open_paths,
             scope,
             status_code: self.status_code.unwrap_or(base.status_code),
+            hold_timeout_secs: self.hold_timeout_secs.unwrap_or(base.hold_timeout_secs),
         };
         // The window's own rules first, then the entries, each list in field order.
         let mut broken = window
@@ -196,6 +200,7 @@ mod tests {
             open_paths: vec!["/status".into()],
             scope: vec!["/shop".into()],
             status_code: 502,
+            hold_timeout_secs: 45,
             ..Window::on()
         }
     }
@@ -210,6 +215,7 @@ mod tests {
                 allowed_ips: running().allowed_ips,
                 open_paths: vec!["/status".into()],
                 status_code: 502,
+                hold_timeout_secs: 45,
                 ..Window::off()
             }
         );
@@ -261,13 +267,20 @@ mod tests {
             open_paths: Some(vec!["status".into()]),
             scope: Some(vec!["/ok".into(), "/a b".into()]),
             retry_after_secs: Some(0),
+            hold_timeout_secs: Some(301),
             ..WindowInput::default()
         };
         let broken = input.over(&Window::on(), at(0)).expect_err("refused").0;
         let fields: Vec<String> = broken.iter().map(Invalid::field).collect();
         assert_eq!(
             fields,
-            ["retry_after", "allowed_ips[1]", "open_paths[0]", "scope[1]"]
+            [
+                "retry_after",
+                "hold_timeout",
+                "allowed_ips[1]",
+                "open_paths[0]",
+                "scope[1]"
+            ]
         );
     }
 

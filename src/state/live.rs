@@ -35,6 +35,11 @@ impl Snapshot {
         self.phase == Phase::Active
     }
 
+    /// Whether requests the gate would refuse wait instead: a hold window is active.
+    pub fn holds_requests(&self) -> bool {
+        self.is_active() && self.state.window.mode == super::Mode::Hold
+    }
+
     /// When the phase moves next by itself: a scheduled window's start, an active one's end.
     pub fn next_change(&self) -> Option<DateTime<Utc>> {
         match self.phase {

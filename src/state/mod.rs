@@ -47,10 +47,11 @@ use store::Store;
 pub use store::{AuditEntry, Connections, StoreError, WriteError};
 pub use watch::{SyncStats, Table};
 pub use window::{
-    DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, GATE_STATUS_ERRORS, GATE_STATUS_OK,
-    HORIZON_DAYS, Invalid, InvalidWindow, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS,
-    MAX_RETRY_AFTER_SECS, MIN_RETRY_AFTER_SECS, Mode, OPEN_PATH_PATTERN, Window, is_gate_status,
-    is_open_path, parse_network, parse_open_path,
+    DEFAULT_HOLD_TIMEOUT_SECS, DEFAULT_RETRY_AFTER_SECS, DEFAULT_STATUS_CODE, GATE_STATUS_ERRORS,
+    GATE_STATUS_OK, HORIZON_DAYS, Invalid, InvalidWindow, MAX_HOLD_TIMEOUT_SECS, MAX_LIST_ENTRIES,
+    MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_RETRY_AFTER_SECS, MIN_HOLD_TIMEOUT_SECS,
+    MIN_RETRY_AFTER_SECS, Mode, OPEN_PATH_PATTERN, Window, is_gate_status, is_open_path,
+    parse_network, parse_open_path,
 };
 
 /// How many audit entries a history shows when nobody says (the API, the CLI and the admin

@@ -288,6 +288,9 @@ impl Store {
         let retry_after = i32::try_from(w.retry_after_secs).map_err(|_| {
             StoreError::Corrupt(format!("retry_after_secs = {}", w.retry_after_secs))
         })?;
+        let hold_timeout = i32::try_from(w.hold_timeout_secs).map_err(|_| {
+            StoreError::Corrupt(format!("hold_timeout_secs = {}", w.hold_timeout_secs))
+        })?;
         row::ActiveModel {
             id: Set(row::SINGLETON_ID),
             enabled: Set(w.enabled),
@@ -300,6 +303,7 @@ impl Store {
             open_paths: Set(to_text(&w.open_paths)?),
             status_code: Set(i32::from(w.status_code)),
             scope: Set(to_text(&w.scope)?),
+            hold_timeout_secs: Set(hold_timeout),
             version: Set(after.version),
             updated_by: Set(after.updated_by.clone()),
             updated_at: Set(after.updated_at),
@@ -461,6 +465,9 @@ pub(super) async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceS
     let retry_after_secs = u32::try_from(model.retry_after_secs).map_err(|_| {
         StoreError::Corrupt(format!("retry_after_secs = {}", model.retry_after_secs))
     })?;
+    let hold_timeout_secs = u32::try_from(model.hold_timeout_secs).map_err(|_| {
+        StoreError::Corrupt(format!("hold_timeout_secs = {}", model.hold_timeout_secs))
+    })?;
     let allowed_ips = serde_json::from_str(&model.allowed_ips)
         .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?;
     let open_paths = serde_json::from_str(&model.open_paths)
@@ -483,6 +490,7 @@ pub(super) async fn read_state(db: &impl ConnectionTrait) -> Result<MaintenanceS
             open_paths,
             scope,
             status_code,
+            hold_timeout_secs,
         },
         version: model.version,
         updated_by: model.updated_by,

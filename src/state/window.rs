@@ -18,6 +18,13 @@ pub const MIN_RETRY_AFTER_SECS: u32 = 1;
 pub const MAX_RETRY_AFTER_SECS: u32 = 7 * 24 * 3600;
 /// `Retry-After` when nothing else is said: five minutes.
 pub const DEFAULT_RETRY_AFTER_SECS: u32 = 300;
+/// How long a request waits in a hold window unless the window says otherwise.
+pub const DEFAULT_HOLD_TIMEOUT_SECS: u32 = 30;
+/// The shortest wait a hold window may give a request.
+pub const MIN_HOLD_TIMEOUT_SECS: u32 = 1;
+/// The longest wait a hold window may give a request: five minutes, past which a visitor is
+/// better told than kept waiting (and most clients and load balancers have given up anyway).
+pub const MAX_HOLD_TIMEOUT_SECS: u32 = 300;
 /// The status gated requests are answered with unless a window says otherwise.
 pub const DEFAULT_STATUS_CODE: u16 = 503;
 /// The most entries `allowed_ips`, `open_paths` and `scope` may each hold.
@@ -47,6 +54,9 @@ pub enum Mode {
     Full,
     /// Visitors may read (GET, HEAD, OPTIONS); writes are refused.
     ReadOnly,
+    /// Requests that `full` would gate wait, for up to the window's hold timeout, and go on
+    /// when it ends: for maintenance short enough that visitors should only see a slow page.
+    Hold,
 }
 
 impl Mode {
@@ -55,6 +65,7 @@ impl Mode {
         match self {
             Mode::Full => "full",
             Mode::ReadOnly => "read_only",
+            Mode::Hold => "hold",
         }
     }
 }
@@ -72,8 +83,9 @@ impl FromStr for Mode {
         match s {
             "full" => Ok(Mode::Full),
             "read_only" | "read-only" => Ok(Mode::ReadOnly),
+            "hold" => Ok(Mode::Hold),
             other => Err(format!(
-                "unknown mode {other:?} (expected full or read_only)"
+                "unknown mode {other:?} (expected full, read_only or hold)"
             )),
         }
     }
@@ -84,7 +96,7 @@ impl FromStr for Mode {
 pub struct Window {
     /// Maintenance is switched on (it may still wait for `starts_at`).
     pub enabled: bool,
-    /// Full or read-only.
+    /// Full, read-only or hold.
     pub mode: Mode,
     /// The operator's message for visitors, shown as text.
     pub message: Option<String>,
@@ -107,10 +119,17 @@ pub struct Window {
     /// 5xx, or 200 (`Retry-After` and `no-store` are sent whatever it is).
     #[serde(default = "default_status_code")]
     pub status_code: u16,
+    /// In a hold window, the longest a request waits before it is answered as in `full`.
+    #[serde(default = "default_hold_timeout")]
+    pub hold_timeout_secs: u32,
 }
 
 fn default_status_code() -> u16 {
     DEFAULT_STATUS_CODE
+}
+
+fn default_hold_timeout() -> u32 {
+    DEFAULT_HOLD_TIMEOUT_SECS
 }
 
 /// Whether gated requests may be answered with `code`: 200, or a server error.
@@ -152,6 +171,12 @@ pub enum Invalid {
         "scope {1:?} is not a path prefix such as /checkout (at most {MAX_PATH_CHARS} characters, no ?, # or \\, written as the gate reads it: /caf%C3%A9, not /café or /a/./b)"
     )]
     BadScope(usize, String),
+    /// The hold timeout is shorter than [`MIN_HOLD_TIMEOUT_SECS`] or longer than
+    /// [`MAX_HOLD_TIMEOUT_SECS`].
+    #[error(
+        "hold-timeout must be between {MIN_HOLD_TIMEOUT_SECS} and {MAX_HOLD_TIMEOUT_SECS} seconds"
+    )]
+    HoldTimeoutOutOfRange,
     /// The status code is neither 200 nor a server error (5xx).
     #[error("status code {0} is not 200 or a server error (500 to 599)")]
     BadStatusCode(u16),
@@ -170,6 +195,7 @@ impl Invalid {
             Invalid::EndsBeforeStart | Invalid::EndsInPast => "ends_at".into(),
             Invalid::BeyondHorizon(field) | Invalid::TooManyEntries(field) => (*field).into(),
             Invalid::RetryAfterOutOfRange => "retry_after".into(),
+            Invalid::HoldTimeoutOutOfRange => "hold_timeout".into(),
             Invalid::BadOpenPath(index, _) => format!("open_paths[{index}]"),
             Invalid::BadScope(index, _) => format!("scope[{index}]"),
             Invalid::BadNetwork(index, _) => format!("allowed_ips[{index}]"),
@@ -202,6 +228,7 @@ impl Window {
         Window {
             retry_after_secs: DEFAULT_RETRY_AFTER_SECS,
             status_code: DEFAULT_STATUS_CODE,
+            hold_timeout_secs: DEFAULT_HOLD_TIMEOUT_SECS,
             ..Window::default()
         }
     }
@@ -243,6 +270,9 @@ impl Window {
         }
         if !(MIN_RETRY_AFTER_SECS..=MAX_RETRY_AFTER_SECS).contains(&self.retry_after_secs) {
             broken.push(Invalid::RetryAfterOutOfRange);
+        }
+        if !(MIN_HOLD_TIMEOUT_SECS..=MAX_HOLD_TIMEOUT_SECS).contains(&self.hold_timeout_secs) {
+            broken.push(Invalid::HoldTimeoutOutOfRange);
         }
         check_paths(&mut broken, "scope", &self.scope, Invalid::BadScope);
         if !is_gate_status(self.status_code) {
@@ -454,6 +484,7 @@ mod tests {
         assert_eq!("full".parse(), Ok(Mode::Full));
         assert_eq!("read_only".parse(), Ok(Mode::ReadOnly));
         assert_eq!("read-only".parse(), Ok(Mode::ReadOnly));
+        assert_eq!("hold".parse(), Ok(Mode::Hold));
         assert!("partial".parse::<Mode>().is_err());
     }
 

@@ -470,7 +470,7 @@ impl Pages {
     fn problem(&self, state: &MaintenanceState, index: usize) -> Vec<u8> {
         let lang = &self.languages.get(index).id;
         let detail_key = match state.window.mode {
-            Mode::Full => "problem-detail",
+            Mode::Full | Mode::Hold => "problem-detail",
             Mode::ReadOnly => "problem-detail-read-only",
         };
         let window = &state.window;

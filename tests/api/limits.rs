@@ -10,8 +10,9 @@ use crate::spec_check;
 use downtime::bypass::{LABEL_PATTERN, MAX_LABEL_CHARS, MAX_TTL, MIN_TTL};
 use downtime::http::LOCAL_PATH_PATTERN;
 use downtime::state::{
-    GATE_STATUS_ERRORS, GATE_STATUS_OK, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS,
-    MAX_RETRY_AFTER_SECS, MIN_RETRY_AFTER_SECS, Mode, OPEN_PATH_PATTERN,
+    GATE_STATUS_ERRORS, GATE_STATUS_OK, MAX_HOLD_TIMEOUT_SECS, MAX_LIST_ENTRIES, MAX_MESSAGE_CHARS,
+    MAX_PATH_CHARS, MAX_RETRY_AFTER_SECS, MIN_HOLD_TIMEOUT_SECS, MIN_RETRY_AFTER_SECS, Mode,
+    OPEN_PATH_PATTERN,
 };
 use strum::VariantArray as _;
 
@@ -44,6 +45,14 @@ fn the_spec_states_the_limits_from_the_rules_constants() {
         assert_eq!(
             field("retry_after")["maximum"],
             as_f64(MAX_RETRY_AFTER_SECS)
+        );
+        assert_eq!(
+            field("hold_timeout")["minimum"],
+            as_f64(MIN_HOLD_TIMEOUT_SECS)
+        );
+        assert_eq!(
+            field("hold_timeout")["maximum"],
+            as_f64(MAX_HOLD_TIMEOUT_SECS)
         );
         for list in ["allowed_ips", "open_paths", "scope"] {
             assert_eq!(
@@ -113,6 +122,16 @@ async fn the_spec_refuses_what_the_state_refuses_and_allows_what_it_allows() {
         (over("retry_after", json!(MAX_RETRY_AFTER_SECS)), true),
         (over("retry_after", json!(MIN_RETRY_AFTER_SECS - 1)), false),
         (over("retry_after", json!(MAX_RETRY_AFTER_SECS + 1)), false),
+        (over("hold_timeout", json!(MIN_HOLD_TIMEOUT_SECS)), true),
+        (over("hold_timeout", json!(MAX_HOLD_TIMEOUT_SECS)), true),
+        (
+            over("hold_timeout", json!(MIN_HOLD_TIMEOUT_SECS - 1)),
+            false,
+        ),
+        (
+            over("hold_timeout", json!(MAX_HOLD_TIMEOUT_SECS + 1)),
+            false,
+        ),
         (over("status_code", json!(200)), true),
         (over("status_code", json!(500)), true),
         (over("status_code", json!(599)), true),

@@ -14,6 +14,7 @@ mod embed;
 mod flows;
 mod gate;
 mod helpers;
+mod hold;
 mod limits;
 mod metrics;
 mod page;
