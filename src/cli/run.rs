@@ -1,5 +1,6 @@
 //! `downtime run --for 30m -- CMD ARGS…`: maintenance on around a command (a migration, a
-//! deploy), off again when it succeeds.
+//! deploy), off again when it succeeds. With `--hold`, requests wait while it runs instead of
+//! seeing the page, which they get only if it fails or runs too long.
 
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -12,7 +13,7 @@ use nix::unistd::Pid;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::{Exit, actor};
-use crate::state::{Change, WindowInput};
+use crate::state::{Change, Mode, WindowInput};
 
 /// What happens to maintenance when the command fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -29,9 +30,21 @@ pub(super) struct RunArgs {
     #[arg(long)]
     message: Option<String>,
     /// The fail-safe: the window ends after this long, even if downtime itself is killed
-    /// (`30m`, `2h`).
-    #[arg(long = "for", value_name = "DURATION", value_parser = super::state::window_length, required = true)]
-    for_: Duration,
+    /// (`30m`, `2h`). Optional with --hold, whose requests wait a bounded time anyway.
+    #[arg(long = "for", value_name = "DURATION", value_parser = super::state::window_length, required_unless_present = "hold")]
+    for_: Option<Duration>,
+    /// Hold requests while the command runs instead of showing the page: for work measured
+    /// in seconds, such as a restart or a short migration.
+    #[arg(long)]
+    hold: bool,
+    /// With --hold: the longest each request waits before it gets the page (`30s`, at most
+    /// `5m`); the stored one (30 s unless changed) when not given.
+    #[arg(long, value_name = "DURATION", value_parser = super::state::hold_timeout, requires = "hold")]
+    hold_timeout: Option<u32>,
+    /// With --hold: when the command is still running after this long, show the page
+    /// (ordinary full maintenance) until it ends (`1m`); by default, after the hold timeout.
+    #[arg(long, value_name = "DURATION", value_parser = super::state::window_length, requires = "hold")]
+    switch_to_page_after: Option<Duration>,
     /// When the command fails: maintenance stays on, or goes off.
     #[arg(long, value_enum, default_value_t = OnFailure::Stay)]
     on_failure: OnFailure,
@@ -67,32 +80,69 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
         .unwrap_or_default();
     let service = super::database(url).await?;
     let now = Utc::now().trunc_subsecs(0);
-    let for_ = chrono::Duration::from_std(args.for_)?;
+    let ends_at = match args.for_ {
+        Some(length) => Some(now + chrono::Duration::from_std(length)?),
+        None => None,
+    };
     let input = WindowInput {
         message: args.message,
+        mode: Some(if args.hold { Mode::Hold } else { Mode::Full }),
         starts_at: Some(None),
-        ends_at: Some(Some(now + for_)),
+        ends_at: Some(ends_at),
+        hold_timeout_secs: args.hold_timeout,
         ..WindowInput::default()
     };
     let change = |words: String| {
         Change::by(actor.clone()).because(Some(format!("downtime run: {name} {words}")))
     };
     let started = service.switch_on(input, change("started".into())).await?;
-    eprintln!(
-        "downtime: maintenance on until {}; running {name}",
-        (now + for_).to_rfc3339()
-    );
+    let until = ends_at.map_or_else(|| "switched off".to_owned(), |end| end.to_rfc3339());
+    let what = if args.hold {
+        "holding requests"
+    } else {
+        "maintenance on"
+    };
+    eprintln!("downtime: {what} until {until}; running {name}");
 
-    let outcome = run_command(&args.command).await;
+    // A hold lasts while the command is quick; past that, visitors are better told.
+    let page_after = args
+        .switch_to_page_after
+        .unwrap_or(Duration::from_secs(u64::from(
+            started.window.hold_timeout_secs,
+        )));
+    let command = run_command(&args.command);
+    tokio::pin!(command);
+    let mut holding = args.hold;
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut command => break outcome,
+            () = tokio::time::sleep(page_after), if holding => {
+                holding = false;
+                let still = format!("still running after {}s; showing the page", page_after.as_secs());
+                show_page(&service, change(still)).await?;
+                eprintln!("downtime: {name} still running; showing the maintenance page");
+            }
+        }
+    };
     eprintln!("downtime: {name} {}", outcome.words);
     if outcome.success || args.on_failure == OnFailure::Off {
         service.switch_off(change(outcome.words)).await?;
         eprintln!("downtime: maintenance off");
+    } else if holding {
+        // A failed command leaves the site in ordinary maintenance: nobody should wait on it.
+        show_page(
+            &service,
+            change(format!("{}; maintenance stays on", outcome.words)),
+        )
+        .await?;
+        eprintln!(
+            "downtime: maintenance stays on, with the page (until its end, or `downtime off`)"
+        );
     } else {
         // The same window again, so the failure is in the audit log; it ends at its time.
         service
             .apply(
-                started.window,
+                service.current().await?.window,
                 change(format!("{}; maintenance stays on", outcome.words)),
             )
             .await?;
@@ -102,6 +152,16 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
         0 => Ok(()),
         code => Err(Exit(code).into()),
     }
+}
+
+/// Turns the hold into full maintenance: waiting requests get the page, and so do new ones.
+async fn show_page(service: &crate::state::StateService, change: Change) -> anyhow::Result<()> {
+    let full = WindowInput {
+        mode: Some(Mode::Full),
+        ..WindowInput::default()
+    };
+    service.patch(full, change).await?;
+    Ok(())
 }
 
 /// Runs the command with this process's terminal, passing SIGINT and SIGTERM on to it.

@@ -411,3 +411,98 @@ async fn the_api_sets_a_hold_and_refuses_a_timeout_out_of_range() {
         .expect("state");
     assert_eq!(stored.window.hold_timeout_secs, 45);
 }
+
+/// Runs `downtime run --hold …` in the background, waits until the server holds, then sends
+/// one JSON request; returns the request's answer, how long it took, and the command's exit.
+async fn run_hold(args: &[&str]) -> (StatusCode, Duration, Option<i32>, serde_json::Value) {
+    let db = sqlite();
+    let server = Server::start(&db.url, &[]).await;
+    let url = db.url.clone();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let run = tokio::spawn(async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        downtime(&url, &args).await
+    });
+    let status = || async {
+        server
+            .http
+            .get(format!("{}/api/status", server.base))
+            .send()
+            .await
+            .expect("status")
+            .json::<serde_json::Value>()
+            .await
+            .expect("JSON")
+    };
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            status().await["mode"] == "hold"
+        })
+        .await,
+        "the run holds"
+    );
+    let started = Instant::now();
+    let answer = server
+        .http
+        .get(format!("{}/about", server.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("answered");
+    let waited = started.elapsed();
+    let out = run.await.expect("task");
+    // What the run left stored, read from the database.
+    let stored = downtime(&db.url, &["status", "--json"]).await;
+    let stored = serde_json::from_slice(&stored.stdout).expect("status --json");
+    (answer.status(), waited, out.status.code(), stored)
+}
+
+#[tokio::test]
+async fn run_hold_releases_held_requests_when_the_command_succeeds() {
+    let (status, waited, code, after) = run_hold(&["run", "--hold", "--", "sleep", "1"]).await;
+    assert_eq!(status, StatusCode::OK, "released to the app");
+    assert!(
+        waited >= Duration::from_millis(500),
+        "held first: {waited:?}"
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(after["active"], false, "{after}");
+}
+
+#[tokio::test]
+async fn run_hold_shows_the_page_when_the_command_fails() {
+    let (status, waited, code, after) =
+        run_hold(&["run", "--hold", "--", "sh", "-c", "sleep 1; exit 3"]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        waited < Duration::from_secs(10),
+        "not after the hold timeout: {waited:?}"
+    );
+    assert_eq!(code, Some(3), "the command's own code");
+    assert_eq!(
+        (after["active"].clone(), after["mode"].clone()),
+        (true.into(), "full".into()),
+        "{after}"
+    );
+}
+
+#[tokio::test]
+async fn run_hold_shows_the_page_when_the_command_runs_too_long() {
+    let (status, waited, code, after) = run_hold(&[
+        "run",
+        "--hold",
+        "--switch-to-page-after",
+        "1s",
+        "--",
+        "sleep",
+        "3",
+    ])
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        waited < Duration::from_millis(2500),
+        "the page before the command ended: {waited:?}"
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(after["active"], false, "off once it succeeded: {after}");
+}
