@@ -383,7 +383,16 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
             // Not a guard, which would pin a slot of the shared state across the app's answer.
             let state = Guard::into_inner(shared.live.load());
             if waited == Waited::Answer {
-                return Ok(self.gated(&req, &state, kind, reason));
+                // Counted, not logged one by one: a hold that times out may answer thousands
+                // at once, and its end's log line gives their number.
+                shared.stats.count_gated(kind, reason);
+                return Ok(gated_response(
+                    &shared.pages,
+                    &shared.rules,
+                    &req,
+                    &state,
+                    kind,
+                ));
             }
             // The superuser question was asked: what is left is the state's rules.
             match shared.judge(&req, &state, upgrade) {

@@ -1,13 +1,15 @@
-//! The README's sections on running behind a load balancer and on logging in with a provider:
-//! every flag they name is one downtime has, and every command they show is one it accepts.
+//! The README's sections on running behind a load balancer, on logging in with a provider and
+//! on hold windows: every flag they name is one downtime has, and every command they show is
+//! one it accepts.
 
 use clap::{CommandFactory as _, Parser as _};
 use downtime::cli::Cli;
 
 const README: &str = include_str!("../../README.md");
-const SECTIONS: [&str; 2] = [
+const SECTIONS: [&str; 3] = [
     "## Behind a load balancer or TLS terminator",
     "## Log in with your provider",
+    "## Hold instead of refuse",
 ];
 
 /// The text of the section that starts with `heading`, up to the next `## ` heading.
@@ -39,11 +41,13 @@ fn known_flags() -> Vec<String> {
     flags
 }
 
-/// `line` split into words as a POSIX shell splits them (quotes removed, nothing expanded).
+/// `line` split into words as a POSIX shell splits them (quotes removed, nothing expanded, a
+/// comment dropped).
 fn words(line: &str) -> Vec<String> {
     let (mut words, mut word, mut quote, mut started) = (Vec::new(), String::new(), None, false);
     for c in line.chars() {
         match (quote, c) {
+            (None, '#') if !started => break,
             (None, '"' | '\'') => {
                 quote = Some(c);
                 started = true;
@@ -141,4 +145,6 @@ fn the_shell_splitter_keeps_quoted_words_whole() {
         ["downtime", "on", "--message", "Back soon", "--for", "45m"]
     );
     assert_eq!(words("a \"\" b"), ["a", "", "b"]);
+    assert_eq!(words("downtime off   # and back"), ["downtime", "off"]);
+    assert_eq!(words("a#b"), ["a#b"]);
 }
