@@ -1,7 +1,8 @@
 //! The proxy benchmark's upstream app: the demo site as a bare Poem app (as `examples/bare.rs`),
-//! plus `/bench/download/{bytes}`, which streams that many bytes, and `/bench/upload`, which
-//! reads a body as it comes and answers its length. `UPSTREAM_BIND` chooses the address
-//! (default `127.0.0.1:3200`).
+//! plus `/bench/download/{bytes}`, which streams that many bytes, `/bench/upload`, which
+//! reads a body as it comes and answers its length, and `/bench/hit`, whose arrival times
+//! (milliseconds since the epoch) `/bench/hits` hands over, one a line, and forgets.
+//! `UPSTREAM_BIND` chooses the address (default `127.0.0.1:3200`).
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
@@ -22,6 +23,31 @@ fn download(Path(bytes): Path<u64>) -> Body {
     Body::from_bytes_stream(chunks)
 }
 
+/// When each `/bench/hit` arrived, for the hold benchmark's release rate.
+static HITS: std::sync::Mutex<Vec<u128>> = std::sync::Mutex::new(Vec::new());
+
+#[handler]
+fn hit() -> &'static str {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    HITS.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(now);
+    "hit"
+}
+
+#[handler]
+fn hits() -> String {
+    let hits = std::mem::take(
+        &mut *HITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    hits.iter().map(|at| format!("{at}\n")).collect()
+}
+
 /// Counts the body's bytes without keeping them.
 #[handler]
 async fn upload(body: Body) -> poem::Result<String> {
@@ -40,6 +66,8 @@ async fn main() -> anyhow::Result<()> {
     let app = Route::new()
         .at("/bench/download/:bytes", get(download))
         .at("/bench/upload", post(upload))
+        .at("/bench/hit", get(hit))
+        .at("/bench/hits", get(hits))
         .nest("/", downtime::web::demo::site()?)
         .with(CatchPanic::new())
         .with(Tracing);

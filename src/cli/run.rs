@@ -86,7 +86,7 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
     };
     let input = WindowInput {
         message: args.message,
-        mode: Some(if args.hold { Mode::Hold } else { Mode::Full }),
+        mode: args.hold.then_some(Mode::Hold),
         starts_at: Some(None),
         ends_at: Some(ends_at),
         hold_timeout_secs: args.hold_timeout,

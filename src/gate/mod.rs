@@ -374,13 +374,18 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         let timeout = std::time::Duration::from_secs(u64::from(state.window.hold_timeout_secs));
         let deadline = tokio::time::Instant::now() + timeout;
         let upgrade = http::wants_upgrade(req.headers());
+        let client = http::server::ClientSocket::current();
         loop {
             let waited = match shared.holds.join() {
-                Joined::Wait(ticket) => ticket.wait(deadline).await,
+                Joined::Wait(ticket) => ticket.wait(deadline, client.clone()).await,
                 Joined::GoOn => Waited::Judge,
                 Joined::Refused => Waited::Answer,
             };
             // Not a guard, which would pin a slot of the shared state across the app's answer.
+            if waited == Waited::Gone {
+                // Nobody waits for this answer; what matters is that nothing reached the app.
+                return Err(poem::Error::from_status(StatusCode::BAD_REQUEST));
+            }
             let state = Guard::into_inner(shared.live.load());
             if waited == Waited::Answer {
                 // Counted, not logged one by one: a hold that times out may answer thousands

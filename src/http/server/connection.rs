@@ -13,9 +13,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -80,11 +80,32 @@ pub(super) async fn serve<E: Endpoint + 'static>(
     builder: Arc<auto::Builder<TokioExecutor>>,
     site: Site<E>,
     timeouts: Timeouts,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
 ) {
     // The answer's head and a small body go out in one write; the client is not left waiting
     // on Nagle's algorithm for the rest.
     let _ = stream.set_nodelay(true);
+    // Shared with the requests' futures through `CLIENT`, which may ask whether the client
+    // went away while they wait without reading (a request held by a hold window).
+    let stream = Arc::new(stream);
+    let client = ClientSocket(Arc::downgrade(&stream));
+    CLIENT
+        .scope(
+            client,
+            serve_shared(stream, permit, builder, site, timeouts, stopping),
+        )
+        .await;
+}
+
+/// [`serve`], on the socket its requests share.
+async fn serve_shared<E: Endpoint + 'static>(
+    stream: Arc<TcpStream>,
+    permit: OwnedSemaphorePermit,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    site: Site<E>,
+    timeouts: Timeouts,
+    mut stopping: watch::Receiver<bool>,
+) {
     let activity = Arc::new(Activity::default());
     let shared = Arc::new(Shared {
         site,
@@ -202,7 +223,7 @@ impl<B: Body + Unpin, E> Body for Tracked<B, E> {
 /// The socket, noting for the watchdog when bytes come in and whether the client speaks
 /// HTTP/2; it carries the connection's permit, into an upgraded tunnel too.
 struct Watched {
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     activity: Arc<Activity>,
     preface: Preface,
     _permit: OwnedSemaphorePermit,
@@ -245,7 +266,16 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        // What `TcpStream`'s own `poll_read` does, through the shared reference.
+        let polled = loop {
+            if let Err(error) = ready!(this.stream.poll_read_ready(cx)) {
+                break Err(error);
+            }
+            match this.stream.try_read_buf(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                read => break read.map(drop),
+            }
+        };
         if buf.filled().len() > before {
             // Read while a request is in flight, bytes are its body (or a pipelined head,
             // parsed as soon as the answer is out); with none, they start the next head.
@@ -256,7 +286,7 @@ impl AsyncRead for Watched {
                 this.activity.h2.store(true, Relaxed);
             }
         }
-        polled
+        Poll::Ready(polled)
     }
 }
 
@@ -266,7 +296,14 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let stream = &self.stream;
+        loop {
+            ready!(stream.poll_write_ready(cx))?;
+            match stream.try_write(buf) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                written => return Poll::Ready(written),
+            }
+        }
     }
 
     fn poll_write_vectored(
@@ -274,19 +311,69 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let stream = &self.stream;
+        loop {
+            ready!(stream.poll_write_ready(cx))?;
+            match stream.try_write_vectored(bufs) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                written => return Poll::Ready(written),
+            }
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // A socket keeps nothing back to flush.
+        Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        use std::os::fd::AsRawFd as _;
+        let shut =
+            nix::sys::socket::shutdown(self.stream.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+        Poll::Ready(shut.map_err(io::Error::from))
+    }
+}
+
+tokio::task_local! {
+    /// The connection whose request is being served, in the connection's own task (HTTP/1's
+    /// requests; HTTP/2's streams run on tasks of their own, and hyper drops a stream's
+    /// request as soon as the client resets it or the connection closes).
+    static CLIENT: ClientSocket;
+}
+
+/// The client's side of the connection the current request came on, as the server loop of
+/// [`super::serve`] serves it: for a request that waits a long time without reading (held by
+/// a hold window), whether anyone still waits for its answer.
+#[derive(Clone, Debug)]
+pub struct ClientSocket(Weak<TcpStream>);
+
+impl ClientSocket {
+    /// The connection of the request being served on this task (HTTP/1 through
+    /// [`super::serve`]); none elsewhere.
+    pub fn current() -> Option<ClientSocket> {
+        CLIENT.try_with(Clone::clone).ok()
+    }
+
+    /// Whether the client closed or reset its side. hyper notices a closed connection only
+    /// when it reads, which it does not while a request's unread body waits in the socket;
+    /// this asks the kernel instead, reading nothing (`poll` for `POLLRDHUP`).
+    pub fn is_gone(&self) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd as _;
+        let Some(stream) = self.0.upgrade() else {
+            return true;
+        };
+        // nix has no name for Linux's POLLRDHUP (the peer shut its side down).
+        let peer_closed = PollFlags::from_bits_retain(nix::libc::POLLRDHUP);
+        let gone = peer_closed | PollFlags::POLLHUP | PollFlags::POLLERR;
+        let mut fds = [PollFd::new(stream.as_fd(), gone)];
+        // Only these were asked for, so any event is one of them (nix cannot name the
+        // returned POLLRDHUP, so the count says it, not the flags).
+        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
     }
 }
 

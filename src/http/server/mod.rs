@@ -29,6 +29,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+pub use connection::ClientSocket;
 use connection::{Site, Timeouts};
 use throttle::Throttle;
 
