@@ -53,8 +53,8 @@
 //!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
 //!   site's URLs and the warning when a request names another host, the local-redirect check,
 //!   `Accept` q-values, URL encoding, the headers of a console page) and the server loop with
-//!   its limits. A leaf: it imports nothing else from
-//!   the crate.
+//!   its limits (and, for a request that waits, whether its client is still there). A leaf:
+//!   it imports nothing else from the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).
@@ -62,7 +62,8 @@
 //!   and the [follower](state::Follower) that keeps every shared table's copy in memory in
 //!   step with the database. It imports only [`path`] and the `entity` crate (and the
 //!   migrations, through its one connector): no HTTP, pages or API.
-//! - [`gate`]: the middleware. It imports `state`, `path`, the page renderer ([`web::page`]),
+//! - [`gate`]: the middleware, and the queue of requests a hold window keeps waiting
+//!   ([`gate::hold`]). It imports `state`, `path`, the page renderer ([`web::page`]),
 //!   [`bypass`] (the live links' cookies) and `http`, and defines the [`gate::Superusers`]
 //!   question that `auth` answers and the [`gate::TunnelCheck`] a proxy asks of an open
 //!   tunnel.

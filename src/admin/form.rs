@@ -179,6 +179,13 @@ mod tests {
     }
 
     #[test]
+    fn a_hold_window_comes_with_its_timeout() {
+        let window =
+            window_from(&form(&[("mode", "hold"), ("hold_timeout", "45")]), true).expect("valid");
+        assert_eq!((window.mode, window.hold_timeout_secs), (Mode::Hold, 45));
+    }
+
+    #[test]
     fn every_bad_value_of_the_settings_form_is_named_at_once() {
         let refused = window_from(
             &form(&[
@@ -187,6 +194,8 @@ mod tests {
                 ("allowed_ips", "999.1.1.1"),
                 ("status_code", "404"),
                 ("retry_after", "-5"),
+                ("mode", "partial"),
+                ("hold_timeout", "900"),
             ]),
             true,
         )
@@ -197,6 +206,8 @@ mod tests {
             "allowed address",
             "404",
             "retry after",
+            "unknown mode",
+            "hold-timeout",
         ] {
             assert!(refused.contains(part), "{part} missing from {refused}");
         }

@@ -344,6 +344,9 @@ impl Holds {
                 };
                 if waiter.send(Wake::Judge).is_ok() {
                     woken += 1;
+                    // Counted here, not by the woken request: the hold's last log line, written
+                    // as soon as the queue is empty, must include them.
+                    self.stats.released.fetch_add(1, Ordering::Relaxed);
                 }
             }
             if held_again || queue.waiting.is_empty() {
@@ -447,10 +450,7 @@ impl Ticket {
         self.settled = true;
         let stats = &self.holds.stats;
         match woken {
-            Ok(Ok(Wake::Judge)) => {
-                stats.released.fetch_add(1, Ordering::Relaxed);
-                Waited::Judge
-            }
+            Ok(Ok(Wake::Judge)) => Waited::Judge,
             Ok(Ok(Wake::Answer) | Err(_)) => Waited::Answer,
             Err(_) => {
                 stats.timed_out.fetch_add(1, Ordering::Relaxed);

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use crate::helpers::{
     Proxy, Running, Server, Upstream, databases, downtime, eventually, http, sqlite, start_upstream,
 };
-use crate::proxy::HeaderSuperuser;
+use crate::proxy::{HeaderSuperuser, websocket_round_trip};
 
 /// A hold window whose requests each wait up to `timeout_secs`.
 fn hold(timeout_secs: u32) -> Window {
@@ -45,7 +45,11 @@ async fn a_held_upload_reaches_the_app_whole_when_the_hold_ends() {
     for db in databases().await {
         let upstream = Upstream::default();
         let app = start_upstream(&upstream).await;
-        let proxy = Proxy::start(&db, &app.url(), |_| {}).await;
+        // The upload's own clock starts when it is forwarded, not while it is held.
+        let proxy = Proxy::start(&db, &app.url(), |c| {
+            c.proxy.body_timeout = Duration::from_secs(1);
+        })
+        .await;
         proxy.apply(hold(30)).await;
 
         let body = vec![b'x'; 1024 * 1024];
@@ -139,12 +143,54 @@ async fn past_the_queue_bound_a_request_is_answered_at_once() {
     assert!(third.headers().contains_key("retry-after"));
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(proxy.downtime.holds().stats().refused(), 1);
+    let metrics = http()
+        .get(proxy.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        "downtime_held_requests 2",
+        "downtime_hold_outcomes_total{outcome=\"refused\"} 1",
+        "downtime_maintenance_active{mode=\"hold\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     proxy.apply(Window::off()).await;
     for request in held {
         let answer = request.await.expect("task").expect("answered");
         assert_eq!(answer.status(), StatusCode::OK);
     }
+    let metrics = http()
+        .get(proxy.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("downtime_hold_outcomes_total{outcome=\"released\"} 2")
+            && metrics.contains("downtime_hold_wait_seconds_count 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_websocket_upgrade_waits_like_any_request() {
+    let db = sqlite();
+    let app = start_upstream(&Upstream::default()).await;
+    let proxy = Proxy::start(&db, &app.url(), |_| {}).await;
+    proxy.apply(hold(60)).await;
+    let (tunnel, ()) = tokio::join!(websocket_round_trip(&proxy, &[]), async {
+        until_held(&proxy, 1).await;
+        proxy.apply(Window::off()).await;
+    });
+    assert_eq!(tunnel.as_deref(), Ok("echo: hello / echo: again"));
+    assert_eq!(proxy.downtime.holds().stats().released(), 1);
 }
 
 #[tokio::test]
