@@ -2,8 +2,8 @@
 //! seconds (default 10) to `LOAD_URL` (`http://127.0.0.1:3201/about`), sent on schedule
 //! whether or not earlier ones were answered (an open loop, as visitors arrive), each on a
 //! connection of its own. Prints one line of JSON: how many were sent, answered by status,
-//! failed (no answer within `LOAD_TIMEOUT` seconds, default 120, or a broken connection), and
-//! the slowest answer.
+//! failed (no answer within `LOAD_TIMEOUT` seconds, default 120, or a broken connection), the
+//! slowest answer, and when the last answer came (milliseconds since the epoch).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 
 /// What became of one request.
 enum Answer {
-    Status(u16, Duration),
+    Status(u16, Duration, Instant),
     Failed,
 }
 
@@ -28,9 +28,9 @@ async fn one(addr: String, request: String, timeout: Duration) -> Answer {
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(Ok(answer)) => match answer.get(9..12).and_then(|s| std::str::from_utf8(s).ok()) {
-            Some(code) => code
-                .parse()
-                .map_or(Answer::Failed, |code| Answer::Status(code, sent.elapsed())),
+            Some(code) => code.parse().map_or(Answer::Failed, |code| {
+                Answer::Status(code, sent.elapsed(), Instant::now())
+            }),
             None => Answer::Failed,
         },
         _ => Answer::Failed,
@@ -69,21 +69,27 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut statuses: BTreeMap<u16, u32> = BTreeMap::new();
     let (mut failed, mut slowest) = (0u32, Duration::ZERO);
+    let mut last_done = Instant::now();
     for request in requests {
         match request.await? {
-            Answer::Status(code, took) => {
+            Answer::Status(code, took, done) => {
                 *statuses.entry(code).or_default() += 1;
                 slowest = slowest.max(took);
+                last_done = last_done.max(done);
             }
             Answer::Failed => failed += 1,
         }
     }
+    let last_done_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .saturating_sub(last_done.elapsed())
+        .as_millis();
     let statuses: Vec<String> = statuses
         .iter()
         .map(|(code, n)| format!("\"{code}\": {n}"))
         .collect();
     println!(
-        "{{\"sent\": {total}, \"statuses\": {{{}}}, \"failed\": {failed}, \"slowest_ms\": {}}}",
+        "{{\"sent\": {total}, \"statuses\": {{{}}}, \"failed\": {failed}, \"slowest_ms\": {}, \"last_done_ms\": {last_done_ms}}}",
         statuses.join(", "),
         slowest.as_millis()
     );

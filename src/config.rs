@@ -152,8 +152,8 @@ pub struct Config {
     pub poll_only: bool,
 
     /// In a hold window (`downtime hold`), the most requests waiting at once; the next ones
-    /// get the maintenance answer at once. Each holds its connection (see `--max-connections`)
-    /// and about a kilobyte of memory.
+    /// get the maintenance answer at once. Each holds its connection (keep this well under
+    /// `--max-connections`) and about 29 KB of memory with it.
     #[arg(long, visible_alias = "max-held", env = "DOWNTIME_HOLD_QUEUE", default_value_t = crate::gate::hold::DEFAULT_QUEUE, value_parser = count, help_heading = heading::SERVING)]
     pub hold_queue: usize,
 

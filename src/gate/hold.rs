@@ -26,9 +26,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::http::server::ClientSocket;
 use crate::state::{Live, Snapshot};
 
-/// The most requests held at once by default: each costs its connection and about a
-/// kilobyte (see BENCHMARKS.md), and the default connection limit leaves room for them.
-pub const DEFAULT_QUEUE: usize = 10_000;
+/// The most requests held at once by default: half the server's default connection limit, so
+/// a full queue leaves the other half to everyone else; each held request costs about 29 KB,
+/// most of it its open connection (see BENCHMARKS.md).
+pub const DEFAULT_QUEUE: usize = 5_000;
 
 /// The bounds of holding, fixed for the life of the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

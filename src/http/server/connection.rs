@@ -24,6 +24,7 @@ use hyper_util::server::conn::auto;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Endpoint, IntoResponse as _, Request};
+use tokio::io::Interest;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -258,6 +259,33 @@ impl Preface {
     }
 }
 
+/// One read or write of up to `len` bytes on `stream`, as `TcpStream`'s own `poll_read` and
+/// `poll_write` make it: a short one means the socket is drained (or full), so its readiness is
+/// cleared at once and the next poll waits for the next event instead of trying a system call
+/// that would only say `EAGAIN`. The readiness is cleared as of before the call, so an event
+/// that came meanwhile is kept.
+fn once(
+    stream: &TcpStream,
+    interest: Interest,
+    len: usize,
+    call: impl FnOnce() -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut done = None;
+    let cleared = stream.try_io(interest, || {
+        let n = call()?;
+        done = Some(n);
+        if n > 0 && n < len {
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(n)
+        }
+    });
+    match (done, cleared) {
+        (Some(n), _) => Ok(n),
+        (None, result) => result,
+    }
+}
+
 impl AsyncRead for Watched {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -266,12 +294,13 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        // What `TcpStream`'s own `poll_read` does, through the shared reference.
         let polled = loop {
             if let Err(error) = ready!(this.stream.poll_read_ready(cx)) {
                 break Err(error);
             }
-            match this.stream.try_read_buf(buf) {
+            match once(&this.stream, Interest::READABLE, buf.remaining(), || {
+                this.stream.try_read_buf(buf)
+            }) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 read => break read.map(drop),
             }
@@ -299,7 +328,9 @@ impl AsyncWrite for Watched {
         let stream = &self.stream;
         loop {
             ready!(stream.poll_write_ready(cx))?;
-            match stream.try_write(buf) {
+            match once(stream, Interest::WRITABLE, buf.len(), || {
+                stream.try_write(buf)
+            }) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 written => return Poll::Ready(written),
             }
@@ -312,9 +343,12 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let stream = &self.stream;
+        let len = bufs.iter().map(|b| b.len()).sum();
         loop {
             ready!(stream.poll_write_ready(cx))?;
-            match stream.try_write_vectored(bufs) {
+            match once(stream, Interest::WRITABLE, len, || {
+                stream.try_write_vectored(bufs)
+            }) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                 written => return Poll::Ready(written),
             }

@@ -65,7 +65,8 @@ pub struct Limits {
     /// connection is accepted and closed at once, so the listen backlog never fills and the
     /// open ones keep being served. Default 10 000: an idle connection costs a file descriptor
     /// and some 20 KiB of memory (5 000 took about 96 MB), so the cap keeps a flood within
-    /// about 200 MB while leaving room for thousands of requests held waiting at once.
+    /// about 200 MB while leaving room for the requests a hold window keeps waiting (5,000 by
+    /// default, `--hold-queue`).
     pub max_connections: usize,
     /// The largest request head, in bytes: an HTTP/1 request line and headers (answered
     /// `431` beyond), an HTTP/2 header list (refused beyond). At least 8 KiB. Default 64 KiB:
