@@ -68,16 +68,7 @@ struct Outcome {
 /// does not run).
 pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
     let actor = actor();
-    // Only the program's name goes to the audit log: arguments may hold secrets.
-    let name = args
-        .command
-        .first()
-        .map(|program| {
-            Path::new(program)
-                .file_name()
-                .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default();
+    let name = program_name(&args.command);
     let service = super::database(url).await?;
     let now = Utc::now().trunc_subsecs(0);
     let ends_at = match args.for_ {
@@ -105,25 +96,20 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
     eprintln!("downtime: {what} until {until}; running {name}");
 
     // A hold lasts while the command is quick; past that, visitors are better told.
-    let page_after = args
-        .switch_to_page_after
-        .unwrap_or(Duration::from_secs(u64::from(
-            started.window.hold_timeout_secs,
-        )));
-    let command = run_command(&args.command);
-    tokio::pin!(command);
-    let mut holding = args.hold;
-    let outcome = loop {
-        tokio::select! {
-            outcome = &mut command => break outcome,
-            () = tokio::time::sleep(page_after), if holding => {
-                holding = false;
-                let still = format!("still running after {}s; showing the page", page_after.as_secs());
-                show_page(&service, change(still)).await?;
-                eprintln!("downtime: {name} still running; showing the maintenance page");
-            }
-        }
-    };
+    let page_after = args.hold.then(|| {
+        args.switch_to_page_after
+            .unwrap_or(Duration::from_secs(u64::from(
+                started.window.hold_timeout_secs,
+            )))
+    });
+    let waited = page_after.map_or(0, |after| after.as_secs());
+    let (outcome, holding) = run_watched(&args.command, page_after, || async {
+        let still = format!("still running after {waited}s; showing the page");
+        show_page(&service, change(still)).await?;
+        eprintln!("downtime: {name} still running; showing the maintenance page");
+        Ok(())
+    })
+    .await?;
     eprintln!("downtime: {name} {}", outcome.words);
     if outcome.success || args.on_failure == OnFailure::Off {
         service.switch_off(change(outcome.words)).await?;
@@ -151,6 +137,43 @@ pub(super) async fn run(url: &str, args: RunArgs) -> anyhow::Result<()> {
     match outcome.code {
         0 => Ok(()),
         code => Err(Exit(code).into()),
+    }
+}
+
+/// The program's name alone, for the audit log: arguments may hold secrets.
+fn program_name(command: &[String]) -> String {
+    command
+        .first()
+        .map(|program| {
+            Path::new(program)
+                .file_name()
+                .map_or_else(|| program.clone(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `command`; if it is still running after `page_after`, calls `show_page` once. Returns
+/// how it ended, and whether the page was never shown (the hold still stands).
+async fn run_watched<F, Fut>(
+    command: &[String],
+    page_after: Option<Duration>,
+    show_page: F,
+) -> anyhow::Result<(Outcome, bool)>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let command = run_command(command);
+    tokio::pin!(command);
+    let Some(page_after) = page_after else {
+        return Ok((command.await, false));
+    };
+    tokio::select! {
+        outcome = &mut command => Ok((outcome, true)),
+        () = tokio::time::sleep(page_after) => {
+            show_page().await?;
+            Ok((command.await, false))
+        }
     }
 }
 
