@@ -577,18 +577,27 @@ async fn a_lost_change_listener_is_counted_when_it_reconnects() {
     let server = start(&db, dev_config()).await;
     let reconnects = |scrape: &Exposition| scrape.value("downtime_listener_reconnects_total", &[]);
     assert_eq!(reconnects(&scrape(&server).await), 0.0);
+    // A busy machine may start serving before the listener is up (the server waits for it
+    // only so long): there must be one to cut.
+    let listening = eventually(Duration::from_secs(10), || async {
+        scrape(&server).await.value("downtime_changes_pushed", &[]) == 1.0
+    })
+    .await;
+    assert!(listening, "the listener never connected");
 
     let admin = sea_orm::Database::connect(db.url.as_str())
         .await
         .expect("connect");
     use sea_orm::ConnectionTrait as _;
-    admin
-        .execute_unprepared(
+    let terminated = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
              WHERE datname = current_database() AND application_name = 'downtime listener'",
-        )
+        ))
         .await
         .expect("terminate the listener");
+    assert_eq!(terminated.len(), 1, "one listener to cut");
     admin.close().await.ok();
 
     let counted = eventually(Duration::from_secs(10), || async {
