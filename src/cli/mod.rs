@@ -4,7 +4,6 @@
 //! Exit codes: 0 done; 1 the database failed (unreachable, corrupt, refused); 2 bad usage
 //! (unknown flag, bad duration or date, invalid settings), and then nothing is written.
 
-use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -161,10 +160,10 @@ impl Cli {
         self.log_format
     }
 
-    /// Runs the command.
-    pub async fn run(self) -> ExitCode {
+    /// Runs the command and returns the process's exit code.
+    pub async fn run(self) -> u8 {
         match self.dispatch().await {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => 0,
             Err(error) => exit_code(&error),
         }
     }
@@ -217,17 +216,17 @@ pub(super) async fn database(url: &str) -> anyhow::Result<StateService> {
 
 /// The exit code `error` ends with: `run`'s command's own, silently; otherwise the error is
 /// printed on one line, with 2 for bad usage (nothing was written) and 1 for the rest.
-fn exit_code(error: &anyhow::Error) -> ExitCode {
+fn exit_code(error: &anyhow::Error) -> u8 {
     if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
-        return ExitCode::from(*code);
+        return *code;
     }
     if let Some(Usage(message)) = error.downcast_ref::<Usage>() {
         eprintln!("error: {message}");
-        return ExitCode::from(2);
+        return 2;
     }
     if let Some(WriteError::Invalid(invalid)) = error.downcast_ref::<WriteError>() {
         eprintln!("error: {invalid}");
-        return ExitCode::from(2);
+        return 2;
     }
     // The outermost context says what failed, the root cause why; the layers between
     // repeat one another.
@@ -237,7 +236,7 @@ fn exit_code(error: &anyhow::Error) -> ExitCode {
     } else {
         eprintln!("error: {error}: {cause}");
     }
-    ExitCode::FAILURE
+    1
 }
 
 /// `downtime migrate`: opening the state service runs the migrations.
