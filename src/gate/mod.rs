@@ -9,6 +9,7 @@ mod stats;
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use arc_swap::Guard;
@@ -269,19 +270,22 @@ impl<E: Endpoint, S: Superusers> Endpoint for GateEndpoint<E, S> {
 impl<S> Shared<S> {
     /// What the rules make of `req` in `state` (`upgrade`: it asks to switch protocols).
     fn judge(&self, req: &Request, state: &Snapshot, upgrade: bool) -> Outcome {
-        let allowed_ips = &state.window.allowed_ips;
-        let client_allowed = !allowed_ips.is_empty()
-            && client_ip(req, &self.rules.trusted_proxies)
-                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip)));
         let facts = decision::Facts {
             path: req.uri().path(),
             safe_method: !upgrade
                 && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS),
             headers: req.headers(),
-            client_allowed,
+            client_allowed: client_allowed(state, || client_ip(req, &self.rules.trusted_proxies)),
         };
         decision::decide_sent(sent_path(req), &facts, state, state.phase(), &self.rules)
     }
+}
+
+/// Whether `state` lets the client through by its address; `client` is asked only when the
+/// window lists addresses, as finding it may parse forwarding headers.
+fn client_allowed(state: &Snapshot, client: impl FnOnce() -> Option<IpAddr>) -> bool {
+    let nets = &state.window.allowed_ips;
+    !nets.is_empty() && client().is_some_and(|ip| nets.iter().any(|net| net.contains(&ip)))
 }
 
 /// The future of a request that waits on more than the gate's own decision.
@@ -323,18 +327,27 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
     /// Passes a switch of protocols, with a [`TunnelCheck`] unless the caller is a superuser
     /// or holds a bypass link, who keep their tunnels whatever the state.
     async fn pass_tunnel(&self, mut req: Request) -> Result<Response> {
-        let shared = &self.shared;
-        let holder = shared.bypass.as_ref().is_some_and(|b| b.holds(&req))
-            || shared.superusers.is_superuser(&req).await;
-        if !holder {
-            let check = tunnel_check(Arc::clone(shared), &req);
+        if self.exempt(&req).await.is_none() {
+            let check = tunnel_check(Arc::clone(&self.shared), &req);
             req.extensions_mut().insert(check);
         }
         self.pass(req).await
     }
 
-    /// Passes holders of a bypass cookie (checked in memory) and superusers (a question that
-    /// may decrypt a session or verify a token); gates the rest.
+    /// Who passes whatever the state: the holder of a bypass cookie (checked in memory) or a
+    /// superuser (a question that may decrypt a session or verify a token).
+    async fn exempt(&self, req: &Request) -> Option<Pass> {
+        let shared = &*self.shared;
+        if shared.bypass.as_ref().is_some_and(|b| b.holds(req)) {
+            Some(Pass::Bypass)
+        } else if shared.superusers.is_superuser(req).await {
+            Some(Pass::Superuser)
+        } else {
+            None
+        }
+    }
+
+    /// Passes those [exempt](Self::exempt) from the rules; gates (or holds) the rest.
     async fn unless_superuser(
         &self,
         req: Request,
@@ -343,14 +356,7 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         reason: Reason,
     ) -> Result<Response> {
         let shared = &*self.shared;
-        let pass = if shared.bypass.as_ref().is_some_and(|b| b.holds(&req)) {
-            Some(Pass::Bypass)
-        } else if shared.superusers.is_superuser(&req).await {
-            Some(Pass::Superuser)
-        } else {
-            None
-        };
-        match pass {
+        match self.exempt(&req).await {
             Some(pass) => {
                 shared.stats.count_pass(pass);
                 self.pass(req).await
@@ -367,8 +373,8 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         &self,
         req: Request,
         state: &Snapshot,
-        mut kind: Gated,
-        mut reason: Reason,
+        kind: Gated,
+        reason: Reason,
     ) -> Result<Response> {
         let shared = &*self.shared;
         let timeout = std::time::Duration::from_secs(u64::from(state.window.hold_timeout_secs));
@@ -409,10 +415,7 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
                 }
                 Outcome::Gate(..)
                     if state.holds_requests() && tokio::time::Instant::now() < deadline => {}
-                Outcome::Gate(gated, why) => {
-                    (kind, reason) = (gated, why);
-                    return Ok(self.gated(&req, &state, kind, reason));
-                }
+                Outcome::Gate(gated, why) => return Ok(self.gated(&req, &state, gated, why)),
                 Outcome::LeavePage | Outcome::ShowPage => {
                     return Ok(self.gated(&req, &state, kind, reason));
                 }
@@ -437,9 +440,7 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         let Some((hold, kind, reason)) = held else {
             return self.pass_judged(req, upgrade).await;
         };
-        let exempt = shared.bypass.as_ref().is_some_and(|b| b.holds(&req))
-            || shared.superusers.is_superuser(&req).await;
-        if exempt {
+        if self.exempt(&req).await.is_some() {
             return self.pass_judged(req, upgrade).await;
         }
         self.hold(req, &hold, kind, reason).await
@@ -484,13 +485,11 @@ fn tunnel_check<S: Superusers>(shared: Arc<Shared<S>>, req: &Request) -> TunnelC
     let normal = req.uri().path().to_owned();
     let client = client_ip(req, &shared.rules.trusted_proxies);
     TunnelCheck(Arc::new(move |state: &Snapshot| {
-        let allowed_ips = &state.window.allowed_ips;
         let facts = decision::Facts {
             path: &normal,
             safe_method: false,
             headers: &poem::http::HeaderMap::new(),
-            client_allowed: client
-                .is_some_and(|ip| allowed_ips.iter().any(|net| net.contains(&ip))),
+            client_allowed: client_allowed(state, || client),
         };
         let outcome = decision::decide_sent(&sent, &facts, state, state.phase(), &shared.rules);
         matches!(outcome, Outcome::Pass(_))

@@ -40,6 +40,18 @@ async fn until_held(proxy: &Proxy, n: usize) {
     );
 }
 
+/// What `proxy` serves at `/metrics`.
+async fn metrics_of(proxy: &Proxy) -> String {
+    http()
+        .get(proxy.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
 #[tokio::test]
 async fn a_held_upload_reaches_the_app_whole_when_the_hold_ends() {
     for db in databases().await {
@@ -143,14 +155,7 @@ async fn past_the_queue_bound_a_request_is_answered_at_once() {
     assert!(third.headers().contains_key("retry-after"));
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(proxy.downtime.holds().stats().refused(), 1);
-    let metrics = http()
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_of(&proxy).await;
     for line in [
         "downtime_held_requests 2",
         "downtime_hold_outcomes_total{outcome=\"refused\"} 1",
@@ -164,14 +169,7 @@ async fn past_the_queue_bound_a_request_is_answered_at_once() {
         let answer = request.await.expect("task").expect("answered");
         assert_eq!(answer.status(), StatusCode::OK);
     }
-    let metrics = http()
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_of(&proxy).await;
     assert!(
         metrics.contains("downtime_hold_outcomes_total{outcome=\"released\"} 2")
             && metrics.contains("downtime_hold_wait_seconds_count 2"),
@@ -239,7 +237,7 @@ async fn superusers_open_paths_and_downtimes_routes_pass_a_hold_at_once() {
         .expect("status")
         .json()
         .await
-        .expect("JSON");
+        .expect("JSON (checked against the spec by the proxy)");
     assert_eq!(status["mode"], "hold", "{status}");
     assert_eq!(proxy.downtime.holds().stats().held(), 0);
 }
@@ -391,15 +389,7 @@ async fn a_shutdown_answers_every_held_request() {
     assert!(out.status.success(), "{out:?}");
     assert!(
         eventually(Duration::from_secs(10), || async {
-            let status: serde_json::Value = server
-                .http
-                .get(format!("{}/api/status", server.base))
-                .send()
-                .await
-                .expect("status")
-                .json()
-                .await
-                .expect("JSON");
+            let status = server.json("/api/status").await;
             status["mode"] == "hold" && status["active"] == true
         })
         .await
@@ -485,17 +475,7 @@ async fn run_hold(args: &[&str]) -> (StatusCode, Duration, Option<i32>, serde_js
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         downtime(&url, &args).await
     });
-    let status = || async {
-        server
-            .http
-            .get(format!("{}/api/status", server.base))
-            .send()
-            .await
-            .expect("status")
-            .json::<serde_json::Value>()
-            .await
-            .expect("JSON")
-    };
+    let status = || server.json("/api/status");
     assert!(
         eventually(Duration::from_secs(10), || async {
             status().await["mode"] == "hold"

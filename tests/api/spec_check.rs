@@ -68,7 +68,7 @@ impl<E: Endpoint> Endpoint for SpecCheckEndpoint<E> {
 }
 
 /// Whether an answer agrees with the spec.
-fn check(
+pub(crate) fn check(
     method: &str,
     path: &str,
     status: StatusCode,

@@ -80,6 +80,28 @@ impl Server {
             .expect("request")
     }
 
+    /// The JSON `path` answers a GET with, checked against the committed spec: this server
+    /// runs in a process of its own, out of reach of the tests' checking middleware.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = resp.bytes().await.expect("body");
+        crate::spec_check::check("get", path, status, &content_type, &body)
+            .unwrap_or_else(|violation| panic!("GET {path} answered {status}: {violation}"));
+        serde_json::from_slice(&body).expect("JSON")
+    }
+
     /// The status `path` answers a browser with.
     pub async fn status_of(&self, path: &str) -> StatusCode {
         self.get(path).await.status()

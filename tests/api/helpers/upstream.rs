@@ -280,7 +280,10 @@ impl Proxy {
             .expect("build downtime");
         let superusers = superusers(&downtime);
         let upstream = downtime.upstream().expect("an upstream").clone();
-        let server = Running::start_at(bind, downtime.around_with(upstream, superusers)).await;
+        let site = downtime
+            .around_with(upstream, superusers)
+            .with(crate::spec_check::SpecCheck);
+        let server = Running::start_at(bind, site).await;
         Proxy { downtime, server }
     }
 
