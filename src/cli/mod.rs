@@ -79,6 +79,18 @@ enum Command {
         /// Print JSON (stable field names) instead of text.
         #[arg(long)]
         json: bool,
+        /// Exit with 3 while maintenance gates visitors, as `downtime check` does.
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Exit with 0 while the site is open and 3 while maintenance gates visitors (a full,
+    /// read-only or hold window, or a scope, that has started and not ended), for jobs that
+    /// should not run meanwhile: `downtime check && ./nightly-report`. Prints the state on one
+    /// line.
+    Check {
+        /// Print nothing; only the exit code tells.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Show the latest changes, newest first.
     History {
@@ -119,10 +131,15 @@ enum Command {
 #[derive(Debug)]
 struct Usage(String);
 
-/// An exit code to end with, silently: the one `run`'s command ended with.
+/// An exit code to end with, silently: the one `run`'s command ended with, or
+/// [`GATED_EXIT_CODE`].
 #[derive(Debug, thiserror::Error)]
 #[error("exit {0}")]
 struct Exit(u8);
+
+/// The exit code of `downtime check` (and `status --exit-code`) while maintenance gates
+/// visitors: neither success nor one of the failures (1, 2) every command shares.
+pub const GATED_EXIT_CODE: u8 = 3;
 
 /// The command line's definition, as `--help`, the completions and the man page show it.
 pub fn command() -> clap::Command {
@@ -183,6 +200,7 @@ impl Cli {
         let names_database = !matches!(
             command,
             Command::Serve(_)
+                | Command::Check { .. }
                 | Command::Openapi
                 | Command::Completions { .. }
                 | Command::Man { .. }
@@ -193,7 +211,8 @@ impl Cli {
             Command::Hold(args) => state::hold(&url, args).await,
             Command::Off { reason } => state::off(&url, reason).await,
             Command::Run(args) => run::run(&url, args).await,
-            Command::Status { json } => state::status(&url, json).await,
+            Command::Status { json, exit_code } => state::status(&url, json, exit_code).await,
+            Command::Check { quiet } => state::check(&url, quiet).await,
             Command::History { limit, json } => state::history(&url, limit, json).await,
             Command::Superuser(command) => superuser::manage(&url, command).await,
             Command::Bypass(command) => bypass::manage(&url, command).await,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound as _, Utc};
 use clap::Args;
 
-use super::{Usage, actor, rfc3339};
+use super::{Exit, GATED_EXIT_CODE, Usage, actor, rfc3339};
 use crate::state::{AuditEntry, Change, MaintenanceState, Mode, Phase, WindowInput};
 
 #[derive(Debug, Args)]
@@ -88,13 +88,36 @@ pub(super) async fn off(url: &str, reason: Option<String>) -> anyhow::Result<()>
 }
 
 /// `downtime status`.
-pub(super) async fn status(url: &str, json: bool) -> anyhow::Result<()> {
+pub(super) async fn status(url: &str, json: bool, exit_code: bool) -> anyhow::Result<()> {
     let state = super::database(url).await?.current().await?;
+    let now = Utc::now();
     if json {
-        let status = StatusJson::new(&state, Utc::now());
+        let status = StatusJson::new(&state, now);
         println!("{}", serde_json::to_string_pretty(&status)?);
     } else {
-        print!("{}", describe(&state, Utc::now()));
+        print!("{}", describe(&state, now));
+    }
+    if exit_code {
+        gated_exit(&state, now)
+    } else {
+        Ok(())
+    }
+}
+
+/// `downtime check`.
+pub(super) async fn check(url: &str, quiet: bool) -> anyhow::Result<()> {
+    let state = super::database(url).await?.current().await?;
+    let now = Utc::now();
+    if !quiet {
+        println!("{}", summary(&state, now));
+    }
+    gated_exit(&state, now)
+}
+
+/// Ends with [`GATED_EXIT_CODE`] while `state` gates visitors at `now`.
+fn gated_exit(state: &MaintenanceState, now: DateTime<Utc>) -> anyhow::Result<()> {
+    if state.is_active(now) {
+        return Err(Exit(GATED_EXIT_CODE).into());
     }
     Ok(())
 }

@@ -484,3 +484,68 @@ async fn a_mistyped_command_or_flag_gets_clap_s_suggestion() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
 }
+
+#[tokio::test]
+async fn check_exits_3_only_while_visitors_are_gated() {
+    for db in databases().await {
+        let url = db.url.as_str();
+        let check = |args: &'static [&'static str]| downtime(url, args);
+        let open = check(&["check"]).await;
+        assert_eq!(open.status.code(), Some(0), "{}", stderr(&open));
+        assert!(
+            stdout(&open).starts_with("maintenance OFF"),
+            "{}",
+            stdout(&open)
+        );
+        // Quiet is quiet on both streams: a cron line mails whatever it prints.
+        let quiet = check(&["check", "--quiet"]).await;
+        assert_eq!(quiet.status.code(), Some(0));
+        assert_eq!(
+            (stdout(&quiet), stderr(&quiet)),
+            (String::new(), String::new())
+        );
+
+        // A window that has not started leaves the site open.
+        let from = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let scheduled = downtime(url, &["on", "--from", &from, "--for", "1h"]).await;
+        assert!(scheduled.status.success(), "{}", stderr(&scheduled));
+        assert_eq!(check(&["check", "-q"]).await.status.code(), Some(0));
+        assert_eq!(
+            check(&["status", "--exit-code"]).await.status.code(),
+            Some(0)
+        );
+
+        for on in [
+            &["on"][..],
+            &["on", "--read-only"],
+            &["hold"],
+            &["on", "--scope", "/checkout"],
+        ] {
+            assert!(downtime(url, on).await.status.success(), "{on:?}");
+            let gated = check(&["check"]).await;
+            assert_eq!(gated.status.code(), Some(3), "{on:?}: {}", stderr(&gated));
+            assert!(
+                stdout(&gated).starts_with("maintenance ON"),
+                "{}",
+                stdout(&gated)
+            );
+            let quiet = check(&["check", "--quiet"]).await;
+            assert_eq!(quiet.status.code(), Some(3));
+            assert_eq!(
+                (stdout(&quiet), stderr(&quiet)),
+                (String::new(), String::new())
+            );
+            let status = check(&["status", "--exit-code"]).await;
+            assert_eq!(status.status.code(), Some(3));
+            assert!(
+                stdout(&status).starts_with("maintenance: ON"),
+                "{}",
+                stdout(&status)
+            );
+            // Without the flag, status succeeds whatever the state.
+            assert_eq!(check(&["status", "--json"]).await.status.code(), Some(0));
+            assert!(downtime(url, &["off"]).await.status.success());
+        }
+        assert_eq!(check(&["check"]).await.status.code(), Some(0));
+    }
+}
