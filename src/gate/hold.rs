@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use prometheus_client::metrics::histogram::Histogram;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -160,10 +160,11 @@ impl HoldStats {
 }
 
 /// Why a waiting request is woken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Wake {
-    /// The hold is over: judge it again.
-    Judge,
+    /// The hold is over: judge it again, holding a place among the released requests in
+    /// flight.
+    Judge(InFlight),
     /// The process is stopping: answer it as in `full`.
     Answer,
 }
@@ -178,11 +179,25 @@ pub(super) enum Joined {
     Refused,
 }
 
+/// A released request's place among those in flight ([`RELEASED_IN_FLIGHT`]), kept until the
+/// app (or the upstream) has answered it. `None` for a request that was never queued.
+#[derive(Debug, Default)]
+pub(super) struct InFlight {
+    /// Never read: dropping it frees the place.
+    _place: Option<OwnedSemaphorePermit>,
+}
+
+/// The most released requests on their way to the app at once. Past it, the release waits
+/// for answers: the app that has just restarted gets a steady stream instead of every held
+/// request at once, and the proxy reuses its keep-alive connections (as many as it keeps
+/// idle) instead of opening one per released request.
+pub const RELEASED_IN_FLIGHT: usize = 256;
+
 /// The outcome of [`Ticket::wait`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(super) enum Waited {
     /// The hold is over: judge the request again.
-    Judge,
+    Judge(InFlight),
     /// The hold timeout passed, or the process is stopping: answer as in `full`.
     Answer,
     /// The client went away: nobody is left to answer.
@@ -205,6 +220,7 @@ pub struct Holds {
     stopped: AtomicBool,
     stats: HoldStats,
     releaser: OnceLock<JoinHandle<()>>,
+    in_flight: Arc<Semaphore>,
 }
 
 #[derive(Default)]
@@ -234,6 +250,7 @@ impl Holds {
             stopped: AtomicBool::new(false),
             stats: HoldStats::default(),
             releaser: OnceLock::new(),
+            in_flight: Arc::new(Semaphore::new(RELEASED_IN_FLIGHT)),
         })
     }
 
@@ -337,19 +354,30 @@ impl Holds {
             // A new hold keeps the rest waiting, ahead of what it holds.
             let held_again =
                 changes.has_changed().unwrap_or(false) && changes.borrow().holds_requests();
-            let mut queue = self.lock();
             let mut woken = 0;
             while woken < per_tick && !held_again {
-                let Some(waiter) = queue.waiting.pop_front() else {
+                // Awaited without the queue's lock, which every request that joins takes.
+                let place = match Arc::clone(&self.in_flight).try_acquire_owned() {
+                    Ok(place) => place,
+                    Err(_) => match Arc::clone(&self.in_flight).acquire_owned().await {
+                        Ok(place) => place,
+                        Err(_) => break,
+                    },
+                };
+                let Some(waiter) = self.lock().waiting.pop_front() else {
                     break;
                 };
-                if waiter.send(Wake::Judge).is_ok() {
+                let in_flight = InFlight {
+                    _place: Some(place),
+                };
+                if waiter.send(Wake::Judge(in_flight)).is_ok() {
                     woken += 1;
                     // Counted here, not by the woken request: the hold's last log line, written
                     // as soon as the queue is empty, must include them.
                     self.stats.released.fetch_add(1, Ordering::Relaxed);
                 }
             }
+            let mut queue = self.lock();
             if held_again || queue.waiting.is_empty() {
                 queue.released = None;
                 self.draining.store(false, Ordering::Release);
@@ -451,7 +479,7 @@ impl Ticket {
         self.settled = true;
         let stats = &self.holds.stats;
         match woken {
-            Ok(Ok(Wake::Judge)) => Waited::Judge,
+            Ok(Ok(Wake::Judge(place))) => Waited::Judge(place),
             Ok(Ok(Wake::Answer) | Err(_)) => Waited::Answer,
             Err(_) => {
                 stats.timed_out.fetch_add(1, Ordering::Relaxed);

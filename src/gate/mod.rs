@@ -26,7 +26,7 @@ use crate::path::{self, SentTarget};
 use crate::state::{Live, MaintenanceState, Phase, Snapshot};
 use crate::web::page::{ANNOUNCEMENT_HEADER, Pages};
 pub use decision::{Gated, Outcome, Pass, Reason, Rules};
-use hold::{Holds, Joined, Waited};
+use hold::{Holds, InFlight, Joined, Waited};
 pub use stats::GateStats;
 
 /// Answers the gate's one question about the person behind a request.
@@ -384,16 +384,18 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
         loop {
             let waited = match shared.holds.join() {
                 Joined::Wait(ticket) => ticket.wait(deadline, client.clone()).await,
-                Joined::GoOn => Waited::Judge,
+                Joined::GoOn => Waited::Judge(InFlight::default()),
                 Joined::Refused => Waited::Answer,
             };
-            // Not a guard, which would pin a slot of the shared state across the app's answer.
-            if waited == Waited::Gone {
+            let in_flight = match waited {
+                Waited::Judge(in_flight) => Some(in_flight),
+                Waited::Answer => None,
                 // Nobody waits for this answer; what matters is that nothing reached the app.
-                return Err(poem::Error::from_status(StatusCode::BAD_REQUEST));
-            }
+                Waited::Gone => return Err(poem::Error::from_status(StatusCode::BAD_REQUEST)),
+            };
+            // Not a guard, which would pin a slot of the shared state across the app's answer.
             let state = Guard::into_inner(shared.live.load());
-            if waited == Waited::Answer {
+            let Some(in_flight) = in_flight else {
                 // Counted, not logged one by one: a hold that times out may answer thousands
                 // at once, and its end's log line gives their number.
                 shared.stats.count_gated(kind, reason);
@@ -404,14 +406,16 @@ impl<E: Endpoint, S: Superusers> GateEndpoint<E, S> {
                     &state,
                     kind,
                 ));
-            }
+            };
             // The superuser question was asked: what is left is the state's rules.
             match shared.judge(&req, &state, upgrade) {
                 Outcome::Pass(pass) => {
                     if pass != Pass::Inactive {
                         shared.stats.count_pass(pass);
                     }
-                    return self.pass_judged(req, upgrade).await;
+                    let answer = self.pass_judged(req, upgrade).await;
+                    drop(in_flight);
+                    return answer;
                 }
                 Outcome::Gate(..)
                     if state.holds_requests() && tokio::time::Instant::now() < deadline => {}

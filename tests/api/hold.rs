@@ -1,10 +1,11 @@
 //! Hold windows through the reverse proxy, on real sockets: requests wait instead of being
 //! refused, go on intact and in order when the window ends, and every wait is bounded.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use downtime::gate::hold::ReleaseRate;
+use downtime::gate::hold::{RELEASED_IN_FLIGHT, ReleaseRate};
 use downtime::state::{Mode, Window};
 use poem::web::{Data, Query};
 use poem::{EndpointExt, Route, get, handler, http::StatusCode};
@@ -305,6 +306,57 @@ async fn a_paced_release_keeps_to_its_rate_and_the_arrival_order() {
             .count();
         assert!(within <= rate as usize + 1, "{within} within a second");
     }
+}
+
+/// How many requests the app is answering now, and the most it answered at once.
+#[derive(Clone, Default)]
+struct Concurrency(Arc<(AtomicUsize, AtomicUsize)>);
+
+#[handler]
+async fn slow(Data(concurrency): Data<&Concurrency>) -> &'static str {
+    let (now, most) = &*concurrency.0;
+    let at_once = now.fetch_add(1, Ordering::SeqCst) + 1;
+    most.fetch_max(at_once, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    now.fetch_sub(1, Ordering::SeqCst);
+    "slow"
+}
+
+#[tokio::test]
+async fn a_release_sends_the_app_a_bounded_number_at_once() {
+    let db = sqlite();
+    let concurrency = Concurrency::default();
+    let app = Running::start(
+        Route::new()
+            .at("/slow", get(slow))
+            .data(concurrency.clone()),
+    )
+    .await;
+    // Every request comes from this one address: its own bound is lifted.
+    let proxy = Proxy::start(&db, &app.url(), |c| {
+        c.proxy.upstream_max_per_client = 10_000
+    })
+    .await;
+    proxy.apply(hold(60)).await;
+    let n = RELEASED_IN_FLIGHT + 44;
+    let client = http();
+    let requests: Vec<_> = (0..n)
+        .map(|_| tokio::spawn(client.get(proxy.url("/slow")).send()))
+        .collect();
+    until_held(&proxy, n).await;
+    proxy.apply(Window::off()).await;
+    for request in requests {
+        assert_eq!(
+            request.await.expect("task").expect("answered").status(),
+            StatusCode::OK
+        );
+    }
+    // Unbounded, all of them would have reached the app within the first 300 ms.
+    let most = concurrency.0.1.load(Ordering::SeqCst);
+    assert!(
+        (RELEASED_IN_FLIGHT / 2..=RELEASED_IN_FLIGHT).contains(&most),
+        "{most} at once"
+    );
 }
 
 #[tokio::test]
