@@ -90,8 +90,9 @@
 //!   its rule for which paths want JSON and the check of open tunnels. It
 //!   learns which `Authorization` values are downtime's own through a function `app` hands
 //!   it, so it imports nothing of `auth`.
-//! - [`webhook`]: signed webhooks on every change, each delivered once across replicas, and
-//!   the table of deliveries. It imports `state` (whose service reads it the audit log) and
+//! - [`webhook`]: signed webhooks on every change and on a window's timeline (scheduled,
+//!   reminders, started, ended, by a change or by the clock), each delivered once across
+//!   replicas, and the table of deliveries. It imports `state` (whose service reads it the audit log) and
 //!   the `entity` crate; nothing asks it anything on the request path.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
 //!   state follower and the proxy keep (none of them imports it) and the live state.

@@ -1,6 +1,7 @@
-//! The `webhook_delivery` table: recording new changes as deliveries, claiming a delivery,
+//! The `webhook_delivery` table: recording events as deliveries, claiming a delivery,
 //! recording how an attempt went. Portable queries only, for SQLite and PostgreSQL alike. The
-//! changes themselves are the audit log's, read through the state service.
+//! changes themselves are the audit log's, read through the state service; other events keep
+//! the body they were recorded with.
 
 use chrono::{DateTime, Utc};
 use entity::webhook_delivery as row;
@@ -8,15 +9,19 @@ use rand::RngCore as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, Condition, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Set,
+    QueryOrder as _, QuerySelect as _, Set, TryInsertResult,
 };
 
+use super::Event;
+use super::timeline::{self, Occurrence};
 use crate::state::StateService;
 
 pub(super) use row::Model as Delivery;
 
-/// Waiting for its next attempt (or in one, while claimed).
-pub(super) const PENDING: &str = "pending";
+/// Waiting for its next attempt (or in one, while claimed). Not `pending`, the name of
+/// versions that knew only changes: such a replica, still running during an upgrade, finds
+/// nothing of these to send.
+pub(super) const PENDING: &str = "queued";
 /// A receiver accepted it.
 pub(super) const DELIVERED: &str = "delivered";
 /// Given up.
@@ -51,6 +56,7 @@ impl Deliveries {
             .select_only()
             .column_as(row::Column::AuditId.max(), "last")
             .filter(row::Column::Target.eq(&target.key))
+            .filter(row::Column::Event.eq(Event::MaintenanceChanged.name()))
             .into_tuple::<Option<i64>>()
             .one(&self.db)
             .await?
@@ -68,6 +74,9 @@ impl Deliveries {
         let rows = changes.iter().map(|&audit_id| row::ActiveModel {
             id: Set(new_id()),
             audit_id: Set(audit_id),
+            event: Set(Event::MaintenanceChanged.name().to_owned()),
+            event_key: Set(timeline::change_key(audit_id)),
+            body: Set(None),
             target: Set(target.key.clone()),
             endpoint: Set(target.endpoint.clone()),
             status: Set(PENDING.to_owned()),
@@ -80,10 +89,47 @@ impl Deliveries {
             last_error: Set(None),
         });
         row::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([row::Column::Target, row::Column::AuditId])
+            .on_conflict_do_nothing_on([row::Column::Target, row::Column::EventKey])
             .exec_without_returning(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// Records a pending delivery of `event` (about change `audit_id`) to `target`, with the
+    /// body `body` makes from the delivery's id, unless a replica recorded it first: `true`
+    /// when this call made the row.
+    pub(super) async fn add_event(
+        &self,
+        target: &Target,
+        event: &Occurrence,
+        audit_id: i64,
+        now: DateTime<Utc>,
+        body: impl FnOnce(&str) -> Result<String, String>,
+    ) -> Result<bool, DbErr> {
+        let id = new_id();
+        let body = body(&id).map_err(DbErr::Custom)?;
+        let row = row::ActiveModel {
+            id: Set(id),
+            audit_id: Set(audit_id),
+            event: Set(event.event.name().to_owned()),
+            event_key: Set(event.key.clone()),
+            body: Set(Some(body)),
+            target: Set(target.key.clone()),
+            endpoint: Set(target.endpoint.clone()),
+            status: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_by: Set(None),
+            claimed_until: Set(None),
+            created_at: Set(now),
+            delivered_at: Set(None),
+            last_error: Set(None),
+        };
+        let made = row::Entity::insert_many([row])
+            .on_conflict_do_nothing_on([row::Column::Target, row::Column::EventKey])
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(matches!(made, TryInsertResult::Inserted(n) if n > 0))
     }
 
     /// Pending deliveries to these targets that nobody holds, soonest first.

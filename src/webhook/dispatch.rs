@@ -1,7 +1,8 @@
-//! The sender of one process: records new changes as deliveries, claims the due ones, and makes
-//! each attempt in a task of its own, so a slow receiver holds up nothing else.
+//! The sender of one process: records new events (changes, and what the clock does to the
+//! window) as deliveries, claims the due ones, and makes each attempt in a task of its own,
+//! so a slow receiver holds up nothing else.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,16 +16,22 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::deliveries::{Deliveries, Delivery, Outcome, Target};
-use super::payload::{self, Payload, hex};
+use super::payload::{self, EventPayload, Payload, hex};
+use super::timeline::{self, CLOCK, Occurrence};
 use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
 use super::{Event, Format, Webhook, WebhookUrl, change_kind};
-use crate::state::{AuditEntry, StateService, StoreError, Table, Wakeups};
+use crate::state::{AuditEntry, MaintenanceState, StateService, StoreError, Table, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or
 /// another replica).
 const MAX_IN_FLIGHT: usize = 16;
 /// Changes recorded per query, and due deliveries read per look.
 const BATCH: u64 = 100;
+/// An event of the clock recorded later than this after its time is marked late: every
+/// replica was down (or cut off from the database) when it fell due.
+const LATE: TimeDelta = TimeDelta::seconds(10);
+/// How far back the audit log is searched for the change that switched a window on.
+const SWITCH_ON_SEARCH: u64 = 50;
 
 /// A receiver, with what its deliveries need.
 struct Destination {
@@ -33,6 +40,13 @@ struct Destination {
     secret: SecretString,
     format: Format,
     target: Target,
+    events: BTreeSet<Event>,
+}
+
+impl Destination {
+    fn wants(&self, event: Event) -> bool {
+        self.events.contains(&event)
+    }
 }
 
 /// Everything the sender needs; shared by its attempts.
@@ -48,6 +62,8 @@ pub(super) struct Sender {
     owner: String,
     /// The newest change when the process started.
     baseline: i64,
+    /// How long before a scheduled start reminders go.
+    remind_before: Vec<Duration>,
 }
 
 impl Sender {
@@ -58,14 +74,11 @@ impl Sender {
         webhooks: &[Webhook],
         shared: Option<&SecretString>,
         retry: Retry,
+        remind_before: &[Duration],
         stats: Arc<WebhookStats>,
     ) -> anyhow::Result<Self> {
         let mut destinations: Vec<Destination> = Vec::new();
-        // Changes of the state are the one kind of delivery so far.
-        let sent = webhooks
-            .iter()
-            .filter(|hook| hook.events.contains(&Event::MaintenanceChanged));
-        for hook in sent {
+        for hook in webhooks {
             let Some(secret) = hook.secret.as_ref().or(shared) else {
                 anyhow::bail!("--webhook {} has no secret to sign with", hook.url);
             };
@@ -77,6 +90,7 @@ impl Sender {
                     secret: secret.clone(),
                     format: hook.format,
                     target: Target { key, endpoint },
+                    events: hook.events.clone(),
                 });
             }
         }
@@ -100,6 +114,7 @@ impl Sender {
             stats,
             owner: format!("{}-{}", std::process::id(), hex(&tag)),
             baseline,
+            remind_before: remind_before.to_vec(),
         })
     }
 
@@ -110,6 +125,7 @@ impl Sender {
         let mut changes = self.service.live().subscribe();
         let sender = Arc::new(self);
         let mut floors = HashMap::new();
+        let mut recorded = HashSet::new();
         let mut attempts = JoinSet::new();
         let mut next_due: Option<Instant> = None;
         let mut failing = false;
@@ -126,7 +142,7 @@ impl Sender {
                 () = due => {}
                 Some(_) = attempts.join_next(), if !attempts.is_empty() => {}
             }
-            match sender.look(&mut floors, &mut attempts).await {
+            match sender.look(&mut floors, &mut recorded, &mut attempts).await {
                 Ok(due) => {
                     next_due = due;
                     if failing {
@@ -145,31 +161,39 @@ impl Sender {
         }
     }
 
-    /// Records a delivery of every change not yet recorded, then claims and starts what is
-    /// due; returns when the next pending delivery falls due.
+    /// Records a delivery of every event not yet recorded, then claims and starts what is
+    /// due; returns when the next pending delivery, or the clock's next event, falls due.
     async fn look(
         self: &Arc<Self>,
         floors: &mut HashMap<String, i64>,
+        recorded: &mut HashSet<String>,
         attempts: &mut JoinSet<()>,
     ) -> Result<Option<Instant>, StoreError> {
         let now = now();
         if let Some(newest) = self.service.newest_audit_id(None).await? {
-            for target in self.destinations.iter().map(|d| &d.target) {
+            for to in &self.destinations {
+                let target = &to.target;
                 let mut floor = match floors.get(&target.key) {
                     Some(floor) => *floor,
                     None => self.floor(target, now).await?,
                 };
-                // Every change up to `floor` has its row for this target. The audit log's ids
+                // Every change up to `floor` has its rows for this target. The audit log's ids
                 // grow in commit order, so nothing can appear below a floor later.
                 while floor < newest {
                     let changes = self.service.audit_ids_after(floor, BATCH).await?;
                     let Some(&last) = changes.last() else { break };
-                    self.deliveries.add(target, &changes, now).await?;
+                    if to.wants(Event::MaintenanceChanged) {
+                        self.deliveries.add(target, &changes, now).await?;
+                    }
+                    for &change in &changes {
+                        self.record_change_events(to, change, now).await?;
+                    }
                     floor = last;
                 }
                 floors.insert(target.key.clone(), floor);
             }
         }
+        let by_clock = self.record_clock_events(recorded, now).await?;
         let targets: Vec<Target> = self.destinations.iter().map(|d| d.target.clone()).collect();
         let mut free = MAX_IN_FLIGHT.saturating_sub(attempts.len());
         let mut soonest: Option<DateTime<Utc>> = None;
@@ -190,8 +214,119 @@ impl Sender {
                 attempts.spawn(async move { sender.attempt(delivery).await });
             }
         }
+        let soonest = [soonest, by_clock].into_iter().flatten().min();
         Ok(soonest
             .and_then(|at| Instant::now().checked_add((at - now).to_std().unwrap_or_default())))
+    }
+
+    /// Records, for `to`, the events change `id` makes besides itself (a start, an end, a
+    /// schedule), as far as `to` wants them.
+    async fn record_change_events(
+        &self,
+        to: &Destination,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let wanted = |o: &Occurrence| to.wants(o.event);
+        if !timeline::TIMELINE.iter().any(|e| to.wants(*e)) {
+            return Ok(());
+        }
+        let Some(change) = self.service.audit_entry(id).await? else {
+            return Ok(());
+        };
+        for occurrence in timeline::of_change(&change).iter().filter(|o| wanted(o)) {
+            let (window, started_at) = match occurrence.event {
+                Event::MaintenanceEnded => {
+                    (&change.before, self.began(&change.before, Some(id)).await?)
+                }
+                Event::MaintenanceStarted => (&change.after, Some(change.at)),
+                _ => (&change.after, None),
+            };
+            let told = Told {
+                occurrence,
+                late: false,
+                actor: &change.actor,
+                reason: change.reason.as_deref(),
+                window,
+                started_at,
+            };
+            self.deliveries
+                .add_event(&to.target, occurrence, id, now, |delivery| {
+                    told.body(to.format, delivery)
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records what the clock has done to the live window that is not recorded yet (here or
+    /// by another replica), and logs each start and end this replica records first; returns
+    /// when the clock does something next.
+    async fn record_clock_events(
+        &self,
+        recorded: &mut HashSet<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let state: MaintenanceState = MaintenanceState::clone(&self.service.live().load());
+        let made = timeline::of_clock(&state, now, &self.remind_before);
+        // Only this window's events can come again: the rest are forgotten.
+        recorded.retain(|key| made.iter().any(|o| &o.key == key));
+        for occurrence in &made {
+            if recorded.contains(&occurrence.key) {
+                continue;
+            }
+            let change = self.service.newest_audit_id(None).await?.unwrap_or(0);
+            let started_at = match occurrence.event {
+                Event::MaintenanceStarted => Some(occurrence.at),
+                Event::MaintenanceEnded => self.began(&state, None).await?,
+                _ => None,
+            };
+            let told = Told {
+                occurrence,
+                late: now - occurrence.at > LATE,
+                actor: CLOCK,
+                reason: None,
+                window: &state,
+                started_at,
+            };
+            let mut first = false;
+            for to in self
+                .destinations
+                .iter()
+                .filter(|d| d.wants(occurrence.event))
+            {
+                first |= self
+                    .deliveries
+                    .add_event(&to.target, occurrence, change, now, |delivery| {
+                        told.body(to.format, delivery)
+                    })
+                    .await?;
+            }
+            if first {
+                tracing::info!(target: "downtime::webhook", event = occurrence.event.name(), at = %occurrence.at, late = told.late, version = state.version, "maintenance timeline event recorded");
+            }
+            recorded.insert(occurrence.key.clone());
+        }
+        Ok(timeline::next_by_clock(&state, now, &self.remind_before))
+    }
+
+    /// When `window` began gating visitors: its start time, or the change (up to change
+    /// `upto`, excluded) that switched it on, whichever came later; `None` when neither is
+    /// known.
+    async fn began(
+        &self,
+        window: &MaintenanceState,
+        upto: Option<i64>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let history = self.service.history(SWITCH_ON_SEARCH, upto).await?;
+        let switched_on = history
+            .iter()
+            .find(|c| !c.before.window.enabled && c.after.window.enabled)
+            .map(|c| c.at);
+        Ok(match (window.window.starts_at, switched_on) {
+            (Some(start), Some(on)) => Some(start.max(on)),
+            (start, on) => start.or(on),
+        })
     }
 
     /// The change after which `target` still needs rows, when this sender starts: its newest
@@ -219,7 +354,7 @@ impl Sender {
             endpoint: &to.target.endpoint,
             delivery: &delivery.id,
         };
-        let (change, body) = match self.prepare(to, &delivery, &log).await {
+        let (at, body) = match self.prepare(to, &delivery, &log).await {
             Ok(prepared) => prepared,
             Err(Some(error)) => {
                 return self
@@ -228,12 +363,13 @@ impl Sender {
             }
             Err(None) => return,
         };
-        let deadline = shift(change.at, self.retry.give_up_after, true);
+        let deadline = shift(at, self.retry.give_up_after, true);
         let attempts = delivery.attempts.saturating_add(1);
+        let event = delivery.event.as_str();
         // Counted once recorded, so whoever reads the counters finds the table agreeing.
-        match self.post(to, &delivery.id, body).await {
+        match self.post(to, &delivery.id, event, body).await {
             Ok(()) => {
-                tracing::info!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, version = change.version, attempts, "webhook delivered");
+                tracing::info!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, event, attempts, "webhook delivered");
                 self.record(&delivery, attempts, Outcome::Delivered, &log)
                     .await;
                 self.stats.delivered.fetch_add(1, Ordering::Relaxed);
@@ -247,7 +383,7 @@ impl Sender {
                     self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
                     self.give_up(&delivery, attempts, error, &log).await;
                 } else {
-                    tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, version = change.version, attempts, %error, retry_in = %humantime::format_duration(pause), "webhook attempt failed");
+                    tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, event, attempts, %error, retry_in = %humantime::format_duration(pause), "webhook attempt failed");
                     self.record(&delivery, attempts, Outcome::RetryAt(next, error), &log)
                         .await;
                     self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
@@ -256,15 +392,18 @@ impl Sender {
         }
     }
 
-    /// The change `delivery` is about and the body that sends it, or why not to send it:
-    /// `Err(Some(why))` gives the delivery up, `Err(None)` leaves its claim to lapse, so the
-    /// next look (here or elsewhere) tries again.
+    /// When the event `delivery` is about was recorded (for a change, made) and the body that
+    /// sends it, or why not to send it: `Err(Some(why))` gives the delivery up, `Err(None)`
+    /// leaves its claim to lapse, so the next look (here or elsewhere) tries again.
     async fn prepare(
         &self,
         to: &Destination,
         delivery: &Delivery,
         log: &Log<'_>,
-    ) -> Result<(AuditEntry, Vec<u8>), Option<String>> {
+    ) -> Result<(DateTime<Utc>, Vec<u8>), Option<String>> {
+        if let Some(body) = &delivery.body {
+            return Ok((delivery.created_at, body.clone().into_bytes()));
+        }
         let change = match self.service.audit_entry(delivery.audit_id).await {
             Ok(Some(change)) => change,
             Ok(None) => return Err(Some("the change is no longer in the audit log".into())),
@@ -287,7 +426,7 @@ impl Sender {
             )));
         }
         let body = body(to.format, delivery, &change).map_err(Some)?;
-        Ok((change, body))
+        Ok((change.at, body))
     }
 
     async fn give_up(&self, delivery: &Delivery, attempts: i32, error: String, log: &Log<'_>) {
@@ -314,13 +453,19 @@ impl Sender {
     }
 
     /// POSTs `body` to `to`, signed now with its secret; `Ok` when the receiver answers 2xx.
-    async fn post(&self, to: &Destination, delivery: &str, body: Vec<u8>) -> Result<(), String> {
+    async fn post(
+        &self,
+        to: &Destination,
+        delivery: &str,
+        event: &str,
+        body: Vec<u8>,
+    ) -> Result<(), String> {
         let signature = payload::signature(&to.secret, Utc::now().timestamp(), &to.url, &body);
         let response = self
             .client
             .post(to.url.as_str())
             .header(CONTENT_TYPE, to.format.content_type())
-            .header(EVENT_HEADER, EVENT)
+            .header(EVENT_HEADER, event)
             .header(DELIVERY_HEADER, delivery)
             .header(SIGNATURE_HEADER, signature)
             .body(body)
@@ -380,6 +525,42 @@ fn body(format: Format, delivery: &Delivery, change: &AuditEntry) -> Result<Vec<
     };
     match format {
         Format::Json => serde_json::to_vec(&payload).map_err(|e| e.to_string()),
+    }
+}
+
+/// An event of the timeline, as a delivery tells it.
+struct Told<'a> {
+    occurrence: &'a Occurrence,
+    late: bool,
+    actor: &'a str,
+    reason: Option<&'a str>,
+    window: &'a MaintenanceState,
+    started_at: Option<DateTime<Utc>>,
+}
+
+impl Told<'_> {
+    /// The body of delivery `id`, in `format`.
+    fn body(&self, format: Format, id: &str) -> Result<String, String> {
+        let occurrence = self.occurrence;
+        let ended = occurrence.event == Event::MaintenanceEnded;
+        let payload = EventPayload {
+            id,
+            event: occurrence.event.name(),
+            at: occurrence.at,
+            late: self.late,
+            actor: self.actor,
+            reason: self.reason,
+            window: self.window,
+            started_at: self.started_at,
+            lasted_secs: self
+                .started_at
+                .filter(|_| ended)
+                .map(|start| (occurrence.at - start).num_seconds()),
+            starts_in_secs: occurrence.remind_before.map(|d| d.as_secs()),
+        };
+        match format {
+            Format::Json => serde_json::to_string(&payload).map_err(|e| e.to_string()),
+        }
     }
 }
 

@@ -1,5 +1,7 @@
-//! Signed webhooks: every change of the state is POSTed as JSON to each `--webhook` URL, once,
-//! by whichever replica claims it first, after the change is committed.
+//! Signed webhooks: every change of the state, and every event of a window's timeline (see
+//! `timeline`: scheduled, reminders, started, ended, whether a change or the clock made
+//! them), is POSTed as JSON to each `--webhook` URL that wants it, once, by whichever replica
+//! claims it first, after the change is committed or the time has come.
 //!
 //! The write never waits for a receiver: each server runs a sender in the background that
 //! notices new rows of the audit log (woken by the change itself, by the database's news of
@@ -33,6 +35,7 @@ mod deliveries;
 mod dispatch;
 mod options;
 mod payload;
+mod timeline;
 
 use std::fmt;
 use std::str::FromStr;
@@ -46,7 +49,10 @@ use tokio::task::JoinHandle;
 
 use crate::state::StateService;
 pub use options::{Event, Format, Webhook};
-pub use payload::{EVENT, Payload, change_kind, signature, signature_v1, signature_v2};
+pub use payload::{
+    EVENT, EventPayload, Payload, change_kind, signature, signature_v1, signature_v2,
+};
+pub use timeline::{CLOCK, DEFAULT_REMIND_BEFORE};
 
 /// The header carrying the timestamp and the signature.
 pub const SIGNATURE_HEADER: &str = "Downtime-Signature";
@@ -176,7 +182,7 @@ impl Retry {
 }
 
 /// Webhook settings, as flags, environment variables or code.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct WebhookConfig {
     /// The receivers, each with its options (`--webhook`, `DOWNTIME_WEBHOOKS`).
     pub webhooks: Vec<Webhook>,
@@ -185,6 +191,20 @@ pub struct WebhookConfig {
     pub webhook_secret: Option<SecretString>,
     /// Attempts' timeout and the retries' bounds (in code only).
     pub webhook_retry: Retry,
+    /// How long before a scheduled window's start `maintenance.reminder` is sent
+    /// (`--remind-before`, `DOWNTIME_REMIND_BEFORE`; default a day and an hour).
+    pub remind_before: Vec<Duration>,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            webhooks: Vec::new(),
+            webhook_secret: None,
+            webhook_retry: Retry::default(),
+            remind_before: DEFAULT_REMIND_BEFORE.to_vec(),
+        }
+    }
 }
 
 /// [`WebhookConfig`] as clap reads it: a `--webhook` value may hold several entries.
@@ -207,6 +227,37 @@ struct WebhookArgs {
     /// a `secret=` of their own; the same on every replica.
     #[arg(long, env = "DOWNTIME_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
     webhook_secret: Option<SecretString>,
+
+    /// Send `maintenance.reminder` this long before a scheduled window starts, for each
+    /// offset still ahead when the window is set (`24h,1h`; `none` for no reminders).
+    #[arg(
+        long,
+        value_name = "DURATIONS",
+        env = "DOWNTIME_REMIND_BEFORE",
+        default_value = "24h,1h",
+        value_parser = offsets
+    )]
+    remind_before: Offsets,
+}
+
+/// `--remind-before`'s value.
+#[derive(Clone, Debug)]
+struct Offsets(Vec<Duration>);
+
+fn offsets(value: &str) -> Result<Offsets, String> {
+    if value.trim() == "none" {
+        return Ok(Offsets(Vec::new()));
+    }
+    value
+        .split(',')
+        .map(|offset| {
+            humantime::parse_duration(offset.trim())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("`{}` is not a duration such as 24h or 30m", offset.trim()))
+        })
+        .collect::<Result<_, _>>()
+        .map(Offsets)
 }
 
 impl Args for WebhookConfig {
@@ -226,6 +277,7 @@ impl FromArgMatches for WebhookConfig {
             webhooks: args.webhooks.into_iter().flat_map(|e| e.0).collect(),
             webhook_secret: args.webhook_secret,
             webhook_retry: Retry::default(),
+            remind_before: args.remind_before.0,
         })
     }
 
@@ -233,10 +285,12 @@ impl FromArgMatches for WebhookConfig {
         let mut args = WebhookArgs {
             webhooks: vec![options::Entries(std::mem::take(&mut self.webhooks))],
             webhook_secret: self.webhook_secret.take(),
+            remind_before: Offsets(std::mem::take(&mut self.remind_before)),
         };
         args.update_from_arg_matches(matches)?;
         self.webhooks = args.webhooks.into_iter().flat_map(|e| e.0).collect();
         self.webhook_secret = args.webhook_secret;
+        self.remind_before = args.remind_before.0;
         Ok(())
     }
 }
@@ -353,6 +407,7 @@ impl Webhooks {
                     &config.webhooks,
                     config.webhook_secret.as_ref(),
                     config.webhook_retry,
+                    &config.remind_before,
                     Arc::clone(&stats),
                 )
                 .await?,

@@ -10,7 +10,7 @@
 //! |----------|-----------------------------------------------------------|--------------------|
 //! | `secret` | `env:NAME`, `file:PATH` ([`Webhook::parse`])              | `--webhook-secret` |
 //! | `format` | [`Format`]: `json`                                        | `json`             |
-//! | `events` | [`Event`]s, comma-separated: `maintenance.changed`        | `maintenance.changed` |
+//! | `events` | [`Event`]s, comma-separated: `maintenance.started,maintenance.ended` | all |
 //!
 //! One value may hold several entries (as `DOWNTIME_WEBHOOKS` does): a comma followed by
 //! `http://` or `https://` starts the next one, so the commas of a list inside an entry stay
@@ -37,18 +37,36 @@ use super::WebhookUrl;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Event {
-    /// A change of the state: `maintenance.changed`.
+    /// A change of the state, whatever it was: `maintenance.changed`.
     MaintenanceChanged,
+    /// A window with a start ahead was set: `maintenance.scheduled`.
+    MaintenanceScheduled,
+    /// A scheduled window starts in one of `--remind-before`'s offsets: `maintenance.reminder`.
+    MaintenanceReminder,
+    /// A window began gating visitors, switched on or by its start time: `maintenance.started`.
+    MaintenanceStarted,
+    /// A window stopped gating visitors, switched off or by its end time: `maintenance.ended`.
+    MaintenanceEnded,
 }
 
 impl Event {
     /// Every event, in the order `events=` lists them in messages.
-    pub const ALL: [Event; 1] = [Event::MaintenanceChanged];
+    pub const ALL: [Event; 5] = [
+        Event::MaintenanceChanged,
+        Event::MaintenanceScheduled,
+        Event::MaintenanceReminder,
+        Event::MaintenanceStarted,
+        Event::MaintenanceEnded,
+    ];
 
     /// The event's name.
     pub const fn name(self) -> &'static str {
         match self {
             Event::MaintenanceChanged => "maintenance.changed",
+            Event::MaintenanceScheduled => "maintenance.scheduled",
+            Event::MaintenanceReminder => "maintenance.reminder",
+            Event::MaintenanceStarted => "maintenance.started",
+            Event::MaintenanceEnded => "maintenance.ended",
         }
     }
 }
@@ -138,19 +156,19 @@ pub struct Webhook {
     pub secret: Option<SecretString>,
     /// How bodies are written (default [`Format::Json`]).
     pub format: Format,
-    /// What it is sent (default: [`Event::MaintenanceChanged`]); an empty set is refused by
+    /// What it is sent (default: every [`Event`]); an empty set is refused by
     /// [`super::WebhookConfig::check`].
     pub events: BTreeSet<Event>,
 }
 
 impl Webhook {
-    /// `url` with the defaults: the shared secret, JSON, `maintenance.changed`.
+    /// `url` with the defaults: the shared secret, JSON, every event.
     pub fn new(url: WebhookUrl) -> Self {
         Webhook {
             url,
             secret: None,
             format: Format::default(),
-            events: BTreeSet::from([Event::MaintenanceChanged]),
+            events: BTreeSet::from(Event::ALL),
         }
     }
 
@@ -370,7 +388,7 @@ mod tests {
         assert_eq!(hook.url.as_str(), "https://hooks.example.com/a");
         assert!(hook.secret.is_none());
         assert_eq!(hook.format, Format::Json);
-        assert_eq!(hook.events, BTreeSet::from([Event::MaintenanceChanged]));
+        assert_eq!(hook.events, BTreeSet::from(Event::ALL));
     }
 
     #[test]
@@ -419,8 +437,8 @@ mod tests {
             ),
             ("https://h.example/a format=", "unknown format ``"),
             (
-                "https://h.example/a events=maintenance.started",
-                "unknown event `maintenance.started` (known: maintenance.changed)",
+                "https://h.example/a events=maintenance.begun",
+                "unknown event `maintenance.begun` (known: maintenance.changed, maintenance.scheduled, maintenance.reminder, maintenance.started, maintenance.ended)",
             ),
             ("https://h.example/a events=", "separated by commas"),
             (

@@ -36,6 +36,36 @@ pub struct Payload<'a> {
     pub after: &'a MaintenanceState,
 }
 
+/// The JSON body of the timeline's other events: `maintenance.scheduled`, `.reminder`,
+/// `.started` and `.ended`.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventPayload<'a> {
+    /// The delivery's id, as in `Downtime-Delivery`.
+    pub id: &'a str,
+    /// The event's name, as in `Downtime-Event`.
+    pub event: &'static str,
+    /// When it happened: the change's time, or the time the clock reached (a start, an end,
+    /// a reminder's offset before the start).
+    pub at: DateTime<Utc>,
+    /// Recorded more than a few seconds after `at`, by a replica that came back after every
+    /// replica had been down at that time.
+    pub late: bool,
+    /// Who made the change, or `clock` when the clock did.
+    pub actor: &'a str,
+    /// Why, if the change's author said (`null` otherwise).
+    pub reason: Option<&'a str>,
+    /// The window the event is about (for `ended` by a change, the window that ended), with
+    /// the version that stored it.
+    pub window: &'a MaintenanceState,
+    /// `started` and `ended`: when the window began gating visitors, when known.
+    pub started_at: Option<DateTime<Utc>>,
+    /// `ended`: how long it gated visitors, in whole seconds, when its start is known.
+    pub lasted_secs: Option<i64>,
+    /// `reminder`: how long before the start it is sent, in seconds (one of
+    /// `--remind-before`).
+    pub starts_in_secs: Option<u64>,
+}
+
 /// `on` (switched on, now), `scheduled` (switched on for a window that starts later), `off`,
 /// or `updated` (anything else: a new message, an end time, a window edited while on).
 pub fn change_kind(before: &MaintenanceState, after: &MaintenanceState) -> &'static str {

@@ -621,10 +621,13 @@ async fn webhook_deliveries_are_counted_by_result() {
 
     // Nothing listens there: every attempt fails, then the delivery is given up.
     let mut config = dev_config();
+    // Changes only: the one change below is the one delivery given up.
     config.webhook.webhooks = vec![
-        downtime::webhook::WebhookUrl::parse(&format!("http://{}/hook", free_addr()))
-            .expect("URL")
-            .into(),
+        downtime::webhook::Webhook::parse(&format!(
+            "http://{}/hook events=maintenance.changed",
+            free_addr()
+        ))
+        .expect("URL"),
     ];
     config.webhook.webhook_secret = Some("a-webhook-secret-of-32-characters!".into());
     config.webhook.webhook_retry = downtime::webhook::Retry {

@@ -190,16 +190,29 @@ fn retry(first_delay_ms: u64, give_up_after_ms: u64) -> Retry {
     }
 }
 
-/// A live server with webhooks to `urls`, and the development provider for the API.
+/// A live server with webhooks to `urls`, and the development provider for the API. An entry
+/// without `events=` is sent changes only: the tests of delivery count one per change.
 async fn webhook_site(db: &TestDb, urls: &[&str], retry: Retry) -> LiveServer {
     let mut config = dev_config();
     config.webhook.webhooks = urls
         .iter()
-        .map(|u| Webhook::parse(u).expect("webhook URL"))
+        .map(|u| {
+            let entry = if u.contains("events=") {
+                (*u).to_owned()
+            } else {
+                changes_only(u)
+            };
+            Webhook::parse(&entry).expect("webhook URL")
+        })
         .collect();
     config.webhook.webhook_secret = Some(SecretString::from(SECRET));
     config.webhook.webhook_retry = retry;
     start(db, config).await
+}
+
+/// `url` sent changes only.
+fn changes_only(url: &str) -> String {
+    format!("{url} events=maintenance.changed")
 }
 
 async fn rows(db: &TestDb) -> Vec<delivery::Model> {
@@ -417,8 +430,9 @@ async fn with_two_replicas_each_change_is_delivered_once_in_total() {
         let before = downtime(&db.url, &["on", "--reason", "history"]).await;
         assert_eq!(before.status.code(), Some(0));
 
+        let hook = changes_only(&receiver.url);
         let env = [
-            ("DOWNTIME_WEBHOOKS", receiver.url.as_str()),
+            ("DOWNTIME_WEBHOOKS", hook.as_str()),
             ("DOWNTIME_WEBHOOK_SECRET", SECRET),
         ];
         let replicas = [
@@ -502,7 +516,7 @@ async fn each_url_is_signed_with_its_own_secret_from_the_environment_or_a_file()
     std::fs::write(&file, format!("{SECRET_B}\n")).expect("write the secret");
     // Both in the variable, with options; no shared --webhook-secret at all.
     let hooks = format!(
-        "{} secret=env:HOOK_A_SECRET events=maintenance.changed, {} format=json secret=file:{}",
+        "{} secret=env:HOOK_A_SECRET events=maintenance.changed, {} format=json secret=file:{} events=maintenance.changed",
         a.url,
         b.url,
         file.display()
@@ -630,10 +644,10 @@ async fn bad_webhook_settings_stop_the_server_with_one_line() {
         (
             vec![
                 "--webhook",
-                "https://example.com/hook events=maintenance.started",
+                "https://example.com/hook events=maintenance.begun",
             ],
             vec![("DOWNTIME_WEBHOOK_SECRET", SECRET)],
-            "unknown event `maintenance.started` (known: maintenance.changed)",
+            "unknown event `maintenance.begun` (known: maintenance.changed, maintenance.scheduled, maintenance.reminder, maintenance.started, maintenance.ended)",
         ),
         (
             vec![
@@ -763,7 +777,10 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries_and_
         .expect("the receiver printed the event in time")
         .expect("stdout")
         .expect("a line");
-    assert!(line.starts_with("on v2 by test"), "{line}");
+    assert!(
+        line.starts_with("maintenance.changed by test at "),
+        "{line}"
+    );
     let stats = site.downtime.webhook_stats();
     let delivered = eventually(Duration::from_secs(10), || async {
         stats.snapshot().delivered == 2
@@ -775,7 +792,7 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries_and_
 
     // Forgeries: the signature of another body, one made too long ago, none at all, v1
     // alone, v2 made for another URL; then a real delivery to another URL, replayed.
-    let body = br#"{"id":"x","change":"off","version":9,"actor":"mallory"}"#;
+    let body = br#"{"id":"x","event":"maintenance.changed","change":"off","version":9,"actor":"mallory","at":"2026-12-03T10:00:00Z"}"#;
     let now = Utc::now().timestamp();
     let v1_only = sign(now, &url, body)
         .split(",v2=")
@@ -808,4 +825,147 @@ async fn the_readmes_receiver_accepts_real_deliveries_and_refuses_forgeries_and_
         assert_eq!(resp.status(), expected, "{signature:?}");
     }
     child.kill().await.ok();
+}
+
+/// When `at`, still ahead, comes on this test's clock.
+fn instant_of(at: chrono::DateTime<Utc>) -> Instant {
+    let ahead = (at - Utc::now()).to_std().unwrap_or_default();
+    Instant::now() + ahead
+}
+
+/// How far apart two moments are, whichever came first.
+fn apart(a: Instant, b: Instant) -> Duration {
+    if a > b { a - b } else { b - a }
+}
+
+#[tokio::test]
+async fn a_window_run_by_the_clock_is_told_once_each_when_set_reminded_started_and_ended() {
+    for db in databases().await {
+        let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+        let hook = format!(
+            "{} events=maintenance.scheduled,maintenance.reminder,maintenance.started,maintenance.ended",
+            receiver.url
+        );
+        // Reminders 2 s ahead (due) and 60 s ahead (already past when the window is set).
+        let env = [
+            ("DOWNTIME_WEBHOOKS", hook.as_str()),
+            ("DOWNTIME_WEBHOOK_SECRET", SECRET),
+            ("DOWNTIME_REMIND_BEFORE", "2s,60s"),
+        ];
+        let replicas = [
+            Server::start(&db.url, &env).await,
+            Server::start(&db.url, &env).await,
+            Server::start(&db.url, &env).await,
+        ];
+        use chrono::SubsecRound as _;
+        let start = (Utc::now() + chrono::TimeDelta::seconds(4)).trunc_subsecs(0);
+        let end = start + chrono::TimeDelta::seconds(2);
+        let on = downtime(
+            &db.url,
+            &[
+                "on",
+                "--from",
+                &start.to_rfc3339(),
+                "--until",
+                &end.to_rfc3339(),
+                "--reason",
+                "database upgrade",
+            ],
+        )
+        .await;
+        assert_eq!(on.status.code(), Some(0), "{on:?}");
+        let set = Instant::now();
+        let (start_at, end_at) = (instant_of(start), instant_of(end));
+
+        let mut got: Vec<Received> = Vec::new();
+        while got.len() < 4 {
+            got.push(receiver.next(Duration::from_secs(15)).await);
+        }
+        // Any second sender would have posted by now.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        got.extend(receiver.drain());
+        let events: Vec<&str> = got.iter().map(|g| g.header("downtime-event")).collect();
+        assert_eq!(
+            events,
+            [
+                "maintenance.scheduled",
+                "maintenance.reminder",
+                "maintenance.started",
+                "maintenance.ended"
+            ],
+            "{}: each once, in order",
+            db.kind
+        );
+        for received in &got {
+            assert!(signed(received), "{}: bad signature", db.kind);
+            let body = received.json();
+            assert_eq!(body["id"], received.header("downtime-delivery"));
+            assert_eq!(body["event"], received.header("downtime-event"));
+            assert_eq!(body["late"], false, "{body}");
+            assert!(body["window"]["starts_at"].is_string(), "{body}");
+        }
+        let [scheduled, reminder, started, ended] = &got[..] else {
+            unreachable!("four events")
+        };
+        let second = Duration::from_secs(1);
+        assert!(apart(scheduled.at, set) < second, "{}", db.kind);
+        assert_eq!(scheduled.json()["actor"], "cli:ada");
+        assert_eq!(scheduled.json()["reason"], "database upgrade");
+        let due = start_at - Duration::from_secs(2);
+        assert!(apart(reminder.at, due) < second, "{}: reminder", db.kind);
+        assert_eq!(reminder.json()["starts_in_secs"], 2);
+        assert_eq!(reminder.json()["actor"], "clock");
+        let time = |v: &Value| {
+            chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a time"))
+                .expect("RFC 3339")
+                .to_utc()
+        };
+        assert!(apart(started.at, start_at) < second, "{}: start", db.kind);
+        assert_eq!(time(&started.json()["at"]), start);
+        assert_eq!(started.json()["actor"], "clock");
+        assert!(apart(ended.at, end_at) < second, "{}: end", db.kind);
+        let ended = ended.json();
+        assert_eq!(time(&ended["at"]), end);
+        assert_eq!(time(&ended["started_at"]), start);
+        assert_eq!(ended["lasted_secs"], 2);
+
+        for replica in replicas {
+            let log = replica.stop().await;
+            assert!(!log.contains(SECRET), "the secret is logged");
+        }
+    }
+}
+
+#[tokio::test]
+async fn switching_on_and_off_tells_started_and_ended_with_the_time_it_lasted() {
+    let db = sqlite();
+    let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let hook = format!(
+        "{} events=maintenance.started,maintenance.ended",
+        receiver.url
+    );
+    let site = webhook_site(&db, &[&hook], Retry::default()).await;
+    site.switch_on(Window::on()).await;
+    let started = receiver.next(Duration::from_secs(10)).await;
+    assert_eq!(started.header("downtime-event"), "maintenance.started");
+    assert_eq!(
+        started.json()["actor"],
+        started.json()["window"]["updated_by"]
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    site.maintenance_off().await;
+    let ended = receiver.next(Duration::from_secs(10)).await;
+    assert_eq!(ended.header("downtime-event"), "maintenance.ended");
+    let body = ended.json();
+    assert_eq!(body["started_at"], started.json()["at"], "{body}");
+    assert!(
+        body["lasted_secs"].as_i64().is_some_and(|s| s >= 1),
+        "{body}"
+    );
+    assert_eq!(
+        body["window"]["enabled"], true,
+        "the window that ended: {body}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.drain().is_empty(), "told twice");
 }
