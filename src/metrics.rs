@@ -35,7 +35,7 @@ use crate::gate::{GateStats, Gated, Pass, Reason};
 use crate::http::Problem;
 use crate::proxy::{Upstream, UpstreamError};
 use crate::state::{Mode, StateService, SyncStats};
-use crate::webhook::WebhookStats;
+use crate::webhook::{Event, WebhookStats};
 
 /// The path of the metrics, under downtime's prefix.
 pub const PATH: &str = "/metrics";
@@ -436,22 +436,25 @@ impl Sources {
     /// What reached the webhook receivers and the upstream app.
     fn encode_deliveries(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
         if let Some(webhooks) = &self.webhooks {
-            let sent = webhooks.snapshot();
-            family(
-                encoder,
-                (
-                    "downtime_webhook_deliveries",
-                    "Webhook work by this process, by result: deliveries accepted, attempts that \
-                     failed (each is retried), deliveries given up.",
-                    MetricType::Counter,
-                ),
-                "result",
-                [
-                    ("delivered", ConstCounter::new(sent.delivered)),
-                    ("failed_attempt", ConstCounter::new(sent.failed_attempts)),
-                    ("given_up", ConstCounter::new(sent.given_up)),
-                ],
+            let mut metric = encoder.encode_descriptor(
+                "downtime_webhook_deliveries",
+                "Webhook work by this process, by event and result: deliveries accepted, \
+                 attempts that failed (each is retried), deliveries given up.",
+                None,
+                MetricType::Counter,
             )?;
+            for event in Event::ALL {
+                let sent = webhooks.of(event);
+                for (result, n) in [
+                    ("delivered", sent.delivered),
+                    ("failed_attempt", sent.failed_attempts),
+                    ("given_up", sent.given_up),
+                ] {
+                    ConstCounter::new(n).encode(
+                        metric.encode_family(&[("event", event.name()), ("result", result)])?,
+                    )?;
+                }
+            }
         }
 
         if let Some(upstream) = &self.upstream {

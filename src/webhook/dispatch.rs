@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound as _, TimeDelta, Utc};
@@ -18,7 +17,7 @@ use tokio::time::Instant;
 use super::deliveries::{Deliveries, Delivery, Outcome, Target};
 use super::payload::{self, EventPayload, Payload, hex};
 use super::timeline::{self, CLOCK, Occurrence};
-use super::{DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
+use super::{Counted, DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
 use super::{Event, Format, Webhook, WebhookUrl, change_kind};
 use crate::state::{AuditEntry, MaintenanceState, StateService, StoreError, Table, Wakeups};
 
@@ -372,7 +371,7 @@ impl Sender {
                 tracing::info!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, event, attempts, "webhook delivered");
                 self.record(&delivery, attempts, Outcome::Delivered, &log)
                     .await;
-                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                self.count(&delivery, Counted::Delivered);
             }
             Err(error) => {
                 let pause = self
@@ -380,13 +379,13 @@ impl Sender {
                     .delay(u32::try_from(attempts).unwrap_or(u32::MAX));
                 let next = shift(now(), pause, true);
                 if next > deadline {
-                    self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                    self.count(&delivery, Counted::FailedAttempt);
                     self.give_up(&delivery, attempts, error, &log).await;
                 } else {
                     tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, event, attempts, %error, retry_in = %humantime::format_duration(pause), "webhook attempt failed");
                     self.record(&delivery, attempts, Outcome::RetryAt(next, error), &log)
                         .await;
-                    self.stats.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                    self.count(&delivery, Counted::FailedAttempt);
                 }
             }
         }
@@ -429,11 +428,18 @@ impl Sender {
         Ok((change.at, body))
     }
 
+    /// Counts how an attempt at `delivery` went, by its event.
+    fn count(&self, delivery: &Delivery, counted: Counted) {
+        if let Ok(event) = delivery.event.parse::<Event>() {
+            self.stats.count(event, counted);
+        }
+    }
+
     async fn give_up(&self, delivery: &Delivery, attempts: i32, error: String, log: &Log<'_>) {
         tracing::warn!(target: "downtime::webhook", url = log.endpoint, delivery = log.delivery, attempts, %error, "webhook given up");
         self.record(delivery, attempts, Outcome::GivenUp(error), log)
             .await;
-        self.stats.given_up.fetch_add(1, Ordering::Relaxed);
+        self.count(delivery, Counted::GivenUp);
     }
 
     async fn record(&self, delivery: &Delivery, attempts: i32, outcome: Outcome, log: &Log<'_>) {

@@ -347,37 +347,73 @@ impl WebhookConfig {
     }
 }
 
-/// What this process's sender has done since it started: plain counters, for metrics.
+/// What this process's sender has done since it started, by event: plain counters, for
+/// metrics.
 #[derive(Debug, Default)]
 pub struct WebhookStats {
-    /// Deliveries a receiver accepted (answered 2xx).
-    pub delivered: AtomicU64,
-    /// Attempts that failed: another answer than 2xx, a timeout, no connection.
-    pub failed_attempts: AtomicU64,
-    /// Deliveries given up after their last attempt (or never attempted: the change was
-    /// older than [`Retry::give_up_after`] when a sender saw it).
-    pub given_up: AtomicU64,
+    /// Indexed like [`Event::ALL`].
+    by_event: [Counts; Event::ALL.len()],
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    delivered: AtomicU64,
+    failed_attempts: AtomicU64,
+    given_up: AtomicU64,
+}
+
+/// How one attempt, or one delivery, ended: what [`WebhookStats`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    Delivered,
+    FailedAttempt,
+    GivenUp,
 }
 
 /// [`WebhookStats`] read at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatsSnapshot {
-    /// See [`WebhookStats::delivered`].
+    /// Deliveries a receiver accepted (answered 2xx).
     pub delivered: u64,
-    /// See [`WebhookStats::failed_attempts`].
+    /// Attempts that failed: another answer than 2xx, a timeout, no connection.
     pub failed_attempts: u64,
-    /// See [`WebhookStats::given_up`].
+    /// Deliveries given up after their last attempt (or never attempted: the event was
+    /// older than [`Retry::give_up_after`] when a sender saw it).
     pub given_up: u64,
 }
 
 impl WebhookStats {
-    /// The counters now.
+    /// The counters now, all events together.
     pub fn snapshot(&self) -> StatsSnapshot {
+        Event::ALL
+            .iter()
+            .map(|event| self.of(*event))
+            .fold(StatsSnapshot::default(), |sum, one| StatsSnapshot {
+                delivered: sum.delivered + one.delivered,
+                failed_attempts: sum.failed_attempts + one.failed_attempts,
+                given_up: sum.given_up + one.given_up,
+            })
+    }
+
+    /// The counters of `event` now.
+    pub fn of(&self, event: Event) -> StatsSnapshot {
+        let counts = &self.by_event[event.index()];
         StatsSnapshot {
-            delivered: self.delivered.load(Ordering::Relaxed),
-            failed_attempts: self.failed_attempts.load(Ordering::Relaxed),
-            given_up: self.given_up.load(Ordering::Relaxed),
+            delivered: counts.delivered.load(Ordering::Relaxed),
+            failed_attempts: counts.failed_attempts.load(Ordering::Relaxed),
+            given_up: counts.given_up.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counts one outcome of a delivery of `event`.
+    pub(crate) fn count(&self, event: Event, counted: Counted) {
+        let counts = &self.by_event[event.index()];
+        let counter = match counted {
+            Counted::Delivered => &counts.delivered,
+            Counted::FailedAttempt => &counts.failed_attempts,
+            Counted::GivenUp => &counts.given_up,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -59,6 +59,11 @@ impl Event {
         Event::MaintenanceEnded,
     ];
 
+    /// Its place in [`Event::ALL`].
+    pub(super) const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The event's name.
     pub const fn name(self) -> &'static str {
         match self {

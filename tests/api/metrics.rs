@@ -608,7 +608,7 @@ async fn a_lost_change_listener_is_counted_when_it_reconnects() {
 }
 
 #[tokio::test]
-async fn webhook_deliveries_are_counted_by_result() {
+async fn webhook_deliveries_are_counted_by_event_and_result() {
     let db = sqlite();
     let plain = start(&db, dev_config()).await;
     assert!(
@@ -621,13 +621,10 @@ async fn webhook_deliveries_are_counted_by_result() {
 
     // Nothing listens there: every attempt fails, then the delivery is given up.
     let mut config = dev_config();
-    // Changes only: the one change below is the one delivery given up.
     config.webhook.webhooks = vec![
-        downtime::webhook::Webhook::parse(&format!(
-            "http://{}/hook events=maintenance.changed",
-            free_addr()
-        ))
-        .expect("URL"),
+        downtime::webhook::WebhookUrl::parse(&format!("http://{}/hook", free_addr()))
+            .expect("URL")
+            .into(),
     ];
     config.webhook.webhook_secret = Some("a-webhook-secret-of-32-characters!".into());
     config.webhook.webhook_retry = downtime::webhook::Retry {
@@ -637,17 +634,30 @@ async fn webhook_deliveries_are_counted_by_result() {
         give_up_after: Duration::from_millis(400),
     };
     let server = start(&db, config).await;
-    server.switch_on(Window::off()).await;
-    let counted = eventually(Duration::from_secs(10), || async {
-        scrape(&server).await.value(
+    // A change that starts a window: two events, each given up.
+    server.switch_on(Window::on()).await;
+    let count = |scraped: &Exposition, event: &str, result: &str| {
+        scraped.value(
             "downtime_webhook_deliveries_total",
-            &[("result", "given_up")],
-        ) == 1.0
+            &[("event", event), ("result", result)],
+        )
+    };
+    let counted = eventually(Duration::from_secs(10), || async {
+        let scraped = scrape(&server).await;
+        count(&scraped, "maintenance.changed", "given_up") == 1.0
+            && count(&scraped, "maintenance.started", "given_up") == 1.0
     })
     .await;
-    assert!(counted, "the given-up delivery was never counted");
+    assert!(counted, "the given-up deliveries were never counted");
     let scraped = scrape(&server).await;
-    let result = |r: &str| scraped.value("downtime_webhook_deliveries_total", &[("result", r)]);
-    assert!(result("failed_attempt") >= 1.0);
-    assert_eq!(result("delivered"), 0.0);
+    assert!(count(&scraped, "maintenance.changed", "failed_attempt") >= 1.0);
+    assert!(count(&scraped, "maintenance.started", "failed_attempt") >= 1.0);
+    for event in [
+        "maintenance.changed",
+        "maintenance.started",
+        "maintenance.ended",
+    ] {
+        assert_eq!(count(&scraped, event, "delivered"), 0.0, "{event}");
+    }
+    assert_eq!(count(&scraped, "maintenance.ended", "given_up"), 0.0);
 }
