@@ -81,7 +81,48 @@ impl Downtime {
     }
 
     /// Every state change from now on, whoever made it (this process, the CLI, another
-    /// replica): for code that must react, such as pausing background jobs.
+    /// replica), and every start or end of a window by the clock: for code that must react,
+    /// such as pausing background jobs while visitors are gated.
+    ///
+    /// A worker that waits for the site to be open before each job (what
+    /// `downtime check` tells a cron line), woken by the change itself rather than by polling:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use downtime::Downtime;
+    /// use downtime::state::{Change, Snapshot, Window};
+    /// use tokio::sync::watch;
+    ///
+    /// /// Returns once visitors are not gated (at once if they are not now).
+    /// async fn until_open(changes: &mut watch::Receiver<Arc<Snapshot>>) {
+    ///     while changes.borrow_and_update().is_active() {
+    ///         if changes.changed().await.is_err() {
+    ///             return; // downtime stopped
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> anyhow::Result<()> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let url = format!("sqlite://{}?mode=rwc", dir.path().join("site.db").display());
+    /// let downtime = Downtime::builder().database_url(url).build().await?;
+    /// downtime.state().apply(Window::on(), Change::by("docs")).await?;
+    /// let mut changes = downtime.subscribe();
+    /// let worker = tokio::spawn(async move {
+    ///     until_open(&mut changes).await;
+    ///     "the nightly report ran"
+    /// });
+    /// tokio::time::sleep(Duration::from_millis(50)).await;
+    /// assert!(!worker.is_finished(), "paused while maintenance is on");
+    /// downtime.state().apply(Window::off(), Change::by("docs")).await?;
+    /// let ran = tokio::time::timeout(Duration::from_secs(5), worker).await??;
+    /// assert_eq!(ran, "the nightly report ran");
+    /// # downtime.stop();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
         self.parts.service.live().subscribe()
     }
