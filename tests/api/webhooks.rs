@@ -969,3 +969,45 @@ async fn switching_on_and_off_tells_started_and_ended_with_the_time_it_lasted() 
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(receiver.drain().is_empty(), "told twice");
 }
+
+#[tokio::test]
+async fn a_start_no_replica_saw_is_sent_late_by_the_first_one_back() {
+    let db = sqlite();
+    let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let hook = format!(
+        "{} events=maintenance.started,maintenance.ended",
+        receiver.url
+    );
+    let env = [
+        ("DOWNTIME_WEBHOOKS", hook.as_str()),
+        ("DOWNTIME_WEBHOOK_SECRET", SECRET),
+    ];
+    let replica = Server::start(&db.url, &env).await;
+    use chrono::SubsecRound as _;
+    let start = (Utc::now() + chrono::TimeDelta::seconds(2)).trunc_subsecs(0);
+    let on = downtime(
+        &db.url,
+        &["on", "--from", &start.to_rfc3339(), "--for", "1h"],
+    )
+    .await;
+    assert_eq!(on.status.code(), Some(0), "{on:?}");
+    // Down across the start, and for longer than an event may be late.
+    replica.stop().await;
+    let back_at = instant_of(start) + Duration::from_secs(11);
+    tokio::time::sleep_until(back_at.into()).await;
+    assert!(receiver.drain().is_empty(), "nothing ran to send it");
+
+    let back = Server::start(&db.url, &env).await;
+    let started = receiver.next(Duration::from_secs(10)).await;
+    assert_eq!(started.header("downtime-event"), "maintenance.started");
+    let body = started.json();
+    assert_eq!(body["late"], true, "{body}");
+    assert_eq!(body["actor"], "clock");
+    let at = chrono::DateTime::parse_from_rfc3339(body["at"].as_str().expect("at"))
+        .expect("RFC 3339")
+        .to_utc();
+    assert_eq!(at, start, "when it started, not when it was sent");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.drain().is_empty(), "sent once");
+    back.stop().await;
+}
