@@ -71,27 +71,19 @@ impl Deliveries {
         changes: &[i64],
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
-        let rows = changes.iter().map(|&audit_id| row::ActiveModel {
-            id: Set(new_id()),
-            audit_id: Set(audit_id),
-            event: Set(Event::MaintenanceChanged.name().to_owned()),
-            event_key: Set(timeline::change_key(audit_id)),
-            body: Set(None),
-            target: Set(target.key.clone()),
-            endpoint: Set(target.endpoint.clone()),
-            status: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_by: Set(None),
-            claimed_until: Set(None),
-            created_at: Set(now),
-            delivered_at: Set(None),
-            last_error: Set(None),
+        let rows = changes.iter().map(|&audit_id| {
+            let key = timeline::change_key(audit_id);
+            queued(
+                new_id(),
+                target,
+                Event::MaintenanceChanged,
+                key,
+                audit_id,
+                None,
+                now,
+            )
         });
-        row::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([row::Column::Target, row::Column::EventKey])
-            .exec_without_returning(&self.db)
-            .await?;
+        self.insert(rows).await?;
         Ok(())
     }
 
@@ -108,28 +100,21 @@ impl Deliveries {
     ) -> Result<bool, DbErr> {
         let id = new_id();
         let body = body(&id).map_err(DbErr::Custom)?;
-        let row = row::ActiveModel {
-            id: Set(id),
-            audit_id: Set(audit_id),
-            event: Set(event.event.name().to_owned()),
-            event_key: Set(event.key.clone()),
-            body: Set(Some(body)),
-            target: Set(target.key.clone()),
-            endpoint: Set(target.endpoint.clone()),
-            status: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_by: Set(None),
-            claimed_until: Set(None),
-            created_at: Set(now),
-            delivered_at: Set(None),
-            last_error: Set(None),
-        };
-        let made = row::Entity::insert_many([row])
+        let key = event.key.clone();
+        let row = queued(id, target, event.event, key, audit_id, Some(body), now);
+        let made = self.insert([row]).await?;
+        Ok(matches!(made, TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    /// Inserts `rows`, keeping any another replica made first (one per URL and event).
+    async fn insert(
+        &self,
+        rows: impl IntoIterator<Item = row::ActiveModel>,
+    ) -> Result<TryInsertResult<u64>, DbErr> {
+        row::Entity::insert_many(rows)
             .on_conflict_do_nothing_on([row::Column::Target, row::Column::EventKey])
             .exec_without_returning(&self.db)
-            .await?;
-        Ok(matches!(made, TryInsertResult::Inserted(n) if n > 0))
+            .await
     }
 
     /// Pending deliveries to these targets that nobody holds, soonest first.
@@ -206,6 +191,35 @@ impl Deliveries {
             .exec(&self.db)
             .await?;
         Ok(recorded.rows_affected == 1)
+    }
+}
+
+/// A new delivery, due at once.
+fn queued(
+    id: String,
+    target: &Target,
+    event: Event,
+    event_key: String,
+    audit_id: i64,
+    body: Option<String>,
+    now: DateTime<Utc>,
+) -> row::ActiveModel {
+    row::ActiveModel {
+        id: Set(id),
+        audit_id: Set(audit_id),
+        event: Set(event.name().to_owned()),
+        event_key: Set(event_key),
+        body: Set(body),
+        target: Set(target.key.clone()),
+        endpoint: Set(target.endpoint.clone()),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+        created_at: Set(now),
+        delivered_at: Set(None),
+        last_error: Set(None),
     }
 }
 
