@@ -341,10 +341,21 @@ async fn run(
 /// Whether `error` means the connection is gone, rather than that this one query failed.
 fn is_lost(error: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
-    matches!(
-        error,
-        Error::Io(_) | Error::Tls(_) | Error::Protocol(_) | Error::PoolTimedOut | Error::PoolClosed
-    )
+    match error {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed => true,
+        // The server's own word that it ends the session (SQLSTATE class 57P: terminated by an
+        // administrator, a crash, a shutdown) or that the connection failed (class 08). Taken
+        // for an ordinary query error, the listener went on with a dead session, which sqlx
+        // then replaced unseen on the next read: no reconnect was counted nor reload made.
+        Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
 }
 
 /// Answers every read that arrives during `pause` with "not here", so it goes to the pool.
