@@ -2,6 +2,7 @@
 //! window) as deliveries, claims the due ones, and makes each attempt in a task of its own,
 //! so a slow receiver holds up nothing else.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,7 +170,10 @@ impl Sender {
         attempts: &mut JoinSet<()>,
     ) -> Result<Option<Instant>, StoreError> {
         let now = now();
-        if let Some(newest) = self.service.newest_audit_id(None).await? {
+        let newest = self.service.newest_audit_id(None).await?;
+        if let Some(newest) = newest {
+            // Each change read once, however many URLs want its events.
+            let mut read = HashMap::new();
             for to in &self.destinations {
                 let target = &to.target;
                 let mut floor = match floors.get(&target.key) {
@@ -185,14 +189,17 @@ impl Sender {
                         self.deliveries.add(target, &changes, now).await?;
                     }
                     for &change in &changes {
-                        self.record_change_events(to, change, now).await?;
+                        self.record_change_events(to, change, &mut read, now)
+                            .await?;
                     }
                     floor = last;
                 }
                 floors.insert(target.key.clone(), floor);
             }
         }
-        let by_clock = self.record_clock_events(recorded, now).await?;
+        let by_clock = self
+            .record_clock_events(recorded, newest.unwrap_or(0), now)
+            .await?;
         let targets: Vec<Target> = self.destinations.iter().map(|d| d.target.clone()).collect();
         let mut free = MAX_IN_FLIGHT.saturating_sub(attempts.len());
         let mut soonest: Option<DateTime<Utc>> = None;
@@ -219,21 +226,25 @@ impl Sender {
     }
 
     /// Records, for `to`, the events change `id` makes besides itself (a start, an end, a
-    /// schedule), as far as `to` wants them.
+    /// schedule), as far as `to` wants them; `read` keeps the changes read so far.
     async fn record_change_events(
         &self,
         to: &Destination,
         id: i64,
+        read: &mut HashMap<i64, Option<AuditEntry>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let wanted = |o: &Occurrence| to.wants(o.event);
         if !timeline::TIMELINE.iter().any(|e| to.wants(*e)) {
             return Ok(());
         }
-        let Some(change) = self.service.audit_entry(id).await? else {
+        if let Entry::Vacant(vacant) = read.entry(id) {
+            vacant.insert(self.service.audit_entry(id).await?);
+        }
+        let Some(Some(change)) = read.get(&id) else {
             return Ok(());
         };
-        for occurrence in timeline::of_change(&change).iter().filter(|o| wanted(o)) {
+        for occurrence in timeline::of_change(change).iter().filter(|o| wanted(o)) {
             let (window, started_at) = match occurrence.event {
                 Event::MaintenanceEnded => {
                     (&change.before, self.began(&change.before, Some(id)).await?)
@@ -259,25 +270,26 @@ impl Sender {
     }
 
     /// Records what the clock has done to the live window that is not recorded yet (here or
-    /// by another replica), and logs each start and end this replica records first; returns
-    /// when the clock does something next.
+    /// by another replica), as events about change `change` (the newest), and logs each one
+    /// this replica records first; returns when the clock does something next.
     async fn record_clock_events(
         &self,
         recorded: &mut HashSet<String>,
+        change: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let state: MaintenanceState = MaintenanceState::clone(&self.service.live().load());
-        let made = timeline::of_clock(&state, now, &self.remind_before);
+        let snapshot = arc_swap::Guard::into_inner(self.service.live().load());
+        let state: &MaintenanceState = &snapshot;
+        let made = timeline::of_clock(state, now, &self.remind_before);
         // Only this window's events can come again: the rest are forgotten.
         recorded.retain(|key| made.iter().any(|o| &o.key == key));
         for occurrence in &made {
             if recorded.contains(&occurrence.key) {
                 continue;
             }
-            let change = self.service.newest_audit_id(None).await?.unwrap_or(0);
             let started_at = match occurrence.event {
                 Event::MaintenanceStarted => Some(occurrence.at),
-                Event::MaintenanceEnded => self.began(&state, None).await?,
+                Event::MaintenanceEnded => self.began(state, None).await?,
                 _ => None,
             };
             let told = Told {
@@ -285,7 +297,7 @@ impl Sender {
                 late: now - occurrence.at > LATE,
                 actor: CLOCK,
                 reason: None,
-                window: &state,
+                window: state,
                 started_at,
             };
             let mut first = false;
@@ -306,7 +318,7 @@ impl Sender {
             }
             recorded.insert(occurrence.key.clone());
         }
-        Ok(timeline::next_by_clock(&state, now, &self.remind_before))
+        Ok(timeline::next_by_clock(state, now, &self.remind_before))
     }
 
     /// When `window` began gating visitors: its start time, or the change (up to change
