@@ -59,7 +59,8 @@
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).
 //! - [`state`]: the state, its validation, its store, the audit log and the live snapshot,
-//!   and the [follower](state::Follower) that keeps every shared table's copy in memory in
+//!   the [timeline](state::timeline) (which events a change and the clock make), and the
+//!   [follower](state::Follower) that keeps every shared table's copy in memory in
 //!   step with the database. It imports only [`path`] and the `entity` crate (and the
 //!   migrations, through its one connector): no HTTP, pages or API.
 //! - [`gate`]: the middleware, and the queue of requests a hold window keeps waiting
@@ -92,8 +93,9 @@
 //!   it, so it imports nothing of `auth`.
 //! - [`webhook`]: signed webhooks on every change and on a window's timeline (scheduled,
 //!   reminders, started, ended, by a change or by the clock), each delivered once across
-//!   replicas, and the table of deliveries. It imports `state` (whose service reads it the audit log) and
-//!   the `entity` crate; nothing asks it anything on the request path.
+//!   replicas, and the table of deliveries. It imports `state` (whose service reads it the audit
+//!   log, and whose timeline names the events) and the `entity` crate; nothing asks it anything
+//!   on the request path.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
 //!   state follower and the proxy keep (none of them imports it) and the live state.
 //! - [`telemetry`]: logging and the request span. It imports only `http`.

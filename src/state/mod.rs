@@ -32,6 +32,7 @@ mod live;
 mod reader;
 mod service;
 mod store;
+pub mod timeline;
 mod watch;
 mod window;
 

@@ -13,8 +13,8 @@ use sea_orm::{
 };
 
 use super::Event;
-use super::timeline::{self, Occurrence};
 use crate::state::StateService;
+use crate::state::timeline::{self, Occurrence};
 
 pub(super) use row::Model as Delivery;
 

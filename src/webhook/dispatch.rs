@@ -17,9 +17,9 @@ use tokio::time::Instant;
 
 use super::deliveries::{Deliveries, Delivery, Outcome, Target};
 use super::payload::{self, EventPayload, Payload, hex};
-use super::timeline::{self, CLOCK, Occurrence};
 use super::{Counted, DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
 use super::{Event, Format, Webhook, WebhookUrl, change_kind};
+use crate::state::timeline::{self, CLOCK, Occurrence};
 use crate::state::{AuditEntry, MaintenanceState, StateService, StoreError, Table, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or

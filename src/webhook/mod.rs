@@ -35,7 +35,6 @@ mod deliveries;
 mod dispatch;
 mod options;
 mod payload;
-mod timeline;
 
 use std::fmt;
 use std::str::FromStr;
@@ -48,11 +47,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::task::JoinHandle;
 
 use crate::state::StateService;
-pub use options::{Event, Format, Webhook};
+pub use crate::state::timeline::{CLOCK, DEFAULT_REMIND_BEFORE, Event};
+pub use options::{Format, Webhook};
 pub use payload::{
     EVENT, EventPayload, Payload, change_kind, signature, signature_v1, signature_v2,
 };
-pub use timeline::{CLOCK, DEFAULT_REMIND_BEFORE};
 
 /// The header carrying the timestamp and the signature.
 pub const SIGNATURE_HEADER: &str = "Downtime-Signature";

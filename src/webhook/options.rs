@@ -30,51 +30,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use secrecy::SecretString;
 
-use super::WebhookUrl;
-
-/// An event a webhook can be sent, as `Downtime-Event`, the payload's `event` and `events=`
-/// name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Event {
-    /// A change of the state, whatever it was: `maintenance.changed`.
-    MaintenanceChanged,
-    /// A window with a start ahead was set: `maintenance.scheduled`.
-    MaintenanceScheduled,
-    /// A scheduled window starts in one of `--remind-before`'s offsets: `maintenance.reminder`.
-    MaintenanceReminder,
-    /// A window began gating visitors, switched on or by its start time: `maintenance.started`.
-    MaintenanceStarted,
-    /// A window stopped gating visitors, switched off or by its end time: `maintenance.ended`.
-    MaintenanceEnded,
-}
-
-impl Event {
-    /// Every event, in the order `events=` lists them in messages.
-    pub const ALL: [Event; 5] = [
-        Event::MaintenanceChanged,
-        Event::MaintenanceScheduled,
-        Event::MaintenanceReminder,
-        Event::MaintenanceStarted,
-        Event::MaintenanceEnded,
-    ];
-
-    /// Its place in [`Event::ALL`].
-    pub(super) const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The event's name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Event::MaintenanceChanged => "maintenance.changed",
-            Event::MaintenanceScheduled => "maintenance.scheduled",
-            Event::MaintenanceReminder => "maintenance.reminder",
-            Event::MaintenanceStarted => "maintenance.started",
-            Event::MaintenanceEnded => "maintenance.ended",
-        }
-    }
-}
+use super::{Event, WebhookUrl};
 
 /// How a delivery's body is written, chosen per URL with `format=`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

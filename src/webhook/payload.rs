@@ -6,8 +6,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use sha2::Sha256;
 
+use super::Event;
 use super::WebhookUrl;
-use super::options::Event;
 use crate::state::MaintenanceState;
 
 /// The event a change of the state is, in `Downtime-Event` and the payload's `event`.

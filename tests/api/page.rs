@@ -818,7 +818,7 @@ async fn the_feed_lists_upcoming_and_recent_windows_for_feed_readers() {
         assert_eq!(
             titles,
             [
-                "Maintenance until further notice",
+                "Maintenance started, until further notice",
                 "Maintenance scheduled from 2099-06-01T02:00:00Z until 2099-06-01T03:00:00Z",
             ],
             "{}",
@@ -832,6 +832,67 @@ async fn the_feed_lists_upcoming_and_recent_windows_for_feed_readers() {
         );
         assert!(!body.contains("<b>"), "{body}");
         assert_ne!(feed.entries()[0].id(), feed.entries()[1].id());
+    }
+}
+
+#[tokio::test]
+async fn the_feed_lists_the_start_and_end_of_a_window_the_clock_ran() {
+    for db in crate::helpers::databases().await {
+        let app = crate::helpers::spawn_app(&db).await;
+        let second = |n| {
+            // Whole seconds, as the feed writes its times.
+            let now = chrono::Utc::now().timestamp();
+            chrono::DateTime::from_timestamp(now + n, 0).expect("a time")
+        };
+        let (start, end) = (second(2), second(3));
+        app.switch_on(Window {
+            starts_at: Some(start),
+            ends_at: Some(end),
+            message: Some("Moving the database".into()),
+            ..Window::off()
+        })
+        .await;
+        let entries = |body: &str| {
+            let feed = atom_syndication::Feed::read_from(body.as_bytes()).expect("an Atom feed");
+            feed.entries()
+                .iter()
+                .map(|e| (e.title().as_str().to_owned(), e.updated().to_utc()))
+                .collect::<Vec<_>>()
+        };
+        let listed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                let body = crate::helpers::text(app.feed().await).await;
+                if entries(&body).len() == 3 {
+                    break body;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the clock's start and end listed");
+        let until = format!(
+            "until {}",
+            end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        assert_eq!(
+            entries(&listed)[..2],
+            [
+                ("Maintenance over".to_owned(), end),
+                (format!("Maintenance started, {until}"), start),
+            ],
+            "{}",
+            db.kind
+        );
+        assert!(
+            entries(&listed)[2]
+                .0
+                .starts_with("Maintenance scheduled from")
+        );
+        assert!(chrono::Utc::now() >= end, "nothing listed before its time");
+        let feed = atom_syndication::Feed::read_from(listed.as_bytes()).expect("an Atom feed");
+        assert_eq!(feed.updated().to_utc(), end, "updated as its newest entry");
+        let ids: BTreeSet<&str> = feed.entries().iter().map(|e| e.id()).collect();
+        assert_eq!(ids.len(), 3, "each entry its own id");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The timeline of a window: which events a change makes, and which the clock makes when a
 //! window starts or ends by its times or a reminder falls due. Pure functions of the state, so
-//! every replica names each event alike ([`Occurrence::key`]) and the table keeps one.
+//! every replica names each event alike ([`Occurrence::key`]) and the webhooks' table keeps
+//! one, and the feed lists the same starts and ends the webhooks tell.
 //!
 //! An event belongs to the change or to the clock, never to both: the clock makes a window's
 //! start (or end, or reminder) only when its time comes after the state's last change, so a
@@ -10,8 +11,51 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
-use super::Event;
-use crate::state::{AuditEntry, MaintenanceState, Phase};
+use super::{AuditEntry, MaintenanceState, Phase};
+
+/// An event of the timeline, as webhooks name it (`Downtime-Event`, the payload's `event`,
+/// `events=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Event {
+    /// A change of the state, whatever it was: `maintenance.changed`.
+    MaintenanceChanged,
+    /// A window with a start ahead was set: `maintenance.scheduled`.
+    MaintenanceScheduled,
+    /// A scheduled window starts in one of `--remind-before`'s offsets: `maintenance.reminder`.
+    MaintenanceReminder,
+    /// A window began gating visitors, switched on or by its start time: `maintenance.started`.
+    MaintenanceStarted,
+    /// A window stopped gating visitors, switched off or by its end time: `maintenance.ended`.
+    MaintenanceEnded,
+}
+
+impl Event {
+    /// Every event, in the order `events=` lists them in messages.
+    pub const ALL: [Event; 5] = [
+        Event::MaintenanceChanged,
+        Event::MaintenanceScheduled,
+        Event::MaintenanceReminder,
+        Event::MaintenanceStarted,
+        Event::MaintenanceEnded,
+    ];
+
+    /// Its place in [`Event::ALL`].
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The event's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Event::MaintenanceChanged => "maintenance.changed",
+            Event::MaintenanceScheduled => "maintenance.scheduled",
+            Event::MaintenanceReminder => "maintenance.reminder",
+            Event::MaintenanceStarted => "maintenance.started",
+            Event::MaintenanceEnded => "maintenance.ended",
+        }
+    }
+}
 
 /// Who the payload names for what the clock did.
 pub const CLOCK: &str = "clock";
@@ -21,7 +65,7 @@ pub const DEFAULT_REMIND_BEFORE: [Duration; 2] =
     [Duration::from_secs(24 * 3600), Duration::from_secs(3600)];
 
 /// The events besides `maintenance.changed`: the ones this module makes.
-pub(super) const TIMELINE: [Event; 4] = [
+pub const TIMELINE: [Event; 4] = [
     Event::MaintenanceScheduled,
     Event::MaintenanceReminder,
     Event::MaintenanceStarted,
@@ -30,7 +74,8 @@ pub(super) const TIMELINE: [Event; 4] = [
 
 /// One event of the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Occurrence {
+pub struct Occurrence {
+    /// What happened.
     pub event: Event,
     /// What names it on every replica.
     pub key: String,
@@ -49,14 +94,14 @@ fn time(at: DateTime<Utc>) -> String {
 }
 
 /// `maintenance.changed`'s key for change `audit_id`.
-pub(super) fn change_key(audit_id: i64) -> String {
+pub fn change_key(audit_id: i64) -> String {
     key(Event::MaintenanceChanged, &audit_id.to_string())
 }
 
 /// What `change` makes besides `maintenance.changed`: `scheduled` when it sets a start ahead
 /// (or moves one), `started` when visitors are gated from then on and were not before,
 /// `ended` for the reverse.
-pub(super) fn of_change(change: &AuditEntry) -> Vec<Occurrence> {
+pub fn of_change(change: &AuditEntry) -> Vec<Occurrence> {
     let (before, after) = (
         change.before.phase(change.at),
         change.after.phase(change.at),
@@ -83,7 +128,7 @@ pub(super) fn of_change(change: &AuditEntry) -> Vec<Occurrence> {
 /// What the clock has made of `state` by `now` that no change made: its start and its end
 /// once their times have passed, and the latest reminder due before a start still ahead
 /// (only for offsets still ahead when the state was last changed).
-pub(super) fn of_clock(
+pub fn of_clock(
     state: &MaintenanceState,
     now: DateTime<Utc>,
     remind_before: &[Duration],
@@ -134,7 +179,7 @@ pub(super) fn of_clock(
 }
 
 /// When the clock makes its next event for `state` after `now`, if it will.
-pub(super) fn next_by_clock(
+pub fn next_by_clock(
     state: &MaintenanceState,
     now: DateTime<Utc>,
     remind_before: &[Duration],
