@@ -13,7 +13,7 @@ use crate::http::SiteUrls;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Connections, StateService, Table, WindowInput};
 use crate::web::page::{PageOptions, Pages};
-use crate::webhook::Webhooks;
+use crate::webhook::{Chat, Webhooks};
 
 impl DowntimeBuilder {
     /// Opens the database (migrating it), applies `maintenance_mode`, starts following the
@@ -30,8 +30,13 @@ impl DowntimeBuilder {
         let urls = site_urls(&config, self.bind_known)?;
         let connections = Connections::server(config.db_max_connections);
         let service = StateService::open_with(&config.database_url, connections).await?;
+        let pages = Arc::new(pages(&config)?);
+        let chat: Chat = {
+            let pages = Arc::clone(&pages);
+            Arc::new(move |told| pages.chat(told))
+        };
         // Before `maintenance_mode` is applied: that change is delivered like any other.
-        let webhooks = Webhooks::prepare(&config.webhook, &service).await?;
+        let webhooks = Webhooks::prepare(&config.webhook, &service, chat).await?;
         apply_environment(&service, config.maintenance_mode).await?;
         // The latest server's URL is the one the CLI's links point at.
         service.record_site_url(&urls.own("")).await?;
@@ -59,7 +64,6 @@ impl DowntimeBuilder {
             config.poll_interval,
             service.database_changes(Table::BypassLinks),
         );
-        let pages = Arc::new(pages(&config)?);
         let console = Arc::new(crate::admin::Console::new(Arc::clone(&pages))?);
         let rules = gate_rules(&config, &urls, dev_idp.is_some());
         let upstream = match &config.proxy.upstream {

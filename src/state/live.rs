@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use tokio::sync::watch;
 
+use super::timeline::{CLOCK, Event};
 use super::{MaintenanceState, Phase};
 
 /// The state, and where its window stands: the phase moves by itself when a scheduled window
@@ -105,13 +106,7 @@ impl Live {
         let moved = !Arc::ptr_eq(&previous, &current);
         if moved {
             self.changes.send_replace(Arc::clone(&current));
-            tracing::info!(
-                target: "downtime::state",
-                version = current.version,
-                phase = ?current.phase,
-                "maintenance window {}",
-                if current.is_active() { "started" } else { "ended" }
-            );
+            log_start_or_end(&previous, &current);
         }
         moved
     }
@@ -161,7 +156,52 @@ impl Live {
                 updated_by = %new.updated_by,
                 "maintenance state changed"
             );
+            log_start_or_end(&previous, &new);
         }
         replaced
+    }
+}
+
+/// Logs the start or the end of gating, if `current` brings one after `previous`: one event an
+/// alert can key on (`event`), with when it happened and who did it (`clock` when its time
+/// came), the same on every replica that sees it.
+fn log_start_or_end(previous: &Snapshot, current: &Snapshot) {
+    if previous.is_active() == current.is_active() {
+        return;
+    }
+    let state = &current.state;
+    let (at, by) = if state.phase(state.updated_at) == current.phase {
+        (state.updated_at, state.updated_by.as_str())
+    } else {
+        let time = if current.is_active() {
+            state.window.starts_at
+        } else {
+            state.window.ends_at
+        };
+        (time.unwrap_or(state.updated_at), CLOCK)
+    };
+    if current.is_active() {
+        tracing::info!(
+            target: "downtime::state",
+            event = Event::MaintenanceStarted.name(),
+            at = %at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            by,
+            version = state.version,
+            mode = %state.window.mode,
+            ends_at = state
+                .window
+                .ends_at
+                .map(|end| end.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            "maintenance started"
+        );
+    } else {
+        tracing::info!(
+            target: "downtime::state",
+            event = Event::MaintenanceEnded.name(),
+            at = %at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            by,
+            version = state.version,
+            "maintenance ended"
+        );
     }
 }

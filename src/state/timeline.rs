@@ -85,6 +85,35 @@ pub struct Occurrence {
     pub remind_before: Option<Duration>,
 }
 
+/// An event of the timeline as it is told (in a webhook's body, in a chat message): what
+/// happened, by whom, to which window.
+#[derive(Clone, Copy, Debug)]
+pub struct Told<'a> {
+    /// What happened, and when.
+    pub occurrence: &'a Occurrence,
+    /// Recorded well after it happened, by a replica that came back after every replica had
+    /// been down at that time.
+    pub late: bool,
+    /// Who made the change, or [`CLOCK`].
+    pub actor: &'a str,
+    /// Why, if the change's author said.
+    pub reason: Option<&'a str>,
+    /// The window it is about (for an end by a change, the window that ended).
+    pub window: &'a MaintenanceState,
+    /// For a start or an end: when the window began gating visitors, when known.
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+impl Told<'_> {
+    /// For an end whose start is known: how long the window gated visitors.
+    pub fn lasted(&self) -> Option<TimeDelta> {
+        let at = self.occurrence.at;
+        self.started_at
+            .filter(|_| self.occurrence.event == Event::MaintenanceEnded)
+            .map(|start| at - start)
+    }
+}
+
 fn key(event: Event, rest: &str) -> String {
     format!("{}:{rest}", event.name())
 }

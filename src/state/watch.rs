@@ -225,8 +225,8 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(2);
 enum Stopped {
     /// The pool was closed: the service is going away.
     Closed,
-    /// The connection was lost.
-    Lost(sea_orm::sqlx::Error),
+    /// The connection was lost: why.
+    Lost(String),
 }
 
 async fn listen(db: &DatabaseConnection, changes: &Changes, stats: &SyncStats, mut reads: Reads) {
@@ -247,6 +247,10 @@ async fn listen(db: &DatabaseConnection, changes: &Changes, stats: &SyncStats, m
     loop {
         let connected = async {
             let mut listener = PgListener::connect_with(&own).await?;
+            // A lost connection is made again here, counted and followed by a reload, never
+            // by sqlx unseen: its own reconnect, cancelled by a read, left the next read to
+            // reconnect silently, and what was notified meanwhile was never read.
+            listener.eager_reconnect(false);
             listener.listen(CHANNEL).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
@@ -273,7 +277,7 @@ async fn listen(db: &DatabaseConnection, changes: &Changes, stats: &SyncStats, m
         stats.set_pushed(true);
         // Notifications sent while nobody listened are lost: read everything once now.
         changes.nudge_all();
-        let stopped = serve(&mut listener, &mut reads, changes, stats, pool).await;
+        let stopped = serve(&mut listener, &mut reads, changes, pool).await;
         stats.set_pushed(false);
         match stopped {
             Stopped::Closed => return,
@@ -290,7 +294,6 @@ async fn serve(
     listener: &mut PgListener,
     reads: &mut Reads,
     changes: &Changes,
-    stats: &SyncStats,
     pool: &PgPool,
 ) -> Stopped {
     loop {
@@ -299,20 +302,14 @@ async fn serve(
             () = pool.close_event() => return Stopped::Closed,
             received = listener.try_recv() => match received {
                 Ok(Some(notification)) => changes.nudge(Table::notified(notification.payload())),
-                // The connection dropped and was made again at once: what was sent meanwhile
-                // is lost, so everything is read again.
-                Ok(None) => {
-                    stats.reconnected();
-                    tracing::info!(target: "downtime::state", "change listener reconnected; reloading");
-                    changes.nudge_all();
-                }
-                Err(error) => return Stopped::Lost(error),
+                Ok(None) => return Stopped::Lost("the connection closed".into()),
+                Err(error) => return Stopped::Lost(error.to_string()),
             },
             Some(read) = reads.recv() => {
                 match run(listener, &read.statement).await {
                     Err(error) if is_lost(&error) => {
                         let _ = read.reply.send(None);
-                        return Stopped::Lost(error);
+                        return Stopped::Lost(error.to_string());
                     }
                     rows => {
                         let rows = rows.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))));

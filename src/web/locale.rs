@@ -42,6 +42,19 @@ pub(crate) const UNKNOWN_MESSAGE: &str = "Unknown localization key: ";
 /// The default name (`--lang-cookie`) of the cookie that remembers a visitor's `?lang=` choice.
 pub const LANG_COOKIE: &str = "downtime_lang";
 
+/// The Fluent message (`duration-*`) and count for a human duration: minutes under two hours
+/// (a whole hour in hours), hours under two days, days beyond.
+pub(crate) fn duration_parts(secs: u64) -> (&'static str, u64) {
+    let minutes = secs.div_ceil(60).max(1);
+    if minutes < 120 && (minutes < 60 || !minutes.is_multiple_of(60)) {
+        ("duration-minutes", minutes)
+    } else if minutes < 48 * 60 {
+        ("duration-hours", (minutes + 30) / 60)
+    } else {
+        ("duration-days", (minutes + 720) / 1440)
+    }
+}
+
 /// One language's Fluent files from a page directory, already parsed.
 #[derive(Debug)]
 pub(crate) struct LocaleFiles {
@@ -381,6 +394,20 @@ fn by_quality(header: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration_parts(1), ("duration-minutes", 1));
+        assert_eq!(duration_parts(300), ("duration-minutes", 5));
+        assert_eq!(duration_parts(301), ("duration-minutes", 6));
+        assert_eq!(duration_parts(59 * 60), ("duration-minutes", 59));
+        assert_eq!(duration_parts(3600), ("duration-hours", 1));
+        assert_eq!(duration_parts(90 * 60), ("duration-minutes", 90));
+        assert_eq!(duration_parts(119 * 60), ("duration-minutes", 119));
+        assert_eq!(duration_parts(120 * 60), ("duration-hours", 2));
+        assert_eq!(duration_parts(47 * 3600), ("duration-hours", 47));
+        assert_eq!(duration_parts(7 * 24 * 3600), ("duration-days", 7));
+    }
 
     #[test]
     fn accept_language_is_ordered_by_quality() {

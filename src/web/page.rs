@@ -22,8 +22,9 @@ use poem::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use serde::Serialize;
 
 use super::brand::{Brand, TEMPLATE_FILE};
-use super::locale::{Choice, LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE};
+use super::locale::{Choice, LANG_COOKIE, Languages, Messages, UNKNOWN_MESSAGE, duration_parts};
 use crate::http::{Problem, cookie_in, query_value};
+use crate::state::timeline::Told;
 use crate::state::{MaintenanceState, Mode, Window};
 
 const TEMPLATE: &str = "maintenance.html";
@@ -312,6 +313,13 @@ impl Pages {
         &self.csp
     }
 
+    /// A chat message telling `told`, in the default language: the text of `format=slack`
+    /// webhooks.
+    pub fn chat(&self, told: &Told<'_>) -> String {
+        let language = self.languages.get(self.languages.default_index());
+        super::chat::text(&self.messages, &language.id, told)
+    }
+
     /// A template engine with the `fluent` function over the pages' messages, for other pages
     /// in the same languages (the admin console).
     pub fn template_engine(&self) -> tera::Tera {
@@ -434,7 +442,7 @@ impl Pages {
                 end.format("%Y-%m-%d %H:%M UTC")
             )
         });
-        let (duration_key, duration_count) = duration_parts(state.window.retry_after_secs);
+        let (duration_key, duration_count) = duration_parts(state.window.retry_after_secs.into());
         let languages: Vec<LanguageLink<'_>> = self
             .languages
             .all()
@@ -588,19 +596,6 @@ struct LanguageLink<'a> {
 
 const FALLBACK_HTML: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
 <title>Down for maintenance</title><h1>Down for maintenance</h1><p>Please try again later.</p></html>";
-/// The Fluent message and count for a human duration: minutes under two hours, hours under two
-/// days, days beyond.
-fn duration_parts(secs: u32) -> (&'static str, u32) {
-    let minutes = secs.div_ceil(60).max(1);
-    if minutes < 120 {
-        ("duration-minutes", minutes)
-    } else if minutes < 48 * 60 {
-        ("duration-hours", (minutes + 30) / 60)
-    } else {
-        ("duration-days", (minutes + 720) / 1440)
-    }
-}
-
 /// `GET /maintenance/banner.js`: the announcement banner's script in the visitor's language
 /// (`?lang=`, the language cookie, `Accept-Language`), cacheable for five minutes.
 #[poem::handler]
@@ -730,16 +725,5 @@ mod tests {
         let html =
             String::from_utf8_lossy(&pages.rendered(&pages.for_state(&state), 0).html).into_owned();
         assert!(html.contains("data-status-url=\"/_downtime/api/status\""));
-    }
-
-    #[test]
-    fn durations_pick_a_readable_unit() {
-        assert_eq!(duration_parts(1), ("duration-minutes", 1));
-        assert_eq!(duration_parts(300), ("duration-minutes", 5));
-        assert_eq!(duration_parts(301), ("duration-minutes", 6));
-        assert_eq!(duration_parts(119 * 60), ("duration-minutes", 119));
-        assert_eq!(duration_parts(120 * 60), ("duration-hours", 2));
-        assert_eq!(duration_parts(47 * 3600), ("duration-hours", 47));
-        assert_eq!(duration_parts(7 * 24 * 3600), ("duration-days", 7));
     }
 }

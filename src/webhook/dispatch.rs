@@ -17,9 +17,9 @@ use tokio::time::Instant;
 
 use super::deliveries::{Deliveries, Delivery, Outcome, Target};
 use super::payload::{self, EventPayload, Payload, hex};
+use super::{Chat, Event, Format, Webhook, WebhookUrl, change_kind};
 use super::{Counted, DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
-use super::{Event, Format, Webhook, WebhookUrl, change_kind};
-use crate::state::timeline::{self, CLOCK, Occurrence};
+use crate::state::timeline::{self, CLOCK, Occurrence, Told};
 use crate::state::{AuditEntry, MaintenanceState, StateService, StoreError, Table, Wakeups};
 
 /// Attempts under way at once in one process; more due deliveries wait for a free slot (or
@@ -64,6 +64,8 @@ pub(super) struct Sender {
     baseline: i64,
     /// How long before a scheduled start reminders go.
     remind_before: Vec<Duration>,
+    /// Writes `format=slack`'s messages.
+    chat: Chat,
 }
 
 impl Sender {
@@ -76,6 +78,7 @@ impl Sender {
         retry: Retry,
         remind_before: &[Duration],
         stats: Arc<WebhookStats>,
+        chat: Chat,
     ) -> anyhow::Result<Self> {
         let mut destinations: Vec<Destination> = Vec::new();
         for hook in webhooks {
@@ -115,6 +118,7 @@ impl Sender {
             owner: format!("{}-{}", std::process::id(), hex(&tag)),
             baseline,
             remind_before: remind_before.to_vec(),
+            chat,
         })
     }
 
@@ -262,7 +266,7 @@ impl Sender {
             };
             self.deliveries
                 .add_event(&to.target, occurrence, id, now, |delivery| {
-                    told.body(to.format, delivery)
+                    told_body(&told, to.format, &self.chat, delivery)
                 })
                 .await?;
         }
@@ -309,7 +313,7 @@ impl Sender {
                 first |= self
                     .deliveries
                     .add_event(&to.target, occurrence, change, now, |delivery| {
-                        told.body(to.format, delivery)
+                        told_body(&told, to.format, &self.chat, delivery)
                     })
                     .await?;
             }
@@ -436,7 +440,7 @@ impl Sender {
                 humantime::format_duration(self.retry.give_up_after)
             )));
         }
-        let body = body(to.format, delivery, &change).map_err(Some)?;
+        let body = body(to.format, &self.chat, delivery, &change).map_err(Some)?;
         Ok((change.at, body))
     }
 
@@ -529,7 +533,12 @@ struct Log<'a> {
 }
 
 /// The body a delivery sends, in the URL's format: the change as the audit log has it.
-fn body(format: Format, delivery: &Delivery, change: &AuditEntry) -> Result<Vec<u8>, String> {
+fn body(
+    format: Format,
+    chat: &Chat,
+    delivery: &Delivery,
+    change: &AuditEntry,
+) -> Result<Vec<u8>, String> {
     let payload = Payload {
         id: &delivery.id,
         event: EVENT,
@@ -543,43 +552,50 @@ fn body(format: Format, delivery: &Delivery, change: &AuditEntry) -> Result<Vec<
     };
     match format {
         Format::Json => serde_json::to_vec(&payload).map_err(|e| e.to_string()),
-    }
-}
-
-/// An event of the timeline, as a delivery tells it.
-struct Told<'a> {
-    occurrence: &'a Occurrence,
-    late: bool,
-    actor: &'a str,
-    reason: Option<&'a str>,
-    window: &'a MaintenanceState,
-    started_at: Option<DateTime<Utc>>,
-}
-
-impl Told<'_> {
-    /// The body of delivery `id`, in `format`.
-    fn body(&self, format: Format, id: &str) -> Result<String, String> {
-        let occurrence = self.occurrence;
-        let ended = occurrence.event == Event::MaintenanceEnded;
-        let payload = EventPayload {
-            id,
-            event: occurrence.event.name(),
-            at: occurrence.at,
-            late: self.late,
-            actor: self.actor,
-            reason: self.reason,
-            window: self.window,
-            started_at: self.started_at,
-            lasted_secs: self
-                .started_at
-                .filter(|_| ended)
-                .map(|start| (occurrence.at - start).num_seconds()),
-            starts_in_secs: occurrence.remind_before.map(|d| d.as_secs()),
-        };
-        match format {
-            Format::Json => serde_json::to_string(&payload).map_err(|e| e.to_string()),
+        Format::Slack => {
+            let occurrence = Occurrence {
+                event: Event::MaintenanceChanged,
+                key: timeline::change_key(change.id),
+                at: change.at,
+                remind_before: None,
+            };
+            let told = Told {
+                occurrence: &occurrence,
+                late: false,
+                actor: &change.actor,
+                reason: change.reason.as_deref(),
+                window: &change.after,
+                started_at: None,
+            };
+            chat_body(chat, &told).map(String::into_bytes)
         }
     }
+}
+
+/// The body of delivery `id` telling `told`, in `format`.
+fn told_body(told: &Told<'_>, format: Format, chat: &Chat, id: &str) -> Result<String, String> {
+    let occurrence = told.occurrence;
+    let payload = EventPayload {
+        id,
+        event: occurrence.event.name(),
+        at: occurrence.at,
+        late: told.late,
+        actor: told.actor,
+        reason: told.reason,
+        window: told.window,
+        started_at: told.started_at,
+        lasted_secs: told.lasted().map(|lasted| lasted.num_seconds()),
+        starts_in_secs: occurrence.remind_before.map(|d| d.as_secs()),
+    };
+    match format {
+        Format::Json => serde_json::to_string(&payload).map_err(|e| e.to_string()),
+        Format::Slack => chat_body(chat, told),
+    }
+}
+
+/// A chat message: `{"text": …}`, what Slack-compatible incoming webhooks take.
+fn chat_body(chat: &Chat, told: &Told<'_>) -> Result<String, String> {
+    serde_json::to_string(&serde_json::json!({ "text": chat(told) })).map_err(|e| e.to_string())
 }
 
 /// `at` moved `by` later (or earlier), stopping at the end of time instead of overflowing:

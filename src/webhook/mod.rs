@@ -47,11 +47,16 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::task::JoinHandle;
 
 use crate::state::StateService;
+use crate::state::timeline::Told;
 pub use crate::state::timeline::{CLOCK, DEFAULT_REMIND_BEFORE, Event};
 pub use options::{Format, Webhook};
 pub use payload::{
     EVENT, EventPayload, Payload, change_kind, signature, signature_v1, signature_v2,
 };
+
+/// Writes the text of a chat message (`format=slack`) telling an event, in the pages' default
+/// language: the app hands the pages' own.
+pub type Chat = Arc<dyn Fn(&Told<'_>) -> String + Send + Sync>;
 
 /// The header carrying the timestamp and the signature.
 pub const SIGNATURE_HEADER: &str = "Downtime-Signature";
@@ -428,9 +433,15 @@ impl Webhooks {
     /// to yet gets the changes from then on, not the whole history. Call it before making
     /// changes of its own (`MAINTENANCE_MODE`) that should be delivered.
     ///
+    /// `chat` writes the messages of URLs with `format=slack`.
+    ///
     /// # Errors
     /// The settings do not go together ([`WebhookConfig::check`]), or the database fails.
-    pub async fn prepare(config: &WebhookConfig, service: &StateService) -> anyhow::Result<Self> {
+    pub async fn prepare(
+        config: &WebhookConfig,
+        service: &StateService,
+        chat: Chat,
+    ) -> anyhow::Result<Self> {
         config.check().map_err(anyhow::Error::msg)?;
         let stats = Arc::new(WebhookStats::default());
         let sender = if config.webhooks.is_empty() {
@@ -444,6 +455,7 @@ impl Webhooks {
                     config.webhook_retry,
                     &config.remind_before,
                     Arc::clone(&stats),
+                    chat,
                 )
                 .await?,
             )

@@ -9,7 +9,7 @@
 //! | option   | values                                                    | default            |
 //! |----------|-----------------------------------------------------------|--------------------|
 //! | `secret` | `env:NAME`, `file:PATH` ([`Webhook::parse`])              | `--webhook-secret` |
-//! | `format` | [`Format`]: `json`                                        | `json`             |
+//! | `format` | [`Format`]: `json`, `slack`                               | `json`             |
 //! | `events` | [`Event`]s, comma-separated: `maintenance.started,maintenance.ended` | all |
 //!
 //! One value may hold several entries (as `DOWNTIME_WEBHOOKS` does): a comma followed by
@@ -39,23 +39,28 @@ pub enum Format {
     /// The signed JSON payload ([`super::Payload`]): `json`.
     #[default]
     Json,
+    /// A chat message for Slack-compatible incoming webhooks (Slack, Mattermost,
+    /// Rocket.Chat): `{"text": …}` in the pages' default language, signed all the same:
+    /// `slack`.
+    Slack,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 1] = [Format::Json];
+    pub const ALL: [Format; 2] = [Format::Json, Format::Slack];
 
     /// The format's name.
     pub const fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
+            Format::Slack => "slack",
         }
     }
 
     /// The `Content-Type` of a body in this format.
     pub const fn content_type(self) -> &'static str {
         match self {
-            Format::Json => "application/json",
+            Format::Json | Format::Slack => "application/json",
         }
     }
 }
@@ -394,7 +399,7 @@ mod tests {
             ("https://h.example/a s3cret", "NAME=VALUE"),
             (
                 "https://h.example/a format=xml",
-                "unknown format `xml` (known: json)",
+                "unknown format `xml` (known: json, slack)",
             ),
             ("https://h.example/a format=", "unknown format ``"),
             (

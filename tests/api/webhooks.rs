@@ -639,7 +639,7 @@ async fn bad_webhook_settings_stop_the_server_with_one_line() {
         (
             vec!["--webhook", "https://example.com/hook format=xml"],
             vec![("DOWNTIME_WEBHOOK_SECRET", SECRET)],
-            "unknown format `xml` (known: json)",
+            "unknown format `xml` (known: json, slack)",
         ),
         (
             vec![
@@ -932,6 +932,30 @@ async fn a_window_run_by_the_clock_is_told_once_each_when_set_reminded_started_a
         for replica in replicas {
             let log = replica.stop().await;
             assert!(!log.contains(SECRET), "the secret is logged");
+            // One line each for the start and the end, the same on every replica.
+            let lines = |what: &str| {
+                log.lines()
+                    .filter(|line| line.contains(what))
+                    .collect::<Vec<_>>()
+            };
+            let [started] = lines("maintenance started")[..] else {
+                panic!("{}: not one start logged: {log}", db.kind)
+            };
+            assert!(
+                started.contains("event=\"maintenance.started\""),
+                "{started}"
+            );
+            let rfc3339 =
+                |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            assert!(
+                started.contains(&format!("at={}", rfc3339(start))),
+                "{started}"
+            );
+            assert!(started.contains("by=\"clock\""), "{started}");
+            let [ended] = lines("maintenance ended")[..] else {
+                panic!("{}: not one end logged: {log}", db.kind)
+            };
+            assert!(ended.contains(&format!("at={}", rfc3339(end))), "{ended}");
         }
     }
 }
@@ -1010,4 +1034,114 @@ async fn a_start_no_replica_saw_is_sent_late_by_the_first_one_back() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(receiver.drain().is_empty(), "sent once");
     back.stop().await;
+}
+
+/// `time` as a chat message writes it for an event at `at`: the day only when it differs.
+fn chat_time(time: chrono::DateTime<Utc>, at: chrono::DateTime<Utc>) -> String {
+    if time.date_naive() == at.date_naive() {
+        time.format("%H:%M UTC").to_string()
+    } else {
+        time.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_slack_url_gets_each_event_as_a_chat_message_in_the_pages_language() {
+    for db in databases().await {
+        let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+        let mut config = dev_config();
+        config.webhook.webhooks =
+            vec![Webhook::parse(&format!("{} format=slack", receiver.url)).expect("webhook")];
+        config.webhook.webhook_secret = Some(SecretString::from(SECRET));
+        config.webhook.remind_before = vec![Duration::from_secs(1)];
+        let site = start(&db, config).await;
+        use chrono::SubsecRound as _;
+        let start_at = (Utc::now() + chrono::TimeDelta::seconds(3)).trunc_subsecs(0);
+        let end = start_at + chrono::TimeDelta::seconds(1);
+        let window = Window {
+            enabled: true,
+            starts_at: Some(start_at),
+            ends_at: Some(end),
+            // Slack would ping the whole channel for `<!channel>`: it must arrive as text.
+            message: Some("Upgrading the database <!channel> & more".into()),
+            ..Window::off()
+        };
+        let change = Change::by("ops@example.com").because(Some("ticket 42".into()));
+        let set = site.service.apply(window, change).await.expect("apply");
+
+        let mut got = BTreeMap::new();
+        while got.len() < 5 {
+            let received = receiver.next(Duration::from_secs(15)).await;
+            assert!(signed(&received), "{}: signed like any other", db.kind);
+            assert_eq!(received.header("content-type"), "application/json");
+            let event = received.header("downtime-event").to_owned();
+            let body = received.json();
+            let fields: Vec<&String> = body.as_object().expect("an object").keys().collect();
+            assert_eq!(fields, ["text"], "{}: {body}", db.kind);
+            let text = body["text"].as_str().expect("text").to_owned();
+            assert!(got.insert(event, text).is_none(), "{}: told twice", db.kind);
+        }
+        let what = "Upgrading the database &lt;!channel&gt; &amp; more";
+        let (from, until) = (
+            chat_time(start_at, set.updated_at),
+            chat_time(end, set.updated_at),
+        );
+        assert_eq!(
+            got["maintenance.changed"],
+            format!(
+                "ops@example.com changed the maintenance window: from {from} (until {until}): {what}\nReason: ticket 42"
+            ),
+            "{}",
+            db.kind
+        );
+        assert_eq!(
+            got["maintenance.scheduled"],
+            format!(
+                "Maintenance scheduled from {from} (until {until}): {what}\nBy ops@example.com.\nReason: ticket 42"
+            )
+        );
+        let reminded = start_at - chrono::TimeDelta::seconds(1);
+        assert_eq!(
+            got["maintenance.reminder"],
+            format!(
+                "Maintenance starts in 1 minute: {what} (until {})",
+                chat_time(end, reminded)
+            )
+        );
+        assert_eq!(
+            got["maintenance.started"],
+            format!(
+                "Maintenance started: {what} (until {})",
+                chat_time(end, start_at)
+            )
+        );
+        assert_eq!(
+            got["maintenance.ended"],
+            "Maintenance is over after 1 minute: the site is back."
+        );
+        drop(site);
+    }
+}
+
+#[tokio::test]
+async fn a_chat_message_is_written_in_the_default_language() {
+    let db = sqlite();
+    let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let mut config = dev_config();
+    config.webhook.webhooks = vec![
+        Webhook::parse(&format!(
+            "{} format=slack events=maintenance.started",
+            receiver.url
+        ))
+        .expect("webhook"),
+    ];
+    config.webhook.webhook_secret = Some(SecretString::from(SECRET));
+    config.default_language = "fr".into();
+    let site = start(&db, config).await;
+    site.switch_on(Window::on()).await;
+    let started = receiver.next(Duration::from_secs(10)).await;
+    assert_eq!(
+        started.json()["text"],
+        "La maintenance a commencé : le site est fermé aux visiteurs (jusqu’à nouvel ordre)\nPar test."
+    );
 }
