@@ -1145,3 +1145,36 @@ async fn a_chat_message_is_written_in_the_default_language() {
         "La maintenance a commencé : le site est fermé aux visiteurs (jusqu’à nouvel ordre)\nPar test."
     );
 }
+
+#[tokio::test]
+async fn a_start_is_sent_on_time_by_another_replica_when_one_is_down() {
+    let db = sqlite();
+    let mut receiver = Receiver::start(|_| (StatusCode::OK, Duration::ZERO)).await;
+    let hook = format!("{} events=maintenance.started", receiver.url);
+    let env = [
+        ("DOWNTIME_WEBHOOKS", hook.as_str()),
+        ("DOWNTIME_WEBHOOK_SECRET", SECRET),
+    ];
+    let (down, up) = (
+        Server::start(&db.url, &env).await,
+        Server::start(&db.url, &env).await,
+    );
+    use chrono::SubsecRound as _;
+    let start = (Utc::now() + chrono::TimeDelta::seconds(2)).trunc_subsecs(0);
+    let on = downtime(
+        &db.url,
+        &["on", "--from", &start.to_rfc3339(), "--for", "1h"],
+    )
+    .await;
+    assert_eq!(on.status.code(), Some(0), "{on:?}");
+    down.stop().await;
+    let started = receiver.next(Duration::from_secs(10)).await;
+    assert!(
+        apart(started.at, instant_of(start)) < Duration::from_secs(1),
+        "on time"
+    );
+    assert_eq!(started.json()["late"], false);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(receiver.drain().is_empty(), "sent once");
+    up.stop().await;
+}
