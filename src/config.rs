@@ -10,7 +10,7 @@ use clap::{Args, Parser, ValueEnum};
 use crate::auth::AuthConfig;
 use crate::gate::hold::{HoldLimits, ReleaseRate};
 pub use crate::http::byte_size;
-use crate::http::server::Limits;
+use crate::http::server::{Limits, TlsFiles};
 use crate::metrics::MetricsConfig;
 use crate::proxy::ProxyConfig;
 use crate::state::Connections;
@@ -42,6 +42,8 @@ pub mod heading {
     pub const OBSERVABILITY: &str = "Observability";
     /// Timeouts and bounds on clients' connections.
     pub const CONNECTIONS: &str = "Connections";
+    /// HTTPS on the serving address.
+    pub const TLS: &str = "HTTPS";
 }
 
 /// Where the state lives; shared by every command.
@@ -181,6 +183,55 @@ pub struct Config {
     /// Timeouts and bounds on the server's connections.
     #[command(flatten, next_help_heading = heading::CONNECTIONS)]
     pub server: ServerConfig,
+
+    /// HTTPS on the serving address.
+    #[command(flatten, next_help_heading = heading::TLS)]
+    pub tls: TlsConfig,
+}
+
+/// HTTPS: the certificate and key the serving address presents.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain: a PEM file, the site's
+    /// certificate first, then its intermediates. Read again when it changes and on SIGHUP.
+    #[arg(long, env = "DOWNTIME_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert`: a PEM file (PKCS#8, RSA or EC; RSA, ECDSA or Ed25519).
+    #[arg(long, env = "DOWNTIME_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// How often to look whether the certificate's files changed.
+    #[arg(long, env = "DOWNTIME_TLS_RELOAD_POLL", default_value = "2s", value_parser = crate::proxy::timeout, hide = true)]
+    pub tls_reload_poll: Duration,
+}
+
+impl TlsConfig {
+    /// The certificate's files, when HTTPS is on.
+    pub fn files(&self) -> Option<TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn enabled(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            tls_cert: None,
+            tls_key: None,
+            tls_reload_poll: Duration::from_secs(2),
+        }
+    }
 }
 
 /// How long a client may hold a connection, and how many it may hold: the flags of
@@ -216,6 +267,11 @@ pub struct ServerConfig {
     /// HTTP/2: how long a ping may go unanswered before the connection is closed (`20s`).
     #[arg(long, env = "DOWNTIME_HTTP2_PING_TIMEOUT", default_value = "20s", value_parser = crate::proxy::timeout)]
     pub http2_ping_timeout: Duration,
+
+    /// HTTPS: how long a client has to complete the TLS handshake (`10s`); the header
+    /// timeout starts after it.
+    #[arg(long, env = "DOWNTIME_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = crate::proxy::timeout)]
+    pub tls_handshake_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -229,6 +285,7 @@ impl ServerConfig {
             http2_max_streams: self.http2_max_streams,
             http2_ping_interval: self.http2_ping_interval,
             http2_ping_timeout: self.http2_ping_timeout,
+            tls_handshake_timeout: self.tls_handshake_timeout,
         }
     }
 }
@@ -245,6 +302,7 @@ impl Default for ServerConfig {
             http2_max_streams: limits.http2_max_streams,
             http2_ping_interval: limits.http2_ping_interval,
             http2_ping_timeout: limits.http2_ping_timeout,
+            tls_handshake_timeout: limits.tls_handshake_timeout,
         }
     }
 }
@@ -277,6 +335,7 @@ impl Default for Config {
             webhook: WebhookConfig::default(),
             metrics: MetricsConfig::default(),
             server: ServerConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -326,6 +385,7 @@ impl Config {
             ("body timeout", self.proxy.body_timeout),
             ("header timeout", self.server.header_timeout),
             ("idle timeout", self.server.idle_timeout),
+            ("TLS handshake timeout", self.server.tls_handshake_timeout),
         ] {
             crate::proxy::timeout_in_range(timeout).map_err(|e| format!("{name}: {e}"))?;
         }
@@ -334,6 +394,15 @@ impl Config {
         }
         if self.max_body == Some(0) {
             return Err("max body: must be at least 1 byte".into());
+        }
+        if self.tls.tls_cert.is_some() != self.tls.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together: give both or neither".into());
+        }
+        if self.tls.enabled() && self.auth.dev_idp {
+            return Err(
+                "--dev-idp cannot be used with --tls-cert: the server reads its own provider, and would not trust a certificate of its own making"
+                    .into(),
+            );
         }
         if self.auth.oidc_issuer.is_some() && self.auth.oidc_client_id.is_none() {
             return Err(

@@ -53,8 +53,8 @@
 //!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
 //!   site's URLs and the warning when a request names another host, the local-redirect check,
 //!   `Accept` q-values, URL encoding, the headers of a console page) and the server loop with
-//!   its limits (and, for a request that waits, whether its client is still there). A leaf:
-//!   it imports nothing else from the crate.
+//!   its limits and its HTTPS (and, for a request that waits, whether its client is still
+//!   there). A leaf: it imports nothing else from the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).

@@ -2,6 +2,7 @@
 //! the tests both go through [`Application::build`].
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,7 +13,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Downtime;
 use crate::config::Config;
-use crate::http::server::Limits;
+use crate::http::server::{Limits, Tls};
 
 pub use crate::app::DevIdp;
 
@@ -24,6 +25,19 @@ pub struct Application<E> {
     downtime: Downtime,
     limits: Limits,
     signals: Signals,
+    tls: Option<Serving>,
+}
+
+/// HTTPS as served: the certificate, and the task that reads it again when it changes.
+struct Serving {
+    tls: Arc<Tls>,
+    watch: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.watch.abort();
+    }
 }
 
 /// What downtime stands in front of.
@@ -64,6 +78,17 @@ impl Application<()> {
             .context("the listener has no address")?;
         config.bind = local_addr;
         let limits = config.server.limits();
+        let tls = match config.tls.files() {
+            Some(files) => {
+                let tls = Tls::load(files).map_err(anyhow::Error::msg)?;
+                let watch = tls
+                    .watch(config.tls.tls_reload_poll)
+                    .context("cannot listen for SIGHUP")?;
+                tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
+                Some(Serving { tls, watch })
+            }
+            None => None,
+        };
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let app = match site {
             Site::App(app) => Either::Left(downtime.around(app)),
@@ -81,6 +106,7 @@ impl Application<()> {
             downtime,
             limits,
             signals: Signals::listen().context("cannot listen for SIGINT and SIGTERM")?,
+            tls,
         })
     }
 }
@@ -96,12 +122,18 @@ impl<E: Endpoint + 'static> Application<E> {
             downtime: self.downtime,
             limits: self.limits,
             signals: self.signals,
+            tls: self.tls,
         }
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// `https` when the server speaks HTTPS (`--tls-cert`), else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
     }
 
     /// downtime, as built.
@@ -123,14 +155,16 @@ impl<E: Endpoint + 'static> Application<E> {
             signals.received().await;
             holds.stop();
         };
-        let served = crate::http::server::serve_with(
+        let served = crate::http::server::serve_over(
             self.listener,
             self.app,
             self.limits,
+            self.tls.as_ref().map(|serving| Arc::clone(&serving.tls)),
             shutdown,
             Duration::from_secs(5),
         )
         .await;
+        drop(self.tls);
         self.downtime.stop();
         served
     }

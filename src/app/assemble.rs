@@ -50,7 +50,8 @@ impl DowntimeBuilder {
             session_key.clone(),
         )
         .await?;
-        let secure_cookies = urls.base_url.starts_with("https://");
+        // Served over HTTPS, or behind something that is: cookies go over HTTPS only.
+        let secure_cookies = config.tls.enabled() || urls.base_url.starts_with("https://");
         let bypass = BypassLinks::load(
             &service,
             &session_key,
@@ -134,15 +135,20 @@ const FIRST_LISTEN: std::time::Duration = std::time::Duration::from_secs(3);
 /// # Errors
 /// A login provider is on and neither is known: its redirects would lead nowhere.
 fn site_urls(config: &Config, bind_known: bool) -> anyhow::Result<SiteUrls> {
+    let scheme = if config.tls.enabled() {
+        "https"
+    } else {
+        "http"
+    };
     let base_url = match &config.auth.base_url {
         Some(url) => url.clone(),
-        None if bind_known => format!("http://{}", config.bind),
+        None if bind_known => format!("{scheme}://{}", config.bind),
         None if config.auth.oidc_issuer.is_some() || config.auth.dev_idp => anyhow::bail!(
             "login needs the site's base URL: set base_url (--base-url, DOWNTIME_BASE_URL) to where browsers reach the site, or listening_on with the address the app's listener is bound to"
         ),
         // Without login, only bypass links and the feed name the site; the default keeps
         // them working on this machine.
-        None => format!("http://{}", config.bind),
+        None => format!("{scheme}://{}", config.bind),
     };
     Ok(SiteUrls {
         base_url: base_url.trim_end_matches('/').to_owned(),

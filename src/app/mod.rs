@@ -280,7 +280,10 @@ impl<E: Endpoint, S: Superusers> Endpoint for Around<E, S> {
 
     // Not an `async fn`, which would keep a copy of the request beside the inner future.
     fn call(&self, req: poem::Request) -> impl Future<Output = poem::Result<Response>> + Send {
-        self.downtime.parts.host_check.observe(req.headers());
+        self.downtime
+            .parts
+            .host_check
+            .observe(req.headers(), req.uri());
         self.inner.call(req)
     }
 }

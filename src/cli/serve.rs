@@ -17,6 +17,9 @@ pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
     // A setting that cannot work is bad usage (exit 2), found before anything starts.
     config.validate().map_err(Usage)?;
     config.webhook.check().map_err(Usage)?;
+    if let Some(files) = config.tls.files() {
+        crate::http::server::Tls::load(files).map_err(Usage)?;
+    }
     let site = match &config.proxy.upstream {
         Some(_) => Site::Upstream,
         // The demo's form and JSON routes read bodies: the same limit as downtime's own routes
@@ -25,7 +28,11 @@ pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
     };
     raise_open_files_limit(config.server.max_connections);
     let app = Application::build(config, site).await?;
-    println!("downtime listening on http://{}", app.local_addr());
+    println!(
+        "downtime listening on {}://{}",
+        app.scheme(),
+        app.local_addr()
+    );
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %app.local_addr(), "listening");
     app.run_until_stopped().await?;

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
-use poem::http::{HeaderMap, header};
+use poem::http::{HeaderMap, Uri, header};
 
 /// How many distinct hosts are reported: a flood of made-up `Host` headers costs a set of this
 /// size and as many log lines, no more.
@@ -39,11 +39,13 @@ impl HostCheck {
         }
     }
 
-    /// Looks at one request's headers; returns whether it logged a warning (for a host not
-    /// reported before, while fewer than [`MAX_HOSTS_REPORTED`] have been). A request without
-    /// `Host` says nothing either way.
-    pub fn observe(&self, headers: &HeaderMap) -> bool {
-        let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    /// Looks at one request's host: its `Host`, or its URI's authority (HTTP/2's
+    /// `:authority`, which replaces `Host`); returns whether it logged a warning (for a host
+    /// not reported before, while fewer than [`MAX_HOSTS_REPORTED`] have been). A request
+    /// naming no host says nothing either way.
+    pub fn observe(&self, headers: &HeaderMap, uri: &Uri) -> bool {
+        let named = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let Some(host) = named.or_else(|| uri.authority().map(|a| a.as_str())) else {
             return false;
         };
         let host = normal(host.trim(), self.default_port);
@@ -94,23 +96,30 @@ mod tests {
     fn the_base_urls_own_host_passes_in_any_spelling() {
         let check = HostCheck::new("https://Example.com/");
         for same in ["example.com", "EXAMPLE.com", "example.com:443"] {
-            assert!(!check.observe(&host(same)), "{same}");
+            assert!(
+                !check.observe(&host(same), &Uri::from_static("/")),
+                "{same}"
+            );
         }
-        assert!(!check.observe(&HeaderMap::new()));
+        assert!(!check.observe(&HeaderMap::new(), &Uri::from_static("/")));
+        // HTTP/2 names the host in the URI (`:authority`) instead.
+        let h2 = |authority: &str| Uri::try_from(format!("https://{authority}/")).expect("URI");
+        assert!(!check.observe(&HeaderMap::new(), &h2("example.com")));
+        assert!(check.observe(&HeaderMap::new(), &h2("other.example")));
         let local = HostCheck::new("http://127.0.0.1:8002");
-        assert!(!local.observe(&host("127.0.0.1:8002")));
-        assert!(local.observe(&host("127.0.0.1:3000")));
+        assert!(!local.observe(&host("127.0.0.1:8002"), &Uri::from_static("/")));
+        assert!(local.observe(&host("127.0.0.1:3000"), &Uri::from_static("/")));
     }
 
     #[test]
     fn each_other_host_is_reported_once_and_a_flood_only_up_to_the_bound() {
         let check = HostCheck::new("http://127.0.0.1:3000");
-        assert!(check.observe(&host("127.0.0.1:8002")));
+        assert!(check.observe(&host("127.0.0.1:8002"), &Uri::from_static("/")));
         for _ in 0..100 {
-            assert!(!check.observe(&host("127.0.0.1:8002")));
+            assert!(!check.observe(&host("127.0.0.1:8002"), &Uri::from_static("/")));
         }
         let reported = (0..1000)
-            .filter(|i| check.observe(&host(&format!("h{i}.example"))))
+            .filter(|i| check.observe(&host(&format!("h{i}.example")), &Uri::from_static("/")))
             .count();
         assert_eq!(reported, MAX_HOSTS_REPORTED - 1);
     }

@@ -64,6 +64,7 @@ fn serve_help_groups_its_options_under_headings() {
             "Webhooks:",
             "Observability:",
             "Connections:",
+            "HTTPS:",
             "Global options:",
         ],
         "{help}"

@@ -26,4 +26,5 @@ mod server;
 mod spec_check;
 mod state;
 mod switch;
+mod tls;
 mod webhooks;

@@ -30,6 +30,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
+use super::tls::Tls;
+
 /// The HTTP/2 connection preface: what a client speaking HTTP/2 from its first byte sends first.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -45,6 +47,9 @@ pub(super) struct Site<E> {
     pub(super) endpoint: Arc<E>,
     pub(super) local: LocalAddr,
     pub(super) remote: RemoteAddr,
+    /// `https` when the connection is TLS: what tells the app (cookies, the proxy's
+    /// `X-Forwarded-Proto`) how the client came.
+    pub(super) scheme: Scheme,
 }
 
 /// What the connection's parts tell its watchdog. Written by the socket as it reads and by
@@ -74,14 +79,21 @@ impl Activity {
 
 /// Serves one connection until it closes, the watchdog closes it, or, once `stopping` turns
 /// true, its requests in flight are answered. `permit` is held as long as the socket is open,
-/// in an upgraded tunnel too.
+/// in an upgraded tunnel too. With `tls`, the handshake comes first, within its timeout; the
+/// header timeout starts after it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the accept loop's parts, passed once"
+)]
 pub(super) async fn serve<E: Endpoint + 'static>(
     stream: TcpStream,
     permit: OwnedSemaphorePermit,
     builder: Arc<auto::Builder<TokioExecutor>>,
     site: Site<E>,
     timeouts: Timeouts,
-    stopping: watch::Receiver<bool>,
+    tls: Option<Arc<Tls>>,
+    handshake_timeout: Duration,
+    mut stopping: watch::Receiver<bool>,
 ) {
     // The answer's head and a small body go out in one write; the client is not left waiting
     // on Nagle's algorithm for the rest.
@@ -90,17 +102,34 @@ pub(super) async fn serve<E: Endpoint + 'static>(
     // went away while they wait without reading (a request held by a hold window).
     let stream = Arc::new(stream);
     let client = ClientSocket(Arc::downgrade(&stream));
-    CLIENT
-        .scope(
-            client,
-            serve_shared(stream, permit, builder, site, timeouts, stopping),
-        )
-        .await;
+    let socket = Socket(stream);
+    let Some(tls) = tls else {
+        let served = serve_io(socket, permit, builder, site, timeouts, stopping);
+        return CLIENT.scope(client, served).await;
+    };
+    let handshake = tokio::time::timeout(handshake_timeout, tls.acceptor().accept(socket));
+    let secured = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(secured)) => secured,
+            // Scanners and clients that give up are no news: nothing to log per connection.
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(after = ?handshake_timeout, "closing a connection whose TLS handshake took too long");
+                return;
+            }
+        },
+        _ = stopping.wait_for(|stop| *stop) => return,
+    };
+    let served = serve_io(secured, permit, builder, site, timeouts, stopping);
+    CLIENT.scope(client, served).await;
 }
 
-/// [`serve`], on the socket its requests share.
-async fn serve_shared<E: Endpoint + 'static>(
-    stream: Arc<TcpStream>,
+/// [`serve`], on the connection's byte stream (plain or TLS).
+async fn serve_io<E: Endpoint + 'static, S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: S,
     permit: OwnedSemaphorePermit,
     builder: Arc<auto::Builder<TokioExecutor>>,
     site: Site<E>,
@@ -115,7 +144,12 @@ async fn serve_shared<E: Endpoint + 'static>(
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let request = InFlight::enter(Arc::clone(&shared));
         let site = &request.0.site;
-        let req = Request::from((req, site.local.clone(), site.remote.clone(), Scheme::HTTP));
+        let req = Request::from((
+            req,
+            site.local.clone(),
+            site.remote.clone(),
+            site.scheme.clone(),
+        ));
         // The request moves straight into the endpoint's future (`get_response` would keep a
         // copy of its own): hyper moves this future once per request, so its size counts.
         async move {
@@ -135,7 +169,7 @@ async fn serve_shared<E: Endpoint + 'static>(
         }
     });
     let io = Watched {
-        stream,
+        io: stream,
         activity: Arc::clone(&activity),
         preface: Preface::Partly(0),
         _permit: permit,
@@ -221,14 +255,18 @@ impl<B: Body + Unpin, E> Body for Tracked<B, E> {
     }
 }
 
-/// The socket, noting for the watchdog when bytes come in and whether the client speaks
-/// HTTP/2; it carries the connection's permit, into an upgraded tunnel too.
-struct Watched {
-    stream: Arc<TcpStream>,
+/// The connection's bytes (decrypted, under TLS), noting for the watchdog when they come in
+/// and whether the client speaks HTTP/2; it carries the connection's permit, into an
+/// upgraded tunnel too.
+struct Watched<S> {
+    io: S,
     activity: Arc<Activity>,
     preface: Preface,
     _permit: OwnedSemaphorePermit,
 }
+
+/// The socket, shared with [`ClientSocket`].
+struct Socket(Arc<TcpStream>);
 
 /// How much of the HTTP/2 preface a client sent so far, until it is sent whole or departed
 /// from; reads may split it anywhere.
@@ -286,7 +324,26 @@ fn once(
     }
 }
 
-impl AsyncRead for Watched {
+impl AsyncRead for Socket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let stream = &self.0;
+        loop {
+            ready!(stream.poll_read_ready(cx))?;
+            match once(stream, Interest::READABLE, buf.remaining(), || {
+                stream.try_read_buf(buf)
+            }) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                read => return Poll::Ready(read.map(drop)),
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -294,17 +351,7 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        let polled = loop {
-            if let Err(error) = ready!(this.stream.poll_read_ready(cx)) {
-                break Err(error);
-            }
-            match once(&this.stream, Interest::READABLE, buf.remaining(), || {
-                this.stream.try_read_buf(buf)
-            }) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                read => break read.map(drop),
-            }
-        };
+        let polled = ready!(Pin::new(&mut this.io).poll_read(cx, buf));
         if buf.filled().len() > before {
             // Read while a request is in flight, bytes are its body (or a pipelined head,
             // parsed as soon as the answer is out); with none, they start the next head.
@@ -319,13 +366,13 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl AsyncWrite for Socket {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let stream = &self.stream;
+        let stream = &self.0;
         loop {
             ready!(stream.poll_write_ready(cx))?;
             match once(stream, Interest::WRITABLE, buf.len(), || {
@@ -342,7 +389,7 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let stream = &self.stream;
+        let stream = &self.0;
         let len = bufs.iter().map(|b| b.len()).sum();
         loop {
             ready!(stream.poll_write_ready(cx))?;
@@ -367,8 +414,38 @@ impl AsyncWrite for Watched {
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         use std::os::fd::AsRawFd as _;
         let shut =
-            nix::sys::socket::shutdown(self.stream.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+            nix::sys::socket::shutdown(self.0.as_raw_fd(), nix::sys::socket::Shutdown::Write);
         Poll::Ready(shut.map_err(io::Error::from))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Serving a Poem endpoint over TCP: HTTP/1.1 with upgrades (WebSocket), and HTTP/2 for
-//! clients that speak it from the first byte, as Poem's `Server` does.
+//! clients that speak it from the first byte, as Poem's `Server` does; and the same over TLS
+//! ([`Tls`]), HTTP/2 or HTTP/1.1 as ALPN chooses.
 //!
 //! The difference is on every request's path: Poem's server splits each connection into two
 //! halves behind a lock and boxes them, and calls the endpoint through two more boxed layers.
@@ -13,6 +14,7 @@
 
 mod connection;
 mod throttle;
+mod tls;
 
 use std::future::Future;
 use std::io;
@@ -23,6 +25,7 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use poem::Endpoint;
+use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -32,6 +35,7 @@ use tokio::time::Instant;
 pub use connection::ClientSocket;
 use connection::{Site, Timeouts};
 use throttle::Throttle;
+pub use tls::{Tls, TlsFiles};
 
 /// How long to wait before accepting again after `accept` failed: out of file descriptors
 /// (`EMFILE`) the listener stays readable, and retrying at once would spin a core.
@@ -82,6 +86,9 @@ pub struct Limits {
     /// HTTP/2: how long a ping may go unanswered before the connection is closed. Default
     /// 20 s.
     pub http2_ping_timeout: Duration,
+    /// HTTPS: how long a client has to complete the TLS handshake; the header timeout starts
+    /// after it. Default 10 s, as for a head: a handshake is a few round trips.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -94,6 +101,7 @@ impl Default for Limits {
             http2_max_streams: 100,
             http2_ping_interval: Duration::from_secs(30),
             http2_ping_timeout: Duration::from_secs(20),
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -130,8 +138,28 @@ pub async fn serve_with<E>(
 where
     E: Endpoint + 'static,
 {
+    serve_over(listener, endpoint, limits, None, shutdown, drain).await
+}
+
+/// [`serve_with`], over HTTPS with `tls` when given: each connection's handshake is made on
+/// its own task, within [`Limits::tls_handshake_timeout`], and counts against
+/// [`Limits::max_connections`].
+///
+/// # Errors
+/// The listener has no local address.
+pub async fn serve_over<E>(
+    listener: TcpListener,
+    endpoint: E,
+    limits: Limits,
+    tls: Option<Arc<Tls>>,
+    shutdown: impl Future<Output = ()>,
+    drain: Duration,
+) -> io::Result<()>
+where
+    E: Endpoint + 'static,
+{
     let (stop, stopping) = watch::channel(false);
-    let mut accepting = Accepting::new(&listener, endpoint, &limits, stopping)?;
+    let mut accepting = Accepting::new(&listener, endpoint, &limits, tls, stopping)?;
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -164,6 +192,8 @@ struct Accepting<E> {
     local: LocalAddr,
     builder: Arc<auto::Builder<TokioExecutor>>,
     timeouts: Timeouts,
+    tls: Option<Arc<Tls>>,
+    handshake_timeout: Duration,
     permits: Arc<Semaphore>,
     max_connections: usize,
     failures: Throttle,
@@ -176,6 +206,7 @@ impl<E: Endpoint + 'static> Accepting<E> {
         listener: &TcpListener,
         endpoint: E,
         limits: &Limits,
+        tls: Option<Arc<Tls>>,
         stopping: watch::Receiver<bool>,
     ) -> io::Result<Self> {
         let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
@@ -187,6 +218,8 @@ impl<E: Endpoint + 'static> Accepting<E> {
                 header: limits.header_timeout,
                 idle: limits.idle_timeout,
             },
+            tls,
+            handshake_timeout: limits.tls_handshake_timeout,
             permits: Arc::new(Semaphore::new(max_connections)),
             max_connections,
             failures: Throttle::new(WARN_EVERY),
@@ -223,6 +256,11 @@ impl<E: Endpoint + 'static> Accepting<E> {
             endpoint: Arc::clone(&self.endpoint),
             local: self.local.clone(),
             remote: RemoteAddr(peer.into()),
+            scheme: if self.tls.is_some() {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            },
         };
         Some(connection::serve(
             stream,
@@ -230,6 +268,8 @@ impl<E: Endpoint + 'static> Accepting<E> {
             Arc::clone(&self.builder),
             site,
             self.timeouts,
+            self.tls.clone(),
+            self.handshake_timeout,
             self.stopping.clone(),
         ))
     }

@@ -69,7 +69,7 @@ async fn serve<A: Endpoint + 'static>(db: &TestDb, config: Config, site: Site<A>
         .await
         .expect("build")
         .with(crate::spec_check::SpecCheck);
-    let base = format!("http://{}", app.local_addr());
+    let base = format!("{}://{}", app.scheme(), app.local_addr());
     let downtime = app.downtime().clone();
     let idp = downtime.dev_idp().cloned();
     let service = downtime.state().clone();
