@@ -201,6 +201,16 @@ pub struct TlsConfig {
     #[arg(long, env = "DOWNTIME_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Also answer plain HTTP on this address (`0.0.0.0:80`), with a permanent redirect
+    /// (308) to the same URL over HTTPS.
+    #[arg(long, env = "DOWNTIME_HTTP_BIND", requires = "tls_cert")]
+    pub http_bind: Option<SocketAddr>,
+
+    /// Send `Strict-Transport-Security: max-age=31536000` with every HTTPS answer (unless the
+    /// app sends its own): browsers then use only HTTPS for a year. Opt in once HTTPS works.
+    #[arg(long, env = "DOWNTIME_HSTS", requires = "tls_cert")]
+    pub hsts: bool,
+
     /// How often to look whether the certificate's files changed.
     #[arg(long, env = "DOWNTIME_TLS_RELOAD_POLL", default_value = "2s", value_parser = crate::proxy::timeout, hide = true)]
     pub tls_reload_poll: Duration,
@@ -229,6 +239,8 @@ impl Default for TlsConfig {
         TlsConfig {
             tls_cert: None,
             tls_key: None,
+            http_bind: None,
+            hsts: false,
             tls_reload_poll: Duration::from_secs(2),
         }
     }
@@ -397,6 +409,9 @@ impl Config {
         }
         if self.tls.tls_cert.is_some() != self.tls.tls_key.is_some() {
             return Err("--tls-cert and --tls-key go together: give both or neither".into());
+        }
+        if !self.tls.enabled() && (self.tls.http_bind.is_some() || self.tls.hsts) {
+            return Err("--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key".into());
         }
         if self.tls.enabled() && self.auth.dev_idp {
             return Err(

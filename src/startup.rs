@@ -13,7 +13,10 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::Downtime;
 use crate::config::Config;
-use crate::http::server::{Limits, Tls};
+use crate::http::server::{Limits, Tls, ToHttps};
+
+/// The most connections `--http-bind` holds at once: each is answered with one redirect.
+const REDIRECT_CONNECTIONS: usize = 1024;
 
 pub use crate::app::DevIdp;
 
@@ -28,10 +31,12 @@ pub struct Application<E> {
     tls: Option<Serving>,
 }
 
-/// HTTPS as served: the certificate, and the task that reads it again when it changes.
+/// HTTPS as served: the certificate, the task that reads it again when it changes, and the
+/// plain HTTP listener that sends clients to it (`--http-bind`).
 struct Serving {
     tls: Arc<Tls>,
     watch: tokio::task::JoinHandle<()>,
+    redirect: Option<(TcpListener, ToHttps)>,
 }
 
 impl Drop for Serving {
@@ -80,12 +85,26 @@ impl Application<()> {
         let limits = config.server.limits();
         let tls = match config.tls.files() {
             Some(files) => {
-                let tls = Tls::load(files).map_err(anyhow::Error::msg)?;
+                let tls = Tls::load(files, config.tls.hsts).map_err(anyhow::Error::msg)?;
+                let redirect = match config.tls.http_bind {
+                    Some(addr) => {
+                        let listener = TcpListener::bind(addr)
+                            .await
+                            .with_context(|| format!("cannot listen on {addr} (--http-bind)"))?;
+                        let to = ToHttps::new(config.auth.base_url.as_deref(), local_addr.port());
+                        Some((listener, to))
+                    }
+                    None => None,
+                };
                 let watch = tls
                     .watch(config.tls.tls_reload_poll)
                     .context("cannot listen for SIGHUP")?;
                 tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
-                Some(Serving { tls, watch })
+                Some(Serving {
+                    tls,
+                    watch,
+                    redirect,
+                })
             }
             None => None,
         };
@@ -136,6 +155,12 @@ impl<E: Endpoint + 'static> Application<E> {
         if self.tls.is_some() { "https" } else { "http" }
     }
 
+    /// The plain HTTP address that redirects to HTTPS (`--http-bind`), if any.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        let (listener, _) = self.tls.as_ref()?.redirect.as_ref()?;
+        listener.local_addr().ok()
+    }
+
     /// downtime, as built.
     pub fn downtime(&self) -> &Downtime {
         &self.downtime
@@ -150,23 +175,49 @@ impl<E: Endpoint + 'static> Application<E> {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let holds = std::sync::Arc::clone(self.downtime.holds());
         let signals = self.signals;
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         // Held requests are answered before the drain, which would otherwise wait for them.
         let shutdown = async move {
             signals.received().await;
             holds.stop();
+            let _ = stop.send(true);
         };
-        let served = crate::http::server::serve_over(
+        let mut tls = self.tls;
+        let redirect = tls.as_mut().and_then(|serving| serving.redirect.take());
+        // A redirect is answered at once: its own small share of connections.
+        let redirect_limits = Limits {
+            max_connections: self.limits.max_connections.min(REDIRECT_CONNECTIONS),
+            ..self.limits.clone()
+        };
+        let redirecting = async move {
+            let Some((listener, to)) = redirect else {
+                return Ok(());
+            };
+            let mut stopping = stopping;
+            let stopped = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            crate::http::server::serve_with(
+                listener,
+                to,
+                redirect_limits,
+                stopped,
+                Duration::from_secs(1),
+            )
+            .await
+        };
+        let serving = crate::http::server::serve_over(
             self.listener,
             self.app,
             self.limits,
-            self.tls.as_ref().map(|serving| Arc::clone(&serving.tls)),
+            tls.as_ref().map(|serving| Arc::clone(&serving.tls)),
             shutdown,
             Duration::from_secs(5),
-        )
-        .await;
-        drop(self.tls);
+        );
+        let (served, redirected) = tokio::join!(serving, redirecting);
+        drop(tls);
         self.downtime.stop();
-        served
+        served.and(redirected)
     }
 }
 

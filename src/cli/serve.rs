@@ -18,7 +18,7 @@ pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
     config.validate().map_err(Usage)?;
     config.webhook.check().map_err(Usage)?;
     if let Some(files) = config.tls.files() {
-        crate::http::server::Tls::load(files).map_err(Usage)?;
+        crate::http::server::Tls::load(files, config.tls.hsts).map_err(Usage)?;
     }
     let site = match &config.proxy.upstream {
         Some(_) => Site::Upstream,

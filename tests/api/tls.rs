@@ -173,11 +173,8 @@ fn addr(server: &LiveServer) -> String {
         .to_owned()
 }
 
-async fn connect(
-    server: &LiveServer,
-    client: &TlsConnector,
-) -> std::io::Result<TlsStream<TcpStream>> {
-    let tcp = TcpStream::connect(addr(server)).await?;
+async fn connect(addr: &str, client: &TlsConnector) -> std::io::Result<TlsStream<TcpStream>> {
+    let tcp = TcpStream::connect(addr).await?;
     let name = ServerName::try_from("localhost").expect("name");
     client.connect(name, tcp).await
 }
@@ -261,7 +258,7 @@ async fn https_speaks_tls_1_3_and_1_2_with_ecdsa_and_rsa_keys_and_nothing_older(
             (TLS13, ProtocolVersion::TLSv1_3),
             (TLS12, ProtocolVersion::TLSv1_2),
         ] {
-            let stream = connect(&server, &ca.client(versions, &[b"http/1.1"]))
+            let stream = connect(&addr(&server), &ca.client(versions, &[b"http/1.1"]))
                 .await
                 .expect("handshake");
             assert_eq!(stream.get_ref().1.protocol_version(), Some(version));
@@ -289,7 +286,7 @@ async fn https_speaks_tls_1_3_and_1_2_with_ecdsa_and_rsa_keys_and_nothing_older(
         assert!(!tls11.status.success(), "TLS 1.1 was accepted: {said}");
         assert!(said.contains("Cipher is (NONE)"), "{said}");
         // Still serving after it.
-        let stream = connect(&server, &ca.client(TLS13, &[])).await;
+        let stream = connect(&addr(&server), &ca.client(TLS13, &[])).await;
         assert!(stream.is_ok(), "{stream:?}");
     }
 }
@@ -304,7 +301,7 @@ async fn http2_is_chosen_by_alpn_and_gated_exactly_as_http1() {
     server.switch_on(Window::off()).await;
     let mut answers = Vec::new();
     for alpn in [&b"h2"[..], b"http/1.1"] {
-        let stream = connect(&server, &ca.client(TLS13, &[alpn]))
+        let stream = connect(&addr(&server), &ca.client(TLS13, &[alpn]))
             .await
             .expect("handshake");
         assert_eq!(stream.get_ref().1.alpn_protocol(), Some(alpn));
@@ -320,8 +317,12 @@ async fn http2_is_chosen_by_alpn_and_gated_exactly_as_http1() {
         assert_eq!(headers["content-type"], "application/problem+json");
         assert!(headers.contains_key("retry-after"));
         // Open while gated, on either.
-        let (_, health, _, _) = conn.get("/healthz", "*/*").await;
+        let (_, health, open_headers, _) = conn.get("/healthz", "*/*").await;
         assert_eq!(health, StatusCode::OK);
+        assert!(
+            !open_headers.contains_key("strict-transport-security"),
+            "HSTS without --hsts"
+        );
         answers.push(body);
     }
     assert_eq!(answers[0], answers[1], "the same problem document on both");
@@ -337,7 +338,7 @@ async fn a_certificate_replaced_on_disk_is_served_within_seconds_without_droppin
     files.write(&old.chain_pem, &old.key_pem);
     let (server, _db) = https_server(&files).await;
     let client = ca.client(TLS13, &[b"h2"]);
-    let stream = connect(&server, &client).await.expect("handshake");
+    let stream = connect(&addr(&server), &client).await.expect("handshake");
     assert_eq!(served(&stream), old.leaf);
     let mut open = Conn::over(stream).await;
     assert_eq!(open.get("/healthz", "*/*").await.1, StatusCode::OK);
@@ -346,16 +347,16 @@ async fn a_certificate_replaced_on_disk_is_served_within_seconds_without_droppin
     let stranger = ca.ecdsa();
     files.write(&new.chain_pem, &stranger.key_pem);
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let stream = connect(&server, &client).await.expect("handshake");
+    let stream = connect(&addr(&server), &client).await.expect("handshake");
     assert_eq!(served(&stream), old.leaf, "the broken pair was taken");
     files.write("not a certificate", &new.key_pem);
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let stream = connect(&server, &client).await.expect("handshake");
+    let stream = connect(&addr(&server), &client).await.expect("handshake");
     assert_eq!(served(&stream), old.leaf, "the broken pair was taken");
 
     files.write(&new.chain_pem, &new.key_pem);
     let switched = eventually(Duration::from_secs(5), || async {
-        let stream = connect(&server, &client).await.expect("handshake");
+        let stream = connect(&addr(&server), &client).await.expect("handshake");
         served(&stream) == new.leaf
     })
     .await;
@@ -371,7 +372,7 @@ async fn cookies_are_secure_over_https() {
     let pair = ca.ecdsa();
     files.write(&pair.chain_pem, &pair.key_pem);
     let (server, _db) = https_server(&files).await;
-    let stream = connect(&server, &ca.client(TLS13, &[b"http/1.1"]))
+    let stream = connect(&addr(&server), &ca.client(TLS13, &[b"http/1.1"]))
         .await
         .expect("handshake");
     let mut conn = Conn::over(stream).await;
@@ -456,7 +457,7 @@ async fn a_client_that_never_finishes_its_handshake_is_let_go() {
     assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
     assert!(started.elapsed() >= Duration::from_millis(250));
     // The others are served meanwhile and after.
-    let stream = connect(&server, &ca.client(TLS13, &[])).await;
+    let stream = connect(&addr(&server), &ca.client(TLS13, &[])).await;
     assert!(stream.is_ok(), "{stream:?}");
 }
 
@@ -475,7 +476,7 @@ async fn the_app_behind_is_told_https_and_spoken_to_over_http1() {
     config.proxy.upstream = Some(app.url().parse().expect("URL"));
     let db = sqlite();
     let server = crate::helpers::start_site(&db, config, downtime::startup::Site::Upstream).await;
-    let stream = connect(&server, &ca.client(TLS13, &[b"h2"]))
+    let stream = connect(&addr(&server), &ca.client(TLS13, &[b"h2"]))
         .await
         .expect("handshake");
     let mut conn = Conn::over(stream).await;
@@ -491,4 +492,95 @@ async fn the_app_behind_is_told_https_and_spoken_to_over_http1() {
         ["localhost"],
         "the h2 authority as Host"
     );
+}
+
+#[tokio::test]
+async fn plain_http_is_sent_to_the_same_url_over_https_and_hsts_is_opt_in() {
+    let ca = Ca::new();
+    let files = Files::new();
+    let pair = ca.ecdsa();
+    files.write(&pair.chain_pem, &pair.key_pem);
+    let http = crate::helpers::free_addr();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.tls.tls_cert = Some(files.cert());
+    config.tls.tls_key = Some(files.key());
+    config.tls.http_bind = Some(http);
+    config.tls.hsts = true;
+    let db = sqlite();
+    let server = start(&db, config).await;
+    let port = addr(&server).rsplit(':').next().expect("port").to_owned();
+
+    let answer = crate::helpers::raw(
+        http,
+        "POST /orders?page=2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 308"), "{answer}");
+    let location = format!("location: https://localhost:{port}/orders?page=2\r\n");
+    assert!(answer.to_ascii_lowercase().contains(&location), "{answer}");
+    assert!(
+        !answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "HSTS over plain HTTP: {answer}"
+    );
+
+    let stream = connect(&addr(&server), &ca.client(TLS13, &[b"h2"]))
+        .await
+        .expect("handshake");
+    let (_, _, headers, _) = Conn::over(stream).await.get("/healthz", "*/*").await;
+    assert_eq!(headers["strict-transport-security"], "max-age=31536000");
+}
+
+#[tokio::test]
+async fn sighup_reads_the_certificate_again_and_a_broken_one_is_logged_and_not_served() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let ca = Ca::new();
+    let files = Files::new();
+    let (old, new) = (ca.ecdsa(), ca.ecdsa());
+    files.write(&old.chain_pem, &old.key_pem);
+    let db = sqlite();
+    let (cert, key) = (files.cert(), files.key());
+    let env = [
+        ("DOWNTIME_TLS_CERT", cert.to_str().expect("path")),
+        ("DOWNTIME_TLS_KEY", key.to_str().expect("path")),
+        // Only SIGHUP makes it look.
+        ("DOWNTIME_TLS_RELOAD_POLL", "1h"),
+    ];
+    let server = crate::helpers::Server::start(&db.url, &env).await;
+    let at = server
+        .base
+        .strip_prefix("https://")
+        .expect("https")
+        .to_owned();
+    let pid = Pid::from_raw(i32::try_from(server.child.id().expect("pid")).expect("pid"));
+    let client = ca.client(TLS13, &[]);
+    let leaf = || async { served(&connect(&at, &client).await.expect("handshake")) };
+    assert_eq!(leaf().await, old.leaf);
+
+    files.write(&new.chain_pem, &old.key_pem);
+    kill(pid, Signal::SIGHUP).expect("SIGHUP");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(leaf().await, old.leaf, "a broken pair was served");
+
+    files.write(&new.chain_pem, &new.key_pem);
+    kill(pid, Signal::SIGHUP).expect("SIGHUP");
+    let switched = eventually(Duration::from_secs(5), || async {
+        leaf().await == new.leaf
+    })
+    .await;
+    assert!(switched, "SIGHUP did not bring the new certificate");
+    let log = server.stop().await;
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("cannot load the new TLS certificate"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{log}");
+    assert!(
+        warned[0].contains("is not the key of the certificate"),
+        "{log}"
+    );
+    assert!(log.contains("serving a new TLS certificate"), "{log}");
 }

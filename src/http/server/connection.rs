@@ -21,6 +21,8 @@ use std::time::Duration;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use poem::http::HeaderValue;
+use poem::http::header::STRICT_TRANSPORT_SECURITY;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Endpoint, IntoResponse as _, Request};
@@ -50,6 +52,8 @@ pub(super) struct Site<E> {
     /// `https` when the connection is TLS: what tells the app (cookies, the proxy's
     /// `X-Forwarded-Proto`) how the client came.
     pub(super) scheme: Scheme,
+    /// `Strict-Transport-Security` for every answer that has none (HTTPS with `--hsts`).
+    pub(super) hsts: Option<HeaderValue>,
 }
 
 /// What the connection's parts tell its watchdog. Written by the socket as it reads and by
@@ -155,10 +159,16 @@ async fn serve_io<E: Endpoint + 'static, S: AsyncRead + AsyncWrite + Unpin + Sen
         async move {
             // `E::call`, not `Arc`'s: Poem's `Endpoint for Arc<T>` is an `async fn`, which
             // would keep a second copy of the request.
-            let resp = match E::call(&request.0.site.endpoint, req).await {
+            let site = &request.0.site;
+            let mut resp = match E::call(&site.endpoint, req).await {
                 Ok(resp) => resp.into_response(),
                 Err(err) => err.into_response(),
             };
+            if let Some(hsts) = &site.hsts {
+                resp.headers_mut()
+                    .entry(STRICT_TRANSPORT_SECURITY)
+                    .or_insert_with(|| hsts.clone());
+            }
             // The request stays in flight until its body's last frame is out: a download or
             // an event stream longer than the idle timeout is not idleness.
             let resp = hyper::Response::from(resp).map(|body| Tracked {

@@ -13,6 +13,7 @@
 //! connection carries a bounded number of streams and is pinged while it waits.
 
 mod connection;
+mod redirect;
 mod throttle;
 mod tls;
 
@@ -34,8 +35,9 @@ use tokio::time::Instant;
 
 pub use connection::ClientSocket;
 use connection::{Site, Timeouts};
+pub use redirect::ToHttps;
 use throttle::Throttle;
-pub use tls::{Tls, TlsFiles};
+pub use tls::{HSTS, Tls, TlsFiles};
 
 /// How long to wait before accepting again after `accept` failed: out of file descriptors
 /// (`EMFILE`) the listener stays readable, and retrying at once would spin a core.
@@ -261,6 +263,7 @@ impl<E: Endpoint + 'static> Accepting<E> {
             } else {
                 Scheme::HTTP
             },
+            hsts: self.tls.as_ref().and_then(|tls| tls.hsts().cloned()),
         };
         Some(connection::serve(
             stream,

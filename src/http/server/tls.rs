@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
+use poem::http::HeaderValue;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -31,9 +32,13 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// `Strict-Transport-Security` with `--hsts`: browsers come back over HTTPS only, for a year.
+pub const HSTS: &str = "max-age=31536000";
+
 /// The certificate the server presents now, swapped whole when the files change.
 pub struct Tls {
     files: TlsFiles,
+    hsts: Option<HeaderValue>,
     current: Arc<ArcSwap<Loaded>>,
     acceptor: TlsAcceptor,
     provider: Arc<CryptoProvider>,
@@ -84,12 +89,12 @@ impl ResolvesServerCert for Current {
 
 impl Tls {
     /// Reads `files` and makes the server's TLS from them: TLS 1.3 and 1.2, ALPN `h2` and
-    /// `http/1.1`.
+    /// `http/1.1`; with `hsts`, every answer over it carries [`HSTS`] unless it has its own.
     ///
     /// # Errors
     /// A file cannot be read, holds no certificate or no usable key, or the key is not the
     /// certificate's; the message is one line naming the file.
-    pub fn load(files: TlsFiles) -> Result<Arc<Self>, String> {
+    pub fn load(files: TlsFiles, hsts: bool) -> Result<Arc<Self>, String> {
         // Named here, not the process default, as for the upstream's TLS.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let stamp = Stamp::of(&files);
@@ -103,6 +108,7 @@ impl Tls {
         config.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(Tls {
             files,
+            hsts: hsts.then(|| HeaderValue::from_static(HSTS)),
             current,
             acceptor: TlsAcceptor::from(Arc::new(config)),
             provider,
@@ -112,6 +118,11 @@ impl Tls {
     /// What a new connection's handshake is made with.
     pub(super) fn acceptor(&self) -> &TlsAcceptor {
         &self.acceptor
+    }
+
+    /// The `Strict-Transport-Security` every answer gets, with `--hsts`.
+    pub(super) fn hsts(&self) -> Option<&HeaderValue> {
+        self.hsts.as_ref()
     }
 
     /// The SHA-256 of the certificate served now, in hex: what the log names it by.

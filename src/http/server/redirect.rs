@@ -1,0 +1,123 @@
+//! Plain HTTP beside HTTPS (`--http-bind`): every request is sent to the same URL over HTTPS
+//! with a permanent redirect, `308`, which keeps the method and body of a form posted to the
+//! old address.
+
+use poem::http::{StatusCode, header};
+use poem::{Endpoint, Request, Response};
+
+/// Where plain HTTP requests are sent.
+#[derive(Clone, Debug)]
+pub struct ToHttps {
+    /// The site's own `host[:port]` over HTTPS (from its base URL), when known: then a
+    /// request's `Host` is not needed.
+    authority: Option<String>,
+    /// The HTTPS port, for a host taken from the request (`443` is left out).
+    port: u16,
+}
+
+impl ToHttps {
+    /// To `base_url`'s host when it is an `https://` URL; else to the host each request
+    /// names, on `https_port`.
+    pub fn new(base_url: Option<&str>, https_port: u16) -> Self {
+        let authority = base_url
+            .and_then(|url| url.strip_prefix("https://"))
+            .and_then(|rest| rest.split(['/', '?', '#']).next())
+            .filter(|authority| !authority.is_empty())
+            .map(str::to_owned);
+        ToHttps {
+            authority,
+            port: https_port,
+        }
+    }
+
+    /// The HTTPS URL of `req`, or `None` when it names no usable host.
+    fn location(&self, req: &Request) -> Option<String> {
+        let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        if let Some(authority) = &self.authority {
+            return Some(format!("https://{authority}{target}"));
+        }
+        let named = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+        let host = host_of(named)?;
+        Some(match self.port {
+            443 => format!("https://{host}{target}"),
+            port => format!("https://{host}:{port}{target}"),
+        })
+    }
+}
+
+/// The host of a `Host` value without its port, if it is a name or an address and nothing
+/// else (a redirect must not carry what a forged `Host` puts in it).
+fn host_of(authority: &str) -> Option<&str> {
+    let host = if authority.starts_with('[') {
+        // An IPv6 address: `[::1]:80`.
+        &authority[..=authority.find(']')?]
+    } else {
+        authority.split(':').next()?
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty() && host.chars().all(allowed)).then_some(host)
+}
+
+impl Endpoint for ToHttps {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        Ok(match self.location(&req) {
+            Some(location) => Response::builder()
+                .status(StatusCode::PERMANENT_REDIRECT)
+                .header(header::LOCATION, location)
+                .header(header::CACHE_CONTROL, "no-store")
+                .finish(),
+            None => Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .content_type("text/plain; charset=utf-8")
+                .body("This site is served over HTTPS; the request named no host to send it to.\n"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(target: &ToHttps, uri: &str, host: Option<&str>) -> Option<String> {
+        let mut req = Request::builder().uri(uri.parse().expect("URI"));
+        if let Some(host) = host {
+            req = req.header(header::HOST, host);
+        }
+        target.location(&req.finish())
+    }
+
+    #[test]
+    fn requests_go_to_the_same_url_over_https() {
+        let by_host = ToHttps::new(None, 443);
+        assert_eq!(
+            to(&by_host, "/orders?page=2", Some("shop.example:80")).as_deref(),
+            Some("https://shop.example/orders?page=2")
+        );
+        let other_port = ToHttps::new(Some("http://127.0.0.1:8443"), 8443);
+        assert_eq!(
+            to(&other_port, "/", Some("[::1]:8080")).as_deref(),
+            Some("https://[::1]:8443/")
+        );
+        let by_base = ToHttps::new(Some("https://shop.example/"), 8443);
+        assert_eq!(
+            to(&by_base, "/a", Some("evil.example")).as_deref(),
+            Some("https://shop.example/a"),
+            "the base URL, whatever Host says"
+        );
+    }
+
+    #[test]
+    fn a_host_that_is_not_a_host_is_refused() {
+        let by_host = ToHttps::new(None, 443);
+        assert_eq!(to(&by_host, "/", None), None);
+        for bad in ["evil.example/path", "a@b", "", "x y"] {
+            assert_eq!(to(&by_host, "/", Some(bad)), None, "{bad}");
+        }
+    }
+}
