@@ -97,7 +97,8 @@
 //!   log, and whose timeline names the events) and the `entity` crate; nothing asks it anything
 //!   on the request path.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
-//!   state follower and the proxy keep (none of them imports it) and the live state.
+//!   state follower and the proxy keep (none of them imports it), the live state and the
+//!   HTTPS certificate's expiry.
 //! - [`telemetry`]: logging and the request span. It imports only `http`.
 //! - `dev_idp`: a development identity provider, behind the `dev-idp` cargo feature (on by
 //!   default), set up by `app` only.

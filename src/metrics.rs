@@ -33,6 +33,7 @@ use crate::api::writes::{WriteResult, WriteStats};
 use crate::gate::hold::Holds;
 use crate::gate::{GateStats, Gated, Pass, Reason};
 use crate::http::Problem;
+use crate::http::server::Tls;
 use crate::proxy::{Upstream, UpstreamError};
 use crate::state::{Mode, StateService, SyncStats};
 use crate::webhook::{Event, WebhookStats};
@@ -146,6 +147,8 @@ pub struct Sources {
     pub upstream: Option<Upstream>,
     /// The webhook sender's deliveries, when webhooks are configured.
     pub webhooks: Option<Arc<WebhookStats>>,
+    /// The certificate served over HTTPS, when it is on.
+    pub tls: Option<Arc<Tls>>,
 }
 
 impl fmt::Debug for Sources {
@@ -288,7 +291,8 @@ impl Collector for Sources {
         self.encode_state(&mut encoder)?;
         self.encode_sync(&mut encoder)?;
         self.encode_requests(&mut encoder)?;
-        self.encode_deliveries(&mut encoder)
+        self.encode_deliveries(&mut encoder)?;
+        self.encode_tls(&mut encoder)
     }
 }
 
@@ -318,6 +322,24 @@ impl Sources {
         )?)?;
         drop(state);
         Ok(())
+    }
+
+    /// When the certificate served over HTTPS expires.
+    fn encode_tls(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
+        let Some(expires) = self.tls.as_ref().and_then(|tls| tls.expires_at()) else {
+            return Ok(());
+        };
+        let secs = expires
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        ConstGauge::new(i64::try_from(secs).unwrap_or(i64::MAX)).encode(
+            encoder.encode_descriptor(
+                "downtime_tls_certificate_expiry_timestamp",
+                "When the certificate served over HTTPS expires, in seconds since the Unix epoch: alert when it comes within days.",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            )?,
+        )
     }
 
     /// How closely this process follows the stored state.

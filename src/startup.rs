@@ -31,18 +31,11 @@ pub struct Application<E> {
     tls: Option<Serving>,
 }
 
-/// HTTPS as served: the certificate, the task that reads it again when it changes, and the
-/// plain HTTP listener that sends clients to it (`--http-bind`).
+/// HTTPS as served: the certificate (read again by downtime when it changes), and the plain
+/// HTTP listener that sends clients to it (`--http-bind`).
 struct Serving {
     tls: Arc<Tls>,
-    watch: tokio::task::JoinHandle<()>,
     redirect: Option<(TcpListener, ToHttps)>,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        self.watch.abort();
-    }
 }
 
 /// What downtime stands in front of.
@@ -83,32 +76,21 @@ impl Application<()> {
             .context("the listener has no address")?;
         config.bind = local_addr;
         let limits = config.server.limits();
-        let tls = match config.tls.files() {
-            Some(files) => {
-                let tls = Tls::load(files, config.tls.hsts).map_err(anyhow::Error::msg)?;
-                let redirect = match config.tls.http_bind {
-                    Some(addr) => {
-                        let listener = TcpListener::bind(addr)
-                            .await
-                            .with_context(|| format!("cannot listen on {addr} (--http-bind)"))?;
-                        let to = ToHttps::new(config.auth.base_url.as_deref(), local_addr.port());
-                        Some((listener, to))
-                    }
-                    None => None,
-                };
-                let watch = tls
-                    .watch(config.tls.tls_reload_poll)
-                    .context("cannot listen for SIGHUP")?;
-                tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
-                Some(Serving {
-                    tls,
-                    watch,
-                    redirect,
-                })
+        let redirect = match config.tls.http_bind {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (--http-bind)"))?;
+                let to = ToHttps::new(config.auth.base_url.as_deref(), local_addr.port());
+                Some((listener, to))
             }
             None => None,
         };
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
+        let tls = downtime.tls().map(|tls| Serving {
+            tls: Arc::clone(tls),
+            redirect,
+        });
         let app = match site {
             Site::App(app) => Either::Left(downtime.around(app)),
             Site::Upstream => {

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
+
 use super::{Downtime, DowntimeBuilder, Parts, dev_idp, routes};
 use crate::auth::{Auth, session};
 use crate::bypass::{BypassLinks, CookieSettings};
@@ -10,6 +12,7 @@ use crate::config::{Config, Toggle};
 use crate::gate::Rules;
 use crate::gate::hold::Holds;
 use crate::http::SiteUrls;
+use crate::http::server::Tls;
 use crate::proxy::{OwnCredential, Upstream, UpstreamSettings, UpstreamUrl};
 use crate::state::{Change, Connections, StateService, Table, WindowInput};
 use crate::web::page::{PageOptions, Pages};
@@ -27,6 +30,13 @@ impl DowntimeBuilder {
         let mut config = self.config;
         // Settings given in code meet the flags' checks too.
         config.validate().map_err(anyhow::Error::msg)?;
+        // A pair that does not load stops the start before anything else is opened.
+        let tls = config
+            .tls
+            .files()
+            .map(|files| Tls::load(files, config.tls.hsts))
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
         let urls = site_urls(&config, self.bind_known)?;
         let connections = Connections::server(config.db_max_connections);
         let service = StateService::open_with(&config.database_url, connections).await?;
@@ -97,6 +107,16 @@ impl DowntimeBuilder {
             );
         }
         let webhooks = webhooks.start(config.poll_interval);
+        let tls = match tls {
+            Some(tls) => {
+                let watch = tls
+                    .watch(config.tls.tls_reload_poll)
+                    .context("cannot listen for SIGHUP")?;
+                tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
+                Some((tls, watch))
+            }
+            None => None,
+        };
         let host_check = crate::http::HostCheck::new(&urls.base_url);
         let holds = Holds::new(service.live().clone(), config.hold_limits());
         Ok(Downtime {
@@ -121,6 +141,7 @@ impl DowntimeBuilder {
                 holds,
                 api_writes: Arc::default(),
                 host_check,
+                tls,
             }),
         })
     }

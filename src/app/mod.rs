@@ -66,6 +66,8 @@ struct Parts {
     api_writes: Arc<WriteStats>,
     /// Requests for a host the base URL does not name, reported once each.
     host_check: crate::http::HostCheck,
+    /// HTTPS (`--tls-cert`): the certificate served, and the task that reads it again.
+    tls: Option<(Arc<crate::http::server::Tls>, JoinHandle<()>)>,
 }
 
 impl Downtime {
@@ -226,6 +228,11 @@ impl Downtime {
         }
     }
 
+    /// The certificate served over HTTPS (`--tls-cert`), for the server loop.
+    pub fn tls(&self) -> Option<&Arc<crate::http::server::Tls>> {
+        self.parts.tls.as_ref().map(|(tls, _)| tls)
+    }
+
     /// Stops the background work (the followers of the state, the superusers and the bypass
     /// links, the provider's key refresh, the upstream checks, the webhook sender), and
     /// answers the requests a hold window keeps waiting (as in `full`). Other requests still
@@ -244,6 +251,9 @@ impl Parts {
         self.bypass_follower.abort();
         self.webhooks.stop();
         if let Some(watch) = &self.auto_maintenance {
+            watch.abort();
+        }
+        if let Some((_, watch)) = &self.tls {
             watch.abort();
         }
         self.auth.stop();

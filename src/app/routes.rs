@@ -226,6 +226,7 @@ fn metrics(downtime: &Downtime) -> BoxEndpoint<'static, Response> {
         writes: Arc::clone(&parts.api_writes),
         upstream: parts.upstream.clone(),
         webhooks: (!parts.config.webhook.webhooks.is_empty()).then(|| parts.webhooks.stats()),
+        tls: parts.tls.as_ref().map(|(tls, _)| Arc::clone(tls)),
     };
     let trusted = parts.rules.trusted_proxies.clone();
     get(MetricsEndpoint::new(

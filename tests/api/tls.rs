@@ -68,6 +68,21 @@ impl Ca {
     /// A certificate for `localhost` with `key`.
     fn sign(&self, key: &rcgen::KeyPair) -> Pair {
         let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        self.sign_with(key, params)
+    }
+
+    /// A certificate for `localhost` that expires at the start of `day` (UTC).
+    fn expiring(&self, day: chrono::NaiveDate) -> Pair {
+        use chrono::Datelike as _;
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        let month = u8::try_from(day.month()).expect("month");
+        let dom = u8::try_from(day.day()).expect("day");
+        params.not_after = rcgen::date_time_ymd(day.year(), month, dom);
+        self.sign_with(&rcgen::KeyPair::generate().expect("key"), params)
+    }
+
+    fn sign_with(&self, key: &rcgen::KeyPair, params: rcgen::CertificateParams) -> Pair {
         let leaf = params.signed_by(key, &self.issuer).expect("certificate");
         Pair {
             chain_pem: format!(
@@ -583,4 +598,48 @@ async fn sighup_reads_the_certificate_again_and_a_broken_one_is_logged_and_not_s
         "{log}"
     );
     assert!(log.contains("serving a new TLS certificate"), "{log}");
+}
+
+#[tokio::test]
+async fn a_certificate_near_its_expiry_is_warned_about_and_its_expiry_is_a_metric() {
+    let ca = Ca::new();
+    let files = Files::new();
+    let day = (chrono::Utc::now() + chrono::TimeDelta::days(10)).date_naive();
+    let pair = ca.expiring(day);
+    files.write(&pair.chain_pem, &pair.key_pem);
+    let db = sqlite();
+    let (cert, key) = (files.cert(), files.key());
+    let env = [
+        ("DOWNTIME_TLS_CERT", cert.to_str().expect("path")),
+        ("DOWNTIME_TLS_KEY", key.to_str().expect("path")),
+    ];
+    let server = crate::helpers::Server::start(&db.url, &env).await;
+    let at = server
+        .base
+        .strip_prefix("https://")
+        .expect("https")
+        .to_owned();
+    let stream = connect(&at, &ca.client(TLS13, &[]))
+        .await
+        .expect("handshake");
+    let (_, status, _, body) = Conn::over(stream).await.get("/metrics", "*/*").await;
+    assert_eq!(status, StatusCode::OK);
+    let body = String::from_utf8_lossy(&body);
+    let expiry = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp();
+    let line = format!("downtime_tls_certificate_expiry_timestamp_seconds {expiry}\n");
+    assert!(body.contains(&line), "{body}");
+    let log = server.stop().await;
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("the TLS certificate expires soon"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{log}");
+    assert!(
+        warned[0].contains("days_left=9") || warned[0].contains("days_left=10"),
+        "{log}"
+    );
 }

@@ -32,6 +32,9 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// How long before a certificate expires the log starts warning, once a day.
+pub const WARN_BEFORE_EXPIRY: Duration = Duration::from_secs(14 * 24 * 3600);
+
 /// `Strict-Transport-Security` with `--hsts`: browsers come back over HTTPS only, for a year.
 pub const HSTS: &str = "max-age=31536000";
 
@@ -44,11 +47,31 @@ pub struct Tls {
     provider: Arc<CryptoProvider>,
 }
 
-/// One pair as loaded, and the files' stamp when they were read.
+/// One pair as loaded, when its certificate expires, and the files' stamp when they were read.
 #[derive(Debug)]
 struct Loaded {
     key: Arc<CertifiedKey>,
+    expires: Option<SystemTime>,
     stamp: Stamp,
+}
+
+impl Loaded {
+    fn new(key: CertifiedKey, stamp: Stamp) -> Self {
+        let expires = key.cert.first().and_then(|leaf| not_after(leaf));
+        Loaded {
+            key: Arc::new(key),
+            expires,
+            stamp,
+        }
+    }
+}
+
+/// When `cert` stops being valid; `None` if it cannot be read as X.509 (rustls read it
+/// already, so only an odd encoding).
+fn not_after(cert: &CertificateDer<'_>) -> Option<SystemTime> {
+    use x509_cert::der::Decode as _;
+    let cert = x509_cert::Certificate::from_der(cert.as_ref()).ok()?;
+    Some(SystemTime::UNIX_EPOCH + cert.tbs_certificate.validity.not_after.to_unix_duration())
 }
 
 /// Each file's modification time, size and inode: a change of any is a reason to read the
@@ -98,8 +121,8 @@ impl Tls {
         // Named here, not the process default, as for the upstream's TLS.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let stamp = Stamp::of(&files);
-        let key = Arc::new(read_pair(&files, &provider)?);
-        let current = Arc::new(ArcSwap::from_pointee(Loaded { key, stamp }));
+        let loaded = Loaded::new(read_pair(&files, &provider)?, stamp);
+        let current = Arc::new(ArcSwap::from_pointee(loaded));
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .map_err(|e| format!("cannot set up TLS: {e}"))?
@@ -135,6 +158,33 @@ impl Tls {
             .collect()
     }
 
+    /// When the certificate served now expires, if it could be read.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.current.load().expires
+    }
+
+    /// Warns in the log when the certificate served now expires within
+    /// [`WARN_BEFORE_EXPIRY`] (or has); returns whether it did.
+    pub fn warn_if_expiring(&self) -> bool {
+        let Some(expires) = self.expires_at() else {
+            return false;
+        };
+        let left = expires
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        if left > WARN_BEFORE_EXPIRY {
+            return false;
+        }
+        let expires_at = humantime::format_rfc3339_seconds(expires);
+        if left.is_zero() {
+            tracing::warn!(target: "downtime::tls", %expires_at, certificate = %self.fingerprint(), "the TLS certificate has expired: browsers refuse the site; renew it");
+        } else {
+            let days_left = left.as_secs() / (24 * 3600);
+            tracing::warn!(target: "downtime::tls", %expires_at, days_left, certificate = %self.fingerprint(), "the TLS certificate expires soon; renew it");
+        }
+        true
+    }
+
     /// Reads the files again if they changed since they were last read (or whatever, when
     /// `force`), and serves the new pair if it loads. `Ok(true)` when the certificate was
     /// replaced; on an error the one before keeps serving.
@@ -146,9 +196,9 @@ impl Tls {
         if !force && stamp == self.current.load().stamp {
             return Ok(false);
         }
-        let key = Arc::new(read_pair(&self.files, &self.provider)?);
-        let same = key.cert == self.current.load().key.cert;
-        self.current.store(Arc::new(Loaded { key, stamp }));
+        let loaded = Loaded::new(read_pair(&self.files, &self.provider)?, stamp);
+        let same = loaded.key.cert == self.current.load().key.cert;
+        self.current.store(Arc::new(loaded));
         Ok(!same)
     }
 
@@ -169,7 +219,14 @@ impl Tls {
             // is told when the same files fail at the next look too (once), or at once on
             // SIGHUP.
             let mut failed: Option<(Stamp, bool)> = None;
+            // Once a day, and for each new certificate.
+            let mut warned: Option<tokio::time::Instant> = None;
             loop {
+                if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(24 * 3600))
+                    && tls.warn_if_expiring()
+                {
+                    warned = Some(tokio::time::Instant::now());
+                }
                 let asked = tokio::select! {
                     () = tokio::time::sleep(every) => false,
                     _ = hangup.recv() => true,
@@ -185,6 +242,7 @@ impl Tls {
                         failed = None;
                         if replaced {
                             tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving a new TLS certificate");
+                            warned = None;
                         }
                     }
                     Err(error) => {
