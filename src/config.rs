@@ -206,6 +206,12 @@ pub struct TlsConfig {
     #[arg(long, env = "DOWNTIME_HTTP_BIND", requires = "tls_cert")]
     pub http_bind: Option<SocketAddr>,
 
+    /// With `--http-bind`: answer ACME HTTP-01 challenges (`/.well-known/acme-challenge/…`)
+    /// from this directory, where `certbot certonly --webroot -w DIR` writes them, instead of
+    /// redirecting them.
+    #[arg(long, env = "DOWNTIME_ACME_WEBROOT", requires = "http_bind")]
+    pub acme_webroot: Option<PathBuf>,
+
     /// Send `Strict-Transport-Security: max-age=31536000` with every HTTPS answer (unless the
     /// app sends its own): browsers then use only HTTPS for a year. Opt in once HTTPS works.
     #[arg(long, env = "DOWNTIME_HSTS", requires = "tls_cert")]
@@ -240,6 +246,7 @@ impl Default for TlsConfig {
             tls_cert: None,
             tls_key: None,
             http_bind: None,
+            acme_webroot: None,
             hsts: false,
             tls_reload_poll: Duration::from_secs(2),
         }
@@ -412,6 +419,9 @@ impl Config {
         }
         if !self.tls.enabled() && (self.tls.http_bind.is_some() || self.tls.hsts) {
             return Err("--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key".into());
+        }
+        if self.tls.acme_webroot.is_some() && self.tls.http_bind.is_none() {
+            return Err("--acme-webroot is served on --http-bind: give that too".into());
         }
         if self.tls.enabled() && self.auth.dev_idp {
             return Err(

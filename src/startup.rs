@@ -81,7 +81,8 @@ impl Application<()> {
                 let listener = TcpListener::bind(addr)
                     .await
                     .with_context(|| format!("cannot listen on {addr} (--http-bind)"))?;
-                let to = ToHttps::new(config.auth.base_url.as_deref(), local_addr.port());
+                let to = ToHttps::new(config.auth.base_url.as_deref(), local_addr.port())
+                    .with_webroot(config.tls.acme_webroot.clone());
                 Some((listener, to))
             }
             None => None,

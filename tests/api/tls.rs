@@ -522,8 +522,16 @@ async fn plain_http_is_sent_to_the_same_url_over_https_and_hsts_is_opt_in() {
     config.tls.tls_key = Some(files.key());
     config.tls.http_bind = Some(http);
     config.tls.hsts = true;
+    // certbot --webroot -w DIR writes its challenge under DIR/.well-known/acme-challenge/.
+    let webroot = tempfile::tempdir().expect("webroot");
+    let challenges = webroot.path().join(".well-known/acme-challenge");
+    std::fs::create_dir_all(&challenges).expect("challenges");
+    std::fs::write(challenges.join("tok3n_A-1"), "tok3n_A-1.thumbprint").expect("write");
+    config.tls.acme_webroot = Some(webroot.path().to_owned());
     let db = sqlite();
     let server = start(&db, config).await;
+    // During maintenance too: the gate is not asked.
+    server.switch_on(Window::off()).await;
     let port = addr(&server).rsplit(':').next().expect("port").to_owned();
 
     let answer = crate::helpers::raw(
@@ -540,6 +548,22 @@ async fn plain_http_is_sent_to_the_same_url_over_https_and_hsts_is_opt_in() {
             .contains("strict-transport-security"),
         "HSTS over plain HTTP: {answer}"
     );
+
+    let get = |path: &str| {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        async move { crate::helpers::raw(http, &request).await }
+    };
+    let challenge = get("/.well-known/acme-challenge/tok3n_A-1").await;
+    assert!(challenge.starts_with("HTTP/1.1 200"), "{challenge}");
+    assert!(
+        challenge.ends_with("\r\n\r\ntok3n_A-1.thumbprint"),
+        "{challenge}"
+    );
+    let unknown = get("/.well-known/acme-challenge/other").await;
+    assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+    let outside = get("/.well-known/acme-challenge/..%2f..%2fetc%2fpasswd").await;
+    assert!(outside.starts_with("HTTP/1.1 308"), "{outside}");
 
     let stream = connect(&addr(&server), &ca.client(TLS13, &[b"h2"]))
         .await

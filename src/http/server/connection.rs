@@ -97,7 +97,7 @@ pub(super) async fn serve<E: Endpoint + 'static>(
     timeouts: Timeouts,
     tls: Option<Arc<Tls>>,
     handshake_timeout: Duration,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
 ) {
     // The answer's head and a small body go out in one write; the client is not left waiting
     // on Nagle's algorithm for the rest.
@@ -107,10 +107,49 @@ pub(super) async fn serve<E: Endpoint + 'static>(
     let stream = Arc::new(stream);
     let client = ClientSocket(Arc::downgrade(&stream));
     let socket = Socket(stream);
-    let Some(tls) = tls else {
-        let served = serve_io(socket, permit, builder, site, timeouts, stopping);
-        return CLIENT.scope(client, served).await;
-    };
+    match tls {
+        None => {
+            let served = serve_io(socket, permit, builder, site, timeouts, stopping);
+            CLIENT.scope(client, served).await;
+        }
+        // Boxed: a plain connection's task is not made as large as a TLS one's.
+        Some(tls) => {
+            let secure = Connection {
+                permit,
+                builder,
+                site,
+                timeouts,
+                stopping,
+            };
+            let served = Box::pin(serve_tls(socket, tls, handshake_timeout, secure));
+            CLIENT.scope(client, served).await;
+        }
+    }
+}
+
+/// What [`serve_io`] takes besides the stream.
+struct Connection<E> {
+    permit: OwnedSemaphorePermit,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    site: Site<E>,
+    timeouts: Timeouts,
+    stopping: watch::Receiver<bool>,
+}
+
+/// [`serve`] over TLS: the handshake within `handshake_timeout`, then the connection.
+async fn serve_tls<E: Endpoint + 'static>(
+    socket: Socket,
+    tls: Arc<Tls>,
+    handshake_timeout: Duration,
+    connection: Connection<E>,
+) {
+    let Connection {
+        permit,
+        builder,
+        site,
+        timeouts,
+        mut stopping,
+    } = connection;
     let handshake = tokio::time::timeout(handshake_timeout, tls.acceptor().accept(socket));
     let secured = tokio::select! {
         done = handshake => match done {
@@ -127,8 +166,7 @@ pub(super) async fn serve<E: Endpoint + 'static>(
         },
         _ = stopping.wait_for(|stop| *stop) => return,
     };
-    let served = serve_io(secured, permit, builder, site, timeouts, stopping);
-    CLIENT.scope(client, served).await;
+    serve_io(secured, permit, builder, site, timeouts, stopping).await;
 }
 
 /// [`serve`], on the connection's byte stream (plain or TLS).

@@ -1,13 +1,22 @@
 //! Plain HTTP beside HTTPS (`--http-bind`): every request is sent to the same URL over HTTPS
 //! with a permanent redirect, `308`, which keeps the method and body of a form posted to the
-//! old address.
+//! old address; except an ACME HTTP-01 challenge, answered from the webroot a client such as
+//! certbot writes it to (`--acme-webroot`), so a certificate can be renewed while downtime
+//! holds port 80 and whatever the maintenance state.
+
+use std::path::PathBuf;
 
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, Request, Response};
 
+/// Where ACME HTTP-01 challenges are asked for (RFC 8555, 8.3).
+const CHALLENGES: &str = "/.well-known/acme-challenge/";
+
 /// Where plain HTTP requests are sent.
 #[derive(Clone, Debug)]
 pub struct ToHttps {
+    /// Where `certbot --webroot -w DIR` writes its challenges, as `DIR/.well-known/…`.
+    webroot: Option<PathBuf>,
     /// The site's own `host[:port]` over HTTPS (from its base URL), when known: then a
     /// request's `Host` is not needed.
     authority: Option<String>,
@@ -25,9 +34,27 @@ impl ToHttps {
             .filter(|authority| !authority.is_empty())
             .map(str::to_owned);
         ToHttps {
+            webroot: None,
             authority,
             port: https_port,
         }
+    }
+
+    /// Answers ACME HTTP-01 challenges from `webroot` instead of redirecting them.
+    #[must_use]
+    pub fn with_webroot(mut self, webroot: Option<PathBuf>) -> Self {
+        self.webroot = webroot;
+        self
+    }
+
+    /// The challenge file `req` asks for, when it asks for one of `webroot`'s: its token is
+    /// base64url (RFC 8555), so it can name nothing outside the challenges' folder.
+    fn challenge(&self, req: &Request) -> Option<PathBuf> {
+        let webroot = self.webroot.as_ref()?;
+        let token = req.uri().path().strip_prefix(CHALLENGES)?;
+        let base64url = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        (!token.is_empty() && token.len() <= 256 && token.chars().all(base64url))
+            .then(|| webroot.join(&CHALLENGES[1..]).join(token))
     }
 
     /// The HTTPS URL of `req`, or `None` when it names no usable host.
@@ -66,6 +93,15 @@ impl Endpoint for ToHttps {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
+        if let Some(file) = self.challenge(&req) {
+            return Ok(match tokio::fs::read(&file).await {
+                Ok(answer) => Response::builder()
+                    .content_type("application/octet-stream")
+                    .header(header::CACHE_CONTROL, "no-store")
+                    .body(answer),
+                Err(_) => Response::builder().status(StatusCode::NOT_FOUND).finish(),
+            });
+        }
         Ok(match self.location(&req) {
             Some(location) => Response::builder()
                 .status(StatusCode::PERMANENT_REDIRECT)
@@ -109,6 +145,35 @@ mod tests {
             to(&by_base, "/a", Some("evil.example")).as_deref(),
             Some("https://shop.example/a"),
             "the base URL, whatever Host says"
+        );
+    }
+
+    #[test]
+    fn only_a_token_in_the_challenges_folder_is_read() {
+        let to = ToHttps::new(None, 443).with_webroot(Some("/srv/acme".into()));
+        let asked =
+            |path: &str| to.challenge(&Request::builder().uri(path.parse().expect("URI")).finish());
+        assert_eq!(
+            asked("/.well-known/acme-challenge/Ab-9_x"),
+            Some(PathBuf::from("/srv/acme/.well-known/acme-challenge/Ab-9_x"))
+        );
+        for not in [
+            "/.well-known/acme-challenge/",
+            "/.well-known/acme-challenge/../../etc/passwd",
+            "/.well-known/acme-challenge/a/b",
+            "/.well-known/acme-challenge/%2e%2e",
+            "/elsewhere/Ab",
+        ] {
+            assert_eq!(asked(not), None, "{not}");
+        }
+        let without = ToHttps::new(None, 443);
+        let req = Request::builder()
+            .uri("/.well-known/acme-challenge/Ab".parse().expect("URI"))
+            .finish();
+        assert_eq!(
+            without.challenge(&req),
+            None,
+            "redirected without a webroot"
         );
     }
 

@@ -186,25 +186,30 @@ impl Tls {
     }
 
     /// Reads the files again if they changed since they were last read (or whatever, when
-    /// `force`), and serves the new pair if it loads. `Ok(true)` when the certificate was
-    /// replaced; on an error the one before keeps serving.
-    ///
-    /// # Errors
-    /// The files do not load; the message is one line naming the file.
-    pub fn reload(&self, force: bool) -> Result<bool, String> {
+    /// `force`), unless they are still the `broken` ones, and serves the new pair if it loads.
+    fn look(&self, force: bool, broken: Option<&Stamp>) -> Looked {
         let stamp = Stamp::of(&self.files);
-        if !force && stamp == self.current.load().stamp {
-            return Ok(false);
+        if !force && (stamp == self.current.load().stamp || broken == Some(&stamp)) {
+            return Looked::Unchanged;
         }
-        let loaded = Loaded::new(read_pair(&self.files, &self.provider)?, stamp);
-        let same = loaded.key.cert == self.current.load().key.cert;
-        self.current.store(Arc::new(loaded));
-        Ok(!same)
+        match read_pair(&self.files, &self.provider) {
+            Ok(key) => {
+                let loaded = Loaded::new(key, stamp);
+                let same = loaded.key.cert == self.current.load().key.cert;
+                self.current.store(Arc::new(loaded));
+                if same {
+                    Looked::Unchanged
+                } else {
+                    Looked::Replaced
+                }
+            }
+            Err(error) => Looked::Failed(stamp, error),
+        }
     }
 
     /// Reads the files again whenever they change (looking every `every`) and on `SIGHUP`,
-    /// and logs each new certificate and each pair that does not load, until the task is
-    /// aborted.
+    /// and logs each new certificate, each pair that does not load, and a certificate close to
+    /// its expiry (once a day), until the task is aborted.
     ///
     /// # Errors
     /// `SIGHUP` cannot be listened for.
@@ -216,8 +221,8 @@ impl Tls {
         let tls = Arc::clone(self);
         Ok(tokio::spawn(async move {
             // A pair written one file at a time is broken between the two writes: a failure
-            // is told when the same files fail at the next look too (once), or at once on
-            // SIGHUP.
+            // is told when the same files fail at the next look too (then not read again until
+            // they change), and at once on SIGHUP.
             let mut failed: Option<(Stamp, bool)> = None;
             // Once a day, and for each new certificate.
             let mut warned: Option<tokio::time::Instant> = None;
@@ -231,40 +236,54 @@ impl Tls {
                     () = tokio::time::sleep(every) => false,
                     _ = hangup.recv() => true,
                 };
-                let stamp = Stamp::of(&tls.files);
+                let told = failed
+                    .clone()
+                    .filter(|(_, told)| *told)
+                    .map(|(stamp, _)| stamp);
                 let reading = Arc::clone(&tls);
-                let Ok(reloaded) = tokio::task::spawn_blocking(move || reading.reload(asked)).await
-                else {
+                // Reading files may block: not on the runtime's workers.
+                let looking =
+                    tokio::task::spawn_blocking(move || reading.look(asked, told.as_ref()));
+                let Ok(looked) = looking.await else {
                     continue;
                 };
-                match reloaded {
-                    Ok(replaced) => {
-                        failed = None;
-                        if replaced {
-                            tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving a new TLS certificate");
-                            warned = None;
+                match looked {
+                    Looked::Unchanged => {
+                        if asked {
+                            failed = None;
+                            tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "SIGHUP: the TLS certificate is unchanged");
                         }
                     }
-                    Err(error) => {
-                        let told = match &failed {
-                            Some((before, told)) if *before == stamp => {
-                                if !told {
-                                    tracing::warn!(target: "downtime::tls", %error, "cannot load the new TLS certificate; still serving the one before");
-                                }
-                                true
-                            }
-                            _ if asked => {
-                                tracing::warn!(target: "downtime::tls", %error, "cannot load the new TLS certificate; still serving the one before");
-                                true
-                            }
-                            _ => false,
+                    Looked::Replaced => {
+                        failed = None;
+                        warned = None;
+                        tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving a new TLS certificate");
+                    }
+                    Looked::Failed(stamp, error) => {
+                        let (again, told) = match &failed {
+                            Some((before, told)) => (*before == stamp, *told),
+                            None => (false, false),
                         };
-                        failed = Some((stamp, told));
+                        let tell = asked || (again && !told);
+                        if tell {
+                            tracing::warn!(target: "downtime::tls", %error, "cannot load the new TLS certificate; still serving the one before");
+                        }
+                        failed = Some((stamp, tell || (again && told)));
                     }
                 }
             }
         }))
     }
+}
+
+/// What a look at the files found.
+enum Looked {
+    /// Nothing new to serve.
+    Unchanged,
+    /// A new certificate is served.
+    Replaced,
+    /// The files as stamped do not load.
+    Failed(Stamp, String),
 }
 
 /// The pair `files` name, checked to belong together.
