@@ -23,14 +23,12 @@ pub struct HostCheck {
 impl HostCheck {
     /// The check for a site reached at `base_url` (`https://example.com`).
     pub fn new(base_url: &str) -> Self {
-        let (scheme, rest) = base_url.split_once("://").unwrap_or(("http", base_url));
+        let (scheme, authority) = scheme_and_authority(base_url);
         let default_port = if scheme.eq_ignore_ascii_case("https") {
             ":443"
         } else {
             ":80"
         };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let authority = authority.rsplit('@').next().unwrap_or_default();
         HostCheck {
             base_url: base_url.to_owned(),
             expected: normal(authority, default_port),
@@ -67,6 +65,13 @@ impl HostCheck {
         );
         true
     }
+}
+
+/// A URL's scheme (`http` when it names none) and its `host[:port]`, without credentials.
+pub(crate) fn scheme_and_authority(url: &str) -> (&str, &str) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    (scheme, authority.rsplit('@').next().unwrap_or_default())
 }
 
 /// `authority` lower case, without `default_port`.

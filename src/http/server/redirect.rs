@@ -29,10 +29,11 @@ impl ToHttps {
     /// names, on `https_port`.
     pub fn new(base_url: Option<&str>, https_port: u16) -> Self {
         let authority = base_url
-            .and_then(|url| url.strip_prefix("https://"))
-            .and_then(|rest| rest.split(['/', '?', '#']).next())
-            .filter(|authority| !authority.is_empty())
-            .map(str::to_owned);
+            .map(crate::http::host::scheme_and_authority)
+            .filter(|(scheme, authority)| {
+                scheme.eq_ignore_ascii_case("https") && !authority.is_empty()
+            })
+            .map(|(_, authority)| authority.to_owned());
         ToHttps {
             webroot: None,
             authority,
