@@ -18,6 +18,17 @@ use crate::http::server::{Limits, Tls, ToHttps};
 /// The most connections `--http-bind` holds at once: each is answered with one redirect.
 const REDIRECT_CONNECTIONS: usize = 1024;
 
+/// The most client connections `config` lets the server hold: the serving address's, and
+/// `--http-bind`'s beside it.
+pub fn max_client_connections(config: &Config) -> usize {
+    let max = config.server.max_connections;
+    let redirect = config
+        .tls
+        .http_bind
+        .map_or(0, |_| max.min(REDIRECT_CONNECTIONS));
+    max.saturating_add(redirect)
+}
+
 pub use crate::app::DevIdp;
 
 /// A server bound to its port, ready to run.
@@ -300,5 +311,23 @@ impl Signals {
             _ = self.terminate.recv() => {}
         }
         tracing::info!("shutting down");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_listeners_connections_count_towards_the_open_files() {
+        let mut config = Config::default();
+        assert_eq!(max_client_connections(&config), 10_000);
+        config.tls.http_bind = Some(SocketAddr::from(([0, 0, 0, 0], 80)));
+        assert_eq!(
+            max_client_connections(&config),
+            10_000 + REDIRECT_CONNECTIONS
+        );
+        config.server.max_connections = 500;
+        assert_eq!(max_client_connections(&config), 1_000);
     }
 }

@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use super::Usage;
 use crate::config::Config;
-use crate::startup::{Application, Site, raise_open_files_limit};
+use crate::startup::{Application, Site, max_client_connections, raise_open_files_limit};
 use crate::web::demo;
 
 /// Serves the upstream app, or the demo site without one, behind downtime, until a signal;
@@ -26,7 +26,7 @@ pub(super) async fn serve(url: String, config: Config) -> anyhow::Result<()> {
         // (the proxy limits what it forwards by itself, streaming).
         None => Site::App(demo::served()?),
     };
-    raise_open_files_limit(config.server.max_connections);
+    raise_open_files_limit(max_client_connections(&config));
     let app = Application::build(config, site).await?;
     println!(
         "downtime listening on {}://{}",
