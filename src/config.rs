@@ -189,7 +189,8 @@ pub struct Config {
     pub tls: TlsConfig,
 }
 
-/// HTTPS: the certificate and key the serving address presents.
+/// HTTPS: the certificate and key the serving address presents, from files or ordered by
+/// ACME.
 #[derive(Args, Clone, Debug, PartialEq, Eq)]
 pub struct TlsConfig {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain: a PEM file, the site's
@@ -201,9 +202,51 @@ pub struct TlsConfig {
     #[arg(long, env = "DOWNTIME_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve HTTPS with a certificate for this domain ordered from an ACME server (Let's
+    /// Encrypt by default) and renewed on its own; repeat for more domains, each with its own
+    /// certificate. The domain must resolve to this server, and the ACME server must reach it
+    /// on port 443 (or on port 80, with `--acme-challenge http-01`). Needs `--secret-key`,
+    /// which encrypts the stored private keys.
+    #[arg(long = "acme-domain", env = "DOWNTIME_ACME_DOMAIN", value_delimiter = ',', conflicts_with_all = ["tls_cert", "tls_key"], value_parser = acme_domain)]
+    pub acme_domains: Vec<String>,
+
+    /// The email address the ACME server may write to about the account (such as expiry
+    /// notices).
+    #[arg(long, env = "DOWNTIME_ACME_EMAIL", requires = "acme_domains")]
+    pub acme_email: Option<String>,
+
+    /// The ACME server's directory URL: Let's Encrypt's production one by default; its
+    /// staging one is https://acme-staging-v02.api.letsencrypt.org/directory.
+    #[arg(long, env = "DOWNTIME_ACME_DIRECTORY", default_value = crate::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+
+    /// Trust the CA certificates in this PEM file for the ACME server (a private ACME
+    /// server), besides the usual roots.
+    #[arg(long, env = "DOWNTIME_ACME_CA", requires = "acme_domains")]
+    pub acme_ca: Option<PathBuf>,
+
+    /// Renew a certificate this long before it expires.
+    #[arg(long, env = "DOWNTIME_ACME_RENEW_BEFORE", default_value = "30days", value_parser = humantime::parse_duration)]
+    pub acme_renew_before: Duration,
+
+    /// How the ACME server checks that this server answers for each domain: `tls-alpn-01`
+    /// on the HTTPS port, or `http-01` on `--http-bind` (port 80). The default is `http-01`
+    /// with `--http-bind`, else `tls-alpn-01`.
+    #[arg(long, env = "DOWNTIME_ACME_CHALLENGE", requires = "acme_domains")]
+    pub acme_challenge: Option<crate::acme::Challenge>,
+
+    /// The least time between two orders of a domain, and the most between two looks at what
+    /// is due.
+    #[arg(long, env = "DOWNTIME_ACME_CHECK_EVERY", default_value = "1h", value_parser = humantime::parse_duration, hide = true)]
+    pub acme_check_every: Duration,
+
+    /// How long the first retry after a failed order waits; it doubles with each failure.
+    #[arg(long, env = "DOWNTIME_ACME_RETRY_AFTER", default_value = "1m", value_parser = humantime::parse_duration, hide = true)]
+    pub acme_retry_after: Duration,
+
     /// Also answer plain HTTP on this address (`0.0.0.0:80`), with a permanent redirect
     /// (308) to the same URL over HTTPS.
-    #[arg(long, env = "DOWNTIME_HTTP_BIND", requires = "tls_cert")]
+    #[arg(long, env = "DOWNTIME_HTTP_BIND")]
     pub http_bind: Option<SocketAddr>,
 
     /// With `--http-bind`: answer ACME HTTP-01 challenges (`/.well-known/acme-challenge/…`)
@@ -214,7 +257,7 @@ pub struct TlsConfig {
 
     /// Send `Strict-Transport-Security: max-age=31536000` with every HTTPS answer (unless the
     /// app sends its own): browsers then use only HTTPS for a year. Opt in once HTTPS works.
-    #[arg(long, env = "DOWNTIME_HSTS", requires = "tls_cert")]
+    #[arg(long, env = "DOWNTIME_HSTS")]
     pub hsts: bool,
 
     /// How often to look whether the certificate's files changed.
@@ -236,8 +279,60 @@ impl TlsConfig {
 
     /// Whether the server speaks HTTPS.
     pub fn enabled(&self) -> bool {
-        self.tls_cert.is_some()
+        self.tls_cert.is_some() || !self.acme_domains.is_empty()
     }
+
+    /// What ACME is to order, when `--acme-domain` is given; `poll` is how often replicas
+    /// read the database.
+    pub fn acme(&self, poll: Duration) -> Option<crate::acme::Settings> {
+        if self.acme_domains.is_empty() {
+            return None;
+        }
+        let challenge = self.acme_challenge.unwrap_or(if self.http_bind.is_some() {
+            crate::acme::Challenge::Http01
+        } else {
+            crate::acme::Challenge::TlsAlpn01
+        });
+        Some(crate::acme::Settings {
+            domains: self.acme_domains.clone(),
+            email: self.acme_email.clone(),
+            directory: self.acme_directory.clone(),
+            ca_file: self.acme_ca.clone(),
+            renew_before: self.acme_renew_before,
+            challenge,
+            check_every: self.acme_check_every,
+            retry_after: self.acme_retry_after,
+            poll,
+        })
+    }
+}
+
+/// A domain for `--acme-domain`: a DNS name (no address, no wildcard), lower case.
+fn acme_domain(value: &str) -> Result<String, String> {
+    let domain = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if domain.len() > 253 || !domain.split('.').all(label_ok) {
+        return Err(format!(
+            "{value:?} is not a domain name (such as example.com; no wildcards, addresses or ports)"
+        ));
+    }
+    if domain.parse::<std::net::IpAddr>().is_ok()
+        || domain
+            .split('.')
+            .next_back()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "{value:?} is an address: ACME certificates here are for domain names"
+        ));
+    }
+    Ok(domain)
 }
 
 impl Default for TlsConfig {
@@ -245,6 +340,14 @@ impl Default for TlsConfig {
         TlsConfig {
             tls_cert: None,
             tls_key: None,
+            acme_domains: Vec::new(),
+            acme_email: None,
+            acme_directory: crate::acme::LETS_ENCRYPT.to_owned(),
+            acme_ca: None,
+            acme_renew_before: crate::acme::DEFAULT_RENEW_BEFORE,
+            acme_challenge: None,
+            acme_check_every: Duration::from_secs(3600),
+            acme_retry_after: Duration::from_secs(60),
             http_bind: None,
             acme_webroot: None,
             hsts: false,
@@ -368,6 +471,41 @@ impl Config {
         }
     }
 
+    /// The ACME settings' own checks, `--acme-domain` given.
+    fn validate_acme(&self) -> Result<(), String> {
+        let tls = &self.tls;
+        if self.auth.secret_key.is_none() {
+            return Err("--acme-domain needs --secret-key (DOWNTIME_SECRET_KEY): the certificates' private keys are stored encrypted with it".into());
+        }
+        if tls.tls_cert.is_some() {
+            return Err(
+                "--acme-domain and --tls-cert are two sources of the certificate: give one".into(),
+            );
+        }
+        for domain in &tls.acme_domains {
+            acme_domain(domain).map_err(|e| format!("--acme-domain: {e}"))?;
+        }
+        if tls
+            .acme_email
+            .as_deref()
+            .is_some_and(|email| !email.contains('@') || email.contains(char::is_whitespace))
+        {
+            return Err("--acme-email: not an email address".into());
+        }
+        if !tls.acme_directory.starts_with("https://") {
+            return Err("--acme-directory: the ACME server's URL must be https://".into());
+        }
+        if tls.acme_challenge == Some(crate::acme::Challenge::Http01) && tls.http_bind.is_none() {
+            return Err(
+                "--acme-challenge http-01 is answered on --http-bind: give that too".into(),
+            );
+        }
+        if tls.acme_check_every.is_zero() || tls.acme_retry_after.is_zero() {
+            return Err("the ACME check and retry intervals must be more than zero".into());
+        }
+        Ok(())
+    }
+
     /// Checks the settings as the flags check them, for settings given in code
     /// ([`crate::DowntimeBuilder`]), which never went through the flags' parsers.
     ///
@@ -418,14 +556,20 @@ impl Config {
             return Err("--tls-cert and --tls-key go together: give both or neither".into());
         }
         if !self.tls.enabled() && (self.tls.http_bind.is_some() || self.tls.hsts) {
-            return Err("--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key".into());
+            return Err(
+                "--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key, or --acme-domain"
+                    .into(),
+            );
+        }
+        if !self.tls.acme_domains.is_empty() {
+            self.validate_acme()?;
         }
         if self.tls.acme_webroot.is_some() && self.tls.http_bind.is_none() {
             return Err("--acme-webroot is served on --http-bind: give that too".into());
         }
         if self.tls.enabled() && self.auth.dev_idp {
             return Err(
-                "--dev-idp cannot be used with --tls-cert: the server reads its own provider, and would not trust a certificate of its own making"
+                "--dev-idp cannot be used with HTTPS: the server reads its own provider, and would not trust its own certificate"
                     .into(),
             );
         }
@@ -604,6 +748,110 @@ mod tests {
             error,
             r#"prefix "/_downtime/" must be written "/_downtime""#
         );
+    }
+
+    #[test]
+    fn acme_domains_are_names_in_lower_case() {
+        assert_eq!(
+            acme_domain("Shop.Example.COM."),
+            Ok("shop.example.com".into())
+        );
+        assert_eq!(acme_domain("localhost"), Ok("localhost".into()));
+        assert_eq!(
+            acme_domain("xn--caf-dma.example"),
+            Ok("xn--caf-dma.example".into())
+        );
+        for bad in [
+            "*.example.com",
+            "example.com:443",
+            "192.0.2.1",
+            "::1",
+            "-bad.example",
+            "a..b",
+            "",
+            "https://example.com",
+            "caf\u{e9}.example",
+        ] {
+            assert!(acme_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn acme_needs_a_secret_key_and_one_source_of_certificates() {
+        let acme = |tls: TlsConfig, secret: bool| {
+            let mut config = Config {
+                tls,
+                ..Config::default()
+            };
+            if secret {
+                config.auth.secret_key = Some("k".repeat(32).into());
+            }
+            config.validate()
+        };
+        let domains = TlsConfig {
+            acme_domains: vec!["example.com".into()],
+            ..TlsConfig::default()
+        };
+        assert_eq!(acme(domains.clone(), true), Ok(()));
+        let error = acme(domains.clone(), false).expect_err("no secret key");
+        assert!(error.contains("--secret-key"), "{error}");
+        let http_01 = TlsConfig {
+            acme_challenge: Some(crate::acme::Challenge::Http01),
+            ..domains.clone()
+        };
+        assert!(
+            acme(http_01.clone(), true).is_err(),
+            "http-01 without --http-bind"
+        );
+        let with_port_80 = TlsConfig {
+            http_bind: Some("127.0.0.1:80".parse().expect("addr")),
+            ..http_01
+        };
+        assert_eq!(acme(with_port_80.clone(), true), Ok(()));
+        let settings = with_port_80.acme(Duration::from_secs(5)).expect("settings");
+        assert_eq!(settings.challenge, crate::acme::Challenge::Http01);
+        assert_eq!(
+            domains
+                .acme(Duration::from_secs(5))
+                .expect("settings")
+                .challenge,
+            crate::acme::Challenge::TlsAlpn01,
+            "no port 80: TLS-ALPN-01"
+        );
+        let both = TlsConfig {
+            tls_cert: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..domains.clone()
+        };
+        assert!(acme(both, true).is_err());
+        let plain_directory = TlsConfig {
+            acme_directory: "http://127.0.0.1:14000/dir".into(),
+            ..domains
+        };
+        assert!(acme(plain_directory, true).is_err());
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            tls: TlsConfig,
+        }
+        let parsed = Only::try_parse_from([
+            "downtime",
+            "--acme-domain",
+            "Example.com",
+            "--acme-domain",
+            "www.example.com",
+            "--acme-renew-before",
+            "3650days",
+        ])
+        .expect("parsed");
+        assert_eq!(parsed.tls.acme_domains, ["example.com", "www.example.com"]);
+        assert_eq!(
+            parsed.tls.acme_renew_before,
+            Duration::from_secs(3650 * 24 * 3600),
+            "longer than any certificate's life, to force a renewal"
+        );
+        assert!(parsed.tls.enabled());
+        assert!(Only::try_parse_from(["downtime", "--acme-domain", "*.example.com"]).is_err());
     }
 
     #[test]

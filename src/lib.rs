@@ -52,9 +52,9 @@
 //! - [`http`]: small HTTP helpers (problem documents, body limits, cookies and query values,
 //!   the client's address, whether a client prefers a page to JSON, the state's `ETag`, the
 //!   site's URLs and the warning when a request names another host, the local-redirect check,
-//!   `Accept` q-values, URL encoding, the headers of a console page) and the server loop with
-//!   its limits and its HTTPS (and, for a request that waits, whether its client is still
-//!   there). A leaf: it imports nothing else from the crate.
+//!   `Accept` q-values, URL encoding, the headers of a console page, TLS as a client) and the
+//!   server loop with its limits and its HTTPS (and, for a request that waits, whether its
+//!   client is still there). A leaf: it imports nothing else from the crate.
 //! - [`path`]: URL paths: the normal form, the other readings an app may give a path, and the
 //!   prefix test. A leaf, shared by the state (which stores paths) and the gate (which judges
 //!   them).
@@ -96,6 +96,10 @@
 //!   replicas, and the table of deliveries. It imports `state` (whose service reads it the audit
 //!   log, and whose timeline names the events) and the `entity` crate; nothing asks it anything
 //!   on the request path.
+//! - [`acme`]: automatic certificates (`--acme-domain`): each domain's certificate ordered
+//!   by one replica, stored for all (keys sealed with `--secret-key`), renewed before expiry,
+//!   and handed to the server loop's TLS with the answers to its challenges. It imports
+//!   `state` (the database and its change notices), `http` and the `entity` crate.
 //! - [`metrics`]: `/metrics` for Prometheus. It reads the counters the gate, the API, the
 //!   state follower and the proxy keep (none of them imports it), the live state and the
 //!   HTTPS certificate's expiry.
@@ -129,6 +133,7 @@
 //! sessions' key and the ended sessions, `auth`; the webhook deliveries, `webhook`. The owners
 //! are made from the `StateService` and share its connection, which is not public.
 
+pub mod acme;
 pub mod admin;
 pub mod api;
 pub mod app;

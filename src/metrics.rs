@@ -324,22 +324,32 @@ impl Sources {
         Ok(())
     }
 
-    /// When the certificate served over HTTPS expires.
+    /// When each certificate served over HTTPS expires, by its name (its domain, or its file).
     fn encode_tls(&self, encoder: &mut DescriptorEncoder<'_>) -> fmt::Result {
-        let Some(expires) = self.tls.as_ref().and_then(|tls| tls.expires_at()) else {
+        let Some(tls) = &self.tls else {
             return Ok(());
         };
-        let secs = expires
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        ConstGauge::new(i64::try_from(secs).unwrap_or(i64::MAX)).encode(
-            encoder.encode_descriptor(
-                "downtime_tls_certificate_expiry_timestamp",
-                "When the certificate served over HTTPS expires, in seconds since the Unix epoch: alert when it comes within days.",
-                Some(&Unit::Seconds),
-                MetricType::Gauge,
-            )?,
-        )
+        let expiries = tls.expiries();
+        if expiries.is_empty() {
+            return Ok(());
+        }
+        let mut metric = encoder.encode_descriptor(
+            "downtime_tls_certificate_expiry_timestamp",
+            "When each certificate served over HTTPS expires (by its domain, or its file), in seconds since the Unix epoch: alert when it comes within days.",
+            Some(&Unit::Seconds),
+            MetricType::Gauge,
+        )?;
+        for (name, expires) in &expiries {
+            let Some(expires) = expires else {
+                continue;
+            };
+            let secs = expires
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            ConstGauge::new(i64::try_from(secs).unwrap_or(i64::MAX))
+                .encode(metric.encode_family(&[("certificate", name.as_str())])?)?;
+        }
+        Ok(())
     }
 
     /// How closely this process follows the stored state.

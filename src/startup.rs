@@ -101,7 +101,8 @@ impl Application<()> {
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let tls = downtime.tls().map(|tls| Serving {
             tls: Arc::clone(tls),
-            redirect,
+            redirect: redirect
+                .map(|(listener, to)| (listener, to.with_answers(Some(Arc::clone(tls))))),
         });
         let app = match site {
             Site::App(app) => Either::Left(downtime.around(app)),

@@ -1,5 +1,8 @@
 //! SeaORM entities for downtime's tables: plain data, no behaviour.
 
+pub mod acme_account;
+pub mod acme_certificate;
+pub mod acme_challenge;
 pub mod bypass_link;
 pub mod maintenance_audit;
 pub mod maintenance_state;

@@ -15,6 +15,7 @@ mod m20261124_000010_create_webhook_delivery;
 mod m20261203_000011_create_site_setting;
 mod m20261203_000012_add_hold_timeout;
 mod m20261203_000013_webhook_events;
+mod m20261204_000014_create_acme;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_create_site_setting::Migration),
             Box::new(m20261203_000012_add_hold_timeout::Migration),
             Box::new(m20261203_000013_webhook_events::Migration),
+            Box::new(m20261204_000014_create_acme::Migration),
         ]
     }
 }

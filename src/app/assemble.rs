@@ -31,12 +31,13 @@ impl DowntimeBuilder {
         // Settings given in code meet the flags' checks too.
         config.validate().map_err(anyhow::Error::msg)?;
         // A pair that does not load stops the start before anything else is opened.
-        let tls = config
-            .tls
-            .files()
-            .map(|files| Tls::load(files, config.tls.hsts))
-            .transpose()
-            .map_err(anyhow::Error::msg)?;
+        let tls = match config.tls.files() {
+            Some(files) => Some(Tls::load(files, config.tls.hsts)),
+            None if config.tls.enabled() => Some(Tls::automatic(config.tls.hsts)),
+            None => None,
+        }
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
         let urls = site_urls(&config, self.bind_known)?;
         let connections = Connections::server(config.db_max_connections);
         let service = StateService::open_with(&config.database_url, connections).await?;
@@ -109,11 +110,28 @@ impl DowntimeBuilder {
         let webhooks = webhooks.start(config.poll_interval);
         let tls = match tls {
             Some(tls) => {
-                let watch = tls
-                    .watch(config.tls.tls_reload_poll)
-                    .context("cannot listen for SIGHUP")?;
-                tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
-                Some((tls, watch))
+                let mut tasks = vec![
+                    tls.watch(config.tls.tls_reload_poll)
+                        .context("cannot listen for SIGHUP")?,
+                ];
+                match (
+                    config.tls.acme(config.poll_interval),
+                    &config.auth.secret_key,
+                ) {
+                    (Some(acme), Some(secret)) => {
+                        tracing::info!(target: "downtime::tls", domains = ?acme.domains, directory = %acme.directory, "serving HTTPS with certificates from ACME");
+                        tasks.push(crate::acme::start(
+                            acme,
+                            &service,
+                            Arc::clone(&tls),
+                            secret,
+                        )?);
+                    }
+                    _ => {
+                        tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
+                    }
+                }
+                Some((tls, tasks))
             }
             None => None,
         };

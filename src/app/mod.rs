@@ -66,8 +66,9 @@ struct Parts {
     api_writes: Arc<WriteStats>,
     /// Requests for a host the base URL does not name, reported once each.
     host_check: crate::http::HostCheck,
-    /// HTTPS (`--tls-cert`): the certificate served, and the task that reads it again.
-    tls: Option<(Arc<crate::http::server::Tls>, JoinHandle<()>)>,
+    /// HTTPS (`--tls-cert` or `--acme-domain`): the certificates served, and the tasks that
+    /// read them again or order them.
+    tls: Option<(Arc<crate::http::server::Tls>, Vec<JoinHandle<()>>)>,
 }
 
 impl Downtime {
@@ -253,8 +254,10 @@ impl Parts {
         if let Some(watch) = &self.auto_maintenance {
             watch.abort();
         }
-        if let Some((_, watch)) = &self.tls {
-            watch.abort();
+        if let Some((_, tasks)) = &self.tls {
+            for task in tasks {
+                task.abort();
+            }
         }
         self.auth.stop();
     }

@@ -6,6 +6,7 @@
 
 mod body_limit;
 mod catch_panic;
+pub mod client_tls;
 mod host;
 pub mod problem;
 mod request;

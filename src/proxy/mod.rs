@@ -21,7 +21,6 @@ pub mod health;
 mod limits;
 mod pool;
 mod settings;
-mod tls;
 mod tunnel;
 mod url;
 
@@ -46,7 +45,6 @@ use pool::Pool;
 pub use settings::{
     OwnCredential, ProxyConfig, UpstreamSettings, host_header, timeout, timeout_in_range,
 };
-use tls::tls_config;
 pub use url::{InvalidUpstream, UpstreamUrl};
 
 /// The reverse proxy to one upstream app, as a Poem endpoint. Cheap to clone: clones share the
@@ -156,7 +154,10 @@ impl Upstream {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(settings.connect_timeout));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(settings.ca_file.as_deref())?)
+            .with_tls_config(crate::http::client_tls::client_config(
+                settings.ca_file.as_deref(),
+                "--upstream-ca",
+            )?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);

@@ -124,6 +124,8 @@ pub enum Table {
     BypassLinks,
     /// The sessions ended by a logout.
     EndedSessions,
+    /// Automatic certificates and the answers to their challenges.
+    Acme,
 }
 
 impl Table {
@@ -135,6 +137,7 @@ impl Table {
             "superuser" => Some(Table::Superusers),
             "bypass_link" => Some(Table::BypassLinks),
             "session_revocation" => Some(Table::EndedSessions),
+            "acme_certificate" | "acme_challenge" => Some(Table::Acme),
             _ => None,
         }
     }
@@ -429,6 +432,7 @@ mod tests {
             Some(Table::EndedSessions)
         );
         // Anything else (a newer version's table, an operator's NOTIFY) wakes them all.
+        assert_eq!(Table::notified("acme_challenge"), Some(Table::Acme));
         assert_eq!(Table::notified("webhook_delivery"), None);
         assert_eq!(Table::notified(""), None);
     }

@@ -14,7 +14,7 @@ const FORBIDDEN: &[(&str, Option<&[&str]>)] = &[
         "state",
         Some(&[
             "http", "gate", "auth", "api", "web", "admin", "proxy", "app", "bypass", "webhook",
-            "metrics",
+            "metrics", "acme",
         ]),
     ),
     (
@@ -32,6 +32,15 @@ const FORBIDDEN: &[(&str, Option<&[&str]>)] = &[
         "webhook",
         Some(&["gate", "auth", "api", "web", "admin", "proxy", "app"]),
     ),
+    // ACME reads and writes its tables and hands certificates to the server loop; nothing
+    // of the site's requests.
+    (
+        "acme",
+        Some(&[
+            "gate", "auth", "api", "web", "admin", "proxy", "app", "bypass", "webhook", "metrics",
+            "config",
+        ]),
+    ),
     ("api", Some(&["web", "admin", "app"])),
     ("admin", Some(&["api", "app"])),
     // The request helpers live in `http`: telemetry needs nothing else.
@@ -39,7 +48,7 @@ const FORBIDDEN: &[(&str, Option<&[&str]>)] = &[
         "telemetry",
         Some(&[
             "state", "gate", "auth", "api", "web", "admin", "proxy", "app", "bypass", "webhook",
-            "metrics",
+            "metrics", "acme",
         ]),
     ),
 ];

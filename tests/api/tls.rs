@@ -23,6 +23,8 @@ use tokio_rustls::client::TlsStream;
 
 use crate::helpers::{BIN, LiveServer, TestDb, dev_config, eventually, sqlite, start};
 
+mod acme;
+
 /// A test CA: what the clients trust, and what signs the servers' certificates.
 struct Ca {
     cert: CertificateDer<'static>,
@@ -654,7 +656,10 @@ async fn a_certificate_near_its_expiry_is_warned_about_and_its_expiry_is_a_metri
         .expect("midnight")
         .and_utc()
         .timestamp();
-    let line = format!("downtime_tls_certificate_expiry_timestamp_seconds {expiry}\n");
+    let line = format!(
+        "downtime_tls_certificate_expiry_timestamp_seconds{{certificate=\"{}\"}} {expiry}\n",
+        cert.display()
+    );
     assert!(body.contains(&line), "{body}");
     let log = server.stop().await;
     let warned: Vec<&str> = log

@@ -166,6 +166,10 @@ async fn serve_tls<E: Endpoint + 'static>(
         },
         _ = stopping.wait_for(|stop| *stop) => return,
     };
+    // An ACME server checking a TLS-ALPN-01 challenge wants the handshake only.
+    if secured.get_ref().1.alpn_protocol() == Some(super::tls::ACME_TLS_ALPN) {
+        return;
+    }
     serve_io(secured, permit, builder, site, timeouts, stopping).await;
 }
 

@@ -1,10 +1,14 @@
 //! Plain HTTP beside HTTPS (`--http-bind`): every request is sent to the same URL over HTTPS
 //! with a permanent redirect, `308`, which keeps the method and body of a form posted to the
-//! old address; except an ACME HTTP-01 challenge, answered from the webroot a client such as
-//! certbot writes it to (`--acme-webroot`), so a certificate can be renewed while downtime
-//! holds port 80 and whatever the maintenance state.
+//! old address; except an ACME HTTP-01 challenge, answered whatever the maintenance state:
+//! from downtime's own ACME orders in flight (`--acme-domain`), or from the webroot a client
+//! such as certbot writes it to (`--acme-webroot`), so a certificate can be renewed while
+//! downtime holds port 80.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::Tls;
 
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, Request, Response};
@@ -17,6 +21,8 @@ const CHALLENGES: &str = "/.well-known/acme-challenge/";
 pub struct ToHttps {
     /// Where `certbot --webroot -w DIR` writes its challenges, as `DIR/.well-known/…`.
     webroot: Option<PathBuf>,
+    /// The server's TLS, whose ACME orders in flight answer their own challenges.
+    answers: Option<Arc<Tls>>,
     /// The site's own `host[:port]` over HTTPS (from its base URL), when known: then a
     /// request's `Host` is not needed.
     authority: Option<String>,
@@ -36,6 +42,7 @@ impl ToHttps {
             .map(|(_, authority)| authority.to_owned());
         ToHttps {
             webroot: None,
+            answers: None,
             authority,
             port: https_port,
         }
@@ -48,14 +55,39 @@ impl ToHttps {
         self
     }
 
-    /// The challenge file `req` asks for, when it asks for one of `webroot`'s: its token is
+    /// Answers ACME HTTP-01 challenges with what `tls`'s orders in flight set.
+    #[must_use]
+    pub fn with_answers(mut self, tls: Option<Arc<Tls>>) -> Self {
+        self.answers = tls;
+        self
+    }
+
+    /// The token of the challenge `req` asks for, when there is anything to answer it with:
     /// base64url (RFC 8555), so it can name nothing outside the challenges' folder.
-    fn challenge(&self, req: &Request) -> Option<PathBuf> {
-        let webroot = self.webroot.as_ref()?;
+    fn token<'r>(&self, req: &'r Request) -> Option<&'r str> {
+        if self.webroot.is_none() && self.answers.is_none() {
+            return None;
+        }
         let token = req.uri().path().strip_prefix(CHALLENGES)?;
         let base64url = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        (!token.is_empty() && token.len() <= 256 && token.chars().all(base64url))
-            .then(|| webroot.join(&CHALLENGES[1..]).join(token))
+        (!token.is_empty() && token.len() <= 256 && token.chars().all(base64url)).then_some(token)
+    }
+
+    /// The challenge file `token` names in the webroot.
+    fn challenge_file(&self, token: &str) -> Option<PathBuf> {
+        Some(self.webroot.as_ref()?.join(&CHALLENGES[1..]).join(token))
+    }
+
+    /// The answer to challenge `token`: an order's own, else the webroot's file.
+    async fn answer(&self, token: &str) -> Option<Vec<u8>> {
+        if let Some(answer) = self
+            .answers
+            .as_ref()
+            .and_then(|tls| tls.http_challenge(token))
+        {
+            return Some(answer.into_bytes());
+        }
+        tokio::fs::read(self.challenge_file(token)?).await.ok()
     }
 
     /// The HTTPS URL of `req`, or `None` when it names no usable host.
@@ -94,13 +126,13 @@ impl Endpoint for ToHttps {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        if let Some(file) = self.challenge(&req) {
-            return Ok(match tokio::fs::read(&file).await {
-                Ok(answer) => Response::builder()
+        if let Some(token) = self.token(&req) {
+            return Ok(match self.answer(token).await {
+                Some(answer) => Response::builder()
                     .content_type("application/octet-stream")
                     .header(header::CACHE_CONTROL, "no-store")
                     .body(answer),
-                Err(_) => Response::builder().status(StatusCode::NOT_FOUND).finish(),
+                None => Response::builder().status(StatusCode::NOT_FOUND).finish(),
             });
         }
         Ok(match self.location(&req) {
@@ -152,8 +184,10 @@ mod tests {
     #[test]
     fn only_a_token_in_the_challenges_folder_is_read() {
         let to = ToHttps::new(None, 443).with_webroot(Some("/srv/acme".into()));
-        let asked =
-            |path: &str| to.challenge(&Request::builder().uri(path.parse().expect("URI")).finish());
+        let asked = |path: &str| {
+            let req = Request::builder().uri(path.parse().expect("URI")).finish();
+            to.token(&req).and_then(|token| to.challenge_file(token))
+        };
         assert_eq!(
             asked("/.well-known/acme-challenge/Ab-9_x"),
             Some(PathBuf::from("/srv/acme/.well-known/acme-challenge/Ab-9_x"))
@@ -171,11 +205,7 @@ mod tests {
         let req = Request::builder()
             .uri("/.well-known/acme-challenge/Ab".parse().expect("URI"))
             .finish();
-        assert_eq!(
-            without.challenge(&req),
-            None,
-            "redirected without a webroot"
-        );
+        assert_eq!(without.token(&req), None, "redirected without a webroot");
     }
 
     #[test]

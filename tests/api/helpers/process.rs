@@ -29,9 +29,23 @@ impl Server {
 
     /// Starts `downtime serve` through `program`: the binary itself, or a shell that sets
     /// something up and then runs it.
-    pub async fn start_with(mut program: Command, url: &str, env: &[(&str, &str)]) -> Server {
+    pub async fn start_with(program: Command, url: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_bound(program, "127.0.0.1:0", url, env).await
+    }
+
+    /// Starts a server listening on `bind`.
+    pub async fn start_on(bind: std::net::SocketAddr, url: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_bound(Command::new(BIN), &bind.to_string(), url, env).await
+    }
+
+    async fn start_bound(
+        mut program: Command,
+        bind: &str,
+        url: &str,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = program
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", bind])
             .env("DATABASE_URL", url)
             .env("DOWNTIME_POLL_INTERVAL", "200ms")
             .env("RUST_LOG", "info")

@@ -1,4 +1,5 @@
-//! TLS to the upstream: the system's roots, or a private CA.
+//! TLS as a client (to the upstream, to an ACME server): the Mozilla roots, the system's,
+//! and a private CA's.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,18 +10,19 @@ use rustls::pki_types::pem::PemObject as _;
 
 /// Where the system keeps its trusted certificates, by family: Debian, Ubuntu and Alpine;
 /// Fedora and RHEL; openSUSE; macOS and the BSDs. `SSL_CERT_FILE` comes first when set.
-pub(super) const SYSTEM_ROOTS: [&str; 4] = [
+const SYSTEM_ROOTS: [&str; 4] = [
     "/etc/ssl/certs/ca-certificates.crt",
     "/etc/pki/tls/certs/ca-bundle.crt",
     "/etc/ssl/ca-bundle.pem",
     "/etc/ssl/cert.pem",
 ];
 
-/// TLS for https upstreams: the Mozilla roots built in, the system's, and `ca_file`'s.
+/// TLS to a server: the Mozilla roots built in, the system's, and `ca_file`'s (given as
+/// `flag`, which the errors name).
 ///
 /// # Errors
 /// `ca_file` cannot be read or holds no certificate.
-pub(super) fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+pub fn client_config(ca_file: Option<&Path>, flag: &str) -> anyhow::Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let system = std::env::var_os("SSL_CERT_FILE")
@@ -40,24 +42,21 @@ pub(super) fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::Clien
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
             .and_then(|certs| certs.collect::<Result<_, _>>())
             .with_context(|| {
-                format!(
-                    "{}: cannot read the upstream CA certificates",
-                    path.display()
-                )
+                format!("{flag} {}: cannot read the CA certificates", path.display())
             })?;
         anyhow::ensure!(
             !certs.is_empty(),
-            "{}: no certificate in this file (--upstream-ca wants PEM)",
+            "{flag} {}: no certificate in this file (PEM wanted)",
             path.display()
         );
         for cert in certs {
-            roots
-                .add(cert)
-                .with_context(|| format!("{}: a certificate is not usable", path.display()))?;
+            roots.add(cert).with_context(|| {
+                format!("{flag} {}: a certificate is not usable", path.display())
+            })?;
         }
     }
     // The crypto provider named here, not the process default, so nothing else in the
-    // process can change (or leave unset) how the upstream's TLS is done.
+    // process can change (or leave unset) how this TLS is done.
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

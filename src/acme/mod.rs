@@ -1,0 +1,659 @@
+//! Automatic certificates (ACME, RFC 8555; `--acme-domain`): one certificate per domain,
+//! ordered from Let's Encrypt or any ACME server, stored in the database so that every
+//! replica serves the same one, and renewed before it expires.
+//!
+//! Every replica runs [`start`]'s task. It serves what the database holds (each private key
+//! sealed with `--secret-key`), answers the challenges of any order in flight (whichever
+//! replica the ACME server reaches must answer), and, when a certificate is due, claims its
+//! order in the database: one replica orders it, the others serve the result when it is
+//! stored. A failed order is tried again later, backing off, and the certificate that still
+//! works keeps serving.
+//!
+//! It imports `state` (the database and its change notices), `http` (the server's TLS and
+//! the client's trusted roots) and the `entity` crate.
+
+mod client;
+mod seal;
+mod store;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use instant_acme::{
+    Account, AccountCredentials, AuthorizationStatus, ChallengeType, Identifier, NewAccount,
+    NewOrder, OrderStatus, RetryPolicy,
+};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::sign::CertifiedKey;
+use secrecy::SecretString;
+use sha2::{Digest as _, Sha256};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::http::server::{Tls, not_after};
+use crate::state::{StateService, Table};
+use client::Client;
+use seal::Sealer;
+use store::{Answer, Issued, Store, Stored};
+
+/// Let's Encrypt's production directory: the default ACME server.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+/// How long before expiry a certificate is renewed, by default.
+pub const DEFAULT_RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How long one order may take, all of it; a replica's claim on an order outlasts it.
+const ORDER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a failed order waits at most before the next try.
+const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
+/// How the ACME server checks that this server answers for a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Challenge {
+    /// TLS-ALPN-01, on the HTTPS address: no plain-HTTP port needed.
+    #[value(name = "tls-alpn-01")]
+    TlsAlpn01,
+    /// HTTP-01, on the plain-HTTP address (`--http-bind`), which must be port 80 to the world.
+    #[value(name = "http-01")]
+    Http01,
+}
+
+impl Challenge {
+    fn kind(self) -> ChallengeType {
+        match self {
+            Challenge::TlsAlpn01 => ChallengeType::TlsAlpn01,
+            Challenge::Http01 => ChallengeType::Http01,
+        }
+    }
+}
+
+/// What to order, from where, and when.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The domains, lower case, each with a certificate of its own; the first is served to
+    /// clients that name none of them.
+    pub domains: Vec<String>,
+    /// Where the ACME server may write about the account (expiry notices).
+    pub email: Option<String>,
+    /// The ACME server's directory URL.
+    pub directory: String,
+    /// A PEM file of CA certificates to trust for the ACME server, besides the usual roots.
+    pub ca_file: Option<PathBuf>,
+    /// Renew this long before expiry. Longer than a certificate's life, it renews at every
+    /// `check_every`.
+    pub renew_before: Duration,
+    /// How the ACME server checks the domains.
+    pub challenge: Challenge,
+    /// The least time between two orders of a domain, and the most between two looks at
+    /// what is due.
+    pub check_every: Duration,
+    /// How long the first retry after a failed order waits; it doubles with each failure.
+    pub retry_after: Duration,
+    /// How often to read the database when no change notice comes, and how long to give the
+    /// other replicas to learn a challenge's answer before the ACME server checks it.
+    pub poll: Duration,
+}
+
+/// Starts this replica's ACME task: it serves the stored certificates over `tls` and orders
+/// those that are due, until aborted.
+///
+/// # Errors
+/// `--acme-ca` cannot be read.
+pub fn start(
+    settings: Settings,
+    service: &StateService,
+    tls: Arc<Tls>,
+    secret: &SecretString,
+) -> anyhow::Result<JoinHandle<()>> {
+    let client = Client::new(settings.ca_file.as_deref())?;
+    let mut tag = [0u8; 6];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut tag);
+    let acme = Acme {
+        store: Store::new(service.db().clone()),
+        sealer: Sealer::new(secret),
+        tls,
+        client,
+        owner: format!(
+            "{}-{}",
+            std::process::id(),
+            tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        settings,
+        answered: std::sync::Mutex::default(),
+    };
+    let changes = service.database_changes(Table::Acme);
+    // Challenges are answered on their own: another replica's order may need this one's
+    // answer while this one is in an order of its own.
+    Ok(tokio::spawn(async move {
+        tokio::join!(acme.run(changes.clone()), acme.answer_all(changes));
+    }))
+}
+
+/// One replica's ACME client and what it serves.
+struct Acme {
+    settings: Settings,
+    store: Store,
+    sealer: Sealer,
+    tls: Arc<Tls>,
+    client: Client,
+    /// This replica in `claimed_by`.
+    owner: String,
+    answered: std::sync::Mutex<Answered>,
+}
+
+/// What this replica serves now, to tell when the database holds something new.
+#[derive(Default)]
+struct Serving {
+    /// By domain: the chain served and its pair, or `None` when its key does not open here.
+    certificates: HashMap<String, (String, Option<CertifiedKey>)>,
+    /// The account, once loaded or made.
+    account: Option<Account>,
+}
+
+/// The challenges answered now: name to key authorization, and the TLS-ALPN-01 certificates
+/// made for them.
+#[derive(Default)]
+struct Answered {
+    answers: HashMap<String, String>,
+    alpn: HashMap<String, (String, CertifiedKey)>,
+}
+
+impl Acme {
+    /// Answers the challenges the database holds, whenever it may have changed.
+    async fn answer_all(&self, mut changes: watch::Receiver<()>) {
+        loop {
+            self.answer().await;
+            tokio::select! {
+                () = tokio::time::sleep(self.settings.poll) => {}
+                _ = changes.changed() => {}
+            }
+        }
+    }
+
+    async fn run(&self, mut changes: watch::Receiver<()>) {
+        let mut serving = Serving::default();
+        let mut added = false;
+        // An outage of the database is told once, and its end.
+        let mut failing = false;
+        loop {
+            let now = Utc::now();
+            let read = async {
+                if !added {
+                    self.store.add_domains(&self.settings.domains, now).await?;
+                }
+                self.store.certificates(&self.settings.domains).await
+            };
+            let rows = match read.await {
+                Ok(rows) => {
+                    added = true;
+                    if std::mem::take(&mut failing) {
+                        tracing::info!(target: "downtime::acme", "the stored certificates can be read again");
+                    }
+                    rows
+                }
+                Err(error) => {
+                    if !std::mem::replace(&mut failing, true) {
+                        tracing::warn!(target: "downtime::acme", %error, "cannot read the stored certificates; still serving those read before, and trying again");
+                    }
+                    Vec::new()
+                }
+            };
+            self.serve(&rows, &mut serving);
+            let mut ordered = false;
+            for row in &rows {
+                if self.may_order_at(row) <= now && self.due(row, &serving, now) {
+                    ordered |= self.order(row, &mut serving).await;
+                }
+            }
+            if ordered {
+                // Serve what was just stored.
+                continue;
+            }
+            let wait = self.wait(&rows, &serving, now);
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = changes.changed() => {}
+            }
+        }
+    }
+
+    /// Whether `row`'s domain needs a certificate: it has none this replica can serve, or
+    /// the one it has expires within `renew_before`.
+    fn due(&self, row: &Stored, serving: &Serving, now: DateTime<Utc>) -> bool {
+        self.due_at(row, serving).is_none_or(|at| at <= now)
+    }
+
+    /// When `row`'s certificate is due for renewal; `None` when it is due now.
+    fn due_at(&self, row: &Stored, serving: &Serving) -> Option<DateTime<Utc>> {
+        let usable = matches!(serving.certificates.get(&row.domain), Some((_, Some(_))));
+        let not_after = row.not_after.filter(|_| usable)?;
+        let before = chrono::Duration::from_std(self.settings.renew_before).ok()?;
+        not_after.checked_sub_signed(before)
+    }
+
+    /// When an order for `row` may start: after the back-off of a failure (shared by every
+    /// replica), after another replica's claim on the order lapses, and `check_every` (this
+    /// replica's) after the last certificate was issued.
+    fn may_order_at(&self, row: &Stored) -> DateTime<Utc> {
+        let every = chrono::Duration::from_std(self.settings.check_every).unwrap_or_default();
+        [
+            Some(row.next_attempt_at),
+            row.claimed_until,
+            row.issued_at.map(|issued| issued + every),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(row.next_attempt_at)
+    }
+
+    /// How long to sleep: until the next order may start, at most `check_every` and `poll`.
+    fn wait(&self, rows: &[Stored], serving: &Serving, now: DateTime<Utc>) -> Duration {
+        let soonest = rows
+            .iter()
+            .map(|row| {
+                let due = self.due_at(row, serving).unwrap_or(now);
+                due.max(self.may_order_at(row))
+            })
+            .min();
+        let until = soonest.map_or(self.settings.poll, |at| {
+            (at - now).to_std().unwrap_or_default()
+        });
+        until
+            .min(self.settings.check_every)
+            .min(self.settings.poll)
+            .max(Duration::from_millis(100))
+    }
+
+    /// Serves the certificates `rows` hold, if they differ from those served.
+    fn serve(&self, rows: &[Stored], serving: &mut Serving) {
+        let mut changed = false;
+        for row in rows {
+            let (Some(chain), Some(sealed)) = (&row.chain, &row.sealed_key) else {
+                continue;
+            };
+            if serving
+                .certificates
+                .get(&row.domain)
+                .is_some_and(|(served, _)| served == chain)
+            {
+                continue;
+            }
+            let pair = self.pair(&row.domain, chain, sealed);
+            match &pair {
+                Ok(pair) => {
+                    let expires_at = row.not_after.map(|at| at.to_rfc3339());
+                    let leaf = pair.cert.first().map_or(&[][..], |c| c.as_ref());
+                    let certificate = hex(&Sha256::digest(leaf));
+                    tracing::info!(target: "downtime::tls", domain = %row.domain, expires_at, %certificate, "serving a new TLS certificate");
+                }
+                Err(error) => {
+                    tracing::error!(target: "downtime::acme", domain = %row.domain, %error, "cannot serve the stored TLS certificate; ordering a new one");
+                }
+            }
+            serving
+                .certificates
+                .insert(row.domain.clone(), (chain.clone(), pair.ok()));
+            changed = true;
+        }
+        if changed {
+            let pairs = self
+                .settings
+                .domains
+                .iter()
+                .filter_map(|domain| {
+                    let (_, pair) = serving.certificates.get(domain)?;
+                    Some((domain.clone(), pair.clone()?))
+                })
+                .collect();
+            self.tls.serve_certificates(pairs);
+        }
+    }
+
+    /// The pair a stored chain and sealed key make.
+    fn pair(&self, domain: &str, chain: &str, sealed: &str) -> Result<CertifiedKey, String> {
+        let key = self.sealer.open(sealed, domain)?;
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the stored certificate is not PEM: {e:?}"))?;
+        self.tls
+            .pair(chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+    }
+
+    /// Answers the challenges the database holds, if they differ from those answered.
+    async fn answer(&self) {
+        let answers = match self.store.answers(Utc::now()).await {
+            Ok(answers) => answers,
+            Err(error) => {
+                tracing::warn!(target: "downtime::acme", %error, "cannot read the ACME challenges");
+                return;
+            }
+        };
+        let answers: HashMap<String, Answer> = answers
+            .into_iter()
+            .map(|answer| (answer.name.clone(), answer))
+            .collect();
+        let mut answered = self
+            .answered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let same = answers.len() == answered.answers.len()
+            && answers.iter().all(|(name, answer)| {
+                answered.answers.get(name) == Some(&answer.key_authorization)
+            });
+        if same {
+            return;
+        }
+        let mut http = HashMap::new();
+        let mut alpn = HashMap::new();
+        for (name, answer) in &answers {
+            if let Some(token) = name.strip_prefix(HTTP_01) {
+                http.insert(token.to_owned(), answer.key_authorization.clone());
+            } else if name.starts_with(TLS_ALPN_01) {
+                let made = match answered.alpn.get(name) {
+                    Some((for_answer, pair)) if *for_answer == answer.key_authorization => {
+                        Ok(pair.clone())
+                    }
+                    _ => self.challenge_pair(&answer.domain, &answer.key_authorization),
+                };
+                match made {
+                    Ok(pair) => {
+                        answered.alpn.insert(
+                            name.clone(),
+                            (answer.key_authorization.clone(), pair.clone()),
+                        );
+                        alpn.insert(answer.domain.clone(), pair);
+                    }
+                    Err(error) => {
+                        tracing::warn!(target: "downtime::acme", domain = %answer.domain, %error, "cannot make the TLS-ALPN-01 certificate");
+                    }
+                }
+            }
+        }
+        answered.alpn.retain(|name, _| answers.contains_key(name));
+        answered.answers = answers
+            .into_iter()
+            .map(|(name, answer)| (name, answer.key_authorization))
+            .collect();
+        self.tls.set_challenges(http, alpn);
+    }
+
+    /// The self-signed certificate a TLS-ALPN-01 check expects (RFC 8737): for `domain`,
+    /// with the SHA-256 of the key authorization in its `acmeIdentifier` extension.
+    fn challenge_pair(
+        &self,
+        domain: &str,
+        key_authorization: &str,
+    ) -> Result<CertifiedKey, String> {
+        let digest = Sha256::digest(key_authorization.as_bytes());
+        let mut params =
+            rcgen::CertificateParams::new(vec![domain.to_owned()]).map_err(|e| e.to_string())?;
+        params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(&digest)];
+        let key = rcgen::KeyPair::generate().map_err(|e| e.to_string())?;
+        let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
+        let der = PrivatePkcs8KeyDer::from(key.serialize_der());
+        self.tls
+            .challenge_pair(cert.der().clone(), PrivateKeyDer::Pkcs8(der))
+    }
+
+    /// Claims and makes `row`'s order, and stores what came of it; whether it was this
+    /// replica's to make.
+    async fn order(&self, row: &Stored, serving: &mut Serving) -> bool {
+        let domain = &row.domain;
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(ORDER_TIMEOUT * 2).unwrap_or_default();
+        match self.store.claim(row, &self.owner, now, until).await {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(error) => {
+                tracing::warn!(target: "downtime::acme", %domain, %error, "cannot claim the certificate's order");
+                return false;
+            }
+        }
+        let renewing = row.chain.is_some();
+        tracing::info!(target: "downtime::acme", %domain, directory = %self.settings.directory, renewing, "ordering a TLS certificate");
+        let mut published = Vec::new();
+        let ordered =
+            tokio::time::timeout(ORDER_TIMEOUT, self.issue(domain, serving, &mut published))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "the order took longer than {ORDER_TIMEOUT:?}"
+                    ))
+                });
+        let now = Utc::now();
+        if let Err(error) = self.store.remove_answers(&published, now).await {
+            tracing::warn!(target: "downtime::acme", %domain, %error, "cannot withdraw the ACME challenges");
+        }
+        let stored = match ordered {
+            Ok(issued) => {
+                let not_after = issued.not_after;
+                let stored = self.store.issued(domain, &self.owner, issued, now).await;
+                if let Ok(true) = stored {
+                    tracing::info!(target: "downtime::acme", %domain, expires_at = %not_after.to_rfc3339(), "a TLS certificate was issued");
+                    let life = (not_after - now).to_std().unwrap_or_default();
+                    if self.settings.renew_before >= life {
+                        tracing::warn!(target: "downtime::acme", %domain, "the certificate lives less long than --acme-renew-before: it is renewed at every check");
+                    }
+                }
+                stored.map(|_| ())
+            }
+            Err(error) => {
+                let failures = row.failures.saturating_add(1);
+                let retry = backoff(self.settings.retry_after, failures);
+                let next = now + chrono::Duration::from_std(retry).unwrap_or_default();
+                let error = format!("{error:#}");
+                tracing::warn!(target: "downtime::acme", %domain, %error, failures, retry_at = %next.to_rfc3339(), "cannot get a TLS certificate; still serving the one before, if any");
+                self.store
+                    .failed(domain, &self.owner, failures, &error, next)
+                    .await
+            }
+        };
+        if let Err(error) = stored {
+            tracing::warn!(target: "downtime::acme", %domain, %error, "cannot store how the order went");
+        }
+        true
+    }
+
+    /// One order for `domain`, start to end: its challenges answered (their names added to
+    /// `published`), then the certificate for a new key.
+    async fn issue(
+        &self,
+        domain: &str,
+        serving: &mut Serving,
+        published: &mut Vec<String>,
+    ) -> anyhow::Result<Issued> {
+        let account = self.account(serving).await?;
+        let identifiers = [Identifier::Dns(domain.to_owned())];
+        let mut order = account
+            .new_order(&NewOrder::new(&identifiers))
+            .await
+            .context("the ACME server refused the order")?;
+        let expires_at = Utc::now() + chrono::Duration::from_std(ORDER_TIMEOUT).unwrap_or_default();
+        let kind = self.settings.challenge.kind();
+        let mut pending = false;
+        {
+            let mut authorizations = order.authorizations();
+            while let Some(authorization) = authorizations.next().await {
+                let mut authorization = authorization?;
+                match authorization.status {
+                    AuthorizationStatus::Pending => {}
+                    AuthorizationStatus::Valid => continue,
+                    other => anyhow::bail!("the domain's authorization is {other:?}"),
+                }
+                let challenge = authorization.challenge(kind.clone()).with_context(|| {
+                    format!("the ACME server offers no {kind:?} challenge for {domain}")
+                })?;
+                let name = match self.settings.challenge {
+                    Challenge::Http01 => format!("{HTTP_01}{}", challenge.token),
+                    Challenge::TlsAlpn01 => format!("{TLS_ALPN_01}{domain}"),
+                };
+                let answer = Answer {
+                    name: name.clone(),
+                    domain: domain.to_owned(),
+                    key_authorization: challenge.key_authorization().as_str().to_owned(),
+                    expires_at,
+                };
+                self.store.add_answer(answer).await?;
+                published.push(name);
+                pending = true;
+            }
+        }
+        if pending {
+            self.answer().await;
+            // The other replicas hear of the answers by a change notice, or at their next
+            // poll; the ACME server may reach any of them.
+            tokio::time::sleep(self.settings.poll.min(Duration::from_secs(5))).await;
+            let mut authorizations = order.authorizations();
+            while let Some(authorization) = authorizations.next().await {
+                let mut authorization = authorization?;
+                if authorization.status != AuthorizationStatus::Pending {
+                    continue;
+                }
+                if let Some(mut challenge) = authorization.challenge(kind.clone()) {
+                    challenge.set_ready().await?;
+                }
+            }
+        }
+        let retries = RetryPolicy::new()
+            .initial_delay(Duration::from_millis(250))
+            .timeout(ORDER_TIMEOUT / 2);
+        let status = order.poll_ready(&retries).await?;
+        if status != OrderStatus::Ready {
+            let why = order
+                .state()
+                .error
+                .as_ref()
+                .map_or_else(|| format!("{status:?}"), ToString::to_string);
+            let detail = self.failed_challenges(&mut order).await;
+            anyhow::bail!("the ACME server did not validate {domain}: {why}{detail}");
+        }
+        let key = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(vec![domain.to_owned()])?;
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        let csr = params.serialize_request(&key)?;
+        order.finalize_csr(csr.der()).await?;
+        let chain = order.poll_certificate(&retries).await?;
+        let key_der = key.serialize_der();
+        let leaf = CertificateDer::pem_slice_iter(chain.as_bytes())
+            .next()
+            .and_then(Result::ok)
+            .context("the ACME server sent no certificate")?;
+        let not_after = not_after(&leaf).context("the issued certificate has no expiry")?;
+        let sealed_key = self.sealer.seal(&key_der, domain);
+        // What is stored must serve.
+        self.pair(domain, &chain, &sealed_key)
+            .map_err(anyhow::Error::msg)?;
+        Ok(Issued {
+            chain,
+            sealed_key,
+            not_after: DateTime::<Utc>::from(not_after),
+        })
+    }
+
+    /// What the ACME server said about the challenges that failed, for the log.
+    async fn failed_challenges(&self, order: &mut instant_acme::Order) -> String {
+        let mut said = String::new();
+        let mut authorizations = order.authorizations();
+        while let Some(Ok(mut authorization)) = authorizations.next().await {
+            if authorization.refresh().await.is_err() {
+                continue;
+            }
+            for challenge in &authorization.challenges {
+                if let Some(error) = &challenge.error {
+                    said.push_str(&format!(" ({error})"));
+                }
+            }
+        }
+        said
+    }
+
+    /// The account at the ACME server: the stored one, or a new one stored for every
+    /// replica.
+    async fn account(&self, serving: &mut Serving) -> anyhow::Result<Account> {
+        if let Some(account) = &serving.account {
+            return Ok(account.clone());
+        }
+        let directory = &self.settings.directory;
+        let sealed = match self.store.account(directory).await? {
+            Some(sealed) => sealed,
+            None => {
+                let mailto = self.settings.email.as_ref().map(|e| format!("mailto:{e}"));
+                let contact: Vec<&str> = mailto.iter().map(String::as_str).collect();
+                let new = NewAccount {
+                    contact: &contact,
+                    terms_of_service_agreed: true,
+                    only_return_existing: false,
+                };
+                let (_, credentials) = self
+                    .builder()
+                    .create(&new, directory.clone(), None)
+                    .await
+                    .context("the ACME server refused a new account")?;
+                let sealed = self
+                    .sealer
+                    .seal(&serde_json::to_vec(&credentials)?, directory);
+                tracing::info!(target: "downtime::acme", %directory, "made an ACME account");
+                // Another replica may have stored one first: all use that one.
+                self.store
+                    .add_account(directory, sealed, Utc::now())
+                    .await?
+            }
+        };
+        let credentials: AccountCredentials = serde_json::from_slice(
+            &self
+                .sealer
+                .open(&sealed, directory)
+                .map_err(anyhow::Error::msg)?,
+        )?;
+        let account = self
+            .builder()
+            .from_credentials(credentials)
+            .await
+            .context("cannot reach the ACME server")?;
+        serving.account = Some(account.clone());
+        Ok(account)
+    }
+
+    fn builder(&self) -> instant_acme::AccountBuilder {
+        Account::builder_with_http(Box::new(self.client.clone()))
+    }
+}
+
+/// The prefixes of a challenge's name in the database.
+const HTTP_01: &str = "http-01:";
+const TLS_ALPN_01: &str = "tls-alpn-01:";
+
+/// How long to wait after the `failures`-th failed order in a row: `first`, doubling, at most
+/// a day.
+fn backoff(first: Duration, failures: i32) -> Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    first.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_orders_back_off_doubling_to_a_day() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(backoff(minute, 1), minute);
+        assert_eq!(backoff(minute, 2), minute * 2);
+        assert_eq!(backoff(minute, 4), minute * 8);
+        assert_eq!(backoff(minute, 30), MAX_BACKOFF);
+        assert_eq!(backoff(minute, i32::MAX), MAX_BACKOFF);
+    }
+}
