@@ -483,7 +483,13 @@ impl Config {
             );
         }
         for domain in &tls.acme_domains {
-            acme_domain(domain).map_err(|e| format!("--acme-domain: {e}"))?;
+            // Written as the flag writes it, so every replica names one row the same way.
+            let normal = acme_domain(domain).map_err(|e| format!("--acme-domain: {e}"))?;
+            if normal != *domain {
+                return Err(format!(
+                    "--acme-domain {domain:?} must be written {normal:?}"
+                ));
+            }
         }
         if tls
             .acme_email
@@ -492,8 +498,11 @@ impl Config {
         {
             return Err("--acme-email: not an email address".into());
         }
-        if !tls.acme_directory.starts_with("https://") {
-            return Err("--acme-directory: the ACME server's URL must be https://".into());
+        if !tls.acme_directory.starts_with("https://") || tls.acme_directory.len() > 512 {
+            return Err(
+                "--acme-directory: the ACME server's URL must be https:// and at most 512 characters"
+                    .into(),
+            );
         }
         if tls.acme_challenge == Some(crate::acme::Challenge::Http01) && tls.http_bind.is_none() {
             return Err(
@@ -824,6 +833,14 @@ mod tests {
             ..domains.clone()
         };
         assert!(acme(both, true).is_err());
+        let upper_case = TlsConfig {
+            acme_domains: vec!["Example.com".into()],
+            ..domains.clone()
+        };
+        assert!(
+            acme(upper_case, true).is_err(),
+            "given in code, not as the flag writes it"
+        );
         let plain_directory = TlsConfig {
             acme_directory: "http://127.0.0.1:14000/dir".into(),
             ..domains

@@ -101,8 +101,12 @@ impl Application<()> {
         let downtime = crate::DowntimeBuilder::from_config(config).build().await?;
         let tls = downtime.tls().map(|tls| Serving {
             tls: Arc::clone(tls),
-            redirect: redirect
-                .map(|(listener, to)| (listener, to.with_answers(Some(Arc::clone(tls))))),
+            // Only ACME's own orders have answers; otherwise challenges without a webroot
+            // are redirected, as before.
+            redirect: redirect.map(|(listener, to)| {
+                let answers = tls.is_automatic().then(|| Arc::clone(tls));
+                (listener, to.with_answers(answers))
+            }),
         });
         let app = match site {
             Site::App(app) => Either::Left(downtime.around(app)),

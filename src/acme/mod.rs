@@ -19,6 +19,7 @@ mod store;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -116,6 +117,7 @@ pub fn start(
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut tag);
     let acme = Acme {
         store: Store::new(service.db().clone()),
+        service: service.clone(),
         sealer: Sealer::new(secret),
         tls,
         client,
@@ -125,7 +127,8 @@ pub fn start(
             tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
         ),
         settings,
-        answered: std::sync::Mutex::default(),
+        answered: tokio::sync::Mutex::default(),
+        answers_failing: AtomicBool::new(false),
     };
     let changes = service.database_changes(Table::Acme);
     // Challenges are answered on their own: another replica's order may need this one's
@@ -139,19 +142,24 @@ pub fn start(
 struct Acme {
     settings: Settings,
     store: Store,
+    service: StateService,
     sealer: Sealer,
     tls: Arc<Tls>,
     client: Client,
     /// This replica in `claimed_by`.
     owner: String,
-    answered: std::sync::Mutex<Answered>,
+    /// Held from reading the answers to applying them, so an older read never undoes a newer.
+    answered: tokio::sync::Mutex<Answered>,
+    /// Whether reading the answers fails: told once, not at every poll.
+    answers_failing: AtomicBool,
 }
 
 /// What this replica serves now, to tell when the database holds something new.
 #[derive(Default)]
 struct Serving {
-    /// By domain: the chain served and its pair, or `None` when its key does not open here.
-    certificates: HashMap<String, (String, Option<CertifiedKey>)>,
+    /// By domain: the chain stored, the pair served, and whether the stored chain is the one
+    /// served (its key opened here).
+    certificates: HashMap<String, (String, Option<CertifiedKey>, bool)>,
     /// The account, once loaded or made.
     account: Option<Account>,
 }
@@ -170,9 +178,20 @@ impl Acme {
         loop {
             self.answer().await;
             tokio::select! {
-                () = tokio::time::sleep(self.settings.poll) => {}
-                _ = changes.changed() => {}
+                () = tokio::time::sleep(self.between_reads(self.settings.poll)) => {}
+                Ok(()) = changes.changed() => {}
             }
+        }
+    }
+
+    /// How long to go without reading the ACME tables, at most, when nothing is due before:
+    /// `poll` when changes may go unannounced, else [`AT_REST`], as the changes that matter
+    /// (a certificate stored, an answer published) wake the task at once.
+    fn between_reads(&self, poll: Duration) -> Duration {
+        if self.service.sync_stats().pushed() {
+            poll.max(AT_REST)
+        } else {
+            poll
         }
     }
 
@@ -206,19 +225,30 @@ impl Acme {
             };
             self.serve(&rows, &mut serving);
             let mut ordered = false;
+            let mut wait = None;
             for row in &rows {
-                if self.may_order_at(row) <= now && self.due(row, &serving, now) {
-                    ordered |= self.order(row, &mut serving).await;
+                if self.may_order_at(row, &serving) > now || !self.due(row, &serving, now) {
+                    continue;
+                }
+                match self.order(row, &mut serving).await {
+                    Ok(made) => ordered |= made,
+                    Err(error) => {
+                        if !std::mem::replace(&mut failing, true) {
+                            tracing::warn!(target: "downtime::acme", %error, "cannot claim a certificate's order; trying again");
+                        }
+                        wait = Some(self.settings.poll);
+                        break;
+                    }
                 }
             }
             if ordered {
                 // Serve what was just stored.
                 continue;
             }
-            let wait = self.wait(&rows, &serving, now);
+            let wait = wait.unwrap_or_else(|| self.wait(&rows, &serving, now));
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
-                _ = changes.changed() => {}
+                Ok(()) = changes.changed() => {}
             }
         }
     }
@@ -229,28 +259,39 @@ impl Acme {
         self.due_at(row, serving).is_none_or(|at| at <= now)
     }
 
+    /// Whether this replica serves the certificate `row` holds (its key opened here).
+    fn serves(&self, row: &Stored, serving: &Serving) -> bool {
+        matches!(serving.certificates.get(&row.domain), Some((_, _, true)))
+    }
+
     /// When `row`'s certificate is due for renewal; `None` when it is due now.
     fn due_at(&self, row: &Stored, serving: &Serving) -> Option<DateTime<Utc>> {
-        let usable = matches!(serving.certificates.get(&row.domain), Some((_, Some(_))));
-        let not_after = row.not_after.filter(|_| usable)?;
+        let not_after = row.not_after.filter(|_| self.serves(row, serving))?;
         let before = chrono::Duration::from_std(self.settings.renew_before).ok()?;
         not_after.checked_sub_signed(before)
     }
 
     /// When an order for `row` may start: after the back-off of a failure (shared by every
-    /// replica), after another replica's claim on the order lapses, and `check_every` (this
-    /// replica's) after the last certificate was issued.
-    fn may_order_at(&self, row: &Stored) -> DateTime<Utc> {
+    /// replica), after another replica's claim on the order lapses, and, while this replica
+    /// has a certificate to serve for the domain, `check_every` (this replica's) after the
+    /// stored one was issued. A replica with nothing to serve orders at once (after the
+    /// secret key changed, say); one whose `--secret-key` differs from the others' still
+    /// orders at most once per `check_every`, and logs why.
+    fn may_order_at(&self, row: &Stored, serving: &Serving) -> DateTime<Utc> {
         let every = chrono::Duration::from_std(self.settings.check_every).unwrap_or_default();
-        [
-            Some(row.next_attempt_at),
-            row.claimed_until,
-            row.issued_at.map(|issued| issued + every),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(row.next_attempt_at)
+        let has_one = serving
+            .certificates
+            .get(&row.domain)
+            .is_some_and(|(_, pair, _)| pair.is_some());
+        let renewal = row
+            .issued_at
+            .filter(|_| has_one)
+            .map(|issued| issued + every);
+        [Some(row.next_attempt_at), row.claimed_until, renewal]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(row.next_attempt_at)
     }
 
     /// How long to sleep: until the next order may start, at most `check_every` and `poll`.
@@ -259,7 +300,7 @@ impl Acme {
             .iter()
             .map(|row| {
                 let due = self.due_at(row, serving).unwrap_or(now);
-                due.max(self.may_order_at(row))
+                due.max(self.may_order_at(row, serving))
             })
             .min();
         let until = soonest.map_or(self.settings.poll, |at| {
@@ -267,7 +308,7 @@ impl Acme {
         });
         until
             .min(self.settings.check_every)
-            .min(self.settings.poll)
+            .min(self.between_reads(self.settings.poll))
             .max(Duration::from_millis(100))
     }
 
@@ -281,7 +322,7 @@ impl Acme {
             if serving
                 .certificates
                 .get(&row.domain)
-                .is_some_and(|(served, _)| served == chain)
+                .is_some_and(|(stored, _, _)| stored == chain)
             {
                 continue;
             }
@@ -294,12 +335,22 @@ impl Acme {
                     tracing::info!(target: "downtime::tls", domain = %row.domain, expires_at, %certificate, "serving a new TLS certificate");
                 }
                 Err(error) => {
-                    tracing::error!(target: "downtime::acme", domain = %row.domain, %error, "cannot serve the stored TLS certificate; ordering a new one");
+                    tracing::error!(target: "downtime::acme", domain = %row.domain, %error, "cannot serve the stored TLS certificate (every replica needs the same --secret-key); ordering a new one, and serving the one before meanwhile");
                 }
             }
-            serving
+            // A pair that does not open here keeps the one served before, if any, and the
+            // domain is due for an order of this replica's own.
+            let pair = pair.ok();
+            let usable = pair.is_some();
+            let entry = serving
                 .certificates
-                .insert(row.domain.clone(), (chain.clone(), pair.ok()));
+                .entry(row.domain.clone())
+                .or_insert_with(|| (String::new(), None, false));
+            entry.0.clone_from(chain);
+            if let Some(pair) = pair {
+                entry.1 = Some(pair);
+            }
+            entry.2 = usable;
             changed = true;
         }
         if changed {
@@ -308,7 +359,7 @@ impl Acme {
                 .domains
                 .iter()
                 .filter_map(|domain| {
-                    let (_, pair) = serving.certificates.get(domain)?;
+                    let (_, pair, _) = serving.certificates.get(domain)?;
                     Some((domain.clone(), pair.clone()?))
                 })
                 .collect();
@@ -328,10 +379,16 @@ impl Acme {
 
     /// Answers the challenges the database holds, if they differ from those answered.
     async fn answer(&self) {
+        let mut answered = self.answered.lock().await;
         let answers = match self.store.answers(Utc::now()).await {
-            Ok(answers) => answers,
+            Ok(answers) => {
+                self.answers_failing.store(false, Ordering::Relaxed);
+                answers
+            }
             Err(error) => {
-                tracing::warn!(target: "downtime::acme", %error, "cannot read the ACME challenges");
+                if !self.answers_failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(target: "downtime::acme", %error, "cannot read the ACME challenges; trying again");
+                }
                 return;
             }
         };
@@ -339,10 +396,6 @@ impl Acme {
             .into_iter()
             .map(|answer| (answer.name.clone(), answer))
             .collect();
-        let mut answered = self
-            .answered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let same = answers.len() == answered.answers.len()
             && answers.iter().all(|(name, answer)| {
                 answered.answers.get(name) == Some(&answer.key_authorization)
@@ -404,17 +457,15 @@ impl Acme {
 
     /// Claims and makes `row`'s order, and stores what came of it; whether it was this
     /// replica's to make.
-    async fn order(&self, row: &Stored, serving: &mut Serving) -> bool {
+    ///
+    /// # Errors
+    /// The claim could not be asked for.
+    async fn order(&self, row: &Stored, serving: &mut Serving) -> Result<bool, sea_orm::DbErr> {
         let domain = &row.domain;
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(ORDER_TIMEOUT * 2).unwrap_or_default();
-        match self.store.claim(row, &self.owner, now, until).await {
-            Ok(true) => {}
-            Ok(false) => return false,
-            Err(error) => {
-                tracing::warn!(target: "downtime::acme", %domain, %error, "cannot claim the certificate's order");
-                return false;
-            }
+        if !self.store.claim(row, &self.owner, now, until).await? {
+            return Ok(false);
         }
         let renewing = row.chain.is_some();
         tracing::info!(target: "downtime::acme", %domain, directory = %self.settings.directory, renewing, "ordering a TLS certificate");
@@ -445,7 +496,13 @@ impl Acme {
                 stored.map(|_| ())
             }
             Err(error) => {
-                let failures = row.failures.saturating_add(1);
+                // The count as claimed: `row` may be older than another replica's failure.
+                let failures = self
+                    .store
+                    .failures(domain)
+                    .await
+                    .unwrap_or(row.failures)
+                    .saturating_add(1);
                 let retry = backoff(self.settings.retry_after, failures);
                 let next = now + chrono::Duration::from_std(retry).unwrap_or_default();
                 let error = format!("{error:#}");
@@ -458,7 +515,7 @@ impl Acme {
         if let Err(error) = stored {
             tracing::warn!(target: "downtime::acme", %domain, %error, "cannot store how the order went");
         }
-        true
+        Ok(true)
     }
 
     /// One order for `domain`, start to end: its challenges answered (their names added to
@@ -509,7 +566,12 @@ impl Acme {
             self.answer().await;
             // The other replicas hear of the answers by a change notice, or at their next
             // poll; the ACME server may reach any of them.
-            tokio::time::sleep(self.settings.poll.min(Duration::from_secs(5))).await;
+            let heard = if self.service.sync_stats().pushed() {
+                Duration::from_millis(500)
+            } else {
+                self.settings.poll + Duration::from_millis(500)
+            };
+            tokio::time::sleep(heard.min(ORDER_TIMEOUT / 4)).await;
             let mut authorizations = order.authorizations();
             while let Some(authorization) = authorizations.next().await {
                 let mut authorization = authorization?;
@@ -523,8 +585,15 @@ impl Acme {
         }
         let retries = RetryPolicy::new()
             .initial_delay(Duration::from_millis(250))
-            .timeout(ORDER_TIMEOUT / 2);
-        let status = order.poll_ready(&retries).await?;
+            .backoff(1.5)
+            .timeout(ORDER_TIMEOUT / 4);
+        let status = match order.poll_ready(&retries).await {
+            Ok(status) => status,
+            Err(error) => {
+                let detail = self.failed_challenges(&mut order).await;
+                anyhow::bail!("the ACME server did not validate {domain}: {error}{detail}");
+            }
+        };
         if status != OrderStatus::Ready {
             let why = order
                 .state()
@@ -581,9 +650,17 @@ impl Acme {
             return Ok(account.clone());
         }
         let directory = &self.settings.directory;
-        let sealed = match self.store.account(directory).await? {
-            Some(sealed) => sealed,
-            None => {
+        let stored = self.store.account(directory).await?;
+        // An account sealed with another secret key is of no use here: replaced.
+        let opened = stored
+            .as_deref()
+            .map(|sealed| self.sealer.open(sealed, directory));
+        let sealed = match (&stored, opened) {
+            (Some(sealed), Some(Ok(_))) => sealed.clone(),
+            (_, opened) => {
+                if let Some(Err(error)) = opened {
+                    tracing::warn!(target: "downtime::acme", %directory, %error, "cannot use the stored ACME account; making a new one");
+                }
                 let mailto = self.settings.email.as_ref().map(|e| format!("mailto:{e}"));
                 let contact: Vec<&str> = mailto.iter().map(String::as_str).collect();
                 let new = NewAccount {
@@ -602,7 +679,7 @@ impl Acme {
                 tracing::info!(target: "downtime::acme", %directory, "made an ACME account");
                 // Another replica may have stored one first: all use that one.
                 self.store
-                    .add_account(directory, sealed, Utc::now())
+                    .put_account(directory, stored.as_deref(), sealed, Utc::now())
                     .await?
             }
         };
@@ -628,6 +705,9 @@ impl Acme {
 
 /// The prefixes of a challenge's name in the database.
 const HTTP_01: &str = "http-01:";
+
+/// How long a replica whose changes are pushed goes without reading the ACME tables.
+const AT_REST: Duration = Duration::from_secs(300);
 const TLS_ALPN_01: &str = "tls-alpn-01:";
 
 /// How long to wait after the `failures`-th failed order in a row: `first`, doubling, at most

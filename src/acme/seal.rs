@@ -49,14 +49,13 @@ impl Sealer {
     /// # Errors
     /// The value was sealed with another secret key, for another row, or is damaged.
     pub(super) fn open(&self, sealed: &str, owner: &str) -> Result<Vec<u8>, &'static str> {
-        const REFUSED: &str =
-            "cannot open a stored private key: it was sealed with another --secret-key";
+        const REFUSED: &str = "cannot open a stored key: it was sealed with another --secret-key";
         let bytes = sealed
             .strip_prefix(VERSION)
             .and_then(|b64| BASE64.decode(b64).ok())
-            .ok_or("a stored private key is damaged")?;
+            .ok_or("a stored key is damaged")?;
         if bytes.len() < 12 {
-            return Err("a stored private key is damaged");
+            return Err("a stored key is damaged");
         }
         let (nonce, sealed) = bytes.split_at(12);
         let payload = Payload {

@@ -160,27 +160,52 @@ impl Store {
             .map(|row| row.sealed_credentials))
     }
 
-    /// Stores a new account's credentials for `directory`, unless another replica stored one
-    /// first; returns those kept.
-    pub(super) async fn add_account(
+    /// Stores a new account's credentials for `directory` in place of `replacing` (none, or
+    /// one that does not open), unless another replica stored one first; returns those kept.
+    pub(super) async fn put_account(
         &self,
         directory: &str,
+        replacing: Option<&str>,
         sealed: String,
         now: DateTime<Utc>,
     ) -> Result<String, DbErr> {
-        acme_account::Entity::insert(acme_account::ActiveModel {
-            directory: Set(directory.to_owned()),
-            sealed_credentials: Set(sealed.clone()),
-            created_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(acme_account::Column::Directory)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&self.db)
-        .await?;
+        match replacing {
+            None => {
+                acme_account::Entity::insert(acme_account::ActiveModel {
+                    directory: Set(directory.to_owned()),
+                    sealed_credentials: Set(sealed.clone()),
+                    created_at: Set(now),
+                })
+                .on_conflict(
+                    OnConflict::column(acme_account::Column::Directory)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
+                .await?;
+            }
+            Some(old) => {
+                acme_account::Entity::update_many()
+                    .col_expr(
+                        acme_account::Column::SealedCredentials,
+                        Expr::value(sealed.clone()),
+                    )
+                    .col_expr(acme_account::Column::CreatedAt, Expr::value(now))
+                    .filter(acme_account::Column::Directory.eq(directory))
+                    .filter(acme_account::Column::SealedCredentials.eq(old))
+                    .exec(&self.db)
+                    .await?;
+            }
+        }
         Ok(self.account(directory).await?.unwrap_or(sealed))
+    }
+
+    /// How many orders of `domain` failed in a row, as stored now.
+    pub(super) async fn failures(&self, domain: &str) -> Result<i32, DbErr> {
+        Ok(certificate::Entity::find_by_id(domain.to_owned())
+            .one(&self.db)
+            .await?
+            .map_or(0, |row| row.failures))
     }
 
     /// Publishes the answer to a challenge for every replica, until `expires`.

@@ -168,8 +168,8 @@ impl DowntimeBuilder {
 /// How long a starting server waits for its change listener before it serves anyway.
 const FIRST_LISTEN: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Where the site is reachable: `--base-url`, or the address it listens on when that is known
-/// (`bind_known`).
+/// Where the site is reachable: `--base-url`, or the first `--acme-domain`, or the address it
+/// listens on when that is known (`bind_known`).
 ///
 /// # Errors
 /// A login provider is on and neither is known: its redirects would lead nowhere.
@@ -179,15 +179,25 @@ fn site_urls(config: &Config, bind_known: bool) -> anyhow::Result<SiteUrls> {
     } else {
         "http"
     };
-    let base_url = match &config.auth.base_url {
-        Some(url) => url.clone(),
-        None if bind_known => format!("{scheme}://{}", config.bind),
-        None if config.auth.oidc_issuer.is_some() || config.auth.dev_idp => anyhow::bail!(
+    // With ACME, the first domain's certificate is where clients reach the site.
+    let certified = config
+        .tls
+        .acme_domains
+        .first()
+        .map(|domain| match config.bind.port() {
+            443 => format!("https://{domain}"),
+            port => format!("https://{domain}:{port}"),
+        });
+    let base_url = match (&config.auth.base_url, certified) {
+        (Some(url), _) => url.clone(),
+        (None, Some(certified)) => certified,
+        (None, None) if bind_known => format!("{scheme}://{}", config.bind),
+        (None, None) if config.auth.oidc_issuer.is_some() || config.auth.dev_idp => anyhow::bail!(
             "login needs the site's base URL: set base_url (--base-url, DOWNTIME_BASE_URL) to where browsers reach the site, or listening_on with the address the app's listener is bound to"
         ),
         // Without login, only bypass links and the feed name the site; the default keeps
         // them working on this machine.
-        None => format!("{scheme}://{}", config.bind),
+        (None, None) => format!("{scheme}://{}", config.bind),
     };
     Ok(SiteUrls {
         base_url: base_url.trim_end_matches('/').to_owned(),
@@ -274,4 +284,24 @@ async fn apply_environment(service: &StateService, toggle: Option<Toggle>) -> an
         service.switch_off(change).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_defaults_to_the_first_acme_domain_over_https() {
+        let mut config = Config::default();
+        config.tls.acme_domains = vec!["shop.example.com".into(), "www.shop.example.com".into()];
+        config.bind = "0.0.0.0:443".parse().expect("addr");
+        let urls = site_urls(&config, true).expect("urls");
+        assert_eq!(urls.base_url, "https://shop.example.com");
+        config.bind = "0.0.0.0:8443".parse().expect("addr");
+        let urls = site_urls(&config, true).expect("urls");
+        assert_eq!(urls.base_url, "https://shop.example.com:8443");
+        config.auth.base_url = Some("https://example.com/".into());
+        let urls = site_urls(&config, true).expect("urls");
+        assert_eq!(urls.base_url, "https://example.com", "--base-url wins");
+    }
 }

@@ -46,7 +46,7 @@ pub struct AuthConfig {
     pub oidc_introspection: bool,
 
     /// The public URL of this site; the redirect URI is `<base>/auth/callback`
-    /// (default: `http://<bind address>`).
+    /// (default: `https://<first --acme-domain>` with ACME, else `http://<bind address>`).
     #[arg(long, env = "DOWNTIME_BASE_URL")]
     pub base_url: Option<String>,
 

@@ -575,6 +575,29 @@ async fn plain_http_is_sent_to_the_same_url_over_https_and_hsts_is_opt_in() {
 }
 
 #[tokio::test]
+async fn without_a_webroot_or_acme_a_challenge_is_redirected_like_any_request() {
+    let ca = Ca::new();
+    let files = Files::new();
+    let pair = ca.ecdsa();
+    files.write(&pair.chain_pem, &pair.key_pem);
+    let http = crate::helpers::free_addr();
+    let mut config = dev_config();
+    config.auth.dev_idp = false;
+    config.tls.tls_cert = Some(files.cert());
+    config.tls.tls_key = Some(files.key());
+    config.tls.http_bind = Some(http);
+    let db = sqlite();
+    let _server = start(&db, config).await;
+    // The app (or whatever answers HTTPS) may answer it: an ACME server follows the redirect.
+    let answer = crate::helpers::raw(
+        http,
+        "GET /.well-known/acme-challenge/tok3n HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 308"), "{answer}");
+}
+
+#[tokio::test]
 async fn sighup_reads_the_certificate_again_and_a_broken_one_is_logged_and_not_served() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;

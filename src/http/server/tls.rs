@@ -172,11 +172,12 @@ struct Current {
 
 impl ResolvesServerCert for Current {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        // Only an ACME server asks for this protocol, and it gets only the challenge.
-        if hello
-            .alpn()
-            .is_some_and(|mut offered| offered.any(|p| p == ACME_TLS_ALPN))
-        {
+        // An ACME server offers this protocol alone (RFC 8737, 3), and gets only the
+        // challenge's certificate; a client offering others too is an ordinary client.
+        let challenge = hello.alpn().is_some_and(|mut offered| {
+            offered.next() == Some(ACME_TLS_ALPN) && offered.next().is_none()
+        });
+        if challenge {
             let name = hello.server_name()?.to_ascii_lowercase();
             return self.challenges.alpn.load().get(&name).cloned();
         }
@@ -306,6 +307,11 @@ impl Tls {
             .map(|(domain, key)| (domain.to_ascii_lowercase(), Arc::new(key)))
             .collect();
         self.challenges.alpn.store(Arc::new(alpn));
+    }
+
+    /// Whether the certificates are handed over (by ACME) rather than read from files.
+    pub fn is_automatic(&self) -> bool {
+        self.files.is_none()
     }
 
     /// The key authorization an HTTP-01 challenge's `token` is answered with, when an order in

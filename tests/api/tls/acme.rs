@@ -95,6 +95,11 @@ impl Pebble {
 
     /// A TLS client trusting the root Pebble issues under (a new one each start).
     async fn issued_client(&self) -> TlsConnector {
+        self.client_offering(&[b"h2", b"http/1.1"]).await
+    }
+
+    /// [`issued_client`](Self::issued_client), offering these protocols by ALPN.
+    async fn client_offering(&self, alpn: &[&[u8]]) -> TlsConnector {
         let ca = std::fs::read(&self.ca_file).expect("CA file");
         let http = reqwest::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA"))
@@ -119,7 +124,7 @@ impl Pebble {
         .with_root_certificates(roots)
         .with_no_client_auth();
         let mut config = config;
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         TlsConnector::from(std::sync::Arc::new(config))
     }
 
@@ -222,6 +227,15 @@ async fn a_certificate_is_ordered_served_stored_sealed_renewed_and_kept_when_ren
         ),
         "{body}"
     );
+
+    // Only a client offering `acme-tls/1` alone is taken for an ACME server; with no
+    // challenge in flight it gets no certificate at all.
+    let mixed = pebble.client_offering(&[b"acme-tls/1", b"h2"]).await;
+    let stream = connect(&at_one, &mixed).await.expect("handshake");
+    assert_eq!(served(&stream), first);
+    assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let acme_only = pebble.client_offering(&[b"acme-tls/1"]).await;
+    assert!(connect(&at_one, &acme_only).await.is_err());
 
     // Stored for every replica: the chain as issued, the key sealed.
     let row = stored(&db).await;
@@ -378,4 +392,44 @@ async fn acme_without_a_secret_key_or_with_a_wildcard_is_refused_at_start() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(says), "{stderr}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_secret_key_changes_a_new_account_and_certificate_are_made() {
+    let db = sqlite();
+    let bind = free_addr();
+    let pebble = Pebble::start(free_addr().port(), bind.port()).await;
+    let client = pebble.issued_client().await;
+    let (before, at) = replica(&db, Some(bind), &pebble.env()).await;
+    let first = serves(&at, &client, |_| true).await;
+    before.stop().await;
+
+    // Rotated on every replica (it also ends every session): what is stored does not open.
+    let mut env = pebble.env();
+    env.retain(|(name, _)| *name != "DOWNTIME_SECRET_KEY");
+    env.push((
+        "DOWNTIME_SECRET_KEY",
+        "another secret key, thirty-two characters or more".to_owned(),
+    ));
+    let (after, at) = replica(&db, Some(bind), &env).await;
+    let second = serves(&at, &client, |leaf| *leaf != first).await;
+    assert_eq!(
+        leaf_of(stored(&db).await.chain.as_deref().expect("chain")),
+        second
+    );
+    let log = after.stop().await;
+    assert_eq!(
+        count(
+            &log,
+            "cannot serve the stored TLS certificate (every replica needs the same --secret-key)"
+        ),
+        1,
+        "{log}"
+    );
+    assert_eq!(
+        count(&log, "cannot use the stored ACME account; making a new one"),
+        1,
+        "{log}"
+    );
+    assert_eq!(count(&log, "a TLS certificate was issued"), 1, "{log}");
 }
