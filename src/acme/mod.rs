@@ -157,11 +157,21 @@ struct Acme {
 /// What this replica serves now, to tell when the database holds something new.
 #[derive(Default)]
 struct Serving {
-    /// By domain: the chain stored, the pair served, and whether the stored chain is the one
-    /// served (its key opened here).
-    certificates: HashMap<String, (String, Option<CertifiedKey>, bool)>,
+    /// By domain.
+    certificates: HashMap<String, Held>,
     /// The account, once loaded or made.
     account: Option<Account>,
+}
+
+/// One domain's certificate as this replica knows it.
+#[derive(Default)]
+struct Held {
+    /// The chain stored last read.
+    chain: String,
+    /// The pair served: the stored one, or the one before when that does not open here.
+    pair: Option<CertifiedKey>,
+    /// Whether the pair served is the stored one.
+    current: bool,
 }
 
 /// The challenges answered now: name to key authorization, and the TLS-ALPN-01 certificates
@@ -261,7 +271,10 @@ impl Acme {
 
     /// Whether this replica serves the certificate `row` holds (its key opened here).
     fn serves(&self, row: &Stored, serving: &Serving) -> bool {
-        matches!(serving.certificates.get(&row.domain), Some((_, _, true)))
+        serving
+            .certificates
+            .get(&row.domain)
+            .is_some_and(|held| held.current)
     }
 
     /// When `row`'s certificate is due for renewal; `None` when it is due now.
@@ -282,7 +295,7 @@ impl Acme {
         let has_one = serving
             .certificates
             .get(&row.domain)
-            .is_some_and(|(_, pair, _)| pair.is_some());
+            .is_some_and(|held| held.pair.is_some());
         let renewal = row
             .issued_at
             .filter(|_| has_one)
@@ -322,7 +335,7 @@ impl Acme {
             if serving
                 .certificates
                 .get(&row.domain)
-                .is_some_and(|(stored, _, _)| stored == chain)
+                .is_some_and(|held| held.chain == *chain)
             {
                 continue;
             }
@@ -342,15 +355,12 @@ impl Acme {
             // domain is due for an order of this replica's own.
             let pair = pair.ok();
             let usable = pair.is_some();
-            let entry = serving
-                .certificates
-                .entry(row.domain.clone())
-                .or_insert_with(|| (String::new(), None, false));
-            entry.0.clone_from(chain);
+            let entry = serving.certificates.entry(row.domain.clone()).or_default();
+            entry.chain.clone_from(chain);
             if let Some(pair) = pair {
-                entry.1 = Some(pair);
+                entry.pair = Some(pair);
             }
-            entry.2 = usable;
+            entry.current = usable;
             changed = true;
         }
         if changed {
@@ -359,8 +369,8 @@ impl Acme {
                 .domains
                 .iter()
                 .filter_map(|domain| {
-                    let (_, pair, _) = serving.certificates.get(domain)?;
-                    Some((domain.clone(), pair.clone()?))
+                    let pair = serving.certificates.get(domain)?.pair.clone()?;
+                    Some((domain.clone(), pair))
                 })
                 .collect();
             self.tls.serve_certificates(pairs);
