@@ -19,6 +19,9 @@ pub struct Model {
     pub not_after: Option<ChronoDateTimeUtc>,
     /// When it was issued.
     pub issued_at: Option<ChronoDateTimeUtc>,
+    /// The directory URL of the ACME server that issued it: another one configured (from
+    /// staging to production, say) orders anew.
+    pub directory: Option<String>,
     /// The replica ordering a certificate now, if one is.
     pub claimed_by: Option<String>,
     /// Until when that replica's claim holds.

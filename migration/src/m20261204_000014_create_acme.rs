@@ -2,7 +2,8 @@
 //! replica so they all serve the same certificate and one of them orders it:
 //!
 //! - `acme_certificate`: one row per domain, with its certificate chain, its private key
-//!   (sealed with `--secret-key`), and the claim and back-off of the replica that orders it;
+//!   (sealed with `--secret-key`), the ACME server that issued it, and the claim and
+//!   back-off of the replica that orders it;
 //! - `acme_account`: the account at each ACME server (its key sealed the same way);
 //! - `acme_challenge`: the answers to the challenges of an order in flight, which whichever
 //!   replica the ACME server reaches must give.
@@ -39,6 +40,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(AcmeCertificate::SealedKey))
                     .col(timestamp_with_time_zone_null(AcmeCertificate::NotAfter))
                     .col(timestamp_with_time_zone_null(AcmeCertificate::IssuedAt))
+                    .col(string_len_null(AcmeCertificate::Directory, 512))
                     .col(string_len_null(AcmeCertificate::ClaimedBy, 64))
                     .col(timestamp_with_time_zone_null(AcmeCertificate::ClaimedUntil))
                     .col(timestamp_with_time_zone(AcmeCertificate::NextAttemptAt))
@@ -101,6 +103,7 @@ enum AcmeCertificate {
     SealedKey,
     NotAfter,
     IssuedAt,
+    Directory,
     ClaimedBy,
     ClaimedUntil,
     NextAttemptAt,

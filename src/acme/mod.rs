@@ -118,6 +118,7 @@ pub fn start(
     let acme = Acme {
         store: Store::new(service.db().clone()),
         service: service.clone(),
+        started: Utc::now(),
         sealer: Sealer::new(secret),
         tls,
         client,
@@ -148,6 +149,9 @@ struct Acme {
     client: Client,
     /// This replica in `claimed_by`.
     owner: String,
+    /// When this replica started: a certificate from another ACME server stored before is
+    /// from an older setting, one stored since from a replica that disagrees.
+    started: DateTime<Utc>,
     /// Held from reading the answers to applying them, so an older read never undoes a newer.
     answered: tokio::sync::Mutex<Answered>,
     /// Whether reading the answers fails: told once, not at every poll.
@@ -263,8 +267,8 @@ impl Acme {
         }
     }
 
-    /// Whether `row`'s domain needs a certificate: it has none this replica can serve, or
-    /// the one it has expires within `renew_before`.
+    /// Whether `row`'s domain needs a certificate: it has none this replica can serve, the
+    /// one it has expires within `renew_before`, or it is another ACME server's.
     fn due(&self, row: &Stored, serving: &Serving, now: DateTime<Utc>) -> bool {
         self.due_at(row, serving).is_none_or(|at| at <= now)
     }
@@ -277,9 +281,13 @@ impl Acme {
             .is_some_and(|held| held.current)
     }
 
-    /// When `row`'s certificate is due for renewal; `None` when it is due now.
+    /// When `row`'s certificate is due for renewal; `None` when it is due now: this replica
+    /// cannot serve it, or another ACME server issued it (the one configured changed).
     fn due_at(&self, row: &Stored, serving: &Serving) -> Option<DateTime<Utc>> {
-        let not_after = row.not_after.filter(|_| self.serves(row, serving))?;
+        let ours = row.directory.as_deref() == Some(self.settings.directory.as_str());
+        let not_after = row
+            .not_after
+            .filter(|_| ours && self.serves(row, serving))?;
         let before = chrono::Duration::from_std(self.settings.renew_before).ok()?;
         not_after.checked_sub_signed(before)
     }
@@ -287,18 +295,22 @@ impl Acme {
     /// When an order for `row` may start: after the back-off of a failure (shared by every
     /// replica), after another replica's claim on the order lapses, and, while this replica
     /// has a certificate to serve for the domain, `check_every` (this replica's) after the
-    /// stored one was issued. A replica with nothing to serve orders at once (after the
-    /// secret key changed, say); one whose `--secret-key` differs from the others' still
-    /// orders at most once per `check_every`, and logs why.
+    /// stored one was issued.
+    ///
+    /// So a replica with nothing to serve orders at once (after the secret key changed, say),
+    /// and so does one started with another ACME server than the stored certificate's (from
+    /// staging to production); while replicas disagree, during a rolling update or with
+    /// different secret keys, each orders at most once per `check_every`.
     fn may_order_at(&self, row: &Stored, serving: &Serving) -> DateTime<Utc> {
         let every = chrono::Duration::from_std(self.settings.check_every).unwrap_or_default();
         let has_one = serving
             .certificates
             .get(&row.domain)
             .is_some_and(|held| held.pair.is_some());
+        let ours = row.directory.as_deref() == Some(self.settings.directory.as_str());
         let renewal = row
             .issued_at
-            .filter(|_| has_one)
+            .filter(|issued| has_one && (ours || *issued >= self.started))
             .map(|issued| issued + every);
         [Some(row.next_attempt_at), row.claimed_until, renewal]
             .into_iter()
@@ -633,6 +645,7 @@ impl Acme {
             chain,
             sealed_key,
             not_after: DateTime::<Utc>::from(not_after),
+            directory: self.settings.directory.clone(),
         })
     }
 

@@ -19,6 +19,8 @@ pub(super) struct Issued {
     /// The private key, sealed.
     pub sealed_key: String,
     pub not_after: DateTime<Utc>,
+    /// The directory URL of the ACME server that issued it.
+    pub directory: String,
 }
 
 /// The ACME tables: the one way to them. Cheap to clone.
@@ -44,6 +46,7 @@ impl Store {
             sealed_key: Set(None),
             not_after: Set(None),
             issued_at: Set(None),
+            directory: Set(None),
             claimed_by: Set(None),
             claimed_until: Set(None),
             next_attempt_at: Set(now),
@@ -111,6 +114,10 @@ impl Store {
             )
             .col_expr(certificate::Column::NotAfter, Expr::value(issued.not_after))
             .col_expr(certificate::Column::IssuedAt, Expr::value(now))
+            .col_expr(
+                certificate::Column::Directory,
+                Expr::value(issued.directory),
+            )
             .col_expr(certificate::Column::NextAttemptAt, Expr::value(now))
             .col_expr(certificate::Column::Failures, Expr::value(0))
             .col_expr(certificate::Column::LastError, Expr::value(None::<String>))

@@ -433,3 +433,27 @@ async fn after_the_secret_key_changes_a_new_account_and_certificate_are_made() {
     );
     assert_eq!(count(&log, "a TLS certificate was issued"), 1, "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_acme_server_configured_orders_a_certificate_from_it() {
+    let db = sqlite();
+    let bind = free_addr();
+    // Say, Let's Encrypt's staging server first, then its production one.
+    let staging = Pebble::start(free_addr().port(), bind.port()).await;
+    let (before, at) = replica(&db, Some(bind), &staging.env()).await;
+    serves(&at, &staging.issued_client().await, |_| true).await;
+    before.stop().await;
+
+    let production = Pebble::start(free_addr().port(), bind.port()).await;
+    let (after, at) = replica(&db, Some(bind), &production.env()).await;
+    // Verified against the production server's root: issued by it, not by staging.
+    let leaf = serves(&at, &production.issued_client().await, |_| true).await;
+    let row = stored(&db).await;
+    assert_eq!(leaf_of(row.chain.as_deref().expect("chain")), leaf);
+    assert_eq!(
+        row.directory.as_deref(),
+        Some(production.directory.as_str())
+    );
+    let log = after.stop().await;
+    assert_eq!(count(&log, "a TLS certificate was issued"), 1, "{log}");
+}
