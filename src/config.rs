@@ -471,6 +471,32 @@ impl Config {
         }
     }
 
+    /// The HTTPS settings' checks: files or ACME, and what goes with them.
+    fn validate_tls(&self) -> Result<(), String> {
+        if self.tls.tls_cert.is_some() != self.tls.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together: give both or neither".into());
+        }
+        if !self.tls.enabled() && (self.tls.http_bind.is_some() || self.tls.hsts) {
+            return Err(
+                "--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key, or --acme-domain"
+                    .into(),
+            );
+        }
+        if !self.tls.acme_domains.is_empty() {
+            self.validate_acme()?;
+        }
+        if self.tls.acme_webroot.is_some() && self.tls.http_bind.is_none() {
+            return Err("--acme-webroot is served on --http-bind: give that too".into());
+        }
+        if self.tls.enabled() && self.auth.dev_idp {
+            return Err(
+                "--dev-idp cannot be used with HTTPS: the server reads its own provider, and would not trust its own certificate"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The ACME settings' own checks, `--acme-domain` given.
     fn validate_acme(&self) -> Result<(), String> {
         let tls = &self.tls;
@@ -561,27 +587,7 @@ impl Config {
         if self.max_body == Some(0) {
             return Err("max body: must be at least 1 byte".into());
         }
-        if self.tls.tls_cert.is_some() != self.tls.tls_key.is_some() {
-            return Err("--tls-cert and --tls-key go together: give both or neither".into());
-        }
-        if !self.tls.enabled() && (self.tls.http_bind.is_some() || self.tls.hsts) {
-            return Err(
-                "--http-bind and --hsts need HTTPS: give --tls-cert and --tls-key, or --acme-domain"
-                    .into(),
-            );
-        }
-        if !self.tls.acme_domains.is_empty() {
-            self.validate_acme()?;
-        }
-        if self.tls.acme_webroot.is_some() && self.tls.http_bind.is_none() {
-            return Err("--acme-webroot is served on --http-bind: give that too".into());
-        }
-        if self.tls.enabled() && self.auth.dev_idp {
-            return Err(
-                "--dev-idp cannot be used with HTTPS: the server reads its own provider, and would not trust its own certificate"
-                    .into(),
-            );
-        }
+        self.validate_tls()?;
         if self.auth.oidc_issuer.is_some() && self.auth.oidc_client_id.is_none() {
             return Err(
                 "--oidc-issuer (DOWNTIME_OIDC_ISSUER) is set but --oidc-client-id (DOWNTIME_OIDC_CLIENT_ID) is not"

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{acme_account, acme_certificate as certificate, acme_challenge as challenge};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait as _, Condition, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _, Set,
+    ColumnTrait as _, Condition, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _,
+    Set, UpdateMany,
 };
 
 pub(super) use certificate::Model as Stored;
@@ -106,7 +107,7 @@ impl Store {
         issued: Issued,
         now: DateTime<Utc>,
     ) -> Result<bool, DbErr> {
-        let stored = certificate::Entity::update_many()
+        let stored = releasing(domain, owner)
             .col_expr(certificate::Column::Chain, Expr::value(issued.chain))
             .col_expr(
                 certificate::Column::SealedKey,
@@ -121,13 +122,6 @@ impl Store {
             .col_expr(certificate::Column::NextAttemptAt, Expr::value(now))
             .col_expr(certificate::Column::Failures, Expr::value(0))
             .col_expr(certificate::Column::LastError, Expr::value(None::<String>))
-            .col_expr(certificate::Column::ClaimedBy, Expr::value(None::<String>))
-            .col_expr(
-                certificate::Column::ClaimedUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(certificate::Column::Domain.eq(domain))
-            .filter(certificate::Column::ClaimedBy.eq(owner))
             .exec(&self.db)
             .await?;
         Ok(stored.rows_affected == 1)
@@ -143,17 +137,10 @@ impl Store {
         error: &str,
         next: DateTime<Utc>,
     ) -> Result<(), DbErr> {
-        certificate::Entity::update_many()
+        releasing(domain, owner)
             .col_expr(certificate::Column::Failures, Expr::value(failures))
             .col_expr(certificate::Column::LastError, Expr::value(error))
             .col_expr(certificate::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(certificate::Column::ClaimedBy, Expr::value(None::<String>))
-            .col_expr(
-                certificate::Column::ClaimedUntil,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(certificate::Column::Domain.eq(domain))
-            .filter(certificate::Column::ClaimedBy.eq(owner))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -262,4 +249,16 @@ impl Store {
             .all(&self.db)
             .await
     }
+}
+
+/// An update of `domain`'s row, made only while `owner` holds its claim, that lets go of it.
+fn releasing(domain: &str, owner: &str) -> UpdateMany<certificate::Entity> {
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::ClaimedBy, Expr::value(None::<String>))
+        .col_expr(
+            certificate::Column::ClaimedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(certificate::Column::Domain.eq(domain))
+        .filter(certificate::Column::ClaimedBy.eq(owner))
 }

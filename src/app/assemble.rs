@@ -108,33 +108,9 @@ impl DowntimeBuilder {
             );
         }
         let webhooks = webhooks.start(config.poll_interval);
-        let tls = match tls {
-            Some(tls) => {
-                let mut tasks = vec![
-                    tls.watch(config.tls.tls_reload_poll)
-                        .context("cannot listen for SIGHUP")?,
-                ];
-                match (
-                    config.tls.acme(config.poll_interval),
-                    &config.auth.secret_key,
-                ) {
-                    (Some(acme), Some(secret)) => {
-                        tracing::info!(target: "downtime::tls", domains = ?acme.domains, directory = %acme.directory, "serving HTTPS with certificates from ACME");
-                        tasks.push(crate::acme::start(
-                            acme,
-                            &service,
-                            Arc::clone(&tls),
-                            secret,
-                        )?);
-                    }
-                    _ => {
-                        tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
-                    }
-                }
-                Some((tls, tasks))
-            }
-            None => None,
-        };
+        let tls = tls
+            .map(|tls| start_tls(&config, &service, tls))
+            .transpose()?;
         let host_check = crate::http::HostCheck::new(&urls.base_url);
         let holds = Holds::new(service.live().clone(), config.hold_limits());
         Ok(Downtime {
@@ -163,6 +139,35 @@ impl DowntimeBuilder {
             }),
         })
     }
+}
+
+/// Starts what keeps the certificates served current: the task that reads the files again
+/// (and warns before expiry), and with ACME the one that orders them.
+///
+/// # Errors
+/// `SIGHUP` cannot be listened for, or `--acme-ca` cannot be read.
+fn start_tls(
+    config: &Config,
+    service: &StateService,
+    tls: Arc<Tls>,
+) -> anyhow::Result<(Arc<Tls>, Vec<tokio::task::JoinHandle<()>>)> {
+    let mut tasks = vec![
+        tls.watch(config.tls.tls_reload_poll)
+            .context("cannot listen for SIGHUP")?,
+    ];
+    match (
+        config.tls.acme(config.poll_interval),
+        &config.auth.secret_key,
+    ) {
+        (Some(acme), Some(secret)) => {
+            tracing::info!(target: "downtime::tls", domains = ?acme.domains, directory = %acme.directory, "serving HTTPS with certificates from ACME");
+            tasks.push(crate::acme::start(acme, service, Arc::clone(&tls), secret)?);
+        }
+        _ => {
+            tracing::info!(target: "downtime::tls", certificate = %tls.fingerprint(), "serving HTTPS");
+        }
+    }
+    Ok((tls, tasks))
 }
 
 /// How long a starting server waits for its change listener before it serves anyway.
