@@ -33,7 +33,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::http::server::Tls;
+use crate::http::server::{Tls, fingerprint};
 use crate::state::{StateService, Table};
 use client::Client;
 use seal::Sealer;
@@ -119,11 +119,7 @@ pub fn start(
         sealer: Sealer::new(secret),
         tls,
         client,
-        owner: format!(
-            "{}-{}",
-            std::process::id(),
-            tag.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
+        owner: format!("{}-{}", std::process::id(), crate::http::hex(&tag)),
         settings,
         answered: tokio::sync::Mutex::default(),
         answers_failing: AtomicBool::new(false),
@@ -352,8 +348,7 @@ impl Acme {
             match &pair {
                 Ok(pair) => {
                     let expires_at = row.not_after.map(|at| at.to_rfc3339());
-                    let leaf = pair.cert.first().map_or(&[][..], |c| c.as_ref());
-                    let certificate = hex(&Sha256::digest(leaf));
+                    let certificate = fingerprint(pair.cert.first());
                     tracing::info!(target: "downtime::tls", domain = %row.domain, expires_at, %certificate, "serving a new TLS certificate");
                 }
                 Err(error) => {
@@ -494,10 +489,6 @@ fn backoff(first: Duration, failures: i32) -> Duration {
         .unwrap_or(0)
         .min(20);
     first.saturating_mul(1 << doublings).min(MAX_BACKOFF)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -27,6 +27,17 @@ pub use request::{
     query_value, sent_by_script,
 };
 
+/// `bytes` in lower-case hex: digests, fingerprints, random ids.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 /// The value of header `name` as text; `None` when absent or not visible ASCII.
 pub fn header_str(req: &Request, name: HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())

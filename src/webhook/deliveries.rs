@@ -244,7 +244,7 @@ pub(super) enum Outcome {
 fn new_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    super::payload::hex(&bytes)
+    crate::http::hex(&bytes)
 }
 
 #[cfg(test)]

@@ -16,9 +16,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::deliveries::{Deliveries, Delivery, Outcome, Target};
-use super::payload::{self, EventPayload, Payload, hex};
+use super::payload::{self, EventPayload, Payload};
 use super::{Chat, Event, Format, Webhook, WebhookUrl, change_kind};
 use super::{Counted, DELIVERY_HEADER, EVENT, EVENT_HEADER, Retry, SIGNATURE_HEADER, WebhookStats};
+use crate::http::hex;
 use crate::state::timeline::{self, CLOCK, Occurrence, Told};
 use crate::state::{AuditEntry, MaintenanceState, StateService, StoreError, Table, Wakeups};
 

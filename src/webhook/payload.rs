@@ -8,6 +8,7 @@ use sha2::Sha256;
 
 use super::Event;
 use super::WebhookUrl;
+use crate::http::hex;
 use crate::state::MaintenanceState;
 
 /// The event a change of the state is, in `Downtime-Event` and the payload's `event`.
@@ -158,14 +159,6 @@ fn hmac_hex(secret: &SecretString, parts: &[&[u8]]) -> String {
             hex(&tag)
         })
         .unwrap_or_default()
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]

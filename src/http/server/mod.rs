@@ -37,7 +37,7 @@ pub use connection::ClientSocket;
 use connection::{Site, Timeouts};
 pub use redirect::ToHttps;
 use throttle::Throttle;
-pub use tls::{HSTS, Tls, TlsFiles, not_after};
+pub use tls::{HSTS, Tls, TlsFiles, fingerprint, not_after};
 
 /// How long to wait before accepting again after `accept` failed: out of file descriptors
 /// (`EMFILE`) the listener stays readable, and retrying at once would spin a core.

@@ -46,6 +46,9 @@ pub struct TlsFiles {
 /// How long before a certificate expires the log starts warning, once a day.
 pub const WARN_BEFORE_EXPIRY: Duration = Duration::from_secs(14 * 24 * 3600);
 
+/// How often certificates that come from no file are looked at for their expiry.
+const EXPIRY_CHECK: Duration = Duration::from_secs(3600);
+
 /// `Strict-Transport-Security` with `--hsts`: browsers come back over HTTPS only, for a year.
 pub const HSTS: &str = "max-age=31536000";
 
@@ -346,11 +349,6 @@ impl Tls {
             .collect()
     }
 
-    /// When the (first) certificate served now expires, if it could be read.
-    pub fn expires_at(&self) -> Option<SystemTime> {
-        self.current.load().certificates.first()?.expires
-    }
-
     /// Warns in the log about each certificate served now that expires within
     /// [`WARN_BEFORE_EXPIRY`] (or has); returns whether it did.
     pub fn warn_if_expiring(&self) -> bool {
@@ -376,6 +374,16 @@ impl Tls {
             }
         }
         warned
+    }
+
+    /// [`warn_if_expiring`](Self::warn_if_expiring), unless it warned within the last day
+    /// (`warned`, unset for each new certificate).
+    fn warn_daily(&self, warned: &mut Option<tokio::time::Instant>) {
+        if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(24 * 3600))
+            && self.warn_if_expiring()
+        {
+            *warned = Some(tokio::time::Instant::now());
+        }
     }
 
     /// Reads the files again if they changed since they were last read (or whatever, when
@@ -406,7 +414,8 @@ impl Tls {
 
     /// Reads the files again whenever they change (looking every `every`) and on `SIGHUP`,
     /// and logs each new certificate, each pair that does not load, and a certificate close to
-    /// its expiry (once a day), until the task is aborted.
+    /// its expiry (once a day), until the task is aborted. Certificates handed over (ACME)
+    /// come from no file: for them only the expiry is looked at, and `SIGHUP` is ignored.
     ///
     /// # Errors
     /// `SIGHUP` cannot be listened for.
@@ -423,12 +432,17 @@ impl Tls {
             let mut failed: Option<(Stamp, bool)> = None;
             // Once a day, and for each new certificate.
             let mut warned: Option<tokio::time::Instant> = None;
-            loop {
-                if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(24 * 3600))
-                    && tls.warn_if_expiring()
-                {
-                    warned = Some(tokio::time::Instant::now());
+            if tls.files.is_none() {
+                loop {
+                    tls.warn_daily(&mut warned);
+                    tokio::select! {
+                        () = tokio::time::sleep(EXPIRY_CHECK) => {}
+                        _ = hangup.recv() => {}
+                    }
                 }
+            }
+            loop {
+                tls.warn_daily(&mut warned);
                 let asked = tokio::select! {
                     () = tokio::time::sleep(every) => false,
                     _ = hangup.recv() => true,
@@ -488,13 +502,10 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// The SHA-256 of `leaf`, in hex.
-fn fingerprint(leaf: Option<&CertificateDer<'_>>) -> String {
+/// The SHA-256 of `leaf`, in hex: what the log names a certificate by.
+pub fn fingerprint(leaf: Option<&CertificateDer<'_>>) -> String {
     let leaf = leaf.map_or(&[][..], |c| c.as_ref());
-    Sha256::digest(leaf)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::http::hex(&Sha256::digest(leaf))
 }
 
 /// The pair `files` name, checked to belong together.
