@@ -171,15 +171,20 @@ impl Files {
     }
 }
 
-/// A live server on `files`, looking at them every 100 ms, and its database.
-async fn https_server(files: &Files) -> (LiveServer, TestDb) {
+/// The settings of a live server on `files`, looking at them every 100 ms.
+fn https_config(files: &Files) -> downtime::config::Config {
     let mut config = dev_config();
     config.auth.dev_idp = false;
     config.tls.tls_cert = Some(files.cert());
     config.tls.tls_key = Some(files.key());
     config.tls.tls_reload_poll = Duration::from_millis(100);
+    config
+}
+
+/// A live server on `files`, and its database.
+async fn https_server(files: &Files) -> (LiveServer, TestDb) {
     let db = sqlite();
-    (start(&db, config).await, db)
+    (start(&db, https_config(files)).await, db)
 }
 
 fn addr(server: &LiveServer) -> String {
@@ -457,10 +462,7 @@ async fn a_client_that_never_finishes_its_handshake_is_let_go() {
     let files = Files::new();
     let pair = ca.ecdsa();
     files.write(&pair.chain_pem, &pair.key_pem);
-    let mut config = dev_config();
-    config.auth.dev_idp = false;
-    config.tls.tls_cert = Some(files.cert());
-    config.tls.tls_key = Some(files.key());
+    let mut config = https_config(&files);
     config.server.tls_handshake_timeout = Duration::from_millis(300);
     let db = sqlite();
     let server = start(&db, config).await;
@@ -486,10 +488,7 @@ async fn the_app_behind_is_told_https_and_spoken_to_over_http1() {
     let pair = ca.ecdsa();
     files.write(&pair.chain_pem, &pair.key_pem);
     let app = start_upstream(&Upstream::default()).await;
-    let mut config = dev_config();
-    config.auth.dev_idp = false;
-    config.tls.tls_cert = Some(files.cert());
-    config.tls.tls_key = Some(files.key());
+    let mut config = https_config(&files);
     config.proxy.upstream = Some(app.url().parse().expect("URL"));
     let db = sqlite();
     let server = crate::helpers::start_site(&db, config, downtime::startup::Site::Upstream).await;
@@ -518,10 +517,7 @@ async fn plain_http_is_sent_to_the_same_url_over_https_and_hsts_is_opt_in() {
     let pair = ca.ecdsa();
     files.write(&pair.chain_pem, &pair.key_pem);
     let http = crate::helpers::free_addr();
-    let mut config = dev_config();
-    config.auth.dev_idp = false;
-    config.tls.tls_cert = Some(files.cert());
-    config.tls.tls_key = Some(files.key());
+    let mut config = https_config(&files);
     config.tls.http_bind = Some(http);
     config.tls.hsts = true;
     // certbot --webroot -w DIR writes its challenge under DIR/.well-known/acme-challenge/.
@@ -581,10 +577,7 @@ async fn without_a_webroot_or_acme_a_challenge_is_redirected_like_any_request() 
     let pair = ca.ecdsa();
     files.write(&pair.chain_pem, &pair.key_pem);
     let http = crate::helpers::free_addr();
-    let mut config = dev_config();
-    config.auth.dev_idp = false;
-    config.tls.tls_cert = Some(files.cert());
-    config.tls.tls_key = Some(files.key());
+    let mut config = https_config(&files);
     config.tls.http_bind = Some(http);
     let db = sqlite();
     let _server = start(&db, config).await;
