@@ -766,6 +766,17 @@ mod tests {
     }
 
     #[test]
+    fn the_https_flags_default_to_the_settings_default() {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            tls: TlsConfig,
+        }
+        let parsed = Only::try_parse_from(["downtime"]).expect("defaults parse");
+        assert_eq!(parsed.tls, TlsConfig::default());
+    }
+
+    #[test]
     fn acme_domains_are_names_in_lower_case() {
         assert_eq!(
             acme_domain("Shop.Example.COM."),
